@@ -1,0 +1,38 @@
+"""The app that serves both sides: public documents, the verifier and the registrar API."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from issuer.config import Settings, load_settings
+from issuer.limits import BodySizeLimit
+from issuer.problems import install_problem_handlers
+from issuer.routes import catalog, credentials, pages, public
+from issuer.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
+    """Build the app; a missing key or unusable database fails here, with one clear line."""
+    services = services or Services.from_settings(settings)
+    with services.sessions() as session:
+        services.signer(session)  # fail at start-up, not on the first request
+    app = FastAPI(
+        title="Tessera",
+        version="0.1.0",
+        summary="Portable skill credentials: issue, verify, revoke.",
+    )
+    app.state.services = services
+    install_problem_handlers(app)
+    for module in (public, pages, credentials, catalog):
+        app.include_router(module.router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for ``uvicorn --factory`` and ``tessera serve``: settings from the environment."""
+    return create_app(load_settings())

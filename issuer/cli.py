@@ -1,0 +1,274 @@
+"""The ``tessera`` command. Domain errors end in one line on stderr and exit 1, never a traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import func, select
+
+from issuer import migration
+from issuer.audit import Actor, record_event
+from issuer.config import Settings, load_settings
+from issuer.db import session_scope
+from issuer.demo import load_demo
+from issuer.errors import ConfigurationError, IssuerError
+from issuer.issuance import IssueRequest, issue_credentials
+from issuer.models import ApiToken, Credential
+from issuer.registry import get_credential
+from issuer.schemas import CredentialResponse
+from issuer.services import Services, utc_now
+from issuer.signing import active_key, create_signing_key, key_path, list_keys
+from issuer.tokens import create_token, list_tokens, revoke_token
+
+app = typer.Typer(help="Tessera: portable skill credentials.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+keys_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Registrar API tokens.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo campaign.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(demo_app, name="demo")
+
+CLI_ACTOR = Actor(name=f"cli:{os.environ.get('USER', 'operator')}")
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+def _services(ctx: typer.Context) -> Services:
+    return Services.from_settings(_settings(ctx))
+
+
+@app.callback()
+def _load(ctx: typer.Context) -> None:
+    ctx.obj = load_settings()
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+) -> None:
+    """Serve the API, the verify page and the public documents."""
+    import uvicorn
+
+    services = _services(ctx)
+    if not migration.is_at_head(services.engine):
+        raise ConfigurationError("the database is not migrated: run `tessera db upgrade`")
+    with services.sessions() as session:
+        services.signer(session)
+    typer.echo(f"Tessera serving on http://{host}:{port} (public base URL "
+               f"{services.settings.base_url})")
+    uvicorn.run("issuer.app:app_from_environment", factory=True, host=host, port=port,
+                workers=workers, log_level="info", proxy_headers=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Migrate the database to the newest schema."""
+    services = _services(ctx)
+    migration.upgrade(services.engine)
+    typer.echo("database is at the newest schema")
+
+
+@keys_app.command("generate")
+def keys_generate(ctx: typer.Context) -> None:
+    """Create the first signing key (ES256 unless TESSERA_KEY_ALGORITHM says EdDSA)."""
+    services = _services(ctx)
+    with session_scope(services.sessions) as session:
+        if active_key(session) is not None:
+            raise ConfigurationError("an active key exists; use `tessera keys rotate`")
+        _new_key(services, session)
+
+
+@keys_app.command("rotate")
+def keys_rotate(ctx: typer.Context) -> None:
+    """Make a new key active; the old one is retired but stays published."""
+    services = _services(ctx)
+    with session_scope(services.sessions) as session:
+        old = active_key(session)
+        _new_key(services, session)
+        if old is not None:
+            typer.echo(f"retired {old.kid} (still published in the JWKS)")
+
+
+def _new_key(services: Services, session: object) -> None:
+    from sqlalchemy.orm import Session
+
+    assert isinstance(session, Session)
+    settings, now = services.settings, services.clock()
+    record = create_signing_key(session, settings.keys_dir, settings.read_passphrase(),
+                                settings.key_algorithm, now=now)
+    record_event(session, CLI_ACTOR, "key.create", record.kid, now=now,
+                 details={"algorithm": record.algorithm})
+    typer.echo(f"active key {record.kid} ({record.algorithm}) at "
+               f"{key_path(settings.keys_dir, record.kid)}")
+
+
+@keys_app.command("list")
+def keys_list(ctx: typer.Context) -> None:
+    """Every key with its state: active, retired or compromised."""
+    services = _services(ctx)
+    with services.sessions() as session:
+        for record in list_keys(session):
+            typer.echo(f"{record.kid}  {record.algorithm:6}  {record.state:11}  "
+                       f"created {record.created_at:%Y-%m-%d %H:%M}Z")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Option(help="admin, registrar or auditor")],
+    name: Annotated[str, typer.Option(help="who or what uses the token")] = "cli",
+    unit: Annotated[list[str] | None, typer.Option(help="unit code (registrars; repeatable)")] = None,
+    expires_in_days: Annotated[int | None, typer.Option(min=1)] = None,
+) -> None:
+    """Create an API token. The token itself is printed once, on the last line."""
+    services = _services(ctx)
+    now = services.clock()
+    expires = now + dt.timedelta(days=expires_in_days) if expires_in_days else None
+    with session_scope(services.sessions) as session:
+        record, plain = create_token(session, name=name, role=role, units=unit or [], now=now,
+                                     expires_at=expires)
+        record_event(session, CLI_ACTOR, "token.create", f"token:{record.id}", now=now,
+                     details={"role": role, "units": record.units})
+    typer.echo(f"token {record.id} ({role}) created; it is shown once:")
+    typer.echo(plain)
+
+
+@tokens_app.command("list")
+def tokens_list(ctx: typer.Context) -> None:
+    """Every token (never the token itself): id, prefix, role, units, state."""
+    services = _services(ctx)
+    now = services.clock()
+    with services.sessions() as session:
+        for record in list_tokens(session):
+            if record.revoked_at:
+                state = "revoked"
+            elif record.expires_at and record.expires_at <= now:
+                state = "expired"
+            else:
+                state = "active"
+            typer.echo(f"{record.id:4}  {record.prefix}…  {record.role:9}  "
+                       f"{','.join(record.units) or '-':12}  {state:8}  {record.name}")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(ctx: typer.Context, token_id: int) -> None:
+    """Revoke a token: it stops working at once."""
+    services = _services(ctx)
+    now = services.clock()
+    with session_scope(services.sessions) as session:
+        revoke_token(session, token_id, now=now)
+        record_event(session, CLI_ACTOR, "token.revoke", f"token:{token_id}", now=now)
+    typer.echo(f"token {token_id} revoked")
+
+
+@demo_app.command("load")
+def demo_load(ctx: typer.Context) -> None:
+    """Load the demo campaign (1,391 candidates); a second run issues nothing new."""
+    services = _services(ctx)
+    with session_scope(services.sessions) as session:
+        result = load_demo(session, issuer=services.issuer(session), now=services.clock())
+    typer.echo(f"demo campaign: {result.issued} credentials issued, "
+               f"{result.already_present} already present")
+
+
+@app.command()
+def issue(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="holder's full name")],
+    employee_number: Annotated[str, typer.Option()],
+    occupation: Annotated[str, typer.Option(help="national occupation code")],
+    level: Annotated[str, typer.Option(help="junior, intermediate or senior")],
+    unit: Annotated[str, typer.Option(help="unit code")],
+    exam_date: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"])],
+    exam_session: Annotated[str, typer.Option()],
+    score: Annotated[float | None, typer.Option()] = None,
+    valid_until: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the full record as JSON")] = False,
+) -> None:
+    """Issue one credential and print its id, number, verify URL and token."""
+    services = _services(ctx)
+    now = services.clock()
+    request = IssueRequest(
+        holder_name=name, employee_number=employee_number, occupation=occupation, level=level,
+        unit=unit, exam_date=exam_date.date(), exam_session=exam_session, score=score,
+        valid_until=valid_until.replace(tzinfo=dt.UTC) if valid_until else None,
+    )
+    with session_scope(services.sessions) as session:
+        [credential_id] = issue_credentials(session, [request], issuer=services.issuer(session),
+                                            actor=CLI_ACTOR, now=now)
+        session.flush()
+        row = get_credential(session, credential_id)
+        response = CredentialResponse.of(row, services.settings.base_url)
+    if as_json:
+        typer.echo(response.model_dump_json(indent=2))
+        return
+    typer.echo(f"issued {response.id} ({response.number})")
+    typer.echo(f"verify: {response.qr_text}")
+    typer.echo(response.credential)
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """First-run set-up for development: passphrase, schema, key, admin token, demo campaign."""
+    settings = _settings(ctx)
+    passphrase_file = settings.passphrase_path()
+    if passphrase_file is not None and not passphrase_file.exists():
+        if settings.environment != "development":
+            raise ConfigurationError(f"key passphrase file {passphrase_file} does not exist")
+        _write_secret(passphrase_file, secrets.token_urlsafe(32))
+        typer.echo(f"created a development key passphrase at {passphrase_file} (mode 0600); "
+                   "set TESSERA_KEY_PASSPHRASE_FILE to your own in production")
+    services = _services(ctx)
+    migration.upgrade(services.engine)
+    with session_scope(services.sessions) as session:
+        if active_key(session) is None:
+            _new_key(services, session)
+        if session.scalar(select(func.count()).select_from(ApiToken)) == 0:
+            record, plain = create_token(session, name="first admin", role="admin", units=[],
+                                         now=services.clock())
+            record_event(session, CLI_ACTOR, "token.create", f"token:{record.id}",
+                         now=services.clock(), details={"role": "admin", "units": []})
+            _write_secret(settings.admin_token_file, plain)
+            typer.echo(f"created the first admin API token in {settings.admin_token_file}")
+    with session_scope(services.sessions) as session:
+        if session.scalar(select(func.count()).select_from(Credential)) == 0:
+            result = load_demo(session, issuer=services.issuer(session), now=services.clock())
+            typer.echo(f"loaded the demo campaign: {result.issued} credentials")
+        else:
+            total = session.scalar(select(func.count()).select_from(Credential))
+            typer.echo(f"database already holds {total} credentials")
+
+
+def _write_secret(path: Path, value: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning domain errors into one line and exit status 1."""
+    try:
+        app()
+    except IssuerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except json.JSONDecodeError as exc:  # pragma: no cover - defensive
+        typer.echo(f"error: {exc.msg}", err=True)
+        sys.exit(1)

@@ -1,0 +1,132 @@
+"""Settings from the environment (``TESSERA_`` prefix), built once and passed down.
+
+Every variable is documented in docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from issuer.errors import ConfigurationError
+
+DEV_PASSPHRASE_FILE = Path("var/dev-passphrase")
+# Values that mark a secret as "not chosen yet"; refused outside development.
+_PLACEHOLDERS = frozenset({"", "changeme", "change-me", "changethis", "secret", "password", "dev"})
+_RATE_LIMIT = re.compile(r"^(off|\d+/(second|minute|hour|day))$")
+
+
+class Settings(BaseSettings):
+    """Tessera's configuration. Construct with ``load_settings()`` to get one-line errors."""
+
+    model_config = SettingsConfigDict(env_prefix="TESSERA_", extra="ignore", frozen=True)
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///var/tessera.db"
+    keys_dir: Path = Path("keys")
+    key_passphrase: SecretStr | None = None
+    key_passphrase_file: Path | None = None
+    key_algorithm: Literal["ES256", "EdDSA"] = "ES256"
+    base_url: str = "http://127.0.0.1:8000"
+    issuer_name: str = (
+        "朔方稀土集团职业技能等级认定中心 / "
+        "Shuofang Rare Earth Group Vocational Skills Certification Centre"
+    )
+    rate_limit: str = "600/minute"
+    status_list_ttl_seconds: int = Field(default=300, ge=1, le=86_400)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    clock_skew_seconds: int = Field(default=60, ge=0, le=3600)
+    trusted_issuers: list[str] = Field(default_factory=list)
+    admin_token_file: Path = Path("var/admin-token")
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError("TESSERA_BASE_URL must be an absolute http(s) URL without query")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError("TESSERA_DATABASE_URL is not a database URL") from exc
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError("TESSERA_DATABASE_URL must be sqlite or postgresql")
+        return value
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        if not _RATE_LIMIT.match(value):
+            raise ValueError("TESSERA_RATE_LIMIT must look like 600/minute, or be off")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.environment == "development":
+            return self
+        if self.key_passphrase is None and self.key_passphrase_file is None:
+            raise ValueError(
+                "TESSERA_KEY_PASSPHRASE or TESSERA_KEY_PASSPHRASE_FILE must be set in production"
+            )
+        secret = self.key_passphrase.get_secret_value() if self.key_passphrase else None
+        if secret is not None and secret.strip().lower() in _PLACEHOLDERS:
+            raise ValueError("TESSERA_KEY_PASSPHRASE is a placeholder; choose a real secret")
+        if self.key_passphrase_file is not None and self.key_passphrase_file == DEV_PASSPHRASE_FILE:
+            raise ValueError("the development passphrase file cannot be used in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def passphrase_path(self) -> Path | None:
+        """The file the key passphrase is read from, if it comes from a file."""
+        if self.key_passphrase is not None:
+            return None
+        if self.key_passphrase_file is not None:
+            return self.key_passphrase_file
+        return DEV_PASSPHRASE_FILE if self.environment == "development" else None
+
+    def read_passphrase(self) -> bytes:
+        """The signing-key passphrase; raises ``ConfigurationError`` with one clear line."""
+        if self.key_passphrase is not None:
+            value = self.key_passphrase.get_secret_value()
+        else:
+            path = self.passphrase_path()
+            if path is None:
+                raise ConfigurationError("no key passphrase: set TESSERA_KEY_PASSPHRASE")
+            try:
+                value = path.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigurationError(
+                    f"key passphrase file {path} cannot be read ({exc.strerror}); "
+                    "run `make run` or `tessera init` once, or set TESSERA_KEY_PASSPHRASE_FILE"
+                ) from exc
+            if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO) and os.name == "posix":
+                raise ConfigurationError(f"key passphrase file {path} must be mode 0600")
+        if not value:
+            raise ConfigurationError("the key passphrase is empty")
+        return value.encode("utf-8")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment; a bad value becomes one ``ConfigurationError`` line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigurationError(f"invalid setting {where}: {message}") from None

@@ -1,0 +1,1 @@
+"""HTTP routes: one module per resource, thin (validate, call one service, commit, respond)."""

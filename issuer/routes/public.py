@@ -1,0 +1,76 @@
+"""Public documents, no authentication: health, keys, achievements and status lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from issuer.catalog import find_achievement
+from issuer.deps import ServicesDep, SessionDep
+from issuer.errors import NotFoundError
+from issuer.signing import get_key, published_jwks
+from verifier.format import JWK_SET_MEDIA_TYPE, VC_JWT_MEDIA_TYPE
+
+router = APIRouter(tags=["public"])
+
+_PUBLIC_CACHE = "public, max-age=300"
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/.well-known/jwks.json", responses={200: {"content": {JWK_SET_MEDIA_TYPE: {}}}})
+def jwks(session: SessionDep) -> Response:
+    """Every key that signed credentials still valid: the active key and retired ones."""
+    return JSONResponse(published_jwks(session), media_type=JWK_SET_MEDIA_TYPE,
+                        headers={"Cache-Control": _PUBLIC_CACHE})
+
+
+@router.get("/.well-known/jwt-vc-issuer")
+def jwt_vc_issuer(services: ServicesDep) -> Response:
+    """JWT VC Issuer Metadata (SD-JWT VC): where this issuer's keys are published."""
+    base = services.settings.base_url
+    body = {"issuer": base, "jwks_uri": f"{base}/.well-known/jwks.json"}
+    return JSONResponse(body, headers={"Cache-Control": _PUBLIC_CACHE})
+
+
+@router.get("/keys/{kid}")
+def key(kid: str, session: SessionDep) -> Response:
+    """One public JWK: Open Badges 3.0 wants a ``kid`` that dereferences to a JWK."""
+    record = get_key(session, kid)
+    if record.state == "compromised":
+        raise NotFoundError("no such key")
+    return JSONResponse(record.public_jwk, headers={"Cache-Control": _PUBLIC_CACHE})
+
+
+@router.get("/achievements/{code}")
+def achievement(code: str, session: SessionDep, services: ServicesDep) -> dict[str, Any]:
+    """The Open Badges ``Achievement`` (occupation at a level) credentials point at."""
+    return find_achievement(session, services.settings.base_url, code)
+
+
+@router.get(
+    "/status/{list_id}",
+    response_class=Response,
+    responses={200: {"content": {VC_JWT_MEDIA_TYPE: {}}}, 304: {"description": "unchanged"}},
+)
+def status_list(list_id: int, request: Request, session: SessionDep,
+                services: ServicesDep) -> Response:
+    """A signed ``BitstringStatusListCredential`` (vc+jwt), cacheable for its ``ttl``."""
+    published = services.publisher.publish(
+        session, list_id, services.signer(session), now=services.clock()
+    )
+    etag = f'"{published.etag}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={published.ttl_seconds}",
+        "Access-Control-Allow-Origin": "*",
+    }
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(published.jws, media_type=VC_JWT_MEDIA_TYPE, headers=headers)

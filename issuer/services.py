@@ -1,0 +1,61 @@
+"""What the app and the CLI share: settings, database, signer, clock. Built once, passed down."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from issuer.config import Settings
+from issuer.db import check_database, create_db_engine, create_session_factory
+from issuer.issuance import IssuerIdentity
+from issuer.signing import Signer, active_key, load_signer
+from issuer.status_list import StatusListPublisher
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Services:
+    """Long-lived objects for one process."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    publisher: StatusListPublisher
+    clock: Callable[[], dt.datetime] = utc_now
+    _signer: Signer | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, clock: Callable[[], dt.datetime] = utc_now
+                      ) -> Services:
+        engine = create_db_engine(settings.database_url)
+        check_database(engine)
+        publisher = StatusListPublisher(
+            settings.base_url, settings.status_list_ttl_seconds, resign_after=dt.timedelta(hours=1)
+        )
+        return cls(settings=settings, engine=engine, sessions=create_session_factory(engine),
+                   publisher=publisher, clock=clock)
+
+    def signer(self, session: Session) -> Signer:
+        """The active key's signer, reloaded when another process has rotated the key."""
+        record = active_key(session)
+        with self._lock:
+            if self._signer is None or record is None or record.kid != self._signer.kid:
+                self._signer = load_signer(
+                    session, self.settings.keys_dir, self.settings.read_passphrase()
+                )
+            return self._signer
+
+    def issuer(self, session: Session) -> IssuerIdentity:
+        return IssuerIdentity(
+            base_url=self.settings.base_url, name=self.settings.issuer_name,
+            signer=self.signer(session),
+        )

@@ -1,0 +1,142 @@
+"""Signing keys: generation, encrypted storage (PKCS#8, mode 0600), rotation and the JWKS.
+
+Private keys never leave this module except as a ``Signer``; they are never logged or served.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer.errors import ConfigurationError, NotFoundError
+from issuer.models import SigningKey
+from verifier.format import VC_JWT_TYP
+from verifier.jwk import jwk_from_public_key
+
+log = logging.getLogger(__name__)
+
+PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Signs JWS with the active key. ``repr`` shows the ``kid`` only."""
+
+    kid: str
+    algorithm: str
+    private_key: PrivateKey
+
+    def __repr__(self) -> str:
+        return f"Signer(kid={self.kid!r}, algorithm={self.algorithm!r})"
+
+    def sign(self, payload: dict[str, Any], *, typ: str = VC_JWT_TYP) -> str:
+        """A compact JWS over ``payload`` with header ``alg``, ``kid``, ``typ``."""
+        return jwt.encode(
+            payload, self.private_key, algorithm=self.algorithm, headers={"kid": self.kid, "typ": typ}
+        )
+
+
+def generate_private_key(algorithm: str) -> PrivateKey:
+    if algorithm == "ES256":
+        return ec.generate_private_key(ec.SECP256R1())
+    if algorithm == "EdDSA":
+        return ed25519.Ed25519PrivateKey.generate()
+    raise ConfigurationError(f"unsupported key algorithm {algorithm}")
+
+
+def key_path(keys_dir: Path, kid: str) -> Path:
+    return keys_dir / f"{kid}.pem"
+
+
+def write_private_key(path: Path, key: PrivateKey, passphrase: bytes) -> None:
+    """Write ``key`` as encrypted PKCS#8 PEM, created with mode 0600 and never overwritten."""
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(passphrase),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+
+
+def read_private_key(path: Path, passphrase: bytes) -> PrivateKey:
+    """Load an encrypted PEM key; any failure is one ``ConfigurationError`` line."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"signing key {path} cannot be read ({exc.strerror})") from None
+    try:
+        key = serialization.load_pem_private_key(data, password=passphrase)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise ConfigurationError(
+            f"signing key {path} cannot be decrypted: wrong passphrase or not a PKCS#8 key"
+        ) from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey):
+        raise ConfigurationError(f"signing key {path} is not an EC P-256 or Ed25519 key")
+    return key
+
+
+def create_signing_key(
+    session: Session, keys_dir: Path, passphrase: bytes, algorithm: str, *, now: dt.datetime
+) -> SigningKey:
+    """Generate a key, store it encrypted, record its metadata and make it the active one."""
+    private_key = generate_private_key(algorithm)
+    jwk = jwk_from_public_key(private_key.public_key())
+    write_private_key(key_path(keys_dir, jwk["kid"]), private_key, passphrase)
+    for current in session.scalars(select(SigningKey).where(SigningKey.state == "active")):
+        current.state = "retired"
+        current.retired_at = now
+    record = SigningKey(
+        kid=jwk["kid"], algorithm=jwk["alg"], public_jwk=jwk, state="active", created_at=now
+    )
+    session.add(record)
+    session.flush()
+    log.info("signing key created", extra={"kid": record.kid, "alg": record.algorithm})
+    return record
+
+
+def active_key(session: Session) -> SigningKey | None:
+    return session.scalars(select(SigningKey).where(SigningKey.state == "active")).one_or_none()
+
+
+def load_signer(session: Session, keys_dir: Path, passphrase: bytes) -> Signer:
+    """The signer for the active key; a missing or unreadable key is one clear error."""
+    record = active_key(session)
+    if record is None:
+        raise ConfigurationError("no active signing key: run `tessera keys generate`")
+    private_key = read_private_key(key_path(keys_dir, record.kid), passphrase)
+    if jwk_from_public_key(private_key.public_key())["kid"] != record.kid:
+        raise ConfigurationError(f"signing key file for {record.kid} holds a different key")
+    return Signer(kid=record.kid, algorithm=record.algorithm, private_key=private_key)
+
+
+def list_keys(session: Session) -> list[SigningKey]:
+    return list(session.scalars(select(SigningKey).order_by(SigningKey.created_at)))
+
+
+def get_key(session: Session, kid: str) -> SigningKey:
+    record = session.get(SigningKey, kid)
+    if record is None:
+        raise NotFoundError("no such key")
+    return record
+
+
+def published_jwks(session: Session) -> dict[str, list[dict[str, Any]]]:
+    """Active and retired public keys: certificates outlive the key that signed them."""
+    rows = session.scalars(
+        select(SigningKey).where(SigningKey.state != "compromised").order_by(SigningKey.created_at)
+    )
+    return {"keys": [dict(row.public_jwk) for row in rows]}

@@ -1,0 +1,168 @@
+"""Bitstring Status List allocation, encoding and publication (W3C BSL v1.0).
+
+Indexes are random and never reused (BSL §2.1, §6.5); a list is at least 131,072 entries
+(§3.2) and is closed once half full so random allocation stays cheap and herds stay large.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from issuer.errors import NotFoundError
+from issuer.models import StatusAllocation, StatusList
+from issuer.signing import Signer
+from verifier.encoding import b64url_encode
+from verifier.format import (
+    MIN_STATUS_LIST_ENTRIES,
+    STATUS_LIST_CREDENTIAL,
+    STATUS_LIST_ENTRY,
+    STATUS_LIST_SUBJECT,
+    STATUS_PURPOSE_REVOCATION,
+    VC_V2_CONTEXT,
+    VERIFIABLE_CREDENTIAL,
+)
+
+LIST_SIZE = MIN_STATUS_LIST_ENTRIES
+FILL_LIMIT = LIST_SIZE // 2
+
+
+def status_list_url(base_url: str, list_id: int) -> str:
+    return f"{base_url}/status/{list_id}"
+
+
+def status_entry(base_url: str, list_id: int, index: int) -> dict[str, str]:
+    """The credential's ``credentialStatus`` object (BSL §2.1; OB allows exactly one)."""
+    url = status_list_url(base_url, list_id)
+    return {
+        "id": f"{url}#{index}",
+        "type": STATUS_LIST_ENTRY,
+        "statusPurpose": STATUS_PURPOSE_REVOCATION,
+        "statusListIndex": str(index),
+        "statusListCredential": url,
+    }
+
+
+def allocate_indexes(
+    session: Session, count: int, *, now: dt.datetime, rng: random.Random
+) -> list[tuple[int, int]]:
+    """Reserve ``count`` fresh random ``(list_id, index)`` pairs, opening lists as needed.
+
+    The unique constraint on ``(list_id, index)`` is the final guard against two writers.
+    """
+    pairs: list[tuple[int, int]] = []
+    reserved: dict[int, set[int]] = {}
+    while len(pairs) < count:
+        current = session.scalars(
+            select(StatusList)
+            .where(StatusList.purpose == STATUS_PURPOSE_REVOCATION)
+            .order_by(StatusList.id.desc())
+            .limit(1)
+        ).first()
+        used: set[int] = set()
+        if current is not None:
+            used = reserved.setdefault(current.id, set())
+            used |= set(
+                session.scalars(
+                    select(StatusAllocation.index).where(StatusAllocation.list_id == current.id)
+                )
+            )
+        if current is None or len(used) >= FILL_LIMIT:
+            current = StatusList(purpose=STATUS_PURPOSE_REVOCATION, size=LIST_SIZE, created_at=now)
+            session.add(current)
+            session.flush()
+            used = reserved.setdefault(current.id, set())
+        take = min(count - len(pairs), FILL_LIMIT - len(used))
+        while take:
+            index = rng.randrange(current.size)
+            if index not in used:
+                used.add(index)
+                pairs.append((current.id, index))
+                take -= 1
+    return pairs
+
+
+def encode_bitstring(set_indexes: list[int], size: int) -> str:
+    """``u`` + base64url(GZIP(bitstring)); index 0 is the most significant bit of byte 0."""
+    bits = bytearray(size // 8)
+    for index in set_indexes:
+        bits[index // 8] |= 0x80 >> (index % 8)
+    return "u" + b64url_encode(gzip.compress(bytes(bits), compresslevel=9, mtime=0))
+
+
+@dataclass(frozen=True)
+class PublishedList:
+    jws: str
+    etag: str
+    ttl_seconds: int
+
+
+class StatusListPublisher:
+    """Signs status-list credentials, re-signing only when the bits or the key change."""
+
+    def __init__(self, base_url: str, ttl_seconds: int, *, resign_after: dt.timedelta) -> None:
+        self._base_url = base_url
+        self._ttl = ttl_seconds
+        self._resign_after = resign_after
+        self._cache: dict[int, tuple[str, dt.datetime, PublishedList]] = {}
+
+    def publish(self, session: Session, list_id: int, signer: Signer, *, now: dt.datetime
+                ) -> PublishedList:
+        status_list = session.get(StatusList, list_id)
+        if status_list is None:
+            raise NotFoundError("no such status list")
+        set_indexes = sorted(
+            session.scalars(
+                select(StatusAllocation.index).where(
+                    StatusAllocation.list_id == list_id, StatusAllocation.set_at.is_not(None)
+                )
+            )
+        )
+        encoded = encode_bitstring(set_indexes, status_list.size)
+        etag = hashlib.sha256(f"{signer.kid}|{encoded}".encode()).hexdigest()[:32]
+        cached = self._cache.get(list_id)
+        if cached and cached[0] == etag and now - cached[1] < self._resign_after:
+            return cached[2]
+        jws = signer.sign(self._list_credential(status_list, encoded, now))
+        published = PublishedList(jws=jws, etag=etag, ttl_seconds=self._ttl)
+        self._cache[list_id] = (etag, now, published)
+        return published
+
+    def _list_credential(self, status_list: StatusList, encoded: str, now: dt.datetime
+                         ) -> dict[str, object]:
+        url = status_list_url(self._base_url, status_list.id)
+        valid_until = now + self._resign_after * 2
+        return {
+            "@context": [VC_V2_CONTEXT],
+            "id": url,
+            "type": [VERIFIABLE_CREDENTIAL, STATUS_LIST_CREDENTIAL],
+            "issuer": self._base_url,
+            "validFrom": _xsd(now),
+            "validUntil": _xsd(valid_until),
+            "credentialSubject": {
+                "id": f"{url}#list",
+                "type": STATUS_LIST_SUBJECT,
+                "statusPurpose": status_list.purpose,
+                "encodedList": encoded,
+                "ttl": self._ttl * 1000,  # BSL §2.2: milliseconds
+            },
+            "iss": self._base_url,
+            "jti": url,
+            "iat": int(now.timestamp()),
+            "nbf": int(now.timestamp()),
+            "exp": int(valid_until.timestamp()),
+        }
+
+
+def count_lists(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(StatusList)) or 0
+
+
+def _xsd(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,54 @@
+"""Small helpers for issuer tests: the catalog, an issue request, independent JOSE checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from jwcrypto import jwk, jws
+
+from issuer.db import session_scope
+from issuer.demo import catalog_data, load_catalog_data
+from issuer.services import Services
+
+STANDARDS = Path(__file__).resolve().parents[2].parent / "shared" / "standards"
+
+
+def load_catalog(services: Services) -> None:
+    with session_scope(services.sessions) as session:
+        load_catalog_data(session, catalog_data())
+
+
+def issue_body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "holder": {"name": "王小明", "employee_number": "E-0001", "national_id": "110101199003074477",
+                   "birth_date": "1990-03-07"},
+        "occupation": "6-17-05-01",
+        "level": "senior",
+        "unit": "U01",
+        "exam": {"date": "2026-10-14", "session": "2026-Q4-D3-R05", "score": 91},
+    }
+    body.update(changes)
+    return body
+
+
+def verify_with_jwcrypto(token: str, jwks: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Verify ``token`` with jwcrypto (not PyJWT) against a published JWKS: (header, payload)."""
+    keyset = jwk.JWKSet.from_json(json.dumps(jwks))
+    signed = jws.JWS()
+    signed.deserialize(token)
+    header = signed.jose_header
+    key = keyset.get_key(header["kid"])
+    assert key is not None, "kid not in the published JWKS"
+    signed.verify(key, alg=header["alg"])
+    return header, json.loads(signed.payload)
+
+
+def schema(name: str) -> dict[str, Any]:
+    paths = {
+        "ob": STANDARDS / "ob_v3p0/schema/json-ld/ob_v3p0_achievementcredential_schema.json",
+        "vc": STANDARDS / "w3c-vc2-verifiable-credential-schema.json",
+    }
+    loaded: dict[str, Any] = json.loads(paths[name].read_text("utf-8"))
+    return loaded
