@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from issuer.models import AuditEvent
+from issuer.models import AuditEvent, core_table
 
 GENESIS_HASH = "0" * 64
 
@@ -31,12 +31,18 @@ class Actor:
 def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     """SHA-256 (hex) of the event's canonical JSON, chained to ``prev_hash``."""
     body = {**fields, "prev_hash": prev_hash}
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    # Canonical form: UTF-8, no whitespace, keys sorted (orjson.OPT_SORT_KEYS).
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def hashed_fields(occurred_at: dt.datetime, actor: Actor, action: str, target: str | None,
-                  reason: str | None, details: dict[str, Any]) -> dict[str, Any]:
+def hashed_fields(
+    occurred_at: dt.datetime,
+    actor: Actor,
+    action: str,
+    target: str | None,
+    reason: str | None,
+    details: dict[str, Any],
+) -> dict[str, Any]:
     return {
         "occurred_at": occurred_at.astimezone(dt.UTC).isoformat(),
         "actor": actor.name,
@@ -83,11 +89,18 @@ def record_events(
         )
         prev = digest
     if rows:
-        session.execute(insert(AuditEvent), rows)
+        session.connection().execute(insert(core_table(AuditEvent)), rows)
 
 
-def record_event(session: Session, actor: Actor, action: str, target: str | None = None, *,
-                 now: dt.datetime, reason: str | None = None,
-                 details: dict[str, Any] | None = None) -> None:
+def record_event(
+    session: Session,
+    actor: Actor,
+    action: str,
+    target: str | None = None,
+    *,
+    now: dt.datetime,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
     """Append one event."""
     record_events(session, actor, action, [(target, details or {})], now=now, reason=reason)

@@ -44,38 +44,60 @@ def achievement_name(occupation: Occupation, level: Level) -> str:
 
 
 def achievement(base_url: str, occupation: Occupation, level: Level) -> dict[str, Any]:
-    """The Open Badges 3.0 ``Achievement``: one per occupation and level."""
+    """The Open Badges 3.0 ``Achievement`` embedded in every credential: one per occupation
+    and level, kept short (it travels in the QR code); ``id`` dereferences to the full
+    definition with the occupation's description and criteria.
+    """
+    url = achievement_url(base_url, occupation, level)
     return {
-        "id": achievement_url(base_url, occupation, level),
+        "id": url,
         "type": ["Achievement"],
         "achievementType": "Certification",
         "name": achievement_name(occupation, level),
-        "description": f"{occupation.description_zh}\n\n{occupation.description_en}",
-        "criteria": {"narrative": f"{occupation.criteria_zh}\n\n{occupation.criteria_en}"},
+        "description": (
+            f"职业技能等级证书：{occupation.name_zh}（{level.name_zh}）。"
+            f"Vocational skill level certificate: {occupation.name_en}, {level.name_en} level."
+        ),
+        "criteria": {"id": url},
         "humanCode": occupation.code,
+    }
+
+
+def achievement_definition(base_url: str, occupation: Occupation, level: Level) -> dict[str, Any]:
+    """The public, full ``Achievement``: what ``/achievements/{code}`` serves."""
+    embedded = achievement(base_url, occupation, level)
+    return {
+        "@context": list(CREDENTIAL_CONTEXTS),
+        **embedded,
+        "description": f"{occupation.description_zh}\n\n{occupation.description_en}",
+        "criteria": {
+            "id": embedded["id"],
+            "narrative": f"{occupation.criteria_zh}\n\n{occupation.criteria_en}",
+        },
         "fieldOfStudy": occupation.name_en,
         "specialization": level.name_en,
     }
 
 
-def unit_profile(base_url: str, unit: Unit, issuer_name: str) -> dict[str, Any]:
-    """The unit as an Open Badges ``Profile`` whose parent is the certifying organisation."""
+def unit_profile(base_url: str, unit: Unit) -> dict[str, Any]:
+    """The unit (branch, plant) that assessed the candidate, as an Open Badges ``Profile``."""
     return {
         "id": f"{base_url}/units/{unit.code}",
         "type": ["Profile"],
         "name": f"{unit.name_zh} / {unit.name_en}",
-        "parentOrg": {"id": base_url, "type": ["Profile"], "name": issuer_name},
     }
 
 
 def find_achievement(session: Session, base_url: str, code: str) -> dict[str, Any]:
     """The public JSON-LD document for ``/achievements/{code}``."""
     occupation_code, _, level_code = code.rpartition("-")
-    occupation = session.scalars(select(Occupation).where(Occupation.code == occupation_code)).first()
+    occupation = session.scalars(
+        select(Occupation).where(Occupation.code == occupation_code)
+    ).first()
     level = session.scalars(select(Level).where(Level.code == level_code)).first()
     if occupation is None or level is None:
         raise NotFoundError("no such achievement")
-    return {"@context": list(CREDENTIAL_CONTEXTS), **achievement(base_url, occupation, level)}
+    return achievement_definition(base_url, occupation, level)
 
 
 def list_units(session: Session) -> list[Unit]:

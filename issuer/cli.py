@@ -1,9 +1,11 @@
-"""The ``tessera`` command. Domain errors end in one line on stderr and exit 1, never a traceback."""
+"""The ``tessera`` command.
+
+Domain errors end in one line on stderr and exit status 1, never a traceback.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import secrets
 import sys
@@ -12,6 +14,7 @@ from typing import Annotated
 
 import typer
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from issuer import migration
 from issuer.audit import Actor, record_event
@@ -23,12 +26,16 @@ from issuer.issuance import IssueRequest, issue_credentials
 from issuer.models import ApiToken, Credential
 from issuer.registry import get_credential
 from issuer.schemas import CredentialResponse
-from issuer.services import Services, utc_now
+from issuer.services import Services
 from issuer.signing import active_key, create_signing_key, key_path, list_keys
 from issuer.tokens import create_token, list_tokens, revoke_token
 
-app = typer.Typer(help="Tessera: portable skill credentials.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="Tessera: portable skill credentials.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 keys_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Registrar API tokens.", no_args_is_help=True)
@@ -46,8 +53,8 @@ def _settings(ctx: typer.Context) -> Settings:
     return settings
 
 
-def _services(ctx: typer.Context) -> Services:
-    return Services.from_settings(_settings(ctx))
+def _services(ctx: typer.Context, *, require_schema: bool = True) -> Services:
+    return Services.from_settings(_settings(ctx), require_schema=require_schema)
 
 
 @app.callback()
@@ -66,20 +73,26 @@ def serve(
     import uvicorn
 
     services = _services(ctx)
-    if not migration.is_at_head(services.engine):
-        raise ConfigurationError("the database is not migrated: run `tessera db upgrade`")
     with services.sessions() as session:
         services.signer(session)
-    typer.echo(f"Tessera serving on http://{host}:{port} (public base URL "
-               f"{services.settings.base_url})")
-    uvicorn.run("issuer.app:app_from_environment", factory=True, host=host, port=port,
-                workers=workers, log_level="info", proxy_headers=True)
+    typer.echo(
+        f"Tessera serving on http://{host}:{port} (public base URL {services.settings.base_url})"
+    )
+    uvicorn.run(
+        "issuer.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=True,
+    )
 
 
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Migrate the database to the newest schema."""
-    services = _services(ctx)
+    services = _services(ctx, require_schema=False)
     migration.upgrade(services.engine)
     typer.echo("database is at the newest schema")
 
@@ -110,12 +123,20 @@ def _new_key(services: Services, session: object) -> None:
 
     assert isinstance(session, Session)
     settings, now = services.settings, services.clock()
-    record = create_signing_key(session, settings.keys_dir, settings.read_passphrase(),
-                                settings.key_algorithm, now=now)
-    record_event(session, CLI_ACTOR, "key.create", record.kid, now=now,
-                 details={"algorithm": record.algorithm})
-    typer.echo(f"active key {record.kid} ({record.algorithm}) at "
-               f"{key_path(settings.keys_dir, record.kid)}")
+    record = create_signing_key(
+        session, settings.keys_dir, settings.read_passphrase(), settings.key_algorithm, now=now
+    )
+    record_event(
+        session,
+        CLI_ACTOR,
+        "key.create",
+        record.kid,
+        now=now,
+        details={"algorithm": record.algorithm},
+    )
+    typer.echo(
+        f"active key {record.kid} ({record.algorithm}) at {key_path(settings.keys_dir, record.kid)}"
+    )
 
 
 @keys_app.command("list")
@@ -124,8 +145,10 @@ def keys_list(ctx: typer.Context) -> None:
     services = _services(ctx)
     with services.sessions() as session:
         for record in list_keys(session):
-            typer.echo(f"{record.kid}  {record.algorithm:6}  {record.state:11}  "
-                       f"created {record.created_at:%Y-%m-%d %H:%M}Z")
+            typer.echo(
+                f"{record.kid}  {record.algorithm:6}  {record.state:11}  "
+                f"created {record.created_at:%Y-%m-%d %H:%M}Z"
+            )
 
 
 @tokens_app.command("create")
@@ -133,7 +156,9 @@ def tokens_create(
     ctx: typer.Context,
     role: Annotated[str, typer.Option(help="admin, registrar or auditor")],
     name: Annotated[str, typer.Option(help="who or what uses the token")] = "cli",
-    unit: Annotated[list[str] | None, typer.Option(help="unit code (registrars; repeatable)")] = None,
+    unit: Annotated[
+        list[str] | None, typer.Option(help="unit code (registrars; repeatable)")
+    ] = None,
     expires_in_days: Annotated[int | None, typer.Option(min=1)] = None,
 ) -> None:
     """Create an API token. The token itself is printed once, on the last line."""
@@ -141,10 +166,17 @@ def tokens_create(
     now = services.clock()
     expires = now + dt.timedelta(days=expires_in_days) if expires_in_days else None
     with session_scope(services.sessions) as session:
-        record, plain = create_token(session, name=name, role=role, units=unit or [], now=now,
-                                     expires_at=expires)
-        record_event(session, CLI_ACTOR, "token.create", f"token:{record.id}", now=now,
-                     details={"role": role, "units": record.units})
+        record, plain = create_token(
+            session, name=name, role=role, units=unit or [], now=now, expires_at=expires
+        )
+        record_event(
+            session,
+            CLI_ACTOR,
+            "token.create",
+            f"token:{record.id}",
+            now=now,
+            details={"role": role, "units": record.units},
+        )
     typer.echo(f"token {record.id} ({role}) created; it is shown once:")
     typer.echo(plain)
 
@@ -162,8 +194,10 @@ def tokens_list(ctx: typer.Context) -> None:
                 state = "expired"
             else:
                 state = "active"
-            typer.echo(f"{record.id:4}  {record.prefix}…  {record.role:9}  "
-                       f"{','.join(record.units) or '-':12}  {state:8}  {record.name}")
+            typer.echo(
+                f"{record.id:4}  {record.prefix}…  {record.role:9}  "
+                f"{','.join(record.units) or '-':12}  {state:8}  {record.name}"
+            )
 
 
 @tokens_app.command("revoke")
@@ -183,8 +217,10 @@ def demo_load(ctx: typer.Context) -> None:
     services = _services(ctx)
     with session_scope(services.sessions) as session:
         result = load_demo(session, issuer=services.issuer(session), now=services.clock())
-    typer.echo(f"demo campaign: {result.issued} credentials issued, "
-               f"{result.already_present} already present")
+    typer.echo(
+        f"demo campaign: {result.issued} credentials issued, "
+        f"{result.already_present} already present"
+    )
 
 
 @app.command()
@@ -205,13 +241,20 @@ def issue(
     services = _services(ctx)
     now = services.clock()
     request = IssueRequest(
-        holder_name=name, employee_number=employee_number, occupation=occupation, level=level,
-        unit=unit, exam_date=exam_date.date(), exam_session=exam_session, score=score,
+        holder_name=name,
+        employee_number=employee_number,
+        occupation=occupation,
+        level=level,
+        unit=unit,
+        exam_date=exam_date.date(),
+        exam_session=exam_session,
+        score=score,
         valid_until=valid_until.replace(tzinfo=dt.UTC) if valid_until else None,
     )
     with session_scope(services.sessions) as session:
-        [credential_id] = issue_credentials(session, [request], issuer=services.issuer(session),
-                                            actor=CLI_ACTOR, now=now)
+        [credential_id] = issue_credentials(
+            session, [request], issuer=services.issuer(session), actor=CLI_ACTOR, now=now
+        )
         session.flush()
         row = get_credential(session, credential_id)
         response = CredentialResponse.of(row, services.settings.base_url)
@@ -232,18 +275,27 @@ def init(ctx: typer.Context) -> None:
         if settings.environment != "development":
             raise ConfigurationError(f"key passphrase file {passphrase_file} does not exist")
         _write_secret(passphrase_file, secrets.token_urlsafe(32))
-        typer.echo(f"created a development key passphrase at {passphrase_file} (mode 0600); "
-                   "set TESSERA_KEY_PASSPHRASE_FILE to your own in production")
-    services = _services(ctx)
+        typer.echo(
+            f"created a development key passphrase at {passphrase_file} (mode 0600); "
+            "set TESSERA_KEY_PASSPHRASE_FILE to your own in production"
+        )
+    services = _services(ctx, require_schema=False)
     migration.upgrade(services.engine)
     with session_scope(services.sessions) as session:
         if active_key(session) is None:
             _new_key(services, session)
         if session.scalar(select(func.count()).select_from(ApiToken)) == 0:
-            record, plain = create_token(session, name="first admin", role="admin", units=[],
-                                         now=services.clock())
-            record_event(session, CLI_ACTOR, "token.create", f"token:{record.id}",
-                         now=services.clock(), details={"role": "admin", "units": []})
+            record, plain = create_token(
+                session, name="first admin", role="admin", units=[], now=services.clock()
+            )
+            record_event(
+                session,
+                CLI_ACTOR,
+                "token.create",
+                f"token:{record.id}",
+                now=services.clock(),
+                details={"role": "admin", "units": []},
+            )
             _write_secret(settings.admin_token_file, plain)
             typer.echo(f"created the first admin API token in {settings.admin_token_file}")
     with session_scope(services.sessions) as session:
@@ -269,6 +321,7 @@ def main() -> None:
     except IssuerError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except json.JSONDecodeError as exc:  # pragma: no cover - defensive
-        typer.echo(f"error: {exc.msg}", err=True)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        typer.echo(f"error: database error: {reason}", err=True)
         sys.exit(1)

@@ -73,5 +73,9 @@ def build_credential(
 
 def _identity(identity_type: str, value: str) -> dict[str, Any]:
     # OB 3.0 IdentityObject; hashed=false carries the plain value the employer reads.
-    return {"type": "IdentityObject", "identityType": identity_type, "hashed": False,
-            "identityHash": value}
+    return {
+        "type": "IdentityObject",
+        "identityType": identity_type,
+        "hashed": False,
+        "identityHash": value,
+    }

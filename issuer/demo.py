@@ -40,8 +40,11 @@ def catalog_data() -> dict[str, Any]:
 
 def load_catalog_data(session: Session, data: dict[str, Any]) -> None:
     """Insert the units, occupations and levels that are not there yet (by code)."""
-    for model, rows in ((Unit, data["units"]), (Occupation, data["occupations"]),
-                        (Level, data["levels"])):
+    for model, rows in (
+        (Unit, data["units"]),
+        (Occupation, data["occupations"]),
+        (Level, data["levels"]),
+    ):
         existing = set(session.scalars(select(model.code)))
         for row in rows:
             if row["code"] not in existing:

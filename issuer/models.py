@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -59,7 +60,12 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+    # SQLAlchemy reads this class attribute; it is never mutated.
+    type_annotation_map = {  # noqa: RUF012
+        dt.datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
 
 
 class Unit(Base):
@@ -215,3 +221,8 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]]
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)  # the chain never forks
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+def core_table(model: type[Base]) -> Table:
+    """The Core ``Table`` of a model, for executemany inserts that skip the unit of work."""
+    return Base.metadata.tables[model.__tablename__]

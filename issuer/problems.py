@@ -65,8 +65,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         if any(err.get("type") == "json_invalid" for err in exc.errors()):
             return problem(400, "malformed_json", "the request body is not valid JSON")
-        return problem(422, "invalid_request", "the request does not match the schema",
-                       errors=_field_errors(exc))
+        return problem(
+            422,
+            "invalid_request",
+            "the request does not match the schema",
+            errors=_field_errors(exc),
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -80,8 +84,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error on %s %s: %s", request.method, request.url.path,
-                  type(exc).__name__)
+        log.error(
+            "unhandled error on %s %s: %s", request.method, request.url.path, type(exc).__name__
+        )
         return problem(500, "internal_error", "an unexpected error occurred")
 
 

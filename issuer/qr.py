@@ -18,8 +18,11 @@ PNG_MODULE_PIXELS = 8
 
 
 def _qr(text: str) -> qrcode.QRCode:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QUIET_ZONE,
-                         box_size=PNG_MODULE_PIXELS)
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=QUIET_ZONE,
+        box_size=PNG_MODULE_PIXELS,
+    )
     code.add_data(text.encode("utf-8"))
     code.make(fit=True)
     return code

@@ -20,9 +20,12 @@ class _Strict(BaseModel):
 
 class HolderIn(_Strict):
     name: Text
-    employee_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                      max_length=64)]
-    national_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    employee_number: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+    ]
+    national_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = (
+        None
+    )
     birth_date: dt.date | None = None
 
 
@@ -92,10 +95,14 @@ class CredentialResponse(BaseModel):
             number=row.number,
             state=row.state,
             holder=HolderOut(name=row.holder.name, employee_number=row.holder.employee_number),
-            occupation=NamedCode(code=row.occupation.code, name_zh=row.occupation.name_zh,
-                                 name_en=row.occupation.name_en),
-            level=NamedCode(code=row.level.code, name_zh=row.level.name_zh,
-                            name_en=row.level.name_en),
+            occupation=NamedCode(
+                code=row.occupation.code,
+                name_zh=row.occupation.name_zh,
+                name_en=row.occupation.name_en,
+            ),
+            level=NamedCode(
+                code=row.level.code, name_zh=row.level.name_zh, name_en=row.level.name_en
+            ),
             unit=NamedCode(code=row.unit.code, name_zh=row.unit.name_zh, name_en=row.unit.name_en),
             achievement=achievement_code(row.occupation, row.level),
             exam_date=row.exam_date,
@@ -107,8 +114,9 @@ class CredentialResponse(BaseModel):
             kid=row.kid,
             credential=row.jws,
             qr_text=verify,
-            links=CredentialLinks(self=api, verify=verify, qr_png=f"{api}/qr.png",
-                                  qr_svg=f"{api}/qr.svg"),
+            links=CredentialLinks(
+                self=api, verify=verify, qr_png=f"{api}/qr.png", qr_svg=f"{api}/qr.svg"
+            ),
         )
 
 

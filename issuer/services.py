@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from issuer import migration
 from issuer.config import Settings
 from issuer.db import check_database, create_db_engine, create_session_factory
+from issuer.errors import ConfigurationError
 from issuer.issuance import IssuerIdentity
 from issuer.signing import Signer, active_key, load_signer
 from issuer.status_list import StatusListPublisher
@@ -34,15 +36,28 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, clock: Callable[[], dt.datetime] = utc_now
-                      ) -> Services:
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        clock: Callable[[], dt.datetime] = utc_now,
+        require_schema: bool = True,
+    ) -> Services:
+        """Connect and check; ``require_schema`` refuses a database not migrated to head."""
         engine = create_db_engine(settings.database_url)
         check_database(engine)
+        if require_schema and not migration.is_at_head(engine):
+            raise ConfigurationError("the database is not migrated: run `tessera db upgrade`")
         publisher = StatusListPublisher(
             settings.base_url, settings.status_list_ttl_seconds, resign_after=dt.timedelta(hours=1)
         )
-        return cls(settings=settings, engine=engine, sessions=create_session_factory(engine),
-                   publisher=publisher, clock=clock)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=create_session_factory(engine),
+            publisher=publisher,
+            clock=clock,
+        )
 
     def signer(self, session: Session) -> Signer:
         """The active key's signer, reloaded when another process has rotated the key."""
@@ -56,6 +71,7 @@ class Services:
 
     def issuer(self, session: Session) -> IssuerIdentity:
         return IssuerIdentity(
-            base_url=self.settings.base_url, name=self.settings.issuer_name,
+            base_url=self.settings.base_url,
+            name=self.settings.issuer_name,
             signer=self.signer(session),
         )

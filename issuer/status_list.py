@@ -112,8 +112,9 @@ class StatusListPublisher:
         self._resign_after = resign_after
         self._cache: dict[int, tuple[str, dt.datetime, PublishedList]] = {}
 
-    def publish(self, session: Session, list_id: int, signer: Signer, *, now: dt.datetime
-                ) -> PublishedList:
+    def publish(
+        self, session: Session, list_id: int, signer: Signer, *, now: dt.datetime
+    ) -> PublishedList:
         status_list = session.get(StatusList, list_id)
         if status_list is None:
             raise NotFoundError("no such status list")
@@ -134,8 +135,9 @@ class StatusListPublisher:
         self._cache[list_id] = (etag, now, published)
         return published
 
-    def _list_credential(self, status_list: StatusList, encoded: str, now: dt.datetime
-                         ) -> dict[str, object]:
+    def _list_credential(
+        self, status_list: StatusList, encoded: str, now: dt.datetime
+    ) -> dict[str, object]:
         url = status_list_url(self._base_url, status_list.id)
         valid_until = now + self._resign_after * 2
         return {

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from issuer.errors import AuthenticationError, InvalidInputError, NotFoundError
 from issuer.models import TOKEN_ROLES, ApiToken
 
-TOKEN_PREFIX = "tsr_"
+TOKEN_PREFIX = "tsr_"  # noqa: S105 - a public prefix, not a secret
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,9 @@ def authenticate(session: Session, presented: str, *, now: dt.datetime) -> Princ
         or (record.expires_at is not None and record.expires_at <= now)
     ):
         raise AuthenticationError("invalid token")
-    return Principal(token_id=record.id, name=record.name, role=record.role,
-                     units=tuple(record.units))
+    return Principal(
+        token_id=record.id, name=record.name, role=record.role, units=tuple(record.units)
+    )
 
 
 def list_tokens(session: Session) -> list[ApiToken]:

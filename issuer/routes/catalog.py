@@ -35,8 +35,10 @@ def units(_principal: PrincipalDep, session: SessionDep) -> list[UnitResponse]:
 
 @router.get("/occupations", response_model=list[OccupationResponse])
 def occupations(_principal: PrincipalDep, session: SessionDep) -> list[OccupationResponse]:
-    return [OccupationResponse.model_validate(o, from_attributes=True)
-            for o in list_occupations(session)]
+    return [
+        OccupationResponse.model_validate(o, from_attributes=True)
+        for o in list_occupations(session)
+    ]
 
 
 @router.get("/levels", response_model=list[LevelResponse])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 
@@ -19,7 +19,9 @@ from verifier.format import VC_JWT_MEDIA_TYPE
 
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
 
-_JWT_RESPONSE = {200: {"content": {VC_JWT_MEDIA_TYPE: {"schema": {"type": "string"}}}}}
+_JWT_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {VC_JWT_MEDIA_TYPE: {"schema": {"type": "string"}}}}
+}
 
 
 def _visible(principal: Principal, row: Credential) -> Credential:
@@ -67,8 +69,9 @@ def issue(
     if wants_jwt(request):
         return Response(row.jws, status_code=201, media_type=VC_JWT_MEDIA_TYPE, headers=location)
     response = CredentialResponse.of(row, services.settings.base_url)
-    return Response(response.model_dump_json(), status_code=201, media_type="application/json",
-                    headers=location)
+    return Response(
+        response.model_dump_json(), status_code=201, media_type="application/json", headers=location
+    )
 
 
 @router.get("", response_model=CredentialPage)
@@ -88,7 +91,10 @@ def list_all(
 
 @router.get("/{credential_id}", response_model=CredentialResponse, responses=_JWT_RESPONSE)
 def read(
-    credential_id: str, request: Request, principal: PrincipalDep, session: SessionDep,
+    credential_id: str,
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
     services: ServicesDep,
 ) -> Response | CredentialResponse:
     """One credential with its signed token and QR text."""
@@ -98,21 +104,31 @@ def read(
     return CredentialResponse.of(row, services.settings.base_url)
 
 
-@router.get("/{credential_id}/qr.png", response_class=Response,
-            responses={200: {"content": {"image/png": {}}}})
-def qr_png(credential_id: str, principal: PrincipalDep, session: SessionDep,
-           services: ServicesDep) -> Response:
+@router.get(
+    "/{credential_id}/qr.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+def qr_png(
+    credential_id: str, principal: PrincipalDep, session: SessionDep, services: ServicesDep
+) -> Response:
     """The QR code (the verify URL), PNG, error correction M, 8 pixels per module."""
     row = _visible(principal, get_credential(session, credential_id))
-    return Response(render_qr_png(verify_url(services.settings.base_url, row.id)),
-                    media_type="image/png")
+    return Response(
+        render_qr_png(verify_url(services.settings.base_url, row.id)), media_type="image/png"
+    )
 
 
-@router.get("/{credential_id}/qr.svg", response_class=Response,
-            responses={200: {"content": {"image/svg+xml": {}}}})
-def qr_svg(credential_id: str, principal: PrincipalDep, session: SessionDep,
-           services: ServicesDep) -> Response:
+@router.get(
+    "/{credential_id}/qr.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+)
+def qr_svg(
+    credential_id: str, principal: PrincipalDep, session: SessionDep, services: ServicesDep
+) -> Response:
     """The QR code (the verify URL) as SVG."""
     row = _visible(principal, get_credential(session, credential_id))
-    return Response(render_qr_svg(verify_url(services.settings.base_url, row.id)),
-                    media_type="image/svg+xml")
+    return Response(
+        render_qr_svg(verify_url(services.settings.base_url, row.id)), media_type="image/svg+xml"
+    )

@@ -1,4 +1,4 @@
-"""Media-type handling shared by the routes: 415 for bodies that are not JSON, content negotiation."""
+"""Media types shared by the routes: 415 for bodies that are not JSON, content negotiation."""
 
 from __future__ import annotations
 

@@ -27,8 +27,11 @@ def healthz() -> dict[str, str]:
 @router.get("/.well-known/jwks.json", responses={200: {"content": {JWK_SET_MEDIA_TYPE: {}}}})
 def jwks(session: SessionDep) -> Response:
     """Every key that signed credentials still valid: the active key and retired ones."""
-    return JSONResponse(published_jwks(session), media_type=JWK_SET_MEDIA_TYPE,
-                        headers={"Cache-Control": _PUBLIC_CACHE})
+    return JSONResponse(
+        published_jwks(session),
+        media_type=JWK_SET_MEDIA_TYPE,
+        headers={"Cache-Control": _PUBLIC_CACHE},
+    )
 
 
 @router.get("/.well-known/jwt-vc-issuer")
@@ -59,8 +62,9 @@ def achievement(code: str, session: SessionDep, services: ServicesDep) -> dict[s
     response_class=Response,
     responses={200: {"content": {VC_JWT_MEDIA_TYPE: {}}}, 304: {"description": "unchanged"}},
 )
-def status_list(list_id: int, request: Request, session: SessionDep,
-                services: ServicesDep) -> Response:
+def status_list(
+    list_id: int, request: Request, session: SessionDep, services: ServicesDep
+) -> Response:
     """A signed ``BitstringStatusListCredential`` (vc+jwt), cacheable for its ``ttl``."""
     published = services.publisher.publish(
         session, list_id, services.signer(session), now=services.clock()

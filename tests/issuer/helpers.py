@@ -22,8 +22,12 @@ def load_catalog(services: Services) -> None:
 
 def issue_body(**changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "holder": {"name": "王小明", "employee_number": "E-0001", "national_id": "110101199003074477",
-                   "birth_date": "1990-03-07"},
+        "holder": {
+            "name": "王小明",
+            "employee_number": "E-0001",
+            "national_id": "110101199003074477",
+            "birth_date": "1990-03-07",
+        },
         "occupation": "6-17-05-01",
         "level": "senior",
         "unit": "U01",

@@ -53,8 +53,9 @@ def test_issued_payload_validates_against_both_official_schemas(
 ) -> None:
     body = issue_body(valid_until="2031-01-01T00:00:00Z")
     token = client.post("/api/v1/credentials", json=body, headers=admin_headers).json()
-    _header, payload = verify_with_jwcrypto(token["credential"],
-                                            client.get("/.well-known/jwks.json").json())
+    _header, payload = verify_with_jwcrypto(
+        token["credential"], client.get("/.well-known/jwks.json").json()
+    )
     ob = jsonschema.Draft201909Validator(schema("ob"))
     vc = jsonschema.Draft202012Validator(schema("vc"))
     assert [e.message for e in ob.iter_errors(payload)] == []
@@ -70,8 +71,9 @@ def test_status_entry_is_one_random_revocation_entry(
     for n in range(5):
         body = issue_body(holder={"name": "李雷", "employee_number": f"E-{n}"})
         token = client.post("/api/v1/credentials", json=body, headers=admin_headers).json()
-        _h, payload = verify_with_jwcrypto(token["credential"],
-                                           client.get("/.well-known/jwks.json").json())
+        _h, payload = verify_with_jwcrypto(
+            token["credential"], client.get("/.well-known/jwks.json").json()
+        )
         status = payload["credentialStatus"]
         assert status["type"] == "BitstringStatusListEntry"
         assert status["statusPurpose"] == "revocation"
@@ -148,19 +150,29 @@ BAD_REQUESTS = [
     ("unknown unit", issue_body(unit="U99"), 422, "unknown_unit"),
     ("bad level", issue_body(level="grandmaster"), 422, "unknown_level"),
     ("missing name", issue_body(holder={"employee_number": "E-9"}), 422, "invalid_request"),
-    ("blank name", issue_body(holder={"name": "   ", "employee_number": "E-9"}), 422,
-     "invalid_request"),
+    (
+        "blank name",
+        issue_body(holder={"name": "   ", "employee_number": "E-9"}),
+        422,
+        "invalid_request",
+    ),
     ("unknown field", issue_body(extra=1), 422, "invalid_request"),
     ("past validity", issue_body(valid_until="2001-01-01T00:00:00Z"), 422, "invalid_validity"),
     ("not an object", [1, 2], 422, "invalid_request"),
 ]
 
 
-@pytest.mark.parametrize(("case", "body", "status", "code"), BAD_REQUESTS,
-                         ids=[c[0] for c in BAD_REQUESTS])
+@pytest.mark.parametrize(
+    ("case", "body", "status", "code"), BAD_REQUESTS, ids=[c[0] for c in BAD_REQUESTS]
+)
 def test_bad_issue_requests_get_a_problem_and_store_nothing(
-    client: TestClient, admin_headers: dict[str, str], services: Services,
-    case: str, body: object, status: int, code: str,
+    client: TestClient,
+    admin_headers: dict[str, str],
+    services: Services,
+    case: str,
+    body: object,
+    status: int,
+    code: str,
 ) -> None:
     before = _counts(services)
     response = client.post("/api/v1/credentials", json=body, headers=admin_headers)
@@ -182,8 +194,13 @@ def test_bad_issue_requests_get_a_problem_and_store_nothing(
     ids=["malformed json", "wrong content type", "empty body", "10 MB body"],
 )
 def test_malformed_bodies_get_a_problem_and_store_nothing(
-    client: TestClient, admin_headers: dict[str, str], services: Services,
-    content: bytes, content_type: str, status: int, code: str,
+    client: TestClient,
+    admin_headers: dict[str, str],
+    services: Services,
+    content: bytes,
+    content_type: str,
+    status: int,
+    code: str,
 ) -> None:
     before = _counts(services)
     headers = {**admin_headers, "Content-Type": content_type}
@@ -227,7 +244,9 @@ def test_auditor_cannot_issue_and_registrar_only_in_its_units(
     auditor = {"Authorization": f"Bearer {make_token(services, 'auditor')}"}
     assert client.post("/api/v1/credentials", json=issue_body(), headers=auditor).status_code == 403
     registrar = {"Authorization": f"Bearer {make_token(services, 'registrar', ['U02'])}"}
-    assert client.post("/api/v1/credentials", json=issue_body(), headers=registrar).status_code == 403
+    assert (
+        client.post("/api/v1/credentials", json=issue_body(), headers=registrar).status_code == 403
+    )
     ok = client.post("/api/v1/credentials", json=issue_body(unit="U02"), headers=registrar)
     assert ok.status_code == 201
 

@@ -1,0 +1,49 @@
+"""The demo campaign: 1,391 credentials, the right level counts, idempotent, all genuine."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import jsonschema
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from issuer.db import session_scope
+from issuer.demo import load_demo
+from issuer.models import Credential, Holder, Level, Occupation, Unit
+from issuer.services import Services
+from tests.issuer.helpers import schema, verify_with_jwcrypto
+
+
+def test_demo_campaign_issues_1391_verifiable_credentials_once(
+    client: TestClient, services: Services
+) -> None:
+    with session_scope(services.sessions) as session:
+        first = load_demo(session, issuer=services.issuer(session), now=services.clock())
+    assert (first.issued, first.already_present) == (1391, 0)
+    with session_scope(services.sessions) as session:
+        second = load_demo(session, issuer=services.issuer(session), now=services.clock())
+    assert (second.issued, second.already_present) == (0, 1391)
+
+    with services.sessions() as session:
+        count = session.scalar(select(func.count()).select_from(Credential))
+        levels = Counter(session.scalars(select(Level.code).join(Credential)))
+        assert count == 1391
+        assert levels == {"junior": 761, "intermediate": 280, "senior": 350}
+        assert session.scalar(select(func.count()).select_from(Unit)) == 16
+        assert session.scalar(select(func.count()).select_from(Occupation)) == 42
+        assert session.scalar(select(func.count(func.distinct(Credential.unit_id)))) == 16
+        assert session.scalar(select(func.count()).select_from(Holder)) == 1391
+        tokens = list(session.scalars(select(Credential.jws)))
+
+    jwks = client.get("/.well-known/jwks.json").json()
+    ob = jsonschema.Draft201909Validator(schema("ob"))
+    vc = jsonschema.Draft202012Validator(schema("vc"))
+    indexes = set()
+    for token in tokens:
+        header, payload = verify_with_jwcrypto(token, jwks)
+        assert header["typ"] == "vc+jwt"
+        assert not list(ob.iter_errors(payload)) and not list(vc.iter_errors(payload))
+        status = payload["credentialStatus"]
+        indexes.add((status["statusListCredential"], status["statusListIndex"]))
+    assert len(indexes) == 1391  # never reused
