@@ -24,7 +24,7 @@ from issuer.demo import load_demo
 from issuer.errors import ConfigurationError, IssuerError
 from issuer.issuance import IssueRequest, issue_credentials
 from issuer.models import ApiToken, Credential
-from issuer.registry import get_credential
+from issuer.registry import REASON_CODES, find_credential, get_credential, revoke_credential
 from issuer.schemas import CredentialResponse
 from issuer.services import Services
 from issuer.signing import active_key, create_signing_key, key_path, list_keys
@@ -264,6 +264,24 @@ def issue(
     typer.echo(f"issued {response.id} ({response.number})")
     typer.echo(f"verify: {response.qr_text}")
     typer.echo(response.credential)
+
+
+@app.command()
+def revoke(
+    ctx: typer.Context,
+    credential: Annotated[str, typer.Argument(help="credential id or certificate number")],
+    reason: Annotated[str, typer.Option(help=f"one of: {', '.join(REASON_CODES)}")],
+    note: Annotated[str | None, typer.Option(help="free text for the record")] = None,
+) -> None:
+    """Revoke a credential for good; verifiers see `revoked` with the reason category."""
+    services = _services(ctx)
+    with session_scope(services.sessions) as session:
+        row = find_credential(session, credential)
+        revoke_credential(
+            session, row.id, reason=reason, note=note, actor=CLI_ACTOR, now=services.clock()
+        )
+        number = row.number
+    typer.echo(f"revoked {row.id} ({number}): {reason}")
 
 
 @app.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -128,3 +128,17 @@ class CredentialPage(BaseModel):
 def verify_url(base_url: str, credential_id: str) -> str:
     """The public verify page of a credential: what its QR code holds."""
     return f"{base_url}/v/{credential_id}"
+
+
+class StatusChangeRequest(_Strict):
+    """Why a credential's status changes: a reason code and an optional note for the record."""
+
+    reason: Literal[
+        "issued_in_error",
+        "exam_misconduct",
+        "data_correction",
+        "superseded",
+        "withdrawn_by_authority",
+        "holder_request",
+    ]
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None

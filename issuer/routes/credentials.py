@@ -11,9 +11,15 @@ from issuer.errors import PermissionDeniedError
 from issuer.issuance import IssueRequest, issue_credentials
 from issuer.models import Credential
 from issuer.qr import render_qr_png, render_qr_svg
-from issuer.registry import get_credential, list_credentials
+from issuer.registry import get_credential, list_credentials, revoke_credential
 from issuer.routes.media import require_json, wants_jwt
-from issuer.schemas import CredentialPage, CredentialResponse, IssueCredentialRequest, verify_url
+from issuer.schemas import (
+    CredentialPage,
+    CredentialResponse,
+    IssueCredentialRequest,
+    StatusChangeRequest,
+    verify_url,
+)
 from issuer.tokens import Principal
 from verifier.format import VC_JWT_MEDIA_TYPE
 
@@ -132,3 +138,23 @@ def qr_svg(
     return Response(
         render_qr_svg(verify_url(services.settings.base_url, row.id)), media_type="image/svg+xml"
     )
+
+
+@router.post("/{credential_id}/revoke", response_model=CredentialResponse)
+def revoke(
+    credential_id: str,
+    principal: WriterDep,
+    actor: ActorDep,
+    _json: Annotated[None, require_json],
+    body: StatusChangeRequest,
+    session: SessionDep,
+    services: ServicesDep,
+) -> CredentialResponse:
+    """Revoke for good, with a reason code; the status list shows it at once."""
+    row = get_credential(session, credential_id)
+    require_unit(principal, row.unit.code)
+    revoke_credential(
+        session, row.id, reason=body.reason, note=body.note, actor=actor, now=services.clock()
+    )
+    session.commit()
+    return CredentialResponse.of(get_credential(session, credential_id), services.settings.base_url)
