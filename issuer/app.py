@@ -8,9 +8,11 @@ from fastapi import FastAPI
 
 from issuer.config import Settings, load_settings
 from issuer.limits import BodySizeLimit
+from issuer.local_verifier import build_local_verifier
 from issuer.problems import install_problem_handlers
 from issuer.routes import catalog, credentials, pages, public
 from issuer.services import Services
+from verifier.api import create_verify_router
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +28,11 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         summary="Portable skill credentials: issue, verify, revoke.",
     )
     app.state.services = services
+    app.state.verifier = build_local_verifier(services)
     install_problem_handlers(app)
     for module in (public, pages, credentials, catalog):
         app.include_router(module.router)
+    app.include_router(create_verify_router(app.state.verifier), tags=["verify"])
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
 

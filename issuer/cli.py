@@ -29,6 +29,7 @@ from issuer.schemas import CredentialResponse
 from issuer.services import Services
 from issuer.signing import active_key, create_signing_key, key_path, list_keys
 from issuer.tokens import create_token, list_tokens, revoke_token
+from verifier.cli import verify_command
 
 app = typer.Typer(
     help="Tessera: portable skill credentials.",
@@ -264,6 +265,9 @@ def issue(
     typer.echo(f"issued {response.id} ({response.number})")
     typer.echo(f"verify: {response.qr_text}")
     typer.echo(response.credential)
+
+
+app.command("verify")(verify_command)
 
 
 @app.command()

@@ -5,14 +5,15 @@ Every variable is documented in docs/configuration.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import stat
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -43,9 +44,17 @@ class Settings(BaseSettings):
     rate_limit: str = "600/minute"
     status_list_ttl_seconds: int = Field(default=300, ge=1, le=86_400)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    clock_skew_seconds: int = Field(default=60, ge=0, le=3600)
-    trusted_issuers: list[str] = Field(default_factory=list)
+    verify_clock_skew_seconds: int = Field(default=60, ge=0, le=3600)
+    trusted_issuers: Annotated[list[str], NoDecode] = Field(default_factory=list)
     admin_token_file: Path = Path("var/admin-token")
+
+    @field_validator("trusted_issuers", mode="before")
+    @classmethod
+    def _split_issuers(cls, value: object) -> object:
+        # Comma-separated, as the standalone verifier reads the same variable.
+        if isinstance(value, str):
+            return [item.strip().rstrip("/") for item in value.split(",") if item.strip()]
+        return value
 
     @field_validator("base_url")
     @classmethod
@@ -86,6 +95,10 @@ class Settings(BaseSettings):
         if self.key_passphrase_file is not None and self.key_passphrase_file == DEV_PASSPHRASE_FILE:
             raise ValueError("the development passphrase file cannot be used in production")
         return self
+
+    @property
+    def clock_skew(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.verify_clock_skew_seconds)
 
     @property
     def is_sqlite(self) -> bool:

@@ -64,8 +64,9 @@ def fresh_database_url(kind: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-                 ) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A migrated database, shared by the session; each test leaves it empty."""
     if request.param == "postgresql":
         request.getfixturevalue("postgres_server")
@@ -92,8 +93,9 @@ def services(settings: Settings) -> Iterator[Services]:
     """Services with an active ES256 key; the tables are emptied afterwards."""
     services = Services.from_settings(settings)
     with session_scope(services.sessions) as session:
-        create_signing_key(session, settings.keys_dir, PASSPHRASE.encode(), "ES256",
-                           now=services.clock())
+        create_signing_key(
+            session, settings.keys_dir, PASSPHRASE.encode(), "ES256", now=services.clock()
+        )
     try:
         yield services
     finally:
@@ -111,8 +113,9 @@ def client(settings: Settings, services: Services) -> Iterator[TestClient]:
 
 def make_token(services: Services, role: str = "admin", units: list[str] | None = None) -> str:
     with session_scope(services.sessions) as session:
-        _record, plain = create_token(session, name=f"test {role}", role=role, units=units or [],
-                                      now=services.clock())
+        _record, plain = create_token(
+            session, name=f"test {role}", role=role, units=units or [], now=services.clock()
+        )
     return plain
 
 

@@ -15,7 +15,11 @@ from verifier.format import ALGORITHM_FOR_KEY_TYPE
 PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
 
 # RFC 7638 §3.2: the required members, per key type, that the thumbprint covers.
-_REQUIRED_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "RSA": ("e", "kty", "n"), "OKP": ("crv", "kty", "x")}
+_REQUIRED_MEMBERS = {
+    "EC": ("crv", "kty", "x", "y"),
+    "RSA": ("e", "kty", "n"),
+    "OKP": ("crv", "kty", "x"),
+}
 _PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 

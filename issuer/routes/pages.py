@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import html
-
 from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from issuer.deps import SessionDep
+from issuer.deps import ServicesDep, SessionDep
 from issuer.registry import get_credential
 from issuer.routes.media import wants_jwt
+from issuer.schemas import verify_url
 from verifier.format import VC_JWT_MEDIA_TYPE
+from verifier.page import render_verify_page
+from verifier.result import CheckCode
 
 router = APIRouter(tags=["verify page"])
 
@@ -18,13 +20,23 @@ router = APIRouter(tags=["verify page"])
 @router.get(
     "/v/{credential_id}",
     response_class=HTMLResponse,
-    responses={200: {"content": {VC_JWT_MEDIA_TYPE: {}}}},
+    responses={200: {"content": {VC_JWT_MEDIA_TYPE: {}}}, 404: {"description": "unknown"}},
 )
-def verify_url(credential_id: str, request: Request, session: SessionDep) -> Response:
-    """``Accept: application/vc+jwt`` gives the signed credential; a browser gets the page."""
-    row = get_credential(session, credential_id)
+async def verify_page(
+    credential_id: str, request: Request, services: ServicesDep, session: SessionDep
+) -> Response:
+    """``Accept: application/vc+jwt`` gives the signed credential; a browser gets the page,
+    with the verdict of the same checks any outside verifier runs."""
     if wants_jwt(request):
+        row = await run_in_threadpool(get_credential, session, credential_id)
         return Response(
             row.jws, media_type=VC_JWT_MEDIA_TYPE, headers={"Cache-Control": "no-store"}
         )
-    return HTMLResponse(f"<!doctype html><title>{html.escape(row.number)}</title>")
+    url = verify_url(services.settings.base_url, credential_id)
+    result = await run_in_threadpool(request.app.state.verifier.verify_submission, url)
+    located = not any(c.code == CheckCode.LOCATE and not c.passed for c in result.checks)
+    return HTMLResponse(
+        render_verify_page(result),
+        status_code=200 if located else 404,
+        headers={"Cache-Control": "no-store"},
+    )

@@ -39,8 +39,9 @@ def test_revoking_sets_the_bit_and_is_irreversible(
     other = client.post("/api/v1/credentials", json=other_body, headers=admin_headers).json()
     assert _bit(client, issued["credential"]) == 0
     url = f"/api/v1/credentials/{issued['id']}/revoke"
-    response = client.post(url, json={"reason": "exam_misconduct", "note": "room 5"},
-                           headers=admin_headers)
+    response = client.post(
+        url, json={"reason": "exam_misconduct", "note": "room 5"}, headers=admin_headers
+    )
     assert response.status_code == 200 and response.json()["state"] == "revoked"
     assert _bit(client, issued["credential"]) == 1
     assert _bit(client, other["credential"]) == 0

@@ -1,0 +1,224 @@
+"""Issue, verify, revoke: through the API, the verify page and the offline command.
+
+The server runs for real (uvicorn on a loopback port) where a separate verifier process
+must fetch keys and status lists over HTTP, as any outside verifier would.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi.testclient import TestClient
+
+from issuer.app import create_app
+from issuer.config import Settings
+from issuer.db import session_scope
+from issuer.demo import load_demo
+from issuer.services import Services
+from issuer.signing import Signer
+from tests.conftest import PASSPHRASE
+from tests.issuer.helpers import issue_body, load_catalog
+from verifier.jwk import jwk_from_public_key
+
+TESSERA = str(Path(sys.executable).parent / "tessera")
+
+
+def _verify(client: TestClient, credential: str) -> dict[str, object]:
+    response = client.post("/api/v1/verify", json={"credential": credential})
+    assert response.status_code == 200
+    result: dict[str, object] = response.json()
+    return result
+
+
+def test_demo_credential_valid_then_revoked_via_api_and_page(
+    client: TestClient, services: Services, admin_headers: dict[str, str]
+) -> None:
+    with session_scope(services.sessions) as session:
+        load_demo(session, issuer=services.issuer(session), now=services.clock())
+    item = client.get("/api/v1/credentials?limit=1", headers=admin_headers).json()["items"][0]
+
+    for submitted in (item["credential"], item["qr_text"]):
+        result = _verify(client, submitted)
+        assert (result["verified"], result["status"]) == (True, "valid"), result
+    raw = client.post(
+        "/api/v1/verify", content=item["credential"], headers={"Content-Type": "application/vc+jwt"}
+    ).json()
+    assert raw["status"] == "valid"
+    checks = [c["code"] for c in result["checks"]]  # type: ignore[index]
+    assert checks[-7:] == [
+        "header",
+        "issuer_trusted",
+        "key",
+        "signature",
+        "credential",
+        "validity",
+        "status",
+    ]
+    assert result["credential"]["holder_name"] == item["holder"]["name"]  # type: ignore[index]
+    page = client.get(f"/v/{item['id']}")
+    assert (
+        page.status_code == 200 and "真实有效" in page.text and item["holder"]["name"] in page.text
+    )
+
+    revoked = client.post(
+        f"/api/v1/credentials/{item['id']}/revoke",
+        json={"reason": "exam_misconduct", "note": "private note"},
+        headers=admin_headers,
+    )
+    assert revoked.status_code == 200
+    result = _verify(client, item["credential"])
+    assert (result["verified"], result["status"]) == (False, "revoked")
+    assert result["status_detail"]["reason"] == "exam_misconduct"  # type: ignore[index]
+    page = client.get(f"/v/{item['id']}")
+    assert "已撤销" in page.text and "private note" not in page.text
+
+
+def test_credential_of_an_untrusted_issuer_is_not_verified(client: TestClient) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    signer = Signer(
+        kid=jwk_from_public_key(key.public_key())["kid"], algorithm="ES256", private_key=key
+    )
+    stranger = "https://stranger.example"
+    token = signer.sign(
+        {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "issuer": stranger,
+            "iss": stranger,
+            "credentialSubject": {"id": "urn:uuid:00000000-0000-4000-8000-000000000001"},
+        }
+    )
+    result = _verify(client, token)
+    assert (result["verified"], result["status"]) == (False, "invalid")
+    failed = [c for c in result["checks"] if not c["passed"]]  # type: ignore[union-attr]
+    assert failed[0]["code"] == "issuer_trusted" and failed[0]["error"] == "untrusted_issuer"
+
+
+def test_unknown_verify_link_is_a_404_page(client: TestClient) -> None:
+    for path in ("/v/00000000-0000-4000-8000-000000000000", "/v/not-a-uuid"):
+        page = client.get(path)
+        assert page.status_code == 404 and "<h1>" in page.text
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(settings: Settings, services: Services) -> Iterator[tuple[str, TestClient]]:
+    """The real app on a loopback port, its base URL being that address."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    live_settings = settings.model_copy(update={"base_url": base})
+    live_services = Services.from_settings(live_settings)
+    app = create_app(live_settings, services=live_services)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    try:
+        with TestClient(app) as client:
+            yield base, client
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        live_services.engine.dispose()
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
+    return subprocess.run(
+        [TESSERA, "verify", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**env, "TESSERA_KEY_PASSPHRASE": PASSPHRASE},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_cli_verifies_over_http_and_offline_then_sees_revocation(
+    live_server: tuple[str, TestClient],
+    services: Services,
+    admin_headers: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    base, client = live_server
+    load_catalog(services)
+    issued = client.post("/api/v1/credentials", json=issue_body(), headers=admin_headers).json()
+    token_file = tmp_path / "credential.jwt"
+    token_file.write_text(issued["credential"])
+    cache = str(tmp_path / "cache")
+
+    online = _cli(str(token_file), "--trusted-issuer", base, "--cache-dir", cache, cwd=tmp_path)
+    assert online.returncode == 0, online.stdout + online.stderr
+    assert "valid" in online.stdout.lower()
+    with_jwks = _cli(
+        issued["credential"], "--jwks", f"{base}/.well-known/jwks.json", "--no-status", cwd=tmp_path
+    )
+    assert with_jwks.returncode == 0, with_jwks.stdout + with_jwks.stderr
+
+    url = f"/api/v1/credentials/{issued['id']}/revoke"
+    assert client.post(url, json={"reason": "issued_in_error"}, headers=admin_headers).is_success
+
+    offline = _cli(str(token_file), "--offline", "--cache-dir", cache, cwd=tmp_path)
+    assert offline.returncode == 0, "the cached list predates the revocation"
+    assert "old" in (offline.stdout + offline.stderr).lower()
+    revoked = _cli(str(token_file), "--trusted-issuer", base, "--cache-dir", cache, cwd=tmp_path)
+    assert revoked.returncode == 1
+    assert "revoked" in revoked.stdout.lower()
+    stranger = _cli(str(token_file), "--no-status", cwd=tmp_path)
+    assert stranger.returncode == 1 and "untrusted_issuer" in stranger.stdout
+
+
+@pytest.mark.browser
+def test_qr_link_opens_the_verdict_in_a_real_browser(
+    live_server: tuple[str, TestClient],
+    services: Services,
+    admin_headers: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.verifier.test_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+
+    require_chromium()
+    _base, client = live_server
+    load_catalog(services)
+    issued = client.post("/api/v1/credentials", json=issue_body(), headers=admin_headers).json()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.goto(issued["qr_text"])  # what a phone camera opens
+            verdict = page.locator("section.verdict").inner_text()
+            assert "真实有效" in verdict and "Genuine and valid" in verdict
+            assert "王小明" in page.locator("main").inner_text()
+            page.screenshot(path=str(tmp_path / "valid.png"), full_page=True)
+            url = f"/api/v1/credentials/{issued['id']}/revoke"
+            revoked = client.post(url, json={"reason": "exam_misconduct"}, headers=admin_headers)
+            assert revoked.is_success
+            page.reload()
+            verdict = page.locator("section.verdict").inner_text()
+            assert "已撤销" in verdict and "Revoked" in verdict
+            page.screenshot(
+                path=os.environ.get("TESSERA_SCREENSHOT", str(tmp_path / "r.png")), full_page=True
+            )
+        finally:
+            browser.close()

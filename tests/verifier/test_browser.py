@@ -1,0 +1,121 @@
+"""The verify page in a real browser: Debian's chromium driven by Playwright.
+
+The standalone verifier app (``verifier.app:create_app``) is served by uvicorn on a free
+localhost port; its HTTP key and status sources reach a fake issuer through
+``httpx.MockTransport``, so nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from tests.verifier.kit import IssuerKit
+from tests.verifier.test_sources import FakeIssuerServer
+from verifier.app import create_app
+from verifier.settings import VerifierSettings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+VALID_INDEX, REVOKED_INDEX = 1_001, 2_002
+
+pytestmark = pytest.mark.browser
+
+
+def require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    message = f"{CHROMIUM} (Debian package 'chromium') is not installed"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the browser tests: {message}")
+    pytest.skip(f"browser test skipped: {message}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def kit() -> IssuerKit:
+    issuer = IssuerKit()
+    issuer.revoked.add(REVOKED_INDEX)
+    return issuer
+
+
+@pytest.fixture(scope="module")
+def base_url(kit: IssuerKit) -> Iterator[str]:
+    require_chromium()
+    settings = VerifierSettings(trusted_issuers=[kit.base])
+    app = create_app(settings, transport=httpx.MockTransport(FakeIssuerServer(kit).handler))
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def paste_and_verify(base_url: str, token: str) -> tuple[str, str, int, str | None]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+            page.goto(f"{base_url}/verify")
+            page.get_by_label("粘贴证书或核验链接").fill(token)
+            page.get_by_role("button", name="核验").click()
+            page.wait_for_load_state()
+            verdict = page.locator("section.verdict").inner_text()
+            body = page.locator("main").inner_text()
+            headings = page.locator("h1").count()
+            lang = page.locator("html").get_attribute("lang")
+        finally:
+            browser.close()
+    return verdict, body, headings, lang
+
+
+def test_page_shows_valid_verdict_for_valid_credential(base_url: str, kit: IssuerKit) -> None:
+    verdict, body, headings, lang = paste_and_verify(
+        base_url, kit.token(kit.credential(index=VALID_INDEX))
+    )
+    assert "真实有效" in verdict and "Genuine and valid" in verdict
+    assert "张伟" in body and "稀土冶炼工 三级" in body
+    assert headings == 1
+    assert lang == "zh-CN"
+
+
+def test_page_shows_revoked_verdict_for_revoked_credential(base_url: str, kit: IssuerKit) -> None:
+    verdict, body, headings, lang = paste_and_verify(
+        base_url, kit.token(kit.credential(index=REVOKED_INDEX))
+    )
+    assert "已撤销" in verdict and "Revoked" in verdict
+    assert "真实有效" not in body
+    assert headings == 1 and lang == "zh-CN"

@@ -1,0 +1,173 @@
+"""HTTP: ``POST /api/v1/verify`` and the verify page (``GET``/``POST /verify``).
+
+The routes are thin: read a bounded body, pick the submitted text out of it, call
+``Verifier.verify_submission``, map the result. Limits and media types are in
+docs/verifier-api.md. Anything the verifier can evaluate answers 200 with a result (garbage
+included); 4xx only when the request itself cannot be read: 413 over ``MAX_BODY_BYTES``
+(counted while reading, not trusted from ``Content-Length``), 415 for other media types,
+400/422 for a JSON body that is not ``{"credential": "<string>"}``. Never 5xx.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from verifier.errors import ParseError
+from verifier.page import render_verify_page
+from verifier.result import VerificationResult
+from verifier.strict_json import loads_strict
+from verifier.verification import Verifier
+
+MAX_BODY_BYTES: Final = 96 * 1024
+"""Largest request body read: a 64 KiB token wrapped in JSON or a form, with room to spare."""
+TOKEN_MEDIA_TYPES: Final = frozenset({"application/vc+jwt", "text/plain"})
+PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
+
+
+class _BodyTooLarge(Exception):
+    """Internal: the body passed ``MAX_BODY_BYTES`` while it was being read."""
+
+
+def problem_response(status: int, title: str, detail: str, code: str) -> JSONResponse:
+    """An RFC 9457 response for a request that could not be evaluated."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "code": code}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _BodyTooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_BODY_BYTES:
+            raise _BodyTooLarge
+    return bytes(body)
+
+
+def _too_large() -> JSONResponse:
+    return problem_response(
+        413, "Content Too Large", f"the body exceeds {MAX_BODY_BYTES} bytes", "request_too_large"
+    )
+
+
+def _unsupported(allowed: str) -> JSONResponse:
+    return problem_response(
+        415, "Unsupported Media Type", f"send {allowed}", "unsupported_media_type"
+    )
+
+
+def _credential_from_json(body: bytes) -> str | JSONResponse:
+    try:
+        document: Any = loads_strict(body)
+    except ParseError:
+        return problem_response(
+            400, "Bad Request", "the body is not strict JSON", "invalid_json_body"
+        )
+    if not isinstance(document, dict) or not isinstance(document.get("credential"), str):
+        return problem_response(
+            422,
+            "Unprocessable Content",
+            'the body must be an object {"credential": "<compact JWS or verify URL>"}',
+            "invalid_request_body",
+        )
+    credential: str = document["credential"]
+    return credential
+
+
+def create_verify_router(
+    verifier: Verifier, *, run_in_thread: bool = True, include_page: bool = True
+) -> APIRouter:
+    """The verify API (and page) for ``verifier``.
+
+    ``run_in_thread=True`` runs verification in the thread pool, as HTTP key and status
+    sources block; an app whose sources are all in memory passes ``False`` and verifies on
+    the event loop (cheaper per request).
+    """
+    router = APIRouter()
+
+    async def evaluate(text: str) -> VerificationResult:
+        if run_in_thread:
+            return await run_in_threadpool(verifier.verify_submission, text)
+        return verifier.verify_submission(text)
+
+    @router.post(
+        "/api/v1/verify",
+        response_model=VerificationResult,
+        summary="Verify a credential (compact JWS or verify URL)",
+        responses={
+            413: {"description": "Body too large (problem+json)"},
+            415: {"description": "Unsupported media type (problem+json)"},
+            422: {"description": 'JSON body is not {"credential": string} (problem+json)'},
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["credential"],
+                            "properties": {"credential": {"type": "string"}},
+                        }
+                    },
+                    "application/vc+jwt": {"schema": {"type": "string"}},
+                    "text/plain": {"schema": {"type": "string"}},
+                },
+            }
+        },
+    )
+    async def verify_credential(request: Request) -> Response:
+        media_type = _media_type(request)
+        if media_type != "application/json" and media_type not in TOKEN_MEDIA_TYPES:
+            return _unsupported("application/json, application/vc+jwt or text/plain")
+        try:
+            body = await _read_body(request)
+        except _BodyTooLarge:
+            return _too_large()
+        if media_type == "application/json":
+            picked = _credential_from_json(body)
+            if isinstance(picked, JSONResponse):
+                return picked
+            text = picked
+        else:
+            text = body.decode("utf-8", errors="replace")
+        result = await evaluate(text)
+        return JSONResponse(result.model_dump(mode="json"))
+
+    if not include_page:
+        return router
+
+    @router.get("/verify", response_class=HTMLResponse, summary="The verify page (a form)")
+    async def verify_form() -> HTMLResponse:
+        return HTMLResponse(render_verify_page(None, show_form=True))
+
+    @router.post("/verify", response_class=HTMLResponse, summary="Verify a pasted credential")
+    async def verify_form_post(request: Request) -> Response:
+        if _media_type(request) != "application/x-www-form-urlencoded":
+            return _unsupported("application/x-www-form-urlencoded")
+        try:
+            body = await _read_body(request)
+        except _BodyTooLarge:
+            return _too_large()
+        try:
+            fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=10)
+        except ValueError:
+            return problem_response(400, "Bad Request", "too many form fields", "invalid_form_body")
+        submitted = (fields.get("credential") or [""])[0].strip()
+        if not submitted:
+            return HTMLResponse(render_verify_page(None, show_form=True), status_code=422)
+        result = await evaluate(submitted)
+        return HTMLResponse(render_verify_page(result, show_form=True, submitted=submitted))
+
+    return router

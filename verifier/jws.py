@@ -1,0 +1,86 @@
+"""Compact JWS: strict decoding of untrusted tokens and signature checking.
+
+Only the compact serialization is read (VC-JOSE-COSE §3.1.2): three base64url parts of
+``[A-Za-z0-9_-]``, nothing else. JWE (five parts, RFC 8725bis §3.3), the JSON serialization
+and SD-JWT are refused with their own codes. Signatures are checked by PyJWT with a single
+algorithm chosen from the resolved key, never from the token (RFC 8725 §3.1); PyJWT's
+exceptions are translated here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Final
+
+import jwt
+
+from verifier.encoding import b64url_decode
+from verifier.errors import MalformedError, ParseError, SignatureError
+from verifier.jwk import PublicKey
+from verifier.strict_json import loads_strict_object
+
+MAX_TOKEN_CHARS: Final = 64 * 1024
+"""Largest compact JWS accepted, in characters (our credentials are about 2.5 KiB)."""
+
+_COMPACT = re.compile(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
+
+
+@dataclass(frozen=True)
+class UnverifiedJws:
+    """A compact JWS split and parsed, with nothing about it checked yet."""
+
+    token: str
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signature: bytes
+
+
+def decode_unverified_jws(unverified_token: str) -> UnverifiedJws:
+    """Split and parse a compact JWS strictly; raises ``ParseError`` with a precise code."""
+    token = unverified_token.strip()
+    if len(token) > MAX_TOKEN_CHARS:
+        raise ParseError("token exceeds the size limit", code="token_too_large")
+    if not token:
+        raise ParseError("no token given", code="malformed_token")
+    if token.startswith("{"):
+        raise ParseError(
+            "JWS JSON serialization is not accepted", code="json_serialization_unsupported"
+        )
+    if "~" in token:
+        raise ParseError("SD-JWT is not supported", code="sd_jwt_unsupported")
+    dots = token.count(".")
+    if dots == 4:
+        raise ParseError(
+            "encrypted tokens (JWE) are not accepted", code="encrypted_token_unsupported"
+        )
+    if dots != 2 or not _COMPACT.fullmatch(token):
+        raise ParseError("not a compact JWS", code="malformed_token")
+    header_part, payload_part, signature_part = token.split(".")
+    try:
+        header_bytes = b64url_decode(header_part)
+        payload_bytes = b64url_decode(payload_part)
+        signature = b64url_decode(signature_part)
+    except MalformedError:
+        raise ParseError("a token part is not base64url", code="invalid_base64url") from None
+    header = loads_strict_object(header_bytes)
+    payload = loads_strict_object(payload_bytes)
+    return UnverifiedJws(token=token, header=header, payload=payload, signature=signature)
+
+
+def verify_jws_signature(jws: UnverifiedJws, public_key: PublicKey, algorithm: str) -> None:
+    """Verify the signature with ``public_key`` and exactly ``algorithm``; raise on failure.
+
+    PyJWT re-checks the header independently (``crit``, the algorithm list): defence in depth
+    on top of ``verifier.header``.
+    """
+    try:
+        jwt.PyJWS().decode_complete(jws.token, key=public_key, algorithms=[algorithm])
+    except jwt.InvalidSignatureError:
+        raise SignatureError("signature does not verify", code="bad_signature") from None
+    except jwt.InvalidAlgorithmError:
+        raise SignatureError("algorithm refused by the JWS library", code="bad_signature") from None
+    except jwt.PyJWTError:
+        raise SignatureError("JWS rejected by the JWS library", code="bad_signature") from None
+    except (ValueError, TypeError):  # pragma: no cover - a key/curve mismatch inside cryptography
+        raise SignatureError("signature could not be checked", code="bad_signature") from None

@@ -1,0 +1,111 @@
+"""The verification result: what ``POST /api/v1/verify``, the page and the CLI report.
+
+Field names are public API (SPEC §5, docs/verifier-api.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CheckCode(StrEnum):
+    """The checks, in the order they run."""
+
+    LOCATE = "locate"
+    PARSE = "parse"
+    HEADER = "header"
+    ISSUER_TRUSTED = "issuer_trusted"
+    KEY = "key"
+    SIGNATURE = "signature"
+    CREDENTIAL = "credential"
+    VALIDITY = "validity"
+    STATUS = "status"
+
+
+class CredentialStatus(StrEnum):
+    """The one-word answer."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    SUSPENDED = "suspended"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    SUPERSEDED = "superseded"
+    INVALID = "invalid"
+
+
+class Check(BaseModel):
+    """One check: passed, failed (with ``error``), or ``skipped`` by the caller's choice."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: CheckCode
+    passed: bool
+    skipped: bool = False
+    error: str | None = Field(default=None, description="Tessera error code when failed")
+    detail: str | None = None
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail; ``detail`` never echoes token content."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: str
+    title: str
+    detail: str
+    code: str = Field(description="Tessera error code (docs/errors.md)")
+    check: CheckCode
+
+
+class CredentialDisplay(BaseModel):
+    """What a person is shown about a credential whose signature verified."""
+
+    credential_id: str | None = None
+    credential_name: str | None = None
+    credential_types: list[str] = Field(default_factory=list)
+    issuer_id: str | None = None
+    issuer_name: str | None = None
+    holder_id: str | None = None
+    holder_name: str | None = None
+    employee_number: str | None = None
+    achievement_id: str | None = None
+    achievement_name: str | None = None
+    achievement_code: str | None = None
+    achievement_type: str | None = None
+    unit_id: str | None = None
+    unit_name: str | None = None
+    valid_from: str | None = None
+    valid_until: str | None = None
+    awarded_date: str | None = None
+    exam_date: str | None = None
+    key_id: str | None = None
+
+
+class StatusReport(BaseModel):
+    """Detail behind a revoked/suspended status, when the issuer supplies it."""
+
+    reason: str | None = None
+    superseded_by: str | None = None
+
+
+class VerificationResult(BaseModel):
+    """The whole answer for one credential."""
+
+    verified: bool
+    status: CredentialStatus
+    checks: list[Check]
+    credential: CredentialDisplay | None = None
+    status_detail: StatusReport | None = None
+    status_list_fetched_at: dt.datetime | None = Field(
+        default=None, description="When the oldest status list used was fetched from its issuer"
+    )
+    problems: list[Problem]
+    checked_at: dt.datetime
+
+    def failed_check(self) -> Check | None:
+        """The first failed check, if any."""
+        return next((c for c in self.checks if not c.passed and not c.skipped), None)

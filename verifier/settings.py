@@ -1,0 +1,57 @@
+"""Settings of the standalone verifier (``verifier.app:create_app``, ``python -m verifier``).
+
+Environment variables, prefixed ``TESSERA_`` (docs/configuration.md): ``TESSERA_TRUSTED_ISSUERS``
+(comma-separated issuer ids; default: ``TESSERA_BASE_URL``, i.e. this server itself),
+``TESSERA_VERIFY_CLOCK_SKEW_SECONDS`` (60), ``TESSERA_VERIFY_HTTP_TIMEOUT_SECONDS`` (5),
+``TESSERA_VERIFY_CACHE_DIR`` (where fetched keys and status lists are also written for
+``--offline``; unset: not written). Read when ``VerifierSettings()`` is built, never at import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from verifier.trust import TrustedIssuers
+
+
+class VerifierSettings(BaseSettings):
+    """Configuration of a standalone verifier."""
+
+    model_config = SettingsConfigDict(env_prefix="TESSERA_", extra="ignore")
+
+    base_url: str | None = None
+    trusted_issuers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    verify_clock_skew_seconds: int = Field(default=60, ge=0, le=3600)
+    verify_http_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    verify_cache_dir: Path | None = None
+
+    @field_validator("trusted_issuers", mode="before")
+    @classmethod
+    def _split_issuers(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_issuers")
+    @classmethod
+    def _http_issuers(cls, value: list[str]) -> list[str]:
+        for issuer in value:
+            if not issuer.startswith(("http://", "https://")):
+                raise ValueError("trusted issuers must be http(s) URLs")
+        return value
+
+    def trusted(self) -> TrustedIssuers:
+        """The trusted issuers; this server's own base URL when none are configured."""
+        if self.trusted_issuers:
+            return TrustedIssuers(self.trusted_issuers)
+        return TrustedIssuers([self.base_url] if self.base_url else [])
+
+    @property
+    def clock_skew(self) -> dt.timedelta:
+        """Allowed clock difference for validity checks."""
+        return dt.timedelta(seconds=self.verify_clock_skew_seconds)

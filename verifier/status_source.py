@@ -1,0 +1,182 @@
+"""Where status-list credentials come from: the ``StatusSource`` protocol and implementations.
+
+A source returns the status list's compact JWS *unverified*; ``verifier.status`` verifies it
+every time (signature, issuer, type, purpose), so a cache can never turn into a trust hole.
+
+- ``HttpStatusSource``: GET with ``Accept: application/vc+jwt``, only URLs under a trusted
+  issuer; cached in memory for the list's ``credentialSubject.ttl`` (milliseconds, BSL §2.2),
+  ``default_ttl`` when absent, never longer than ``max_ttl``; counts ``fetches`` and
+  ``cache_hits``; optionally writes through to the offline cache.
+- ``CallableStatusSource``: in-process (the issuer app hands over its current list).
+- ``StaticStatusSource``: one list for every URL (``--status-list FILE``); the list's own
+  ``id`` must still equal the URL the credential names.
+- ``OfflineStatusSource``: the on-disk cache only.
+
+``StatusDetailSource`` is the extension point for what a bit cannot say: the reason
+category of a revocation and, later, the credential that superseded this one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+import httpx
+
+from verifier.errors import CredentialError, KeySourceError, StatusRetrievalError
+from verifier.fetch import fetch_bounded
+from verifier.format import VC_JWT_MEDIA_TYPE
+from verifier.jws import decode_unverified_jws
+from verifier.key_resolver import Clock, utc_now
+from verifier.offline_cache import CachedDocument, OfflineCache
+from verifier.trust import TrustedIssuers
+
+MAX_STATUS_LIST_BYTES: Final = 256 * 1024
+
+
+@dataclass(frozen=True)
+class StatusListDocument:
+    """An unverified status-list JWS and when it was fetched from its publisher."""
+
+    unverified_token: str
+    fetched_at: dt.datetime
+
+
+class StatusSource(Protocol):
+    """Fetches the status-list credential at ``url``."""
+
+    def fetch_status_list(self, url: str) -> StatusListDocument:
+        """Return the list, or raise ``StatusRetrievalError``."""
+        ...
+
+
+@dataclass(frozen=True)
+class StatusDetail:
+    """What the issuer says beyond the bit: a reason category and a successor, if any."""
+
+    reason: str | None = None
+    superseded_by: str | None = None
+
+
+class StatusDetailSource(Protocol):
+    """Optional detail for a credential whose status bit is set (revoked or suspended)."""
+
+    def get_status_detail(self, credential_id: str, status: str) -> StatusDetail | None:
+        """Detail for ``credential_id`` now in ``status``, or ``None`` if there is none."""
+        ...
+
+
+def ttl_of(unverified_token: str, default: dt.timedelta, maximum: dt.timedelta) -> dt.timedelta:
+    """The cache lifetime a status list asks for (``credentialSubject.ttl`` in ms), bounded."""
+    try:
+        subject = decode_unverified_jws(unverified_token).payload.get("credentialSubject")
+    except CredentialError:
+        return dt.timedelta(0)
+    ttl = subject.get("ttl") if isinstance(subject, dict) else None
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl < 0:
+        return min(default, maximum)
+    return min(dt.timedelta(milliseconds=ttl), maximum)
+
+
+@dataclass
+class _CacheEntry:
+    document: StatusListDocument
+    expires_at: dt.datetime
+
+
+class HttpStatusSource:
+    """Status lists over HTTP from trusted issuers, cached for their ``ttl``."""
+
+    def __init__(
+        self,
+        trusted_issuers: TrustedIssuers,
+        client: httpx.Client,
+        *,
+        clock: Clock = utc_now,
+        default_ttl: dt.timedelta = dt.timedelta(minutes=5),
+        max_ttl: dt.timedelta = dt.timedelta(days=1),
+        cache: OfflineCache | None = None,
+    ) -> None:
+        self._trusted = trusted_issuers
+        self._client = client
+        self._clock = clock
+        self._default_ttl = default_ttl
+        self._max_ttl = max_ttl
+        self._offline_cache = cache
+        self._entries: dict[str, _CacheEntry] = {}
+        self._lock = threading.Lock()
+        self.fetches = 0
+        self.cache_hits = 0
+
+    def fetch_status_list(self, url: str) -> StatusListDocument:
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get(url)
+            if entry is not None and now < entry.expires_at:
+                self.cache_hits += 1
+                return entry.document
+        if self._trusted.issuer_for_url(url) is None:
+            raise StatusRetrievalError("status lists are fetched only from trusted issuers")
+        try:
+            body = fetch_bounded(
+                self._client, url, accept=VC_JWT_MEDIA_TYPE, max_bytes=MAX_STATUS_LIST_BYTES
+            )
+        except KeySourceError as exc:
+            raise StatusRetrievalError(f"status list could not be fetched: {exc}") from None
+        try:
+            token = body.decode("ascii").strip()
+        except UnicodeDecodeError:
+            raise StatusRetrievalError("status list response is not a compact JWS") from None
+        self.fetches += 1
+        document = StatusListDocument(unverified_token=token, fetched_at=now)
+        expires_at = now + ttl_of(token, self._default_ttl, self._max_ttl)
+        with self._lock:
+            self._entries[url] = _CacheEntry(document, expires_at)
+        if self._offline_cache is not None:
+            self._offline_cache.store("status_list", url, token, now)
+        return document
+
+
+class CallableStatusSource:
+    """Status lists from a function ``url -> compact JWS`` (in-process publication)."""
+
+    def __init__(self, list_for_url: Callable[[str], str], *, clock: Clock = utc_now) -> None:
+        self._list_for_url = list_for_url
+        self._clock = clock
+
+    def fetch_status_list(self, url: str) -> StatusListDocument:
+        try:
+            token = self._list_for_url(url)
+        except CredentialError as exc:
+            raise StatusRetrievalError(f"status list unavailable: {exc}") from None
+        return StatusListDocument(unverified_token=token, fetched_at=self._clock())
+
+
+class StaticStatusSource:
+    """One status list, given up front, served for whichever URL is asked."""
+
+    def __init__(self, unverified_token: str, fetched_at: dt.datetime) -> None:
+        self._document = StatusListDocument(unverified_token.strip(), fetched_at)
+
+    def fetch_status_list(self, url: str) -> StatusListDocument:
+        return self._document
+
+
+class OfflineStatusSource:
+    """Status lists from the on-disk cache only; remembers which documents it used."""
+
+    def __init__(self, cache: OfflineCache) -> None:
+        self._cache = cache
+        self.used: list[CachedDocument] = []
+
+    def fetch_status_list(self, url: str) -> StatusListDocument:
+        document = self._cache.load("status_list", url)
+        if document is None:
+            raise StatusRetrievalError(
+                "no cached copy of this status list (run once without --offline)"
+            )
+        self.used.append(document)
+        return StatusListDocument(unverified_token=document.text, fetched_at=document.fetched_at)

@@ -1,0 +1,246 @@
+"""Verify a credential: the ordered checks, turned into a ``VerificationResult``.
+
+Checks run in this order: ``locate`` (only for a verify URL), ``parse``, ``header``,
+``issuer_trusted``, ``key``, ``signature``, ``credential``, ``validity``, ``status``.
+A failure of any check up to ``credential`` ends the run: the checks after it are omitted
+from the result (nothing after them can be trusted). ``validity`` and ``status`` both run
+once the credential is genuine, so an expired credential that was also revoked reads
+``revoked``. Precedence of the final status: ``invalid`` (any failed check up to
+``credential``, or a status that could not be established) > ``revoked`` > ``suspended`` >
+``expired`` / ``not_yet_valid`` > ``valid``. ``verified`` is true only for ``valid``.
+A status check the caller disabled is listed as ``skipped`` (``passed`` false) and does not
+stop ``verified`` being true.
+
+This is the one function that turns errors into a result; everything below it raises.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from verifier.credential import check_credential, issuer_id_of
+from verifier.credential_locator import CredentialLocator, checked_verify_url, looks_like_url
+from verifier.display import extract_display
+from verifier.errors import CredentialError, LocatorError, StatusError, UntrustedIssuerError
+from verifier.header import check_header
+from verifier.jws import decode_unverified_jws, verify_jws_signature
+from verifier.key_resolver import Clock, KeyResolver, check_key_binding, utc_now
+from verifier.problem import make_problem
+from verifier.result import (
+    Check,
+    CheckCode,
+    CredentialDisplay,
+    CredentialStatus,
+    Problem,
+    StatusReport,
+    VerificationResult,
+)
+from verifier.status import StatusChecker
+from verifier.status_source import StatusDetailSource, StatusSource
+from verifier.trust import TrustedIssuers
+from verifier.validity import DEFAULT_CLOCK_SKEW, check_validity
+
+log = logging.getLogger(__name__)
+
+
+class _StepFailed(Exception):
+    """Internal: a gating check failed; the run stops."""
+
+
+class _Run:
+    """The checks and problems of one verification, accumulated in order."""
+
+    def __init__(self) -> None:
+        self.checks: list[Check] = []
+        self.problems: list[Problem] = []
+
+    def passed(self, code: CheckCode, detail: str | None = None) -> None:
+        self.checks.append(Check(code=code, passed=True, detail=detail))
+
+    def failed(self, code: CheckCode, error: CredentialError) -> None:
+        detail = str(error)
+        self.checks.append(Check(code=code, passed=False, error=error.code, detail=detail))
+        self.problems.append(make_problem(error.code, code, detail))
+
+    def skipped(self, code: CheckCode, detail: str) -> None:
+        self.checks.append(Check(code=code, passed=False, skipped=True, detail=detail))
+
+
+class Verifier:
+    """A configured verifier: trusted issuers, where keys and status lists come from, a clock.
+
+    ``status_source=None`` means the caller chose not to check status (``--no-status``).
+    """
+
+    def __init__(
+        self,
+        *,
+        trusted_issuers: TrustedIssuers | Iterable[str],
+        key_resolver: KeyResolver,
+        status_source: StatusSource | None,
+        credential_locator: CredentialLocator | None = None,
+        status_detail_source: StatusDetailSource | None = None,
+        clock: Clock = utc_now,
+        clock_skew: dt.timedelta = DEFAULT_CLOCK_SKEW,
+    ) -> None:
+        self.trusted_issuers = (
+            trusted_issuers
+            if isinstance(trusted_issuers, TrustedIssuers)
+            else TrustedIssuers(trusted_issuers)
+        )
+        self.key_resolver = key_resolver
+        self.credential_locator = credential_locator
+        self.status_detail_source = status_detail_source
+        self.clock = clock
+        self.clock_skew = clock_skew
+        self._status = (
+            StatusChecker(status_source, key_resolver) if status_source is not None else None
+        )
+
+    def verify_submission(self, unverified_text: str) -> VerificationResult:
+        """Verify what a person or system submitted: a compact JWS or a verify URL."""
+        if not looks_like_url(unverified_text):
+            return self.verify(unverified_text)
+        run = _Run()
+        try:
+            if self.credential_locator is None:
+                raise LocatorError("verify URLs are not accepted here", code="untrusted_verify_url")
+            url = checked_verify_url(self.trusted_issuers, unverified_text)
+            token = self.credential_locator.locate_credential(url)
+        except CredentialError as exc:
+            run.failed(CheckCode.LOCATE, exc)
+            return self._result(run, CredentialStatus.INVALID, None)
+        except Exception:
+            log.exception("credential locator failed unexpectedly")
+            run.failed(CheckCode.LOCATE, CredentialError("internal error", code="internal_error"))
+            return self._result(run, CredentialStatus.INVALID, None)
+        run.passed(CheckCode.LOCATE, "the link is under a trusted issuer")
+        return self._verify(token, run)
+
+    def verify(self, unverified_token: str) -> VerificationResult:
+        """Verify a compact JWS credential; never raises for any input."""
+        return self._verify(unverified_token, _Run())
+
+    def _verify(self, unverified_token: str, run: _Run) -> VerificationResult:
+        state: dict[str, Any] = {"step": CheckCode.PARSE}
+        try:
+            return self._run_checks(unverified_token, run, state)
+        except _StepFailed:
+            return self._result(run, CredentialStatus.INVALID, None)
+        except Exception:
+            log.exception("verification failed unexpectedly at check %s", state["step"])
+            run.failed(state["step"], CredentialError("internal error", code="internal_error"))
+            return self._result(run, CredentialStatus.INVALID, None)
+
+    def _run_checks(self, token: str, run: _Run, state: dict[str, Any]) -> VerificationResult:
+        now = self.clock()
+
+        def step(code: CheckCode, action: Any) -> Any:
+            state["step"] = code
+            try:
+                return action()
+            except CredentialError as exc:
+                run.failed(code, exc)
+                raise _StepFailed from None
+
+        jws = step(CheckCode.PARSE, lambda: decode_unverified_jws(token))
+        run.passed(CheckCode.PARSE, "compact JWS with strict JSON header and payload")
+        header = step(CheckCode.HEADER, lambda: check_header(jws.header, jws.payload))
+        run.passed(CheckCode.HEADER, f"alg {header.algorithm}, typ {header.typ or 'absent'}")
+        issuer_id = step(CheckCode.ISSUER_TRUSTED, lambda: self._trusted_issuer(jws.payload))
+        run.passed(CheckCode.ISSUER_TRUSTED, "the issuer is trusted")
+        key = step(CheckCode.KEY, lambda: self.key_resolver.resolve_key(issuer_id, header.kid))
+        step(CheckCode.KEY, lambda: check_key_binding(key, jws.header, header.algorithm))
+        run.passed(CheckCode.KEY, "the issuer publishes this key for this algorithm")
+        step(CheckCode.SIGNATURE, lambda: verify_jws_signature(jws, key.public_key, key.algorithm))
+        run.passed(CheckCode.SIGNATURE, "the signature verifies")
+        display = extract_display(jws.payload, key_id=key.kid)
+        facts = step(CheckCode.CREDENTIAL, lambda: check_credential(jws.payload))
+        kind = "Open Badges 3.0" if facts.is_open_badge else "VC 2.0"
+        run.passed(CheckCode.CREDENTIAL, f"a conforming {kind} credential")
+
+        state["step"] = CheckCode.VALIDITY
+        period_status = CredentialStatus.VALID
+        try:
+            check_validity(
+                now=now,
+                not_before=facts.not_before,
+                not_after=facts.not_after,
+                skew=self.clock_skew,
+            )
+            run.passed(CheckCode.VALIDITY, "within the validity period")
+        except CredentialError as exc:
+            run.failed(CheckCode.VALIDITY, exc)
+            period_status = CredentialStatus(exc.code)
+
+        state["step"] = CheckCode.STATUS
+        if self._status is None:
+            run.skipped(CheckCode.STATUS, "status not checked: disabled by the caller")
+            return self._result(run, period_status, display)
+        try:
+            outcome = self._status.check(
+                facts.status_entries, issuer_id=issuer_id, now=now, skew=self.clock_skew
+            )
+        except StatusError as exc:
+            run.failed(CheckCode.STATUS, exc)
+            return self._result(run, CredentialStatus.INVALID, display)
+        if outcome.status is CredentialStatus.VALID:
+            run.passed(CheckCode.STATUS, outcome.detail)
+            return self._result(run, period_status, display, fetched_at=outcome.fetched_at)
+        run.checks.append(
+            Check(
+                code=CheckCode.STATUS,
+                passed=False,
+                error=outcome.status.value,
+                detail=outcome.detail,
+            )
+        )
+        report = self._status_report(facts.credential_id, outcome.status)
+        return self._result(
+            run, outcome.status, display, fetched_at=outcome.fetched_at, report=report
+        )
+
+    def _trusted_issuer(self, payload: dict[str, Any]) -> str:
+        issuer_id = issuer_id_of(payload)
+        if issuer_id not in self.trusted_issuers:
+            raise UntrustedIssuerError("the issuer is not in the trusted list")
+        if "iss" in payload and payload["iss"] != issuer_id:
+            raise UntrustedIssuerError("iss names another issuer", code="issuer_mismatch")
+        return issuer_id
+
+    def _status_report(
+        self, credential_id: str | None, status: CredentialStatus
+    ) -> StatusReport | None:
+        if self.status_detail_source is None or credential_id is None:
+            return None
+        try:
+            detail = self.status_detail_source.get_status_detail(credential_id, status.value)
+        except Exception:
+            log.warning("status detail source failed for credential_id=%s", credential_id)
+            return None
+        if detail is None:
+            return None
+        return StatusReport(reason=detail.reason, superseded_by=detail.superseded_by)
+
+    def _result(
+        self,
+        run: _Run,
+        status: CredentialStatus,
+        display: CredentialDisplay | None,
+        *,
+        fetched_at: dt.datetime | None = None,
+        report: StatusReport | None = None,
+    ) -> VerificationResult:
+        return VerificationResult(
+            verified=status is CredentialStatus.VALID,
+            status=status,
+            checks=run.checks,
+            credential=display,
+            status_detail=report,
+            status_list_fetched_at=fetched_at,
+            problems=run.problems,
+            checked_at=self.clock(),
+        )
