@@ -7,6 +7,8 @@ import json
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from verifier.http_problem import problem_body
+
 
 class BodyTooLargeError(HTTPException):
     """Raised from ``receive`` when the streamed body passes the limit; becomes a 413."""
@@ -61,13 +63,12 @@ class BodySizeLimit:
 
     async def _reject(self, send: Send) -> None:
         body = json.dumps(
-            {
-                "type": "urn:tessera:problem:body_too_large",
-                "title": "Request body too large",
-                "status": 413,
-                "detail": f"request bodies are limited to {self.max_bytes} bytes",
-                "code": "body_too_large",
-            }
+            problem_body(
+                413,
+                "Request body too large",
+                f"request bodies are limited to {self.max_bytes} bytes",
+                "body_too_large",
+            )
         ).encode()
         await send(
             {

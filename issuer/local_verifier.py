@@ -16,7 +16,7 @@ from issuer.errors import IssuerError
 from issuer.models import Credential
 from issuer.registry import get_credential
 from issuer.schemas import verify_url
-from issuer.services import Services
+from issuer.services import SIGNER_MAX_AGE_HOT_PATH, Services
 from issuer.signing import published_jwks
 from verifier.credential_locator import CallableCredentialLocator
 from verifier.errors import KeyNotFoundError, LocatorError, StatusRetrievalError
@@ -104,7 +104,10 @@ def build_local_verifier(services: Services) -> Verifier:
         with services.sessions() as session:
             try:
                 published = services.publisher.publish(
-                    session, int(match.group(1)), services.signer(session), now=services.clock()
+                    session,
+                    int(match.group(1)),
+                    services.signer(session, max_age=SIGNER_MAX_AGE_HOT_PATH),
+                    now=services.clock(),
                 )
             except IssuerError:
                 raise StatusRetrievalError("no such status list") from None

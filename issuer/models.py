@@ -142,6 +142,9 @@ class StatusList(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     purpose: Mapped[str] = mapped_column(String(16))
     size: Mapped[int] = mapped_column(Integer)
+    # Incremented in the same transaction as any bit change: publishers compare it to know
+    # whether their signed copy is current, with one primary-key read.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime]
 
 

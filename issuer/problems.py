@@ -11,11 +11,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from issuer.errors import AuthenticationError, IssuerError
+from verifier.http_problem import problem_response
 
 log = logging.getLogger(__name__)
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
-PROBLEM_TYPE_BASE = "urn:tessera:problem:"
 
 _TITLES = {
     400: "Bad request",
@@ -36,16 +35,10 @@ _TITLES = {
 
 def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
     """A problem document; ``code`` is Tessera's stable code (docs/errors.md)."""
-    body = {
-        "type": PROBLEM_TYPE_BASE + code,
-        "title": _TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-        "code": code,
-        **extra,
-    }
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    return problem_response(
+        status, _TITLES.get(status, "Error"), detail, code, headers=headers, **extra
+    )
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:

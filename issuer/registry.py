@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from issuer.audit import Actor, record_event
 from issuer.errors import ConflictError, InvalidInputError, NotFoundError
-from issuer.models import Credential, StatusAllocation, Unit
+from issuer.models import Credential, Unit
+from issuer.status_list import set_status_bit
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +95,7 @@ def revoke_credential(
     row.state = "revoked"
     row.state_changed_at = now
     row.state_reason = reason
-    allocation = session.scalars(
-        select(StatusAllocation).where(StatusAllocation.credential_id == row.id)
-    ).one()
-    allocation.set_at = now
+    set_status_bit(session, row.id, now=now)
     record_event(
         session,
         actor,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -17,6 +18,8 @@ from issuer.errors import ConfigurationError
 from issuer.issuance import IssuerIdentity
 from issuer.signing import Signer, active_key, load_signer
 from issuer.status_list import StatusListPublisher
+
+SIGNER_MAX_AGE_HOT_PATH = 5.0
 
 
 def utc_now() -> dt.datetime:
@@ -34,6 +37,7 @@ class Services:
     clock: Callable[[], dt.datetime] = utc_now
     _signer: Signer | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _signer_checked: float = field(default=0.0, repr=False)
 
     @classmethod
     def from_settings(
@@ -59,14 +63,21 @@ class Services:
             clock=clock,
         )
 
-    def signer(self, session: Session) -> Signer:
-        """The active key's signer, reloaded when another process has rotated the key."""
-        record = active_key(session)
+    def signer(self, session: Session, *, max_age: float = 0.0) -> Signer:
+        """The active key's signer, checked against the database unless it was checked less
+        than ``max_age`` seconds ago: issuance always checks (a rotation by another process
+        applies to the next credential); hot paths such as status lists pass a few seconds.
+        """
         with self._lock:
+            fresh = time.monotonic() - self._signer_checked < max_age
+            if self._signer is not None and fresh:
+                return self._signer
+            record = active_key(session)
             if self._signer is None or record is None or record.kid != self._signer.kid:
                 self._signer = load_signer(
                     session, self.settings.keys_dir, self.settings.read_passphrase()
                 )
+            self._signer_checked = time.monotonic()
             return self._signer
 
     def issuer(self, session: Session) -> IssuerIdentity:

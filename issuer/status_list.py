@@ -10,11 +10,13 @@ import datetime as dt
 import gzip
 import hashlib
 import random
+import threading
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from issuer.credential import xsd_datetime
 from issuer.errors import NotFoundError
 from issuer.models import StatusAllocation, StatusList
 from issuer.signing import Signer
@@ -103,54 +105,79 @@ class PublishedList:
     ttl_seconds: int
 
 
+@dataclass(frozen=True)
+class _Signed:
+    revision: int
+    kid: str
+    signed_at: dt.datetime
+    published: PublishedList
+
+
 class StatusListPublisher:
-    """Signs status-list credentials, re-signing only when the bits or the key change."""
+    """Signs status-list credentials, re-signing only when the bits or the key change.
+
+    A publish costs one primary-key read while the signed copy is current; only a changed
+    ``revision`` (a bit was set or cleared), a new active key, or age make it re-encode and
+    re-sign. Safe across replicas: the revision lives in the database.
+    """
 
     def __init__(self, base_url: str, ttl_seconds: int, *, resign_after: dt.timedelta) -> None:
         self._base_url = base_url
         self._ttl = ttl_seconds
         self._resign_after = resign_after
-        self._cache: dict[int, tuple[str, dt.datetime, PublishedList]] = {}
+        self._cache: dict[int, _Signed] = {}
+        self._lock = threading.Lock()
 
     def publish(
         self, session: Session, list_id: int, signer: Signer, *, now: dt.datetime
     ) -> PublishedList:
-        status_list = session.get(StatusList, list_id)
-        if status_list is None:
+        row = session.execute(
+            select(StatusList.revision, StatusList.size, StatusList.purpose).where(
+                StatusList.id == list_id
+            )
+        ).first()
+        if row is None:
             raise NotFoundError("no such status list")
-        set_indexes = sorted(
+        with self._lock:
+            cached = self._cache.get(list_id)
+        if (
+            cached is not None
+            and cached.revision == row.revision
+            and cached.kid == signer.kid
+            and now - cached.signed_at < self._resign_after
+        ):
+            return cached.published
+        set_indexes = list(
             session.scalars(
                 select(StatusAllocation.index).where(
                     StatusAllocation.list_id == list_id, StatusAllocation.set_at.is_not(None)
                 )
             )
         )
-        encoded = encode_bitstring(set_indexes, status_list.size)
-        etag = hashlib.sha256(f"{signer.kid}|{encoded}".encode()).hexdigest()[:32]
-        cached = self._cache.get(list_id)
-        if cached and cached[0] == etag and now - cached[1] < self._resign_after:
-            return cached[2]
-        jws = signer.sign(self._list_credential(status_list, encoded, now))
+        encoded = encode_bitstring(set_indexes, row.size)
+        etag = hashlib.sha256(f"{list_id}|{row.revision}|{signer.kid}".encode()).hexdigest()[:32]
+        jws = signer.sign(self._list_credential(list_id, row.purpose, encoded, now))
         published = PublishedList(jws=jws, etag=etag, ttl_seconds=self._ttl)
-        self._cache[list_id] = (etag, now, published)
+        with self._lock:
+            self._cache[list_id] = _Signed(row.revision, signer.kid, now, published)
         return published
 
     def _list_credential(
-        self, status_list: StatusList, encoded: str, now: dt.datetime
+        self, list_id: int, purpose: str, encoded: str, now: dt.datetime
     ) -> dict[str, object]:
-        url = status_list_url(self._base_url, status_list.id)
+        url = status_list_url(self._base_url, list_id)
         valid_until = now + self._resign_after * 2
         return {
             "@context": [VC_V2_CONTEXT],
             "id": url,
             "type": [VERIFIABLE_CREDENTIAL, STATUS_LIST_CREDENTIAL],
             "issuer": self._base_url,
-            "validFrom": _xsd(now),
-            "validUntil": _xsd(valid_until),
+            "validFrom": xsd_datetime(now),
+            "validUntil": xsd_datetime(valid_until),
             "credentialSubject": {
                 "id": f"{url}#list",
                 "type": STATUS_LIST_SUBJECT,
-                "statusPurpose": status_list.purpose,
+                "statusPurpose": purpose,
                 "encodedList": encoded,
                 "ttl": self._ttl * 1000,  # BSL §2.2: milliseconds
             },
@@ -162,9 +189,14 @@ class StatusListPublisher:
         }
 
 
-def count_lists(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(StatusList)) or 0
-
-
-def _xsd(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def set_status_bit(session: Session, credential_id: str, *, now: dt.datetime | None) -> None:
+    """Set (``now``) or clear (``None``) the credential's bit and bump its list's revision."""
+    allocation = session.scalars(
+        select(StatusAllocation).where(StatusAllocation.credential_id == credential_id)
+    ).one()
+    allocation.set_at = now
+    session.execute(
+        update(StatusList)
+        .where(StatusList.id == allocation.list_id)
+        .values(revision=StatusList.revision + 1)
+    )

@@ -284,6 +284,19 @@ def test_truncated_signature_is_rejected(kit: IssuerKit) -> None:
     assert_rejected(kit.verifier().verify(f"{head}.{body}."), "signature", "bad_signature")
 
 
+def test_non_canonical_base64url_signature_is_rejected(kit: IssuerKit) -> None:
+    """Signature malleability: a 64-byte signature's last base64url character carries 4
+    unused bits; a decoder that ignores them accepts a different string as the same
+    signature (RFC 4648 §3.5). Every variant but the issued one must fail."""
+    token = kit.token()
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(token[-1])
+    variants = [token[:-1] + alphabet[(last & ~0b1111) | low] for low in range(1, 16)]
+    assert kit.verifier().verify(token).verified
+    for variant in variants:
+        assert_rejected(kit.verifier().verify(variant), "parse", "invalid_base64url")
+
+
 def test_expired_credential_is_rejected(kit: IssuerKit) -> None:
     token = kit.token(kit.credential(valid_until=NOW - dt.timedelta(minutes=5)))
     assert_rejected(kit.verifier().verify(token), "validity", "expired")

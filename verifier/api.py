@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from verifier.errors import ParseError
+from verifier.http_problem import problem_response
 from verifier.page import render_verify_page
 from verifier.result import VerificationResult
 from verifier.strict_json import loads_strict
@@ -26,17 +27,10 @@ from verifier.verification import Verifier
 MAX_BODY_BYTES: Final = 96 * 1024
 """Largest request body read: a 64 KiB token wrapped in JSON or a form, with room to spare."""
 TOKEN_MEDIA_TYPES: Final = frozenset({"application/vc+jwt", "text/plain"})
-PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
 
 
 class _BodyTooLarge(Exception):
     """Internal: the body passed ``MAX_BODY_BYTES`` while it was being read."""
-
-
-def problem_response(status: int, title: str, detail: str, code: str) -> JSONResponse:
-    """An RFC 9457 response for a request that could not be evaluated."""
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "code": code}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
 
 def _media_type(request: Request) -> str:
@@ -57,7 +51,7 @@ async def _read_body(request: Request) -> bytes:
 
 def _too_large() -> JSONResponse:
     return problem_response(
-        413, "Content Too Large", f"the body exceeds {MAX_BODY_BYTES} bytes", "request_too_large"
+        413, "Content Too Large", f"the body exceeds {MAX_BODY_BYTES} bytes", "body_too_large"
     )
 
 
@@ -143,7 +137,7 @@ def create_verify_router(
         else:
             text = body.decode("utf-8", errors="replace")
         result = await evaluate(text)
-        return JSONResponse(result.model_dump(mode="json"))
+        return Response(result.model_dump_json(), media_type="application/json")
 
     if not include_page:
         return router

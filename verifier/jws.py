@@ -17,6 +17,7 @@ import jwt
 
 from verifier.encoding import b64url_decode
 from verifier.errors import MalformedError, ParseError, SignatureError
+from verifier.format import ALLOWED_ALGORITHMS
 from verifier.jwk import PublicKey
 from verifier.strict_json import loads_strict_object
 
@@ -71,16 +72,21 @@ def decode_unverified_jws(unverified_token: str) -> UnverifiedJws:
 def verify_jws_signature(jws: UnverifiedJws, public_key: PublicKey, algorithm: str) -> None:
     """Verify the signature with ``public_key`` and exactly ``algorithm``; raise on failure.
 
-    PyJWT re-checks the header independently (``crit``, the algorithm list): defence in depth
-    on top of ``verifier.header``.
+    ``verifier.header`` has already checked the header (allowlisted ``alg`` bound to the
+    key, ``typ``, ``crit``); PyJWT's algorithm object checks the signature over the exact
+    signing input (RFC 7515 §5.2), converting ES256's raw r||s to DER (RFC 7518 §3.4).
+    Parsing the token once, here, avoids PyJWT re-decoding it character by character.
     """
+    if jws.header.get("alg") != algorithm or algorithm not in _ALGORITHMS:
+        raise SignatureError("algorithm not bound to this key", code="bad_signature")
+    signing_input = jws.token.rsplit(".", 1)[0].encode("ascii")
     try:
-        jwt.PyJWS().decode_complete(jws.token, key=public_key, algorithms=[algorithm])
-    except jwt.InvalidSignatureError:
-        raise SignatureError("signature does not verify", code="bad_signature") from None
-    except jwt.InvalidAlgorithmError:
-        raise SignatureError("algorithm refused by the JWS library", code="bad_signature") from None
-    except jwt.PyJWTError:
-        raise SignatureError("JWS rejected by the JWS library", code="bad_signature") from None
-    except (ValueError, TypeError):  # pragma: no cover - a key/curve mismatch inside cryptography
+        valid = _ALGORITHMS[algorithm].verify(signing_input, public_key, jws.signature)
+    except (ValueError, TypeError):  # a key/curve mismatch inside cryptography
         raise SignatureError("signature could not be checked", code="bad_signature") from None
+    if not valid:
+        raise SignatureError("signature does not verify", code="bad_signature")
+
+
+# PyJWT's algorithm objects, one per allowlisted algorithm (RFC 8725 §3.1).
+_ALGORITHMS = {name: jwt.get_algorithm_by_name(name) for name in ALLOWED_ALGORITHMS}

@@ -66,6 +66,7 @@ class StatusOutcome:
 
 @dataclass(frozen=True)
 class _VerifiedList:
+    kid: str
     key_thumbprint: str
     purposes: frozenset[str]
     not_before: dt.datetime | None
@@ -159,6 +160,11 @@ class StatusChecker:
         with self._lock:
             memo = self._memo.get(memo_key)
         try:
+            if memo is not None:
+                # These exact bytes verified before: only re-check that the key still vouches.
+                key = self._keys.resolve_key(issuer_id, memo.kid)
+                if key.thumbprint == memo.key_thumbprint:
+                    return memo
             jws = decode_unverified_jws(unverified_token)
             header = check_header(jws.header, jws.payload, allow_ob_jwt=False)
             if (
@@ -168,10 +174,8 @@ class StatusChecker:
                 raise StatusVerificationError("the status list has another issuer")
             key = self._keys.resolve_key(issuer_id, header.kid)
             check_key_binding(key, jws.header, header.algorithm)
-            if memo is not None and memo.key_thumbprint == key.thumbprint:
-                return memo
             verify_jws_signature(jws, key.public_key, key.algorithm)
-            verified = _read_list(jws.payload, url=url, thumbprint=key.thumbprint)
+            verified = _read_list(jws.payload, url=url, kid=header.kid, thumbprint=key.thumbprint)
         except KeySourceError as exc:
             raise StatusRetrievalError(f"the issuer's keys are unavailable: {exc}") from None
         except StatusError:
@@ -185,7 +189,7 @@ class StatusChecker:
         return verified
 
 
-def _read_list(payload: dict[str, Any], *, url: str, thumbprint: str) -> _VerifiedList:
+def _read_list(payload: dict[str, Any], *, url: str, kid: str, thumbprint: str) -> _VerifiedList:
     context = payload.get("@context")
     if not isinstance(context, list) or not context or context[0] != VC_V2_CONTEXT:
         raise StatusVerificationError("the status list is not a VC 2.0 credential")
@@ -205,6 +209,7 @@ def _read_list(payload: dict[str, Any], *, url: str, thumbprint: str) -> _Verifi
         parse_date_time(payload["validUntil"], "validUntil") if "validUntil" in payload else None
     )
     return _VerifiedList(
+        kid=kid,
         key_thumbprint=thumbprint,
         purposes=frozenset(p for p in purposes if isinstance(p, str)),
         not_before=not_before,

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from issuer.catalog import find_achievement
 from issuer.deps import ServicesDep, SessionDep
 from issuer.errors import NotFoundError
+from issuer.services import SIGNER_MAX_AGE_HOT_PATH
 from issuer.signing import get_key, published_jwks
 from verifier.format import JWK_SET_MEDIA_TYPE, VC_JWT_MEDIA_TYPE
 
@@ -19,7 +20,7 @@ _PUBLIC_CACHE = "public, max-age=300"
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     """Liveness: the process answers."""
     return {"status": "ok"}
 
@@ -67,7 +68,10 @@ def status_list(
 ) -> Response:
     """A signed ``BitstringStatusListCredential`` (vc+jwt), cacheable for its ``ttl``."""
     published = services.publisher.publish(
-        session, list_id, services.signer(session), now=services.clock()
+        session,
+        list_id,
+        services.signer(session, max_age=SIGNER_MAX_AGE_HOT_PATH),
+        now=services.clock(),
     )
     etag = f'"{published.etag}"'
     headers = {

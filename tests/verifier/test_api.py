@@ -126,7 +126,7 @@ def test_too_large_body_is_413_problem(client: TestClient) -> None:
     )
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["code"] == "request_too_large"
+    assert response.json()["code"] == "body_too_large"
 
 
 def test_too_large_body_is_refused_while_streaming_without_content_length(

@@ -1,0 +1,151 @@
+"""Benchmark: ``POST /api/v1/verify`` throughput against ``/healthz`` on the same server.
+
+Run: .venv/bin/python bench/verify.py [--duration 15] [--connections 32] [--workers 2]
+
+Starts ``tessera serve --workers N`` on a loopback port over a fresh SQLite database with
+the demo campaign, then drives it with wrk from a second process: first ``/healthz`` (the
+baseline: the same server, no work), then ``/api/v1/verify`` posting the campaign's
+credentials in turn. Also measures raw ES256 signature verification (``cryptography``) of
+the same tokens, the floor of any verifier. Reports requests/s, p50 and p99, and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from verifier.encoding import b64url_decode
+from verifier.jwk import public_key_from_jwk
+
+TESSERA = str(Path(sys.executable).parent / "tessera")
+
+_LUA = """
+local tokens = {}
+for line in io.lines("%s") do tokens[#tokens + 1] = line end
+local i = 0
+request = function()
+  i = i %% #tokens + 1
+  return wrk.format("POST", "/api/v1/verify", {["Content-Type"] = "application/vc+jwt"},
+                    tokens[i])
+end
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _unit(value: str) -> float:
+    """wrk latency text (e.g. 1.23ms, 850.00us, 1.2s) in milliseconds."""
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(url: str, *, duration: int, connections: int, script: Path | None) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    if script is not None:
+        command[1:1] = ["-s", str(script)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50": _unit(re.search(r"\s50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        "p99": _unit(re.search(r"\s99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        "non_2xx": float(errors.group(1)) if errors else 0.0,
+        "socket_errors": 1.0 if socket_errors else 0.0,
+    }
+
+
+def raw_verify_rate(tokens: list[str], jwks: dict[str, list[dict[str, str]]]) -> float:
+    keys = {k["kid"]: public_key_from_jwk(k) for k in jwks["keys"]}
+    prepared = []
+    for token in tokens:
+        header_b64, payload_b64, signature_b64 = token.split(".")
+        kid = json.loads(b64url_decode(header_b64))["kid"]
+        raw = b64url_decode(signature_b64)
+        der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+        prepared.append((keys[kid], der, f"{header_b64}.{payload_b64}".encode()))
+    algorithm = ec.ECDSA(hashes.SHA256())
+    start = time.perf_counter()
+    for key, der, message in prepared:
+        key.verify(der, message, algorithm)  # type: ignore[union-attr]
+    return len(prepared) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (Debian package 'wrk')")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "TESSERA_BASE_URL": base, "TESSERA_RATE_LIMIT": "off"}
+        env = {k: v for k, v in env.items() if k != "TESSERA_DATABASE_URL"}
+        subprocess.run([TESSERA, "init"], cwd=work, env=env, check=True, capture_output=True)
+        server = subprocess.Popen(
+            [TESSERA, "serve", "--port", str(port), "--workers", str(args.workers)],
+            cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    sys.exit("server did not start")
+                time.sleep(0.2)
+            with sqlite3.connect(work / "var/tessera.db") as db:
+                tokens = [row[0] for row in db.execute("SELECT jws FROM credentials")]
+            (work / "tokens.txt").write_text("\n".join(tokens) + "\n")
+            script = work / "verify.lua"
+            script.write_text(_LUA % (work / "tokens.txt"))
+            check = httpx.post(f"{base}/api/v1/verify", content=tokens[0],
+                               headers={"Content-Type": "application/vc+jwt"}).json()
+            assert check["status"] == "valid", check
+            jwks = httpx.get(f"{base}/.well-known/jwks.json").json()
+            run_wrk(f"{base}/healthz", duration=3, connections=args.connections, script=None)
+            health = run_wrk(f"{base}/healthz", duration=args.duration,
+                             connections=args.connections, script=None)
+            verify = run_wrk(f"{base}/api/v1/verify", duration=args.duration,
+                             connections=args.connections, script=script)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    raw = raw_verify_rate(tokens, jwks)
+    print(f"server: tessera serve --workers {args.workers}; wrk -t2 -c{args.connections} "
+          f"-d{args.duration}s on loopback; {len(tokens)} distinct demo credentials")
+    for name, r in (("/healthz", health), ("/api/v1/verify", verify)):
+        print(f"{name:16} {r['rps']:9.0f} req/s   p50 {r['p50']:7.2f} ms   p99 {r['p99']:7.2f} ms"
+              f"   non-2xx {r['non_2xx']:.0f}")
+    print(f"verify/healthz   {verify['rps'] / health['rps']:9.2f}   (target >= 0.50)")
+    print(f"raw ES256 verify {raw:9.0f} /s on one core (the floor: one signature per credential)")
+
+
+if __name__ == "__main__":
+    main()
