@@ -79,8 +79,11 @@ def serve(
     typer.echo(
         f"Tessera serving on http://{host}:{port} (public base URL {services.settings.base_url})"
     )
+    # No access log: request paths carry credential ids (/v/<id>), and which credential is
+    # checked when is the holder's business, not the server log's.
     uvicorn.run(
         "issuer.app:app_from_environment",
+        access_log=False,
         factory=True,
         host=host,
         port=port,

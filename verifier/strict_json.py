@@ -22,6 +22,9 @@ MAX_JSON_DEPTH: Final = 32
 _STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*+"?|[\[\]{}]', re.DOTALL)
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def _refuse_constant(name: str) -> Any:
     raise ParseError("JSON holds a non-finite number", code="invalid_json")
 
@@ -43,6 +46,8 @@ def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _check_depth(text: str) -> None:
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return  # nesting can be no deeper than the number of opening brackets
     depth = 0
     for match in _STRUCTURE.finditer(text):
         token = match.group()
@@ -93,7 +98,8 @@ def loads_strict(data: bytes) -> Any:
     except ValueError:
         # JSONDecodeError (syntax, trailing data) and over-long integers.
         raise ParseError("not valid JSON", code="invalid_json") from None
-    _check_strings(value)
+    if _SURROGATE_ESCAPE.search(text):  # only an escape can spell a lone surrogate
+        _check_strings(value)
     return value
 
 
