@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-export HOST PORT
+# QR codes and links use the public base URL: by default, where `make run` listens.
+TESSERA_BASE_URL ?= http://$(HOST):$(PORT)
+export HOST PORT TESSERA_BASE_URL
 
 .PHONY: run test lint pytest clean
 

@@ -10,6 +10,7 @@ from issuer.config import Settings, load_settings
 from issuer.limits import BodySizeLimit
 from issuer.local_verifier import build_local_verifier
 from issuer.problems import install_problem_handlers
+from issuer.rate_limit import RateLimiter, RateLimitMiddleware, parse_rate
 from issuer.routes import catalog, credentials, pages, public
 from issuer.services import Services
 from verifier.api import create_verify_router
@@ -38,6 +39,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     verify_router = create_verify_router(app.state.verifier, run_in_thread=not settings.is_sqlite)
     app.include_router(verify_router, tags=["verify"])
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    rate = parse_rate(settings.rate_limit)
+    if rate is not None:
+        app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(*rate))
     return app
 
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from issuer.models import AuditEvent, core_table
+from issuer.models import AuditEvent, AuditHead, core_table
 
 GENESIS_HASH = "0" * 64
 
@@ -54,9 +54,19 @@ def hashed_fields(
     }
 
 
-def _tail_hash(session: Session) -> str:
-    last = session.scalars(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
-    return last or GENESIS_HASH
+def lock_writes(session: Session) -> str:
+    """Take the write lock of the whole register and return the audit chain's head hash.
+
+    Every state change appends to the audit chain, so every writer passes here: updating the
+    single ``audit_head`` row locks it (a row lock on PostgreSQL, the write lock on SQLite)
+    until commit. Writers are serialised; status slots, numbers and the chain cannot race.
+    Calling it again in the same transaction is cheap.
+    """
+    head = core_table(AuditHead)
+    connection = session.connection()
+    connection.execute(update(head).where(head.c.id == 1).values(hash=head.c.hash))
+    current = connection.execute(select(head.c.hash).where(head.c.id == 1)).scalar_one()
+    return str(current)
 
 
 def record_events(
@@ -69,7 +79,7 @@ def record_events(
     reason: str | None = None,
 ) -> None:
     """Append one event per ``(target, details)``, chained in order, in one statement."""
-    prev = _tail_hash(session)
+    prev = lock_writes(session)
     rows = []
     for target, details in targets:
         fields = hashed_fields(now, actor, action, target, reason, details)
@@ -89,7 +99,10 @@ def record_events(
         )
         prev = digest
     if rows:
-        session.connection().execute(insert(core_table(AuditEvent)), rows)
+        connection = session.connection()
+        connection.execute(insert(core_table(AuditEvent)), rows)
+        head = core_table(AuditHead)
+        connection.execute(update(head).where(head.c.id == 1).values(hash=prev))
 
 
 def record_event(

@@ -100,6 +100,14 @@ def find_achievement(session: Session, base_url: str, code: str) -> dict[str, An
     return achievement_definition(base_url, occupation, level)
 
 
+def find_unit_profile(session: Session, base_url: str, code: str) -> dict[str, Any]:
+    """The public JSON-LD ``Profile`` for ``/units/{code}``."""
+    unit = session.scalars(select(Unit).where(Unit.code == code)).first()
+    if unit is None:
+        raise NotFoundError("no such unit")
+    return {"@context": list(CREDENTIAL_CONTEXTS), **unit_profile(base_url, unit)}
+
+
 def list_units(session: Session) -> list[Unit]:
     return list(session.scalars(select(Unit).order_by(Unit.code)))
 

@@ -9,12 +9,15 @@ import datetime as dt
 import os
 import secrets
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from issuer import migration
 from issuer.audit import Actor, record_event
@@ -46,7 +49,10 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(demo_app, name="demo")
 
-CLI_ACTOR = Actor(name=f"cli:{os.environ.get('USER', 'operator')}")
+
+def _actor() -> Actor:
+    """The operator running the command, as the audit log names it."""
+    return Actor(name=f"cli:{os.environ.get('USER', 'operator')}")
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -105,7 +111,7 @@ def db_upgrade(ctx: typer.Context) -> None:
 def keys_generate(ctx: typer.Context) -> None:
     """Create the first signing key (ES256 unless TESSERA_KEY_ALGORITHM says EdDSA)."""
     services = _services(ctx)
-    with session_scope(services.sessions) as session:
+    with _key_transaction(services) as session:
         if active_key(session) is not None:
             raise ConfigurationError("an active key exists; use `tessera keys rotate`")
         _new_key(services, session)
@@ -115,24 +121,34 @@ def keys_generate(ctx: typer.Context) -> None:
 def keys_rotate(ctx: typer.Context) -> None:
     """Make a new key active; the old one is retired but stays published."""
     services = _services(ctx)
-    with session_scope(services.sessions) as session:
+    with _key_transaction(services) as session:
         old = active_key(session)
         _new_key(services, session)
         if old is not None:
             typer.echo(f"retired {old.kid} (still published in the JWKS)")
 
 
-def _new_key(services: Services, session: object) -> None:
-    from sqlalchemy.orm import Session
+@contextmanager
+def _key_transaction(services: Services) -> Iterator[Session]:
+    """A transaction that may create key files: if it fails, the new files are removed."""
+    before = set(services.settings.keys_dir.glob("*.pem"))
+    try:
+        with session_scope(services.sessions) as session:
+            yield session
+    except BaseException:
+        for path in set(services.settings.keys_dir.glob("*.pem")) - before:
+            path.unlink(missing_ok=True)
+        raise
 
-    assert isinstance(session, Session)
+
+def _new_key(services: Services, session: Session) -> None:
     settings, now = services.settings, services.clock()
     record = create_signing_key(
         session, settings.keys_dir, settings.read_passphrase(), settings.key_algorithm, now=now
     )
     record_event(
         session,
-        CLI_ACTOR,
+        _actor(),
         "key.create",
         record.kid,
         now=now,
@@ -175,7 +191,7 @@ def tokens_create(
         )
         record_event(
             session,
-            CLI_ACTOR,
+            _actor(),
             "token.create",
             f"token:{record.id}",
             now=now,
@@ -211,7 +227,7 @@ def tokens_revoke(ctx: typer.Context, token_id: int) -> None:
     now = services.clock()
     with session_scope(services.sessions) as session:
         revoke_token(session, token_id, now=now)
-        record_event(session, CLI_ACTOR, "token.revoke", f"token:{token_id}", now=now)
+        record_event(session, _actor(), "token.revoke", f"token:{token_id}", now=now)
     typer.echo(f"token {token_id} revoked")
 
 
@@ -238,6 +254,13 @@ def issue(
     exam_date: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"])],
     exam_session: Annotated[str, typer.Option()],
     score: Annotated[float | None, typer.Option()] = None,
+    national_id: Annotated[
+        str | None, typer.Option(help="kept in the database only, never in the credential")
+    ] = None,
+    birth_date: Annotated[
+        dt.datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="kept in the database only"),
+    ] = None,
     valid_until: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the full record as JSON")] = False,
 ) -> None:
@@ -253,11 +276,13 @@ def issue(
         exam_date=exam_date.date(),
         exam_session=exam_session,
         score=score,
+        national_id=national_id,
+        birth_date=birth_date.date() if birth_date else None,
         valid_until=valid_until.replace(tzinfo=dt.UTC) if valid_until else None,
     )
     with session_scope(services.sessions) as session:
         [credential_id] = issue_credentials(
-            session, [request], issuer=services.issuer(session), actor=CLI_ACTOR, now=now
+            session, [request], issuer=services.issuer(session), actor=_actor(), now=now
         )
         session.flush()
         row = get_credential(session, credential_id)
@@ -285,7 +310,7 @@ def revoke(
     with session_scope(services.sessions) as session:
         row = find_credential(session, credential)
         revoke_credential(
-            session, row.id, reason=reason, note=note, actor=CLI_ACTOR, now=services.clock()
+            session, row.id, reason=reason, note=note, actor=_actor(), now=services.clock()
         )
         number = row.number
     typer.echo(f"revoked {row.id} ({number}): {reason}")
@@ -293,12 +318,16 @@ def revoke(
 
 @app.command()
 def init(ctx: typer.Context) -> None:
-    """First-run set-up for development: passphrase, schema, key, admin token, demo campaign."""
+    """First-run set-up for development: passphrase, schema, key, admin token, demo campaign.
+
+    Development only: production installs run `tessera db upgrade`, `tessera keys generate`
+    and `tessera tokens create` themselves (docs/keys.md), and never load demo data.
+    """
     settings = _settings(ctx)
+    if settings.environment != "development":
+        raise ConfigurationError("`tessera init` is for development; see docs/keys.md")
     passphrase_file = settings.passphrase_path()
     if passphrase_file is not None and not passphrase_file.exists():
-        if settings.environment != "development":
-            raise ConfigurationError(f"key passphrase file {passphrase_file} does not exist")
         _write_secret(passphrase_file, secrets.token_urlsafe(32))
         typer.echo(
             f"created a development key passphrase at {passphrase_file} (mode 0600); "
@@ -306,7 +335,7 @@ def init(ctx: typer.Context) -> None:
         )
     services = _services(ctx, require_schema=False)
     migration.upgrade(services.engine)
-    with session_scope(services.sessions) as session:
+    with _key_transaction(services) as session:
         if active_key(session) is None:
             _new_key(services, session)
         if session.scalar(select(func.count()).select_from(ApiToken)) == 0:
@@ -315,7 +344,7 @@ def init(ctx: typer.Context) -> None:
             )
             record_event(
                 session,
-                CLI_ACTOR,
+                _actor(),
                 "token.create",
                 f"token:{record.id}",
                 now=services.clock(),
@@ -333,10 +362,13 @@ def init(ctx: typer.Context) -> None:
 
 
 def _write_secret(path: Path, value: str) -> None:
+    """Write ``value`` to ``path`` with mode 0600 from the start, replacing any old file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(value + "\n")
+    temporary.replace(path)
 
 
 def main() -> None:

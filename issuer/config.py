@@ -56,6 +56,14 @@ class Settings(BaseSettings):
             return [item.strip().rstrip("/") for item in value.split(",") if item.strip()]
         return value
 
+    @field_validator("trusted_issuers")
+    @classmethod
+    def _check_issuers(cls, value: list[str]) -> list[str]:
+        for issuer in value:
+            if not re.fullmatch(r"https?://[^\s/?#,]+(/[^\s?#,]*)?", issuer):
+                raise ValueError("TESSERA_TRUSTED_ISSUERS must be comma-separated http(s) URLs")
+        return value
+
     @field_validator("base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:
@@ -92,7 +100,10 @@ class Settings(BaseSettings):
         secret = self.key_passphrase.get_secret_value() if self.key_passphrase else None
         if secret is not None and secret.strip().lower() in _PLACEHOLDERS:
             raise ValueError("TESSERA_KEY_PASSPHRASE is a placeholder; choose a real secret")
-        if self.key_passphrase_file is not None and self.key_passphrase_file == DEV_PASSPHRASE_FILE:
+        if (
+            self.key_passphrase_file is not None
+            and self.key_passphrase_file.resolve() == DEV_PASSPHRASE_FILE.resolve()
+        ):
             raise ValueError("the development passphrase file cannot be used in production")
         return self
 

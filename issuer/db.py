@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +29,7 @@ def create_db_engine(database_url: str) -> Engine:
                 ) from None
         engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_text)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
@@ -42,11 +43,24 @@ def _json_text(value: Any) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    # SQLAlchemy, not the sqlite3 module, begins transactions (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A deferred transaction that has read cannot become a writer once another connection
+    # has committed (SQLITE_BUSY_SNAPSHOT, no waiting). Writers therefore take the write lock
+    # when they begin; read-only sessions (``read_only``) begin deferred and never block.
+    mode = "DEFERRED" if connection.get_execution_options().get(_READ_ONLY) else "IMMEDIATE"
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+_READ_ONLY = "tessera_read_only"
 
 
 def check_database(engine: Engine) -> None:
@@ -60,7 +74,10 @@ def check_database(engine: Engine) -> None:
         raise ConfigurationError(f"database {safe_url} is unusable: {reason}") from None
 
 
-def create_session_factory(engine: Engine) -> sessionmaker[Session]:
+def create_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``read_only`` ones never take SQLite's write lock."""
+    if read_only:
+        engine = engine.execution_options(**{_READ_ONLY: True})
     return sessionmaker(engine, expire_on_commit=False)
 
 

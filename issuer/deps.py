@@ -31,7 +31,16 @@ def get_session(services: ServicesDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_principal(request: Request, session: SessionDep, services: ServicesDep) -> Principal:
+def get_read_session(services: ServicesDep) -> Iterator[Session]:
+    """A session for requests that only read: it never takes SQLite's write lock."""
+    with services.read_sessions() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+
+
+def get_principal(request: Request, session: ReadSessionDep, services: ServicesDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, presented = header.partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from issuer.audit import Actor, record_events
+from issuer.audit import Actor, lock_writes, record_events
 from issuer.catalog import Catalog, achievement, load_catalog, unit_profile
 from issuer.credential import build_credential
 from issuer.errors import ConflictError, InvalidInputError
@@ -65,6 +65,7 @@ def issue_credentials(
     if not requests:
         return []
     rng = rng or random.SystemRandom()
+    lock_writes(session)  # before choosing status slots: concurrent issuers cannot collide
     catalog = load_catalog(session)
     for request in requests:
         _check_request(request, catalog, now)

@@ -48,7 +48,7 @@ class _OwnKeys:
         with self._lock:
             now = time.monotonic()
             if self._cached is None or now - self._cached[0] > _JWKS_CACHE_SECONDS:
-                with self._services.sessions() as session:
+                with self._services.read_sessions() as session:
                     self._cached = (now, published_jwks(session))
             return self._cached[1]
 
@@ -101,7 +101,7 @@ def build_local_verifier(services: Services) -> Verifier:
         match = list_pattern.fullmatch(url)
         if match is None:
             raise StatusRetrievalError("no such status list")
-        with services.sessions() as session:
+        with services.read_sessions() as session:
             try:
                 published = services.publisher.publish(
                     session,
@@ -117,7 +117,7 @@ def build_local_verifier(services: Services) -> Verifier:
         match = verify_pattern.fullmatch(url)
         if match is None:
             raise LocatorError("not a verify link of this issuer", code="credential_not_found")
-        with services.sessions() as session:
+        with services.read_sessions() as session:
             try:
                 return get_credential(session, match.group(1)).jws
             except IssuerError:
@@ -151,7 +151,7 @@ class _StatusDetails:
     def get_status_detail(self, credential_id: str, status: str) -> StatusDetail | None:
         if not credential_id.startswith("urn:uuid:"):
             return None
-        with self._services.sessions() as session:
+        with self._services.read_sessions() as session:
             try:
                 row: Credential = get_credential(session, credential_id.removeprefix("urn:uuid:"))
             except IssuerError:

@@ -64,6 +64,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {  # noqa: RUF012
         dt.datetime: UTCDateTime(),
         dict[str, Any]: JSON,
+        dict[str, Any] | None: JSON,
         list[str]: JSON,
     }
 
@@ -159,6 +160,8 @@ class StatusAllocation(Base):
     index: Mapped[int] = mapped_column(Integer)
     credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), unique=True)
     set_at: Mapped[dt.datetime | None]
+    # The same index in the list's suspension twin (docs/decisions): not null = suspended.
+    suspended_at: Mapped[dt.datetime | None]
 
 
 class Credential(Base):
@@ -185,6 +188,9 @@ class Credential(Base):
     state_changed_at: Mapped[dt.datetime | None]
     state_reason: Mapped[str | None] = mapped_column(String(32))
     replaced_by_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"))
+    # "<employee number>|<exam session>" for a first issuance: the database refuses a second
+    # credential for the same candidate and session (imports re-run exactly once).
+    issuance_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
     holder: Mapped[Holder] = relationship(lazy="joined", innerjoin=True)
     occupation: Mapped[Occupation] = relationship(lazy="joined", innerjoin=True)
@@ -224,6 +230,89 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]]
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)  # the chain never forks
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The newest audit event's hash: one row, updated (and so locked) by every append."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+APPROVAL_STATES = ("pending", "approved", "rejected")
+
+
+class Approval(Base):
+    """A maker-checker request: recorded, carried out only when a second admin approves."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (CheckConstraint(f"state IN {APPROVAL_STATES}", name="state"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    action: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16))
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[dt.datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime | None]
+    result: Mapped[dict[str, Any] | None]
+
+
+IMPORT_STATES = ("running", "done", "failed")
+
+
+class ImportJob(Base):
+    """One import of an exam campaign's results file (CSV or XLSX)."""
+
+    __tablename__ = "imports"
+    __table_args__ = (CheckConstraint(f"state IN {IMPORT_STATES}", name="state"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    format: Mapped[str] = mapped_column(String(8))
+    dry_run: Mapped[bool]
+    state: Mapped[str] = mapped_column(String(16))
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    processed_rows: Mapped[int] = mapped_column(Integer, default=0)
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    already_issued: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]
+    bundle_path: Mapped[str | None] = mapped_column(String(500))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ImportRow(Base):
+    """The outcome of one row of an import: ok, issued, already issued, or the error."""
+
+    __tablename__ = "import_rows"
+    __table_args__ = (UniqueConstraint("import_id", "row_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[str] = mapped_column(ForeignKey("imports.id"), index=True)
+    row_number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    column: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    credential_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class ShareLink(Base):
+    """An unguessable holder link to one credential; only the token's hash is stored."""
+
+    __tablename__ = "share_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
 
 
 def core_table(model: type[Base]) -> Table:

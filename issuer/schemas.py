@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from issuer.catalog import achievement_code
 from issuer.models import Credential
@@ -43,7 +43,9 @@ class IssueCredentialRequest(_Strict):
     level: Code = Field(description="junior, intermediate or senior")
     unit: Code
     exam: ExamIn
-    valid_until: dt.datetime | None = Field(default=None, description="end of validity, if any")
+    valid_until: AwareDatetime | None = Field(
+        default=None, description="end of validity, if any, with a time zone"
+    )
 
 
 class NamedCode(BaseModel):

@@ -33,6 +33,7 @@ class Services:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
     publisher: StatusListPublisher
     clock: Callable[[], dt.datetime] = utc_now
     _signer: Signer | None = field(default=None, repr=False)
@@ -59,6 +60,7 @@ class Services:
             settings=settings,
             engine=engine,
             sessions=create_session_factory(engine),
+            read_sessions=create_session_factory(engine, read_only=True),
             publisher=publisher,
             clock=clock,
         )

@@ -114,18 +114,25 @@ def read_private_key(path: Path, passphrase: bytes) -> PrivateKey:
 def create_signing_key(
     session: Session, keys_dir: Path, passphrase: bytes, algorithm: str, *, now: dt.datetime
 ) -> SigningKey:
-    """Generate a key, store it encrypted, record its metadata and make it the active one."""
-    private_key = generate_private_key(algorithm)
-    jwk = jwk_from_public_key(private_key.public_key())
-    write_private_key(key_path(keys_dir, jwk["kid"]), private_key, passphrase)
-    for current in session.scalars(select(SigningKey).where(SigningKey.state == "active")):
+    """Generate a key, record its metadata, make it the active one and store it encrypted.
+
+    The passphrase must open the current active key: a rotation under a mistyped passphrase
+    would leave an active key no server can read. The file is written last; a caller whose
+    transaction then fails removes it (``key_path``).
+    """
+    current = active_key(session)
+    if current is not None:
+        read_private_key(key_path(keys_dir, current.kid), passphrase)
         current.state = "retired"
         current.retired_at = now
+    private_key = generate_private_key(algorithm)
+    jwk = jwk_from_public_key(private_key.public_key())
     record = SigningKey(
         kid=jwk["kid"], algorithm=jwk["alg"], public_jwk=jwk, state="active", created_at=now
     )
     session.add(record)
     session.flush()
+    write_private_key(key_path(keys_dir, record.kid), private_key, passphrase)
     log.info("signing key created", extra={"kid": record.kid, "alg": record.algorithm})
     return record
 

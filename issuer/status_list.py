@@ -155,7 +155,8 @@ class StatusListPublisher:
             )
         )
         encoded = encode_bitstring(set_indexes, row.size)
-        etag = hashlib.sha256(f"{list_id}|{row.revision}|{signer.kid}".encode()).hexdigest()[:32]
+        version = f"{list_id}|{row.revision}|{signer.kid}|{now.isoformat()}"
+        etag = hashlib.sha256(version.encode()).hexdigest()[:32]
         jws = signer.sign(self._list_credential(list_id, row.purpose, encoded, now))
         published = PublishedList(jws=jws, etag=etag, ttl_seconds=self._ttl)
         with self._lock:

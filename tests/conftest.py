@@ -18,9 +18,10 @@ from sqlalchemy.engine import make_url
 
 from issuer import migration
 from issuer.app import create_app
+from issuer.audit import GENESIS_HASH
 from issuer.config import Settings
 from issuer.db import create_db_engine, session_scope
-from issuer.models import Base
+from issuer.models import AuditHead, Base, core_table
 from issuer.services import Services
 from issuer.signing import create_signing_key
 from issuer.tokens import create_token
@@ -85,6 +86,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         key_passphrase=PASSPHRASE,  # type: ignore[arg-type]
         base_url=BASE_URL,
         admin_token_file=tmp_path / "admin-token",
+        rate_limit="off",  # tests/issuer/test_rate_limit.py turns it on
     )
 
 
@@ -102,6 +104,8 @@ def services(settings: Settings) -> Iterator[Services]:
         with services.engine.begin() as connection:
             for table in reversed(Base.metadata.sorted_tables):
                 connection.execute(table.delete())
+            # As the migration leaves it: the audit chain's head at the genesis hash.
+            connection.execute(core_table(AuditHead).insert().values(id=1, hash=GENESIS_HASH))
         services.engine.dispose()
 
 

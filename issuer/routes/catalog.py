@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from issuer.catalog import list_levels, list_occupations, list_units
-from issuer.deps import PrincipalDep, SessionDep
+from issuer.deps import PrincipalDep, ReadSessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
@@ -29,12 +29,12 @@ class LevelResponse(UnitResponse):
 
 
 @router.get("/units", response_model=list[UnitResponse])
-def units(_principal: PrincipalDep, session: SessionDep) -> list[UnitResponse]:
+def units(_principal: PrincipalDep, session: ReadSessionDep) -> list[UnitResponse]:
     return [UnitResponse.model_validate(u, from_attributes=True) for u in list_units(session)]
 
 
 @router.get("/occupations", response_model=list[OccupationResponse])
-def occupations(_principal: PrincipalDep, session: SessionDep) -> list[OccupationResponse]:
+def occupations(_principal: PrincipalDep, session: ReadSessionDep) -> list[OccupationResponse]:
     return [
         OccupationResponse.model_validate(o, from_attributes=True)
         for o in list_occupations(session)
@@ -42,5 +42,5 @@ def occupations(_principal: PrincipalDep, session: SessionDep) -> list[Occupatio
 
 
 @router.get("/levels", response_model=list[LevelResponse])
-def levels(_principal: PrincipalDep, session: SessionDep) -> list[LevelResponse]:
+def levels(_principal: PrincipalDep, session: ReadSessionDep) -> list[LevelResponse]:
     return [LevelResponse.model_validate(lv, from_attributes=True) for lv in list_levels(session)]

@@ -6,7 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from issuer.deps import ActorDep, PrincipalDep, ServicesDep, SessionDep, WriterDep, require_unit
+from issuer.deps import (
+    ActorDep,
+    PrincipalDep,
+    ReadSessionDep,
+    ServicesDep,
+    SessionDep,
+    WriterDep,
+    require_unit,
+)
 from issuer.errors import PermissionDeniedError
 from issuer.issuance import IssueRequest, issue_credentials
 from issuer.models import Credential
@@ -83,7 +91,7 @@ def issue(
 @router.get("", response_model=CredentialPage)
 def list_all(
     principal: PrincipalDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -100,7 +108,7 @@ def read(
     credential_id: str,
     request: Request,
     principal: PrincipalDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     services: ServicesDep,
 ) -> Response | CredentialResponse:
     """One credential with its signed token and QR text."""
@@ -116,7 +124,7 @@ def read(
     responses={200: {"content": {"image/png": {}}}},
 )
 def qr_png(
-    credential_id: str, principal: PrincipalDep, session: SessionDep, services: ServicesDep
+    credential_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
 ) -> Response:
     """The QR code (the verify URL), PNG, error correction M, 8 pixels per module."""
     row = _visible(principal, get_credential(session, credential_id))
@@ -131,7 +139,7 @@ def qr_png(
     responses={200: {"content": {"image/svg+xml": {}}}},
 )
 def qr_svg(
-    credential_id: str, principal: PrincipalDep, session: SessionDep, services: ServicesDep
+    credential_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
 ) -> Response:
     """The QR code (the verify URL) as SVG."""
     row = _visible(principal, get_credential(session, credential_id))

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from issuer.deps import ServicesDep, SessionDep
+from issuer.deps import ReadSessionDep, ServicesDep
 from issuer.registry import get_credential
 from issuer.routes.media import wants_jwt
 from issuer.schemas import verify_url
@@ -23,14 +23,16 @@ router = APIRouter(tags=["verify page"])
     responses={200: {"content": {VC_JWT_MEDIA_TYPE: {}}}, 404: {"description": "unknown"}},
 )
 async def verify_page(
-    credential_id: str, request: Request, services: ServicesDep, session: SessionDep
+    credential_id: str, request: Request, services: ServicesDep, session: ReadSessionDep
 ) -> Response:
     """``Accept: application/vc+jwt`` gives the signed credential; a browser gets the page,
     with the verdict of the same checks any outside verifier runs."""
     if wants_jwt(request):
         row = await run_in_threadpool(get_credential, session, credential_id)
         return Response(
-            row.jws, media_type=VC_JWT_MEDIA_TYPE, headers={"Cache-Control": "no-store"}
+            row.jws,
+            media_type=VC_JWT_MEDIA_TYPE,
+            headers={"Cache-Control": "no-store", "Vary": "Accept"},
         )
     url = verify_url(services.settings.base_url, credential_id)
     result = await run_in_threadpool(request.app.state.verifier.verify_submission, url)
@@ -38,5 +40,5 @@ async def verify_page(
     return HTMLResponse(
         render_verify_page(result),
         status_code=200 if located else 404,
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", "Vary": "Accept"},
     )

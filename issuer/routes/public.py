@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from issuer.catalog import find_achievement
-from issuer.deps import ServicesDep, SessionDep
+from issuer.catalog import find_achievement, find_unit_profile
+from issuer.deps import ReadSessionDep, ServicesDep
 from issuer.errors import NotFoundError
 from issuer.services import SIGNER_MAX_AGE_HOT_PATH
 from issuer.signing import get_key, published_jwks
@@ -26,7 +26,7 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/.well-known/jwks.json", responses={200: {"content": {JWK_SET_MEDIA_TYPE: {}}}})
-def jwks(session: SessionDep) -> Response:
+def jwks(session: ReadSessionDep) -> Response:
     """Every key that signed credentials still valid: the active key and retired ones."""
     return JSONResponse(
         published_jwks(session),
@@ -44,16 +44,29 @@ def jwt_vc_issuer(services: ServicesDep) -> Response:
 
 
 @router.get("/keys/{kid}")
-def key(kid: str, session: SessionDep) -> Response:
+def key(kid: str, session: ReadSessionDep) -> Response:
     """One public JWK: Open Badges 3.0 wants a ``kid`` that dereferences to a JWK."""
     record = get_key(session, kid)
     if record.state == "compromised":
         raise NotFoundError("no such key")
-    return JSONResponse(record.public_jwk, headers={"Cache-Control": _PUBLIC_CACHE})
+    return JSONResponse(
+        record.public_jwk,
+        media_type="application/jwk+json",
+        headers={"Cache-Control": _PUBLIC_CACHE},
+    )
+
+
+@router.get("/units/{code}")
+def unit(code: str, session: ReadSessionDep, services: ServicesDep) -> Response:
+    """The unit (branch, plant) a credential names as ``credentialSubject.source``."""
+    return JSONResponse(
+        find_unit_profile(session, services.settings.base_url, code),
+        headers={"Cache-Control": _PUBLIC_CACHE},
+    )
 
 
 @router.get("/achievements/{code}")
-def achievement(code: str, session: SessionDep, services: ServicesDep) -> dict[str, Any]:
+def achievement(code: str, session: ReadSessionDep, services: ServicesDep) -> dict[str, Any]:
     """The Open Badges ``Achievement`` (occupation at a level) credentials point at."""
     return find_achievement(session, services.settings.base_url, code)
 
@@ -64,7 +77,7 @@ def achievement(code: str, session: SessionDep, services: ServicesDep) -> dict[s
     responses={200: {"content": {VC_JWT_MEDIA_TYPE: {}}}, 304: {"description": "unchanged"}},
 )
 def status_list(
-    list_id: int, request: Request, session: SessionDep, services: ServicesDep
+    list_id: int, request: Request, session: ReadSessionDep, services: ServicesDep
 ) -> Response:
     """A signed ``BitstringStatusListCredential`` (vc+jwt), cacheable for its ``ttl``."""
     published = services.publisher.publish(
