@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from verifier.http_problem import problem_body
+from verifier.http_problem import send_problem
 
 
 class BodyTooLargeError(HTTPException):
@@ -62,23 +60,11 @@ class BodySizeLimit:
                 await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
-        body = json.dumps(
-            problem_body(
-                413,
-                "Request body too large",
-                f"request bodies are limited to {self.max_bytes} bytes",
-                "body_too_large",
-            )
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
+        await send_problem(
+            send,
+            413,
+            "Request body too large",
+            f"request bodies are limited to {self.max_bytes} bytes",
+            "body_too_large",
+            headers=[(b"connection", b"close")],
         )
-        await send({"type": "http.response.body", "body": body})

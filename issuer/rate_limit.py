@@ -7,7 +7,6 @@ with bursts up to ``limit``; one timestamp per client, kept in this process. Ove
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 import time
@@ -15,7 +14,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from verifier.http_problem import problem_body
+from verifier.http_problem import send_problem
 
 PUBLIC_PREFIXES = (
     "/api/v1/verify",
@@ -83,18 +82,11 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         seconds = max(1, math.ceil(wait))
-        body = json.dumps(
-            problem_body(429, "Too many requests", f"retry in {seconds} s", "rate_limited")
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(seconds).encode()),
-                ],
-            }
+        await send_problem(
+            send,
+            429,
+            "Too many requests",
+            f"retry in {seconds} s",
+            "rate_limited",
+            headers=[(b"retry-after", str(seconds).encode())],
         )
-        await send({"type": "http.response.body", "body": body})

@@ -7,7 +7,8 @@ findings are not these: they travel inside a 200 result, with the W3C problem ty
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final
 
 from fastapi.responses import JSONResponse
@@ -43,3 +44,28 @@ def problem_response(
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
     )
+
+
+async def send_problem(
+    send: Callable[[dict[str, Any]], Awaitable[None]],
+    status: int,
+    title: str,
+    detail: str,
+    code: str,
+    *,
+    headers: Sequence[tuple[bytes, bytes]] = (),
+) -> None:
+    """Send a problem document straight on an ASGI ``send`` (for middleware)."""
+    body = json.dumps(problem_body(status, title, detail, code)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
