@@ -33,8 +33,16 @@ def create_db_engine(database_url: str) -> Engine:
         return engine
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
+    # Fail fast when the server is gone: a 3 s connect timeout and a 5 s wait for a pooled
+    # connection, so requests answer 503 instead of hanging (docs/operations.md).
     return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=10, json_serializer=_json_text
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=5,
+        connect_args={"connect_timeout": 3},
+        json_serializer=_json_text,
     )
 
 

@@ -12,6 +12,8 @@ import threading
 import time
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from issuer.errors import IssuerError
 from issuer.models import Credential
 from issuer.registry import get_credential
@@ -19,7 +21,7 @@ from issuer.schemas import verify_url
 from issuer.services import SIGNER_MAX_AGE_HOT_PATH, Services
 from issuer.signing import published_jwks
 from verifier.credential_locator import CallableCredentialLocator
-from verifier.errors import KeyNotFoundError, LocatorError, StatusRetrievalError
+from verifier.errors import KeyNotFoundError, KeySourceError, LocatorError, StatusRetrievalError
 from verifier.fetch import build_http_client
 from verifier.key_resolver import CallableKeyResolver, HttpKeyResolver, VerificationKey
 from verifier.status_source import (
@@ -48,8 +50,11 @@ class _OwnKeys:
         with self._lock:
             now = time.monotonic()
             if self._cached is None or now - self._cached[0] > _JWKS_CACHE_SECONDS:
-                with self._services.read_sessions() as session:
-                    self._cached = (now, published_jwks(session))
+                try:
+                    with self._services.read_sessions() as session:
+                        self._cached = (now, published_jwks(session))
+                except SQLAlchemyError:
+                    raise KeySourceError("the key store is unavailable") from None
             return self._cached[1]
 
 
@@ -111,6 +116,8 @@ def build_local_verifier(services: Services) -> Verifier:
                 )
             except IssuerError:
                 raise StatusRetrievalError("no such status list") from None
+            except SQLAlchemyError:
+                raise StatusRetrievalError("the status list is unavailable") from None
         return published.jws
 
     def token_for(url: str) -> str:
@@ -122,6 +129,10 @@ def build_local_verifier(services: Services) -> Verifier:
                 return get_credential(session, match.group(1)).jws
             except IssuerError:
                 raise LocatorError("no such credential", code="credential_not_found") from None
+            except SQLAlchemyError:
+                raise LocatorError(
+                    "the credential store is unavailable", code="credential_store_unavailable"
+                ) from None
 
     return Verifier(
         trusted_issuers=trusted,

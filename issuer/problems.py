@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from issuer.errors import AuthenticationError, IssuerError
@@ -74,6 +75,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             415: "unsupported_media_type",
         }.get(exc.status_code, "http_error")
         return problem(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        # The database is unreachable or refused the work: fail fast, never hang or leak SQL.
+        log.warning(
+            "database error on %s %s: %s", request.method, request.url.path, type(exc).__name__
+        )
+        response = problem(503, "database_unavailable", "the database is unavailable; retry later")
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
