@@ -222,3 +222,45 @@ def test_qr_link_opens_the_verdict_in_a_real_browser(
             )
         finally:
             browser.close()
+
+
+def test_a_caching_outside_verifier_sees_a_revocation_within_the_list_ttl(
+    live_server: tuple[str, TestClient], services: Services, admin_headers: dict[str, str]
+) -> None:
+    import datetime as dt
+
+    from verifier.fetch import build_http_client
+    from verifier.key_resolver import HttpKeyResolver
+    from verifier.status_source import HttpStatusSource
+    from verifier.trust import TrustedIssuers
+    from verifier.verification import Verifier
+
+    base, client = live_server
+    load_catalog(services)
+    issued = client.post("/api/v1/credentials", json=issue_body(), headers=admin_headers).json()
+    now = [dt.datetime.now(dt.UTC)]
+    trusted = TrustedIssuers([base])
+    with build_http_client(timeout=5.0) as http:
+        status = HttpStatusSource(trusted, http, clock=lambda: now[0])
+        outside = Verifier(
+            trusted_issuers=trusted,
+            key_resolver=HttpKeyResolver(trusted, http),
+            status_source=status,
+            clock=lambda: now[0],
+        )
+        assert outside.verify(issued["credential"]).status == "valid"
+        url = f"/api/v1/credentials/{issued['id']}/revoke"
+        assert client.post(
+            url, json={"reason": "exam_misconduct"}, headers=admin_headers
+        ).is_success
+        assert (
+            client.post("/api/v1/verify", json={"credential": issued["credential"]}).json()[
+                "status"
+            ]
+            == "revoked"
+        )  # this server: at once
+        assert outside.verify(issued["credential"]).status == "valid"  # cached list, within ttl
+        assert status.cache_hits >= 1
+        ttl = services.settings.status_list_ttl_seconds
+        now[0] += dt.timedelta(seconds=ttl + 1)
+        assert outside.verify(issued["credential"]).status == "revoked"  # refetched after ttl
