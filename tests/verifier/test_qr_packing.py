@@ -1,0 +1,207 @@
+"""QR packing (issue 7): lossless, versioned, published, and refused cleanly when damaged."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zxingcpp
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jwcrypto import jwk, jws
+from PIL import Image
+from typer.testing import CliRunner
+
+from tests.verifier.kit import IssuerKit, sign_raw
+from verifier import cli
+from verifier.api import create_verify_router
+from verifier.errors import LocatorError
+from verifier.key_resolver import StaticKeyResolver
+from verifier.qr_packing import (
+    DICTIONARY,
+    DICTIONARY_SHA256,
+    MAX_PACKED_DIGITS,
+    pack_credential,
+    packed_credential_in,
+    packed_length,
+    packed_verify_url,
+    unpack_credential,
+)
+from verifier.result import CheckCode
+
+ROOT = Path(__file__).resolve().parents[2]
+VECTORS: dict[str, Any] = json.loads((ROOT / "docs/qr-packing-vectors.json").read_text("utf-8"))
+
+
+def _verify_independently(token: str, public_jwk: dict[str, Any]) -> None:
+    signed = jws.JWS()
+    signed.deserialize(token)
+    signed.verify(jwk.JWK(**public_jwk), alg=signed.jose_header["alg"])
+
+
+@pytest.mark.parametrize("vector", VECTORS["vectors"], ids=lambda v: v["description"])
+def test_vector_unpacks_to_the_exact_jws_which_jwcrypto_verifies(vector: dict[str, Any]) -> None:
+    token = unpack_credential(vector["packed"])
+    assert token == vector["jws"]
+    assert vector["qr_text"].endswith(f"/c#{vector['packed']}")
+    assert unpack_credential(packed_credential_in(vector["qr_text"]) or "") == vector["jws"]
+    _verify_independently(token, vector["jwk"])
+    assert unpack_credential(pack_credential(vector["jws"])) == vector["jws"]
+
+
+def test_dictionary_is_the_published_one() -> None:
+    assert hashlib.sha256(DICTIONARY).hexdigest() == DICTIONARY_SHA256
+    assert VECTORS["dictionary"]["sha256"] == DICTIONARY_SHA256
+    assert VECTORS["dictionary"]["bytes"] == len(DICTIONARY)
+    assert DICTIONARY_SHA256 in (ROOT / "docs/credential-format.md").read_text("utf-8")
+
+
+def test_dictionary_is_served_immutable() -> None:
+    app = FastAPI()
+    app.include_router(create_verify_router(IssuerKit().verifier(status=False)))
+    response = TestClient(app).get(VECTORS["dictionary"]["url_path"])
+    assert response.status_code == 200 and response.content == DICTIONARY
+    assert "immutable" in response.headers["cache-control"]
+
+
+def test_every_header_form_round_trips() -> None:
+    kit = IssuerKit()
+    payload = kit.credential()
+    tokens = [
+        kit.token(payload),
+        kit.token(payload, key=kit.ed_key),
+        kit.token(payload, typ="JWT"),
+        sign_raw(
+            {"alg": "ES256", "kid": "https://x.example/k#1", "typ": "vc+jwt"}, payload, kit.key
+        ),
+    ]
+    for token in tokens:
+        packed = pack_credential(token)
+        assert packed.isdigit() and packed[0] == "1"
+        assert len(packed) == packed_length(token)
+        assert unpack_credential(packed) == token
+
+
+def test_packed_link_verifies_without_fetching_the_credential() -> None:
+    kit = IssuerKit()
+    token = kit.token()
+    verifier = kit.verifier(status=False)  # no credential locator: nothing to fetch
+    for submitted in (packed_verify_url(kit.base, token), pack_credential(token)):
+        result = verifier.verify_submission(submitted)
+        assert result.verified, result.problems
+        assert result.checks[0].code is CheckCode.LOCATE and result.checks[0].passed
+        assert result.checks[1].code is CheckCode.PARSE
+
+
+def test_packed_link_of_a_forged_credential_is_not_verified() -> None:
+    kit, stranger = IssuerKit(), IssuerKit()
+    token = stranger.token(kit.credential(), key=stranger.key)  # right issuer, wrong key
+    result = kit.verifier(status=False).verify_submission(packed_verify_url(kit.base, token))
+    assert not result.verified and result.status.value == "invalid"
+
+
+@pytest.mark.parametrize(
+    ("packed", "why"),
+    [
+        ("2" + "7" * 300, "unknown version"),
+        ("10" + "7" * 300, "leading zero"),
+        ("1", "empty"),
+        ("1" + "9" * 300, "unknown header form"),
+        ("1" + "7" * (MAX_PACKED_DIGITS + 1), "longer than any QR code"),
+    ],
+)
+def test_damaged_packed_forms_are_refused_with_a_code(packed: str, why: str) -> None:
+    with pytest.raises(LocatorError) as caught:
+        unpack_credential(packed)
+    assert caught.value.code == "invalid_packed_credential", why
+
+
+def test_truncated_or_extended_packed_form_is_refused() -> None:
+    packed = VECTORS["vectors"][0]["packed"]
+    for damaged in (packed[:-40], packed + "000"):
+        with pytest.raises(LocatorError):
+            unpack_credential(damaged)
+    result = IssuerKit().verifier(status=False).verify_submission(packed[:-40])
+    assert not result.verified and result.checks[0].code is CheckCode.LOCATE
+    assert result.checks[0].error == "invalid_packed_credential"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789", min_size=1, max_size=2000))
+def test_any_digits_unpack_or_raise_locator_error(digits: str) -> None:
+    with contextlib.suppress(LocatorError):
+        unpack_credential(digits)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=0, max_value=1069), st.sampled_from("0123456789"))
+def test_one_changed_digit_never_verifies(position: int, digit: str) -> None:
+    vector = VECTORS["vectors"][0]
+    packed = vector["packed"]
+    changed = packed[:position] + digit + packed[position + 1 :]
+    if changed == packed:
+        return
+    verifier = IssuerKit(base=VECTORS["base_url"]).verifier(status=False)
+    verifier.key_resolver = _vector_keys(vector)
+    assert not verifier.verify_submission(changed).verified
+
+
+def _vector_keys(vector: dict[str, Any]) -> StaticKeyResolver:
+    return StaticKeyResolver.from_jwks(VECTORS["base_url"], {"keys": [vector["jwk"]]})
+
+
+def test_vector_verifies_through_the_verifier() -> None:
+    vector = VECTORS["vectors"][0]
+    kit = IssuerKit(base=VECTORS["base_url"])
+    verifier = kit.verifier(status=False, clock_now=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+    verifier.key_resolver = _vector_keys(vector)
+    result = verifier.verify_submission(vector["qr_text"])
+    assert result.verified, result.problems
+
+
+def test_other_submissions_are_not_taken_for_packed_forms() -> None:
+    kit = IssuerKit()
+    assert packed_credential_in(kit.token()) is None
+    assert packed_credential_in(f"{kit.base}/v/0b7f3c2e-5a41-4d3b-9c1e-7d2f6a8b9c10") is None
+    assert packed_credential_in(f"{kit.base}/c#not-digits") is None
+
+
+def test_packed_link_page_loads_its_script_from_the_verifier_only() -> None:
+    app = FastAPI()
+    app.include_router(create_verify_router(IssuerKit().verifier(status=False)))
+    client = TestClient(app)
+    page = client.get("/c")
+    assert page.status_code == 200
+    scripts = re.findall(r"<script[^>]*>", page.text)
+    assert scripts == ['<script src="verify/verify.js" defer>']  # no inline script (CSP)
+    script = client.get("/verify/verify.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "location.hash" in script.text
+
+
+def test_cli_verifies_a_packed_qr_image_and_a_packed_link(tmp_path: Path) -> None:
+    kit = IssuerKit()
+    text = packed_verify_url(kit.base, kit.token())
+    barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    pixels = barcode.to_image(scale=6)
+    height, width = pixels.shape
+    picture = tmp_path / "qr.png"
+    Image.frombuffer("L", (width, height), bytes(memoryview(pixels)), "raw", "L", 0, 1).save(
+        picture
+    )
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps(kit.jwks))
+    runner = CliRunner()
+    for source in (["--qr", str(picture)], [text]):
+        result = runner.invoke(cli.app, [*source, "--jwks", str(jwks), "--no-status"])
+        assert result.exit_code == 0, result.output
+        assert "locate" in result.stdout and "VALID" in result.stdout
