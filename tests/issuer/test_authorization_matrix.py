@@ -1,0 +1,169 @@
+"""Every registrar endpoint (read from /openapi.json) × every kind of bad caller: 401 or 403,
+and the database unchanged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, text
+
+from issuer.db import session_scope
+from issuer.models import Base, Credential, StatusAllocation
+from issuer.services import Services
+from issuer.tokens import create_token, revoke_token
+from tests.conftest import make_token
+from tests.issuer.helpers import issue_body, load_catalog
+from tests.issuer.lifecycle_helpers import bearer, issue, post
+
+UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+SESSION = "2026-Q4-D3-R05"
+# Endpoints no registrar may use (GET included): admin only, or admin and auditor.
+NOT_FOR_REGISTRARS = ("/api/v1/tokens", "/api/v1/keys", "/api/v1/audit", "/api/v1/approvals")
+ADMIN_ONLY = ("/api/v1/tokens", "/api/v1/keys", "/api/v1/approvals")
+MY_ENDPOINTS = {
+    ("post", "/api/v1/credentials/{credential_id}/suspend"),
+    ("post", "/api/v1/credentials/{credential_id}/reinstate"),
+    ("post", "/api/v1/credentials/{credential_id}/reissue"),
+    ("post", "/api/v1/credentials/batch-revoke"),
+    ("get", "/api/v1/tokens"),
+    ("post", "/api/v1/tokens/{token_id}/revoke"),
+    ("post", "/api/v1/keys/{kid}/compromise"),
+    ("get", "/api/v1/audit"),
+    ("get", "/api/v1/audit/export"),
+    ("post", "/api/v1/approvals/{approval_id}/approve"),
+    ("post", "/api/v1/approvals/{approval_id}/reject"),
+}
+
+
+def _body(method: str, path: str) -> dict[str, Any]:
+    if method == "post" and path == "/api/v1/credentials":
+        return issue_body()
+    if path.endswith(("/revoke", "/suspend")) and "{credential_id}" in path:
+        return {"reason": "exam_misconduct"}
+    if path.endswith("/reissue") and "{credential_id}" in path:
+        return {"reason": "data_correction", "level": "intermediate"}
+    if path.endswith("/batch-revoke"):
+        return {"exam_session": SESSION, "reason": "exam_misconduct"}
+    if path == "/api/v1/tokens":
+        return {"name": "intruder", "role": "admin"}
+    if path.endswith("/compromise"):
+        return {"compromised_at": "2026-01-01T00:00:00Z"}
+    return {}
+
+
+def _snapshot(services: Services) -> tuple[dict[str, int], str]:
+    """Row counts of every table and a digest of what lifecycle actions change."""
+    with services.sessions() as session:
+        counts = {
+            t.name: session.scalar(select(func.count()).select_from(t)) or 0
+            for t in Base.metadata.sorted_tables
+        }
+        rows = session.execute(
+            select(
+                Credential.id,
+                Credential.state,
+                Credential.state_reason,
+                Credential.replaced_by_id,
+                Credential.jws,
+                StatusAllocation.set_at,
+                StatusAllocation.suspended_at,
+            )
+            .join(StatusAllocation, StatusAllocation.credential_id == Credential.id)
+            .order_by(Credential.id)
+        ).all()
+        head = session.scalar(text("SELECT hash FROM audit_head"))
+    digest = hashlib.sha256(repr((rows, head)).encode()).hexdigest()
+    return counts, digest
+
+
+def _callers(services: Services) -> dict[str, dict[str, str]]:
+    past = services.clock() - dt.timedelta(hours=2)
+    with session_scope(services.sessions) as session:
+        _expired, expired = create_token(
+            session,
+            name="old",
+            role="admin",
+            units=[],
+            now=past,
+            expires_at=past + dt.timedelta(hours=1),
+        )
+        record, revoked = create_token(
+            session, name="gone", role="admin", units=[], now=services.clock()
+        )
+        revoke_token(session, record.id, now=services.clock())
+    return {
+        "no token": {},
+        "malformed": {"Authorization": "Bearer not-a-token"},
+        "not bearer": {"Authorization": f"Basic {make_token(services)}"},
+        "expired": bearer(expired),
+        "revoked": bearer(revoked),
+    }
+
+
+def test_every_registrar_endpoint_refuses_every_bad_caller(
+    client: TestClient, services: Services, admin_headers: dict[str, str]
+) -> None:
+    load_catalog(services)
+    credential = issue(client, admin_headers)
+    approval = post(client, "/api/v1/keys/rotate", admin_headers).json()
+    token_id = client.get("/api/v1/tokens", headers=admin_headers).json()[0]["id"]
+    values = {
+        "credential_id": credential["id"],
+        "kid": credential["kid"],
+        "token_id": str(token_id),
+        "approval_id": approval["id"],
+    }
+    unauthenticated = _callers(services)
+    auditor = bearer(make_token(services, "auditor"))
+    registrar_u01 = bearer(make_token(services, "registrar", ["U01"]))
+    registrar_u02 = bearer(make_token(services, "registrar", ["U02"]))
+    before = _snapshot(services)
+
+    spec = client.get("/openapi.json").json()
+    endpoints = [
+        (method, path)
+        for path, operations in spec["paths"].items()
+        if path.startswith("/api/v1/") and path != "/api/v1/verify"
+        for method in operations
+    ]
+    assert set(endpoints) >= MY_ENDPOINTS
+    tried = 0
+    for method, path in endpoints:
+        integer_params = {
+            p["name"]
+            for p in spec["paths"][path][method].get("parameters", [])
+            if p.get("schema", {}).get("type") == "integer"
+        }
+
+        def fill(match: re.Match[str], ints: set[str] = integer_params) -> str:
+            name = match.group(1)
+            return values.get(name, "1" if name in ints else UNKNOWN_ID)
+
+        url = re.sub(r"\{(\w+)\}", fill, path)
+        body = _body(method, path)
+        cases: list[tuple[str, dict[str, str], int]] = [
+            (name, headers, 401) for name, headers in unauthenticated.items()
+        ]
+        if method != "get":
+            cases.append(("auditor writes", auditor, 403))
+        if path.startswith(NOT_FOR_REGISTRARS if method == "get" else ADMIN_ONLY):
+            cases.append(("registrar", registrar_u01, 403))
+        scoped = "{credential_id}" in path or path in (
+            "/api/v1/credentials",
+            "/api/v1/credentials/batch-revoke",
+        )
+        if scoped and not (method == "get" and path == "/api/v1/credentials"):
+            cases.append(("other unit", registrar_u02, 403))
+        for case, headers, expected in cases:
+            kwargs: dict[str, Any] = {"headers": headers}
+            if method != "get":
+                kwargs["json"] = body
+            response = client.request(method.upper(), url, **kwargs)
+            assert response.status_code == expected, (case, method, path, response.text)
+            tried += 1
+    assert tried >= len(endpoints) * 5
+    assert _snapshot(services) == before
