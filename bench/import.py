@@ -1,0 +1,195 @@
+"""Benchmark: importing the 1,391-candidate demo campaign, split into its stages.
+
+Run: .venv/bin/python bench/import.py [--repeat 3] [--render 300]
+
+Everything is measured in the same run, so the ratios hold on a noisy machine:
+  raw JWS        plain compact JWS signing of the campaign's payloads (the baseline)
+  parse/validate reading the CSV and validating every row against the catalog (no database)
+  import         ``tessera import`` without rendering: parse, validate, look up what is
+                 already issued, sign and store, per-row report, committed in chunks (SQLite)
+  render         the bundle's per-holder files (badge PNG, PDF certificate, .jwt) for
+                 ``--render`` holders, in 1 and in 2 worker processes
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from sqlalchemy import select
+
+from issuer import migration
+from issuer.audit import Actor
+from issuer.bundle import _render
+from issuer.catalog import load_catalog
+from issuer.config import Settings
+from issuer.db import create_db_engine, session_scope
+from issuer.demo import campaign_requests, catalog_data, load_catalog_data
+from issuer.document import credential_document
+from issuer.import_file import open_results_file
+from issuer.import_rows import RowValidator
+from issuer.imports import ImportRequest, run_import, start_import
+from issuer.issuance import issue_credentials
+from issuer.models import Credential
+from issuer.services import Services
+from issuer.signing import create_signing_key
+
+BASE_URL = "https://certs.example.org"
+PASSPHRASE = "bench-passphrase-0123456789"
+LEVEL_ZH = {"junior": "初级", "intermediate": "中级", "senior": "高级"}
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def run_jws_baseline(key: ec.EllipticCurvePrivateKey, tokens: list[str]) -> float:
+    """Plain compact JWS signing of the same payloads (as bench/issuance.py measures it)."""
+    header = tokens[0].split(".", 1)[0]
+    payloads = [orjson.loads(base64.urlsafe_b64decode(t.split(".")[1] + "===")) for t in tokens]
+    algorithm = ec.ECDSA(hashes.SHA256())
+    start = time.perf_counter()
+    for payload in payloads:
+        signing_input = f"{header}.{_b64(orjson.dumps(payload)).decode()}".encode("ascii")
+        r, s = decode_dss_signature(key.sign(signing_input, algorithm))
+        _b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+    return time.perf_counter() - start
+
+
+def write_campaign(path: Path) -> None:
+    lines = ["姓名,工号,职业代码,等级,单位,考试日期,考场,成绩,结果"]
+    for r in campaign_requests(catalog_data()):
+        lines.append(
+            f"{r.holder_name},{r.employee_number},{r.occupation},{LEVEL_ZH[r.level]},{r.unit},"
+            f"{r.exam_date.isoformat()},{r.exam_session},{int(r.score or 0)},合格"
+        )
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+
+
+def make_services(workdir: Path, run: int) -> Services:
+    settings = Settings(
+        database_url=f"sqlite:///{workdir / f'import-{run}.db'}",
+        keys_dir=workdir / f"keys-{run}",
+        key_passphrase=PASSPHRASE,  # type: ignore[arg-type]
+        base_url=BASE_URL,
+        rate_limit="off",
+    )
+    engine = create_db_engine(settings.database_url)
+    migration.upgrade(engine)
+    engine.dispose()
+    services = Services.from_settings(settings)
+    with session_scope(services.sessions) as session:
+        load_catalog_data(session, catalog_data())
+        create_signing_key(
+            session, settings.keys_dir, PASSPHRASE.encode(), "ES256", now=services.clock()
+        )
+    return services
+
+
+def time_parse(services: Services, path: Path) -> float:
+    with services.sessions() as session:
+        catalog = load_catalog(session)
+    start = time.perf_counter()
+    validator = RowValidator(catalog)
+    results = open_results_file(path)
+    rows = sum(1 for row in results.rows() if validator.validate(row) is not None)
+    elapsed = time.perf_counter() - start
+    assert rows == 1391
+    return elapsed
+
+
+def time_import(services: Services, path: Path) -> float:
+    request = ImportRequest(path=path, filename=path.name, dry_run=False, actor=Actor("bench"))
+    start = time.perf_counter()
+    with session_scope(services.sessions) as session:
+        job = start_import(session, request, max_rows=100_000, now=services.clock())
+    job = run_import(services, job.id, request)
+    elapsed = time.perf_counter() - start
+    assert job.issued == 1391
+    return elapsed
+
+
+def time_issue_only(services: Services) -> float:
+    """``issue_credentials`` for the whole campaign in one transaction: no file, no report."""
+    requests = campaign_requests(catalog_data())
+    start = time.perf_counter()
+    with session_scope(services.sessions) as session:
+        issue_credentials(
+            session,
+            requests,
+            issuer=services.issuer(session),
+            actor=Actor("bench"),
+            now=services.clock(),
+            exactly_once=True,
+        )
+    return time.perf_counter() - start
+
+
+def time_render(services: Services, count: int, workers: int) -> float:
+    with services.sessions() as session:
+        rows = session.scalars(select(Credential).limit(count))
+        docs = [
+            credential_document(r, base_url=BASE_URL, issuer_name="Bench / Bench") for r in rows
+        ]
+    start = time.perf_counter()
+    rendered = sum(len(files) for files in _render(docs, workers))
+    elapsed = time.perf_counter() - start
+    assert rendered == 3 * len(docs)
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--render", type=int, default=300, help="holders rendered per run")
+    args = parser.parse_args()
+    parse, imports, jws, render1, render2, issue_only = [], [], [], [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        path = workdir / "campaign.csv"
+        write_campaign(path)
+        for run in range(args.repeat):
+            services = make_services(workdir, run)
+            parse.append(time_parse(services, path))
+            imports.append(time_import(services, path))
+            issue_only.append(time_issue_only(make_services(workdir, run + 100)))
+            with services.sessions() as session:
+                tokens = list(session.scalars(select(Credential.jws)))
+                signer = services.signer(session)
+            assert isinstance(signer.private_key, ec.EllipticCurvePrivateKey)
+            jws.append(run_jws_baseline(signer.private_key, tokens))
+            render1.append(time_render(services, args.render, 1))
+            render2.append(time_render(services, args.render, 2))
+            services.engine.dispose()
+    p, i, j = (statistics.median(x) for x in (parse, imports, jws))
+    r1, r2 = statistics.median(render1), statistics.median(render2)
+    n = args.render
+    print(f"credentials                   1391  (median of {args.repeat} runs)")
+    print(f"raw compact JWS signing       {j * 1000:8.1f} ms")
+    print(f"parse and validate (CSV)      {p * 1000:8.1f} ms")
+    print(f"import, no rendering          {i * 1000:8.1f} ms  ({1391 / i:,.0f}/s)")
+    print(f"  of which sign, store, report{(i - p) * 1000:8.1f} ms")
+    print(f"ratio import / raw JWS        {i / j:8.2f}x  (target <= 4x)")
+    k = statistics.median(issue_only)
+    print(f"issue_credentials alone       {k * 1000:8.1f} ms  ({k / j:.2f}x raw JWS)")
+    print(f"import overhead over it       {(i - k) * 1000:8.1f} ms  (chunks, look-ups, report)")
+    print(
+        f"render, 1 process             {r1 / n * 1000:8.1f} ms/holder  ({n / r1:,.1f} holders/s)"
+    )
+    print(
+        f"render, 2 processes           {r2 / n * 1000:8.1f} ms/holder  ({n / r2:,.1f} holders/s)"
+    )
+    print(f"render speed-up, 2 vs 1       {r1 / r2:8.2f}x")
+    print(f"campaign render estimate      {1391 * r2 / n:8.1f} s with 2 processes")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""Read an exam-results file (CSV or XLSX) as a stream of rows keyed by canonical column.
+
+Memory stays bounded whatever the file's length: CSV is decoded incrementally and XLSX is
+read with openpyxl's read-only mode, one row at a time. Cell values are returned as text and
+never evaluated: a formula such as ``=HYPERLINK(...)`` is its own text (docs/import-format.md).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from issuer.errors import InvalidInputError
+
+# Canonical column -> accepted headers (compared after trimming, case-insensitively).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "name", "holder_name"),
+    "employee_number": ("工号", "员工编号", "employee_number", "employee number"),
+    "national_id": ("身份证号", "身份证号码", "national_id", "national id"),
+    "birth_date": ("出生日期", "birth_date", "birth date"),
+    "occupation": ("职业代码", "职业编码", "职业", "occupation", "occupation_code"),
+    "level": ("等级", "级别", "level"),
+    "unit": ("单位", "单位代码", "unit", "unit_code"),
+    "exam_date": ("考试日期", "exam_date", "exam date"),
+    "exam_session": ("考场", "场次", "exam_session", "exam session"),
+    "score": ("成绩", "分数", "score"),
+    "result": ("结果", "考试结果", "result"),
+}
+REQUIRED: tuple[str, ...] = ("name", "employee_number", "occupation", "level", "unit")
+REQUIRED += ("exam_date", "exam_session", "result")
+_HEADERS = {alias.casefold(): column for column, aliases in COLUMNS.items() for alias in aliases}
+_XLSX_MAGIC = b"PK\x03\x04"
+_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One data row: its number in the file (the header is row 1) and its cells by column."""
+
+    number: int
+    cells: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ResultsFile:
+    """An opened results file: its format, text encoding (CSV) and canonical columns."""
+
+    path: Path
+    format: str
+    encoding: str | None
+    columns: tuple[str | None, ...]
+
+    def rows(self) -> Iterator[RawRow]:
+        """Every non-blank data row, streamed."""
+        source = _xlsx_rows(self.path) if self.format == "xlsx" else _csv_rows(self)
+        next(source, None)  # the header row
+        for number, values in enumerate(source, start=2):
+            cells = {
+                column: value
+                for column, value in zip(self.columns, values, strict=False)
+                if column is not None
+            }
+            if any(v.strip() for v in values):
+                yield RawRow(number, cells)
+
+    def count_rows(self) -> int:
+        return sum(1 for _ in self.rows())
+
+
+def open_results_file(path: Path) -> ResultsFile:
+    """Detect the format and encoding and check the header row; raises ``InvalidInputError``."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if not head:
+        raise InvalidInputError("the file is empty", code="empty_file")
+    if head == _XLSX_MAGIC:
+        file_format, encoding = "xlsx", None
+        header = next(_xlsx_rows(path), None)
+    else:
+        file_format, encoding = "csv", _detect_encoding(path)
+        probe = ResultsFile(path, "csv", encoding, ())
+        header = next(_csv_rows(probe), None)
+    if header is None or not any(cell.strip() for cell in header):
+        raise InvalidInputError("the file has no header row", code="empty_file")
+    columns = tuple(_HEADERS.get(cell.strip().lstrip("\ufeff").casefold()) for cell in header)
+    present = [c for c in columns if c is not None]
+    if len(present) != len(set(present)):
+        raise InvalidInputError("a column appears twice in the header", code="duplicate_column")
+    missing = [c for c in REQUIRED if c not in present]
+    if missing:
+        raise InvalidInputError(
+            f"missing columns: {', '.join(missing)} (docs/import-format.md)",
+            code="missing_columns",
+        )
+    return ResultsFile(path, file_format, encoding, columns)
+
+
+def _detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM), else GB18030, else UTF-8 with replacement characters:
+    rows holding undecodable bytes are then reported row by row (``bad_encoding``)."""
+    with path.open("rb") as handle:
+        if handle.read(3) == codecs.BOM_UTF8:
+            return "utf-8-sig"
+    for encoding in ("utf-8", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as handle:
+                while block := handle.read(_BLOCK):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "utf-8-replace"
+
+
+def _csv_rows(results: ResultsFile) -> Iterator[list[str]]:
+    encoding = results.encoding or "utf-8"
+    errors = "strict"
+    if encoding == "utf-8-replace":
+        encoding, errors = "utf-8", "replace"
+    with results.path.open(encoding=encoding, errors=errors, newline="") as handle:
+        sample = handle.read(4096)
+        handle.seek(0)
+        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+        try:
+            yield from csv.reader(handle, delimiter=delimiter, strict=False)
+        except csv.Error as exc:
+            raise InvalidInputError("the CSV file is malformed", code="malformed_file") from exc
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[str]]:
+    import openpyxl  # imported on use: the CLI starts faster without it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    # A file object, not a path: uploads are spooled without an extension, which openpyxl
+    # would otherwise check.
+    with path.open("rb") as handle:
+        try:
+            # read_only streams rows; data_only=False keeps a formula as its text.
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=False)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+            raise InvalidInputError("the XLSX file cannot be read", code="malformed_file") from exc
+        try:
+            sheet = book.worksheets[0]
+            for values in sheet.iter_rows(values_only=True):
+                yield [_cell_text(v) for v in values]
+        finally:
+            book.close()
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def sniff_format(data: bytes) -> str:
+    """``xlsx`` or ``csv``, from a file's first bytes."""
+    return "xlsx" if data[:4] == _XLSX_MAGIC else "csv"
+
+
+__all__ = ["COLUMNS", "REQUIRED", "RawRow", "ResultsFile", "open_results_file", "sniff_format"]
