@@ -7,12 +7,25 @@ import logging
 from fastapi import FastAPI
 
 from issuer.config import Settings, load_settings
-from issuer.limits import BodySizeLimit
 from issuer.local_verifier import build_local_verifier
 from issuer.problems import install_problem_handlers
 from issuer.rate_limit import RateLimiter, RateLimitMiddleware, parse_rate
-from issuer.routes import catalog, credentials, pages, public
+from issuer.routes import (
+    approvals,
+    audit,
+    catalog,
+    credentials,
+    documents,
+    holder,
+    imports,
+    keys,
+    pages,
+    public,
+    status_lists,
+    tokens,
+)
 from issuer.services import Services
+from issuer.upload_limits import PerPathBodyLimit
 from verifier.api import create_verify_router
 
 log = logging.getLogger(__name__)
@@ -33,12 +46,21 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     install_problem_handlers(app)
     for module in (public, pages, credentials, catalog):
         app.include_router(module.router)
+    for module in (status_lists, tokens, keys, audit, approvals):
+        app.include_router(module.router)
+    for module in (imports, documents, holder):  # issue 5: campaigns, certificates, sharing
+        app.include_router(module.router)
+    app.include_router(keys.public_router)
     # Verification reads one status-list revision from the database. On SQLite that is a
     # local read of microseconds: verifying on the event loop beats a thread hop (about 1.8x
     # the throughput, docs/performance.md). A networked database keeps it off the loop.
     verify_router = create_verify_router(app.state.verifier, run_in_thread=not settings.is_sqlite)
     app.include_router(verify_router, tags=["verify"])
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        PerPathBodyLimit,
+        max_bytes=settings.max_body_bytes,
+        overrides={imports.IMPORTS_PATH: settings.import_max_bytes},
+    )
     rate = parse_rate(settings.rate_limit)
     if rate is not None:
         app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(*rate))

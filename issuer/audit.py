@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from issuer.models import AuditEvent, AuditHead, core_table
@@ -117,3 +119,126 @@ def record_event(
 ) -> None:
     """Append one event."""
     record_events(session, actor, action, [(target, details or {})], now=now, reason=reason)
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Filters of ``GET /api/v1/audit``; ``None`` means any."""
+
+    action: str | None = None
+    target: str | None = None
+    actor: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+def _filtered(query: Select[Any], filters: AuditQuery) -> Select[Any]:
+    if filters.action is not None:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.target is not None:
+        query = query.where(AuditEvent.target == filters.target)
+    if filters.actor is not None:
+        query = query.where(AuditEvent.actor == filters.actor)
+    if filters.since is not None:
+        query = query.where(AuditEvent.occurred_at >= filters.since)
+    if filters.until is not None:
+        query = query.where(AuditEvent.occurred_at < filters.until)
+    return query
+
+
+def list_events(
+    session: Session, filters: AuditQuery, *, limit: int, offset: int
+) -> tuple[list[AuditEvent], int]:
+    """A page of events in chain order (oldest first) and the total matching the filters."""
+    rows = session.scalars(
+        _filtered(select(AuditEvent), filters).order_by(AuditEvent.id).limit(limit).offset(offset)
+    ).all()
+    total = session.scalar(_filtered(select(func.count()).select_from(AuditEvent), filters))
+    return list(rows), total or 0
+
+
+def iter_events(
+    session: Session, filters: AuditQuery | None = None
+) -> Generator[AuditEvent, None, None]:
+    """Every event (matching ``filters``) in chain order, streamed."""
+    query = _filtered(select(AuditEvent), filters or AuditQuery()).order_by(AuditEvent.id)
+    result = session.scalars(query.execution_options(yield_per=500))
+    try:
+        yield from result
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL: closed even on early exit
+
+
+def event_record(event: AuditEvent) -> dict[str, Any]:
+    """An event as exported (JSON lines) and served: every hashed field plus the links."""
+    return {
+        "id": event.id,
+        **hashed_fields(
+            event.occurred_at,
+            Actor(event.actor, event.request_id),
+            event.action,
+            event.target,
+            event.reason,
+            event.details,
+        ),
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The outcome of ``verify_chain``: how many events, and the first bad one if any."""
+
+    events: int
+    first_bad_id: int | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Recompute the chain: an edited, deleted, inserted or reordered event breaks it.
+
+    Each event must name the previous event's hash and hash to its own ``hash``; the last
+    one must be the recorded head (a deleted tail shows there).
+    """
+    with closing(iter_events(session)) as events:
+        return _check_events(session, events)
+
+
+def _check_events(session: Session, events: Iterator[AuditEvent]) -> ChainReport:
+    previous, count, last_id = GENESIS_HASH, 0, None
+    for event in events:
+        count += 1
+        if event.prev_hash != previous:
+            return ChainReport(
+                count,
+                event.id,
+                f"event {event.id} does not follow the event before it "
+                "(an event was deleted, inserted or reordered)",
+            )
+        fields = hashed_fields(
+            event.occurred_at,
+            Actor(event.actor, event.request_id),
+            event.action,
+            event.target,
+            event.reason,
+            event.details,
+        )
+        if event_hash(previous, fields) != event.hash:
+            return ChainReport(
+                count, event.id, f"event {event.id} was altered after it was written"
+            )
+        previous, last_id = event.hash, event.id
+    head = session.scalar(select(AuditHead.hash).where(AuditHead.id == 1))
+    if head != previous:
+        return ChainReport(
+            count,
+            last_id,
+            f"the chain ends at event {last_id} but the head names another "
+            "event (events at the end were deleted)",
+        )
+    return ChainReport(count)

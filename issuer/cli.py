@@ -21,17 +21,19 @@ from sqlalchemy.orm import Session
 
 from issuer import migration
 from issuer.audit import Actor, record_event
+from issuer.campaign_cli import bundle_command, import_command, share_command
 from issuer.config import Settings, load_settings
 from issuer.db import session_scope
 from issuer.demo import load_demo
 from issuer.errors import ConfigurationError, IssuerError
 from issuer.issuance import IssueRequest, issue_credentials
+from issuer.lifecycle_cli import register as register_lifecycle_commands
 from issuer.models import ApiToken, Credential
 from issuer.registry import REASON_CODES, find_credential, get_credential, revoke_credential
 from issuer.schemas import CredentialResponse
 from issuer.services import Services
 from issuer.signing import active_key, create_signing_key, key_path, list_keys
-from issuer.tokens import create_token, list_tokens, revoke_token
+from issuer.tokens import check_units_exist, create_token, list_tokens, revoke_token
 from verifier.cli import verify_command
 
 app = typer.Typer(
@@ -48,6 +50,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(demo_app, name="demo")
+register_lifecycle_commands(app, keys_app)
 
 
 def _actor() -> Actor:
@@ -186,6 +189,7 @@ def tokens_create(
     now = services.clock()
     expires = now + dt.timedelta(days=expires_in_days) if expires_in_days else None
     with session_scope(services.sessions) as session:
+        check_units_exist(session, unit or [])
         record, plain = create_token(
             session, name=name, role=role, units=unit or [], now=now, expires_at=expires
         )
@@ -296,6 +300,10 @@ def issue(
 
 
 app.command("verify")(verify_command)
+# Issue 5: a whole exam campaign (issuer/campaign_cli.py).
+app.command("import")(import_command)
+app.command("bundle")(bundle_command)
+app.command("share")(share_command)
 
 
 @app.command()

@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     verify_clock_skew_seconds: int = Field(default=60, ge=0, le=3600)
     trusted_issuers: Annotated[list[str], NoDecode] = Field(default_factory=list)
     admin_token_file: Path = Path("var/admin-token")
+    # A batch revocation of more credentials than this waits for a second admin (issue 4).
+    batch_approval_threshold: int = Field(default=50, ge=0)
+    # Imports of exam results (docs/import-format.md) and their download bundles.
+    import_max_bytes: int = Field(default=20 * 1_048_576, ge=1024)
+    import_max_rows: int = Field(default=100_000, ge=1, le=1_000_000)
+    import_chunk_rows: int = Field(default=200, ge=1, le=5000)
+    bundle_dir: Path = Path("var/bundles")
+    render_workers: int = Field(default=2, ge=1, le=64)
 
     @field_validator("trusted_issuers", mode="before")
     @classmethod

@@ -70,6 +70,16 @@ def get_admin(principal: PrincipalDep) -> Principal:
 AdminDep = Annotated[Principal, Depends(get_admin)]
 
 
+def get_overseer(principal: PrincipalDep) -> Principal:
+    """A principal who may read everything, including the audit log (admin or auditor)."""
+    if principal.role not in {"admin", "auditor"}:
+        raise PermissionDeniedError("admin or auditor role required")
+    return principal
+
+
+OverseerDep = Annotated[Principal, Depends(get_overseer)]
+
+
 def get_actor(request: Request, principal: PrincipalDep) -> Actor:
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     return Actor(name=principal.actor_name, request_id=request_id[:64])

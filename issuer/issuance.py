@@ -20,6 +20,7 @@ from issuer.catalog import Catalog, achievement, load_catalog, unit_profile
 from issuer.credential import build_credential
 from issuer.errors import ConflictError, InvalidInputError
 from issuer.models import Credential, Holder, StatusAllocation, core_table
+from issuer.qr import check_qr_capacity
 from issuer.signing import Signer
 from issuer.status_list import allocate_indexes, status_entry
 
@@ -60,8 +61,15 @@ def issue_credentials(
     actor: Actor,
     now: dt.datetime,
     rng: random.Random | None = None,
+    exactly_once: bool = False,
 ) -> list[str]:
-    """Sign and store one credential per request; returns their ids in request order."""
+    """Sign and store one credential per request; returns their ids in request order.
+
+    ``exactly_once`` stamps each credential with its ``issuance_key`` (candidate and exam
+    session): the database refuses a second first-issuance of the same exam, and a request
+    whose key is already stored raises ``ConflictError`` (``already_issued``). Reissues leave
+    it off: a corrected credential belongs to the same exam as the one it replaces.
+    """
     if not requests:
         return []
     rng = rng or random.SystemRandom()
@@ -69,6 +77,13 @@ def issue_credentials(
     catalog = load_catalog(session)
     for request in requests:
         _check_request(request, catalog, now)
+    if exactly_once:
+        keys = [issuance_key(r) for r in requests]
+        if len(set(keys)) != len(keys) or find_issued(session, requests):
+            raise ConflictError(
+                "this candidate already holds a credential for this exam session",
+                code="already_issued",
+            )
     holders = _holders_for(session, requests, now)
     slots = allocate_indexes(session, len(requests), now=now, rng=rng)
     achievements: dict[tuple[str, str], dict[str, Any]] = {}
@@ -103,6 +118,8 @@ def issue_credentials(
             status=status_entry(issuer.base_url, list_id, index),
             issued_at=now,
         )
+        token = issuer.signer.sign(payload)
+        check_qr_capacity(issuer.base_url, token)  # refuse a QR code that cannot scan (issue 7)
         credential_rows.append(
             {
                 "id": credential_id,
@@ -118,8 +135,9 @@ def issue_credentials(
                 "valid_until": request.valid_until,
                 "issued_at": now,
                 "kid": issuer.signer.kid,
-                "jws": issuer.signer.sign(payload),
+                "jws": token,
                 "state": "active",
+                "issuance_key": issuance_key(request) if exactly_once else None,
             }
         )
         allocation_rows.append({"list_id": list_id, "index": index, "credential_id": credential_id})
@@ -190,6 +208,41 @@ def _holders_for(
             )
     if new_rows:
         session.connection().execute(insert(core_table(Holder)), new_rows)
+    return found
+
+
+def issuance_key(request: IssueRequest) -> str:
+    """``<employee number>|<exam session>``: one first issuance per candidate and exam."""
+    return f"{request.employee_number.strip()}|{request.exam_session.strip()}"
+
+
+def find_issued(session: Session, requests: Sequence[IssueRequest]) -> dict[str, str]:
+    """Credential ids already issued for these requests' exams, by issuance key.
+
+    Matches the stored ``issuance_key`` and, for credentials issued without one (the demo
+    loader, single issues), the same employee number and exam session.
+    """
+    wanted = {issuance_key(r): r for r in requests}
+    keys = list(wanted)
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), _CHUNK):
+        part = keys[start : start + _CHUNK]
+        query = select(Credential.issuance_key, Credential.id).where(
+            Credential.issuance_key.in_(part)
+        )
+        found.update((str(key), str(cid)) for key, cid in session.execute(query))
+    numbers = list({r.employee_number.strip() for r in requests})
+    for start in range(0, len(numbers), _CHUNK):
+        pairs = (
+            select(Holder.employee_number, Credential.exam_session, Credential.id)
+            .join(Credential, Credential.holder_id == Holder.id)
+            .where(Holder.employee_number.in_(numbers[start : start + _CHUNK]))
+            .where(Credential.replaced_by_id.is_(None))
+        )
+        for number, exam_session, cid in session.execute(pairs):
+            key = f"{number}|{exam_session}"
+            if key in wanted:
+                found.setdefault(key, str(cid))
     return found
 
 

@@ -12,6 +12,7 @@ import threading
 import time
 from typing import Any
 
+import orjson
 from sqlalchemy.exc import SQLAlchemyError
 
 from issuer.errors import IssuerError
@@ -19,10 +20,12 @@ from issuer.models import Credential
 from issuer.registry import get_credential
 from issuer.schemas import verify_url
 from issuer.services import SIGNER_MAX_AGE_HOT_PATH, Services
-from issuer.signing import published_jwks
+from issuer.signing import compromised_keys_document, published_jwks
+from verifier.compromised_keys import CallableCompromisedKeySource, parse_compromised_keys
 from verifier.credential_locator import CallableCredentialLocator
 from verifier.errors import KeyNotFoundError, KeySourceError, LocatorError, StatusRetrievalError
 from verifier.fetch import build_http_client
+from verifier.format import STATUS_PURPOSE_REVOCATION, STATUS_PURPOSE_SUSPENSION
 from verifier.key_resolver import CallableKeyResolver, HttpKeyResolver, VerificationKey
 from verifier.status_source import (
     CallableStatusSource,
@@ -99,13 +102,14 @@ def build_local_verifier(services: Services) -> Verifier:
     client = build_http_client(timeout=5.0) if others else None
     other_trust = TrustedIssuers(others)
     status_prefix = f"{base}/status/"
-    list_pattern = re.compile(re.escape(status_prefix) + r"([1-9][0-9]{0,9})")
+    list_pattern = re.compile(re.escape(status_prefix) + r"([1-9][0-9]{0,9})(/suspension)?")
     verify_pattern = re.compile(re.escape(f"{base}/v/") + r"([0-9a-f-]{36})")
 
     def status_list_for(url: str) -> str:
         match = list_pattern.fullmatch(url)
         if match is None:
             raise StatusRetrievalError("no such status list")
+        purpose = STATUS_PURPOSE_SUSPENSION if match.group(2) else STATUS_PURPOSE_REVOCATION
         with services.read_sessions() as session:
             try:
                 published = services.publisher.publish(
@@ -113,6 +117,7 @@ def build_local_verifier(services: Services) -> Verifier:
                     int(match.group(1)),
                     services.signer(session, max_age=SIGNER_MAX_AGE_HOT_PATH),
                     now=services.clock(),
+                    purpose=purpose,
                 )
             except IssuerError:
                 raise StatusRetrievalError("no such status list") from None
@@ -148,6 +153,7 @@ def build_local_verifier(services: Services) -> Verifier:
         ),
         credential_locator=CallableCredentialLocator(token_for),
         status_detail_source=_StatusDetails(services),
+        compromised_keys=CallableCompromisedKeySource(_OwnCompromisedKeys(services)),
         clock=services.clock,
         clock_skew=settings.clock_skew,
     )
@@ -159,7 +165,11 @@ class _StatusDetails:
     def __init__(self, services: Services) -> None:
         self._services = services
 
-    def get_status_detail(self, credential_id: str, status: str) -> StatusDetail | None:
+    def get_status_detail(
+        self, credential_id: str, status: str, *, issuer_id: str
+    ) -> StatusDetail | None:
+        if issuer_id != self._services.settings.base_url:
+            return None
         if not credential_id.startswith("urn:uuid:"):
             return None
         with self._services.read_sessions() as session:
@@ -173,3 +183,25 @@ class _StatusDetails:
                 else None
             )
             return StatusDetail(reason=row.state_reason, superseded_by=successor)
+
+
+class _OwnCompromisedKeys:
+    """This issuer's compromised keys, re-read from the database at most every few seconds;
+    other issuers' lists are not fetched in-process (their JWKS check still applies)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._lock = threading.Lock()
+        self._cached: tuple[float, dict[str, str]] | None = None
+
+    def __call__(self, issuer_id: str) -> dict[str, str]:
+        base = self._services.settings.base_url
+        if issuer_id != base:
+            return {}
+        with self._lock:
+            now = time.monotonic()
+            if self._cached is None or now - self._cached[0] > _JWKS_CACHE_SECONDS:
+                with self._services.read_sessions() as session:
+                    document = compromised_keys_document(session, base)
+                self._cached = (now, parse_compromised_keys(orjson.dumps(document).decode(), base))
+            return self._cached[1]

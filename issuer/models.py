@@ -285,6 +285,8 @@ class ImportJob(Base):
     created_at: Mapped[dt.datetime]
     finished_at: Mapped[dt.datetime | None]
     bundle_path: Mapped[str | None] = mapped_column(String(500))
+    # None until a bundle is asked for, then "building", "ready" or "failed".
+    bundle_state: Mapped[str | None] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
 
 

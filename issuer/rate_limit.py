@@ -25,6 +25,8 @@ PUBLIC_PREFIXES = (
     "/achievements/",
     "/keys/",
     "/units/",
+    "/credentials/",  # status detail (issue 4)
+    "/compromised-keys.json",
 )
 _PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
 _MAX_CLIENTS = 100_000

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from issuer.audit import Actor, record_event
+from issuer.audit import Actor, lock_writes, record_event, record_events
 from issuer.errors import ConflictError, InvalidInputError, NotFoundError
 from issuer.models import Credential, Unit
-from issuer.status_list import set_status_bit
+from issuer.status_list import set_status_bit, set_suspension_bit
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,28 @@ def find_credential(session: Session, reference: str) -> Credential:
     return row
 
 
+def check_reason(reason: str) -> None:
+    if reason not in REASON_CODES:
+        raise InvalidInputError("unknown reason code", code="unknown_reason")
+
+
+def _require_changeable(row: Credential) -> None:
+    """Revoked and superseded credentials are final (BSL §2.1: revocation is not reversible)."""
+    if row.state == "revoked":
+        raise ConflictError("the credential is already revoked", code="already_revoked")
+    if row.state == "superseded":
+        raise ConflictError("the credential was superseded", code="already_superseded")
+
+
+def locked_credential(session: Session, credential_id: str) -> Credential:
+    """The credential, re-read after taking the register's write lock (``lock_writes``):
+    a concurrent writer's committed change is seen, never overwritten."""
+    lock_writes(session)
+    row = _locked(session, credential_id)
+    _require_changeable(row)
+    return row
+
+
 def _locked(session: Session, credential_id: str) -> Credential:
     """The credential row, locked for update where the database supports it."""
     row = session.scalars(
@@ -87,11 +110,8 @@ def revoke_credential(
     now: dt.datetime,
 ) -> Credential:
     """Revoke for good: set the credential's status-list bit and record why (BSL §2.1)."""
-    if reason not in REASON_CODES:
-        raise InvalidInputError("unknown reason code", code="unknown_reason")
-    row = _locked(session, credential_id)
-    if row.state == "revoked":
-        raise ConflictError("the credential is already revoked", code="already_revoked")
+    check_reason(reason)
+    row = locked_credential(session, credential_id)
     row.state = "revoked"
     row.state_changed_at = now
     row.state_reason = reason
@@ -108,3 +128,120 @@ def revoke_credential(
     session.flush()
     log.info("credential revoked", extra={"credential_id": row.id, "reason": reason})
     return row
+
+
+def suspend_credential(
+    session: Session,
+    credential_id: str,
+    *,
+    reason: str,
+    note: str | None,
+    actor: Actor,
+    now: dt.datetime,
+) -> Credential:
+    """Suspend (reversible): set the bit in the suspension twin list (decision 0008)."""
+    check_reason(reason)
+    row = locked_credential(session, credential_id)
+    if row.state == "suspended":
+        raise ConflictError("the credential is already suspended", code="already_suspended")
+    row.state = "suspended"
+    row.state_changed_at = now
+    row.state_reason = reason
+    set_suspension_bit(session, row.id, now=now)
+    record_event(
+        session,
+        actor,
+        "credential.suspend",
+        row.id,
+        now=now,
+        reason=reason,
+        details={"note": note} if note else {},
+    )
+    session.flush()
+    log.info("credential suspended", extra={"credential_id": row.id, "reason": reason})
+    return row
+
+
+def reinstate_credential(
+    session: Session, credential_id: str, *, note: str | None, actor: Actor, now: dt.datetime
+) -> Credential:
+    """Lift a suspension: clear the suspension bit; the credential is valid again."""
+    row = locked_credential(session, credential_id)
+    if row.state != "suspended":
+        raise ConflictError("the credential is not suspended", code="not_suspended")
+    row.state = "active"
+    row.state_changed_at = now
+    row.state_reason = None
+    set_suspension_bit(session, row.id, now=None)
+    record_event(
+        session,
+        actor,
+        "credential.reinstate",
+        row.id,
+        now=now,
+        details={"note": note} if note else {},
+    )
+    session.flush()
+    log.info("credential reinstated", extra={"credential_id": row.id})
+    return row
+
+
+@dataclass(frozen=True)
+class SessionBatch:
+    """The credentials a batch revocation of one exam session would change."""
+
+    exam_session: str
+    credential_ids: list[str]
+    unit_codes: set[str]
+
+
+def session_batch(session: Session, exam_session: str) -> SessionBatch:
+    """Every revocable (active or suspended) credential of ``exam_session``."""
+    rows = session.execute(
+        select(Credential.id, Unit.code)
+        .join(Unit, Credential.unit_id == Unit.id)
+        .where(
+            Credential.exam_session == exam_session,
+            Credential.state.in_(("active", "suspended")),
+        )
+        .order_by(Credential.id)
+    ).all()
+    if not rows:
+        raise NotFoundError("no revocable credential in that exam session", code="empty_batch")
+    return SessionBatch(exam_session, [r.id for r in rows], {r.code for r in rows})
+
+
+def revoke_session(
+    session: Session,
+    exam_session: str,
+    *,
+    reason: str,
+    note: str | None,
+    actor: Actor,
+    now: dt.datetime,
+) -> list[str]:
+    """Revoke every active or suspended credential of one exam session, in one transaction."""
+    check_reason(reason)
+    lock_writes(session)
+    batch = session_batch(session, exam_session)
+    events: list[tuple[str | None, dict[str, object]]] = []
+    for credential_id in batch.credential_ids:
+        row = _locked(session, credential_id)
+        row.state = "revoked"
+        row.state_changed_at = now
+        row.state_reason = reason
+        set_status_bit(session, row.id, now=now)
+        events.append((row.id, {"batch": exam_session}))
+    record_events(session, actor, "credential.revoke", events, now=now, reason=reason)
+    record_event(
+        session,
+        actor,
+        "credential.batch_revoke",
+        exam_session,
+        now=now,
+        reason=reason,
+        details={"count": len(events), **({"note": note} if note else {})},
+    )
+    session.flush()
+    log.info("exam session revoked", extra={"count": len(events), "reason": reason})
+    return batch.credential_ids

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from issuer.catalog import achievement_code
 from issuer.models import Credential
+from issuer.qr import qr_text
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
@@ -85,7 +86,7 @@ class CredentialResponse(BaseModel):
     issued_at: dt.datetime
     kid: str
     credential: str = Field(description="the compact JWS (vc+jwt)")
-    qr_text: str
+    qr_text: str = Field(description="what the QR code holds: <base>/c#<packed credential>")
     links: CredentialLinks
 
     @classmethod
@@ -115,7 +116,7 @@ class CredentialResponse(BaseModel):
             issued_at=row.issued_at,
             kid=row.kid,
             credential=row.jws,
-            qr_text=verify,
+            qr_text=qr_text(base_url, row.jws),
             links=CredentialLinks(
                 self=api, verify=verify, qr_png=f"{api}/qr.png", qr_svg=f"{api}/qr.svg"
             ),

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.errors import ConfigurationError, NotFoundError
+from issuer.errors import ConfigurationError, ConflictError, InvalidInputError, NotFoundError
 from issuer.models import SigningKey
 from verifier.encoding import b64url_encode
 from verifier.format import VC_JWT_TYP
@@ -169,3 +169,59 @@ def published_jwks(session: Session) -> dict[str, list[dict[str, Any]]]:
         select(SigningKey).where(SigningKey.state != "compromised").order_by(SigningKey.created_at)
     )
     return {"keys": [dict(row.public_jwk) for row in rows]}
+
+
+def compromise_key(
+    session: Session,
+    kid: str,
+    *,
+    compromised_at: dt.datetime,
+    keys_dir: Path,
+    passphrase: bytes,
+    algorithm: str,
+    now: dt.datetime,
+) -> tuple[SigningKey, SigningKey | None]:
+    """Mark ``kid`` compromised as of ``compromised_at``; returns it and the new active key
+    when the compromised key was the active one (a new key is made active first).
+
+    The key leaves the JWKS and ``/keys/{kid}`` and is listed in the compromised-keys
+    document; every credential it signed fails verification
+    (docs/decisions/0009-superseded-and-compromised-keys.md).
+    """
+    record = get_key(session, kid)
+    if record.state == "compromised":
+        raise ConflictError("the key is already marked compromised", code="key_already_compromised")
+    if compromised_at > now:
+        raise InvalidInputError(
+            "the time of compromise is in the future", code="bad_compromise_time"
+        )
+    replacement = None
+    if record.state == "active":
+        replacement = create_signing_key(session, keys_dir, passphrase, algorithm, now=now)
+    record.state = "compromised"
+    record.compromised_at = compromised_at
+    session.flush()
+    log.warning("signing key marked compromised", extra={"kid": kid})
+    return record, replacement
+
+
+def compromised_keys_document(session: Session, issuer_id: str) -> dict[str, Any]:
+    """The public list of compromised keys (``/compromised-keys.json``): which ``kid`` s no
+    longer vouch for anything, and since when the issuer believes they leaked."""
+    rows = session.scalars(
+        select(SigningKey)
+        .where(SigningKey.state == "compromised")
+        .order_by(SigningKey.compromised_at, SigningKey.kid)
+    )
+    return {
+        "issuer": issuer_id,
+        "keys": [
+            {
+                "kid": row.kid,
+                "compromised_at": (row.compromised_at or row.created_at)
+                .astimezone(dt.UTC)
+                .strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+            for row in rows
+        ],
+    }

@@ -27,6 +27,7 @@ from verifier.format import (
     STATUS_LIST_ENTRY,
     STATUS_LIST_SUBJECT,
     STATUS_PURPOSE_REVOCATION,
+    STATUS_PURPOSE_SUSPENSION,
     VC_V2_CONTEXT,
     VERIFIABLE_CREDENTIAL,
 )
@@ -37,6 +38,11 @@ FILL_LIMIT = LIST_SIZE // 2
 
 def status_list_url(base_url: str, list_id: int) -> str:
     return f"{base_url}/status/{list_id}"
+
+
+def suspension_list_url(base_url: str, list_id: int) -> str:
+    """The suspension twin of a revocation list (docs/decisions/0008-suspension.md)."""
+    return f"{status_list_url(base_url, list_id)}/suspension"
 
 
 def status_entry(base_url: str, list_id: int, index: int) -> dict[str, str]:
@@ -125,12 +131,21 @@ class StatusListPublisher:
         self._base_url = base_url
         self._ttl = ttl_seconds
         self._resign_after = resign_after
-        self._cache: dict[int, _Signed] = {}
+        self._cache: dict[tuple[int, str], _Signed] = {}
         self._lock = threading.Lock()
 
     def publish(
-        self, session: Session, list_id: int, signer: Signer, *, now: dt.datetime
+        self,
+        session: Session,
+        list_id: int,
+        signer: Signer,
+        *,
+        now: dt.datetime,
+        purpose: str = STATUS_PURPOSE_REVOCATION,
     ) -> PublishedList:
+        """The signed list ``list_id``; ``purpose`` ``suspension`` gives its suspension twin
+        (the same index space, bits from ``suspended_at``; docs/decisions/0008-suspension.md).
+        """
         row = session.execute(
             select(StatusList.revision, StatusList.size, StatusList.purpose).where(
                 StatusList.id == list_id
@@ -138,8 +153,10 @@ class StatusListPublisher:
         ).first()
         if row is None:
             raise NotFoundError("no such status list")
+        if purpose not in (STATUS_PURPOSE_REVOCATION, STATUS_PURPOSE_SUSPENSION):
+            raise NotFoundError("no such status list")
         with self._lock:
-            cached = self._cache.get(list_id)
+            cached = self._cache.get((list_id, purpose))
         if (
             cached is not None
             and cached.revision == row.revision
@@ -147,26 +164,33 @@ class StatusListPublisher:
             and now - cached.signed_at < self._resign_after
         ):
             return cached.published
+        column = (
+            StatusAllocation.set_at
+            if purpose == STATUS_PURPOSE_REVOCATION
+            else StatusAllocation.suspended_at
+        )
         set_indexes = list(
             session.scalars(
                 select(StatusAllocation.index).where(
-                    StatusAllocation.list_id == list_id, StatusAllocation.set_at.is_not(None)
+                    StatusAllocation.list_id == list_id, column.is_not(None)
                 )
             )
         )
         encoded = encode_bitstring(set_indexes, row.size)
-        version = f"{list_id}|{row.revision}|{signer.kid}|{now.isoformat()}"
+        version = f"{list_id}|{purpose}|{row.revision}|{signer.kid}|{now.isoformat()}"
         etag = hashlib.sha256(version.encode()).hexdigest()[:32]
-        jws = signer.sign(self._list_credential(list_id, row.purpose, encoded, now))
+        jws = signer.sign(self._list_credential(list_id, purpose, encoded, now))
         published = PublishedList(jws=jws, etag=etag, ttl_seconds=self._ttl)
         with self._lock:
-            self._cache[list_id] = _Signed(row.revision, signer.kid, now, published)
+            self._cache[(list_id, purpose)] = _Signed(row.revision, signer.kid, now, published)
         return published
 
     def _list_credential(
         self, list_id: int, purpose: str, encoded: str, now: dt.datetime
     ) -> dict[str, object]:
         url = status_list_url(self._base_url, list_id)
+        if purpose == STATUS_PURPOSE_SUSPENSION:
+            url = suspension_list_url(self._base_url, list_id)
         valid_until = now + self._resign_after * 2
         return {
             "@context": [VC_V2_CONTEXT],
@@ -196,6 +220,19 @@ def set_status_bit(session: Session, credential_id: str, *, now: dt.datetime | N
         select(StatusAllocation).where(StatusAllocation.credential_id == credential_id)
     ).one()
     allocation.set_at = now
+    session.execute(
+        update(StatusList)
+        .where(StatusList.id == allocation.list_id)
+        .values(revision=StatusList.revision + 1)
+    )
+
+
+def set_suspension_bit(session: Session, credential_id: str, *, now: dt.datetime | None) -> None:
+    """Set (``now``) or clear (``None``) the credential's bit in the suspension twin."""
+    allocation = session.scalars(
+        select(StatusAllocation).where(StatusAllocation.credential_id == credential_id)
+    ).one()
+    allocation.suspended_at = now
     session.execute(
         update(StatusList)
         .where(StatusList.id == allocation.list_id)

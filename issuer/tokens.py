@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.errors import AuthenticationError, InvalidInputError, NotFoundError
-from issuer.models import TOKEN_ROLES, ApiToken
+from issuer.models import TOKEN_ROLES, ApiToken, Unit
 
 TOKEN_PREFIX = "tsr_"  # noqa: S105 - a public prefix, not a secret
 
@@ -48,6 +48,8 @@ def create_token(
         raise InvalidInputError(f"role must be one of {', '.join(TOKEN_ROLES)}", code="bad_role")
     if expires_at is not None and expires_at <= now:
         raise InvalidInputError("expiry must be in the future", code="bad_expiry")
+    if role == "registrar" and not units:
+        raise InvalidInputError("a registrar token needs at least one unit", code="units_required")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(
         token_hash=hash_token(plain),
@@ -92,3 +94,19 @@ def revoke_token(session: Session, token_id: int, *, now: dt.datetime) -> ApiTok
     if record.revoked_at is None:
         record.revoked_at = now
     return record
+
+
+def token_state(record: ApiToken, now: dt.datetime) -> str:
+    """``active``, ``expired`` or ``revoked``: what ``authenticate`` would decide now."""
+    if record.revoked_at is not None:
+        return "revoked"
+    if record.expires_at is not None and record.expires_at <= now:
+        return "expired"
+    return "active"
+
+
+def check_units_exist(session: Session, units: list[str]) -> None:
+    """Refuse a token scoped to a unit the catalog does not know (a typo scopes to nothing)."""
+    known = set(session.scalars(select(Unit.code).where(Unit.code.in_(units)))) if units else set()
+    if set(units) - known:
+        raise InvalidInputError("unknown unit code", code="unknown_unit")

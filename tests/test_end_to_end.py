@@ -206,7 +206,9 @@ def test_qr_link_opens_the_verdict_in_a_real_browser(
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.goto(issued["qr_text"])  # what a phone camera opens
+            # What a phone camera opens: the packed credential in the fragment (issue 7).
+            assert issued["qr_text"].startswith(f"{_base}/c#")
+            page.goto(issued["qr_text"])
             verdict = page.locator("section.verdict").inner_text()
             assert "真实有效" in verdict and "Genuine and valid" in verdict
             assert "王小明" in page.locator("main").inner_text()

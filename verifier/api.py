@@ -10,6 +10,7 @@ included); 4xx only when the request itself cannot be read: 413 over ``MAX_BODY_
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any, Final
 from urllib.parse import parse_qs
 
@@ -19,7 +20,8 @@ from starlette.concurrency import run_in_threadpool
 
 from verifier.errors import ParseError
 from verifier.http_problem import problem_response
-from verifier.page import render_verify_page
+from verifier.page import render_packed_page, render_verify_page
+from verifier.qr_packing import DICTIONARY
 from verifier.result import VerificationResult
 from verifier.strict_json import loads_strict
 from verifier.verification import Verifier
@@ -27,6 +29,7 @@ from verifier.verification import Verifier
 MAX_BODY_BYTES: Final = 96 * 1024
 """Largest request body read: a 64 KiB token wrapped in JSON or a form, with room to spare."""
 TOKEN_MEDIA_TYPES: Final = frozenset({"application/vc+jwt", "text/plain"})
+_VERIFY_SCRIPT: Final = resources.files("verifier").joinpath("static/verify.js").read_bytes()
 
 
 class _BodyTooLarge(Exception):
@@ -139,8 +142,34 @@ def create_verify_router(
         result = await evaluate(text)
         return Response(result.model_dump_json(), media_type="application/json")
 
+    @router.get(
+        "/qr-packing/v1.dict",
+        response_class=Response,
+        summary="The preset DEFLATE dictionary of QR packing version 1",
+        responses={200: {"content": {"application/octet-stream": {}}}},
+    )
+    async def qr_packing_dictionary() -> Response:
+        return Response(
+            DICTIONARY,
+            media_type="application/octet-stream",
+            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        )
+
     if not include_page:
         return router
+
+    @router.get("/c", response_class=HTMLResponse, summary="The page a packed QR link opens")
+    async def packed_page() -> HTMLResponse:
+        # The credential is in the fragment: this request carries nothing about it.
+        return HTMLResponse(render_packed_page(), headers={"Cache-Control": "public, max-age=3600"})
+
+    @router.get("/verify/verify.js", include_in_schema=False)
+    async def verify_script() -> Response:
+        return Response(
+            _VERIFY_SCRIPT,
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=3600"},
+        )
 
     @router.get("/verify", response_class=HTMLResponse, summary="The verify page (a form)")
     async def verify_form() -> HTMLResponse:

@@ -18,6 +18,11 @@ from typing import Annotated, Any, Final
 
 import typer
 
+from verifier.compromised_keys import (
+    CompromisedKeySource,
+    HttpCompromisedKeySource,
+    OfflineCompromisedKeySource,
+)
 from verifier.credential import issuer_id_of
 from verifier.credential_locator import HttpCredentialLocator, looks_like_url
 from verifier.errors import CredentialError
@@ -32,13 +37,17 @@ from verifier.key_resolver import (
     utc_now,
 )
 from verifier.offline_cache import CachedDocument, OfflineCache, describe_age
-from verifier.page import VERDICTS
+from verifier.page import REASONS, VERDICTS
+from verifier.qr_packing import packed_credential_in, unpack_credential
 from verifier.result import VerificationResult
 from verifier.settings import VerifierSettings
 from verifier.status_source import (
+    HttpStatusDetailSource,
     HttpStatusSource,
+    OfflineStatusDetailSource,
     OfflineStatusSource,
     StaticStatusSource,
+    StatusDetailSource,
     StatusSource,
 )
 from verifier.strict_json import loads_strict_object
@@ -91,7 +100,10 @@ def _read_qr(path: Path) -> str:
         ) from None
     try:
         with Image.open(path) as image:
-            barcodes = zxingcpp.read_barcodes(image.convert("L"))
+            # QR codes only: a QR's modules can also pass for a short linear barcode.
+            barcodes = zxingcpp.read_barcodes(
+                image.convert("L"), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+            )
     except (OSError, ValueError) as exc:
         raise CommandError(f"QR image {path} cannot be read ({exc.__class__.__name__})") from None
     texts = [b.text for b in barcodes if b.text]
@@ -142,6 +154,9 @@ def _fetch_text(location: str, what: str) -> tuple[str, dt.datetime]:
 
 def _unverified_issuer(token: str) -> str | None:
     try:
+        packed = packed_credential_in(token)
+        if packed is not None:
+            token = unpack_credential(packed)
         return issuer_id_of(decode_unverified_jws(token).payload)
     except CredentialError:
         return None
@@ -192,9 +207,36 @@ def _status_source(
     return HttpStatusSource(trusted, build_http_client(), cache=cache)
 
 
+def _lifecycle_sources(
+    offline: bool, trusted: TrustedIssuers, cache: OfflineCache
+) -> tuple[StatusDetailSource, CompromisedKeySource]:
+    """Where the reason/successor of a set status bit and the compromised keys come from."""
+    if offline:
+        return OfflineStatusDetailSource(cache), OfflineCompromisedKeySource(cache)
+    client = build_http_client()
+    return (
+        HttpStatusDetailSource(trusted, client, cache=cache),
+        HttpCompromisedKeySource(trusted, client, cache=cache),
+    )
+
+
+_CACHED_KINDS: Final = {
+    "jwks": "keys",
+    "status_list": "status list",
+    "status_detail": "status detail",
+    "compromised_keys": "compromised-keys list",
+}
+
+
 def _print_human(result: VerificationResult) -> None:
     verdict = VERDICTS[result.status]
     typer.echo(f"{verdict.symbol} {result.status.value.upper()}: {verdict.zh} / {verdict.en}")
+    detail = result.status_detail
+    if detail is not None and detail.reason:
+        zh, en = REASONS.get(detail.reason, (detail.reason, detail.reason))
+        typer.echo(f"  reason: {detail.reason} ({zh} / {en})")
+    if detail is not None and detail.superseded_by:
+        typer.echo(f"  superseded by: {detail.superseded_by}")
     shown = result.credential
     if shown is not None:
         for label, value in (
@@ -226,7 +268,7 @@ def _report_cache_use(resolvers: list[Any], now: dt.datetime) -> None:
         if (document.kind, document.url) in seen:
             continue
         seen.add((document.kind, document.url))
-        what = "keys" if document.kind == "jwks" else "status list"
+        what = _CACHED_KINDS.get(document.kind, "status list")
         age = describe_age(document.age(now))
         typer.echo(f"offline: cached {what} for {document.url} fetched {age} ago", err=True)
 
@@ -235,7 +277,8 @@ def _report_cache_use(resolvers: list[Any], now: dt.datetime) -> None:
 def verify_command(
     ctx: typer.Context,
     source: Annotated[
-        str | None, typer.Argument(help="A compact JWS, a .jwt file, a verify URL, or - for stdin")
+        str | None,
+        typer.Argument(help="A compact JWS, a .jwt file, a verify URL (or packed QR link), or -"),
     ] = None,
     qr: Annotated[
         Path | None, typer.Option("--qr", help="Read the credential or verify URL from a QR image")
@@ -273,7 +316,8 @@ def verify_command(
         defaults = [own_issuer] if isinstance(own_issuer, str) else []
         trusted = TrustedIssuers([*settings.trusted(), *defaults, *(trusted_issuer or [])])
         cache = OfflineCache(cache_dir or default_cache_dir())
-        is_url = looks_like_url(token_or_url)
+        # A packed QR link carries the credential itself: no network needed to find it.
+        is_url = looks_like_url(token_or_url) and packed_credential_in(token_or_url) is None
         if is_url and offline:
             raise CommandError(
                 "a verify URL needs the network; give the credential itself with --offline"
@@ -281,10 +325,13 @@ def verify_command(
         issuer = None if is_url else _unverified_issuer(token_or_url)
         keys, trusted = _key_resolver(jwks, issuer, trusted, offline, cache)
         status = _status_source(status_list, no_status, offline, trusted, cache)
+        details, compromised = _lifecycle_sources(offline, trusted, cache)
         verifier = Verifier(
             trusted_issuers=trusted,
             key_resolver=keys,
             status_source=status,
+            status_detail_source=details,
+            compromised_keys=compromised,
             credential_locator=HttpCredentialLocator(build_http_client()) if is_url else None,
             clock_skew=settings.clock_skew,
         )
@@ -296,7 +343,7 @@ def verify_command(
         typer.echo(f"error: invalid TESSERA_ setting ({exc.__class__.__name__})", err=True)
         raise typer.Exit(EXIT_ERROR) from None
     if offline:
-        _report_cache_use([keys, status], utc_now())
+        _report_cache_use([keys, status, details, compromised], utc_now())
     if json_output:
         typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:

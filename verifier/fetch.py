@@ -22,6 +22,10 @@ DEFAULT_TIMEOUT_SECONDS: Final = 5.0
 USER_AGENT: Final = "tessera-verifier/0.1"
 
 
+class DocumentNotFoundError(KeySourceError):
+    """The publisher answered 404: it does not publish this document (not an outage)."""
+
+
 def build_http_client(
     *, timeout: float = DEFAULT_TIMEOUT_SECONDS, transport: httpx.BaseTransport | None = None
 ) -> httpx.Client:
@@ -47,7 +51,8 @@ def fetch_bounded(client: httpx.Client, url: str, *, accept: str, max_bytes: int
         ) as response:
             if response.status_code != 200:
                 log.info("fetch from %s answered %s", host, response.status_code)
-                raise KeySourceError(f"{host} answered HTTP {response.status_code}")
+                error = DocumentNotFoundError if response.status_code == 404 else KeySourceError
+                raise error(f"{host} answered HTTP {response.status_code}")
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise KeySourceError(f"document from {host} exceeds {max_bytes} bytes")

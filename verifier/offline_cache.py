@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
 
-CacheKind = Literal["jwks", "status_list"]
+CacheKind = Literal["jwks", "status_list", "status_detail", "compromised_keys"]
 MAX_CACHED_BYTES: Final = 1024 * 1024
 
 

@@ -225,3 +225,26 @@ def render_verify_page(
         "<footer><p>Tessera · W3C Verifiable Credentials 2.0 · Open Badges 3.0</p></footer>"
         "</main></body></html>"
     )
+
+
+def render_packed_page() -> str:
+    """The page a packed QR link (``<base>/c#<digits>``) opens: a pending verdict that
+    ``verify.js`` replaces with the result, since only the browser sees the fragment."""
+    pending = (
+        '<div id="pending" class="verdict warn" role="status" aria-live="polite">'
+        '<p class="big">正在核验…</p><p class="big" lang="en">Verifying…</p></div>'
+        "<noscript><p>此页面需要 JavaScript 才能读取链接中的证书；也可将链接粘贴到"
+        '<a href="verify">核验页面</a>。</p><p lang="en">This page needs JavaScript to read the '
+        'credential in the link; or paste the link into the <a href="verify">verify page</a>.'
+        "</p></noscript>"
+    )
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="referrer" content="no-referrer">'
+        "<title>证书核验 Credential verification</title>"
+        f'<style>{_CSS}</style><script src="verify/verify.js" defer></script></head><body><main>'
+        f'<h1>证书核验 <span lang="en">Credential verification</span></h1>{pending}'
+        "<footer><p>Tessera · W3C Verifiable Credentials 2.0 · Open Badges 3.0</p></footer>"
+        "</main></body></html>"
+    )

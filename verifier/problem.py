@@ -42,6 +42,9 @@ PROBLEM_KINDS: Final[dict[str, ProblemKind]] = {
     "credential_not_found": ProblemKind(
         PARSING_ERROR, "No credential at this link", "此链接下没有证书"
     ),
+    "invalid_packed_credential": ProblemKind(
+        PARSING_ERROR, "The QR code's credential is damaged", "二维码中的证书数据已损坏"
+    ),
     # parse
     "token_too_large": ProblemKind(PARSING_ERROR, "Credential is too large", "证书数据过大"),
     "malformed_token": ProblemKind(PARSING_ERROR, "Not a compact JWS", "不是有效的签名证书格式"),
@@ -86,6 +89,9 @@ PROBLEM_KINDS: Final[dict[str, ProblemKind]] = {
     # key
     "key_not_found": ProblemKind(
         CRYPTOGRAPHIC_SECURITY_ERROR, "Unknown signing key", "未知的签名密钥"
+    ),
+    "key_compromised": ProblemKind(
+        CRYPTOGRAPHIC_SECURITY_ERROR, "The signing key was compromised", "签名密钥已泄露"
     ),
     "key_source_unavailable": ProblemKind(
         CRYPTOGRAPHIC_SECURITY_ERROR, "Issuer keys unavailable", "无法获取颁发机构公钥"

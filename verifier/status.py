@@ -9,6 +9,9 @@ period, and a ``BitstringStatusList`` subject whose ``statusPurpose`` includes t
 entries (STATUS_LIST_LENGTH_ERROR) and the index in range (RANGE_ERROR); read the value.
 
 A set ``revocation`` value means revoked, a set ``suspension`` value suspended (revoked wins).
+For a revocation entry whose bit is clear, the list's suspension twin ``<list>/suspension``
+is read the same way (docs/decisions/0008-suspension.md); an issuer that publishes none
+(``StatusListNotPublishedError``) simply has no suspensions.
 ``refresh`` and ``message`` purposes do not change validity; entry types other than
 ``BitstringStatusListEntry`` are ignored as not understood (VC-JOSE-COSE §5.4) and said so
 in the check's detail.
@@ -49,7 +52,7 @@ from verifier.status_list import (
     parse_status_size,
     read_status,
 )
-from verifier.status_source import StatusSource
+from verifier.status_source import StatusListNotPublishedError, StatusSource, suspension_twin_url
 from verifier.validity import check_validity, parse_date_time
 
 MEMO_SIZE: Final = 32
@@ -102,6 +105,11 @@ class StatusChecker:
             oldest = fetched_at if oldest is None else min(oldest, fetched_at)
             revoked = revoked or (purpose == STATUS_PURPOSE_REVOCATION and value != 0)
             suspended = suspended or (purpose == STATUS_PURPOSE_SUSPENSION and value != 0)
+            if purpose == STATUS_PURPOSE_REVOCATION and value == 0:
+                twin = self._check_twin(entry, issuer_id=issuer_id, now=now, skew=skew)
+                if twin is not None:
+                    oldest = min(oldest, twin[1])
+                    suspended = suspended or twin[0] != 0
         note = (
             f"; {ignored} status entr{'y' if ignored == 1 else 'ies'} of unsupported type ignored"
             if ignored
@@ -120,6 +128,26 @@ class StatusChecker:
                 CredentialStatus.VALID, "the credential has no status list entry" + note, None
             )
         return StatusOutcome(CredentialStatus.VALID, "no status bit is set" + note, oldest)
+
+    def _check_twin(
+        self, entry: dict[str, Any], *, issuer_id: str, now: dt.datetime, skew: dt.timedelta
+    ) -> tuple[int, dt.datetime] | None:
+        """The suspension twin's value for a revocation entry, or ``None`` when the issuer
+        publishes no twin (decision 0008: one OB-valid entry, suspension beside it)."""
+        twin_url = suspension_twin_url(entry["statusListCredential"])
+        twin_entry = {
+            **entry,
+            "id": f"{twin_url}#{entry.get('statusListIndex')}",
+            "statusPurpose": STATUS_PURPOSE_SUSPENSION,
+            "statusListCredential": twin_url,
+        }
+        try:
+            _purpose, value, fetched_at = self._check_entry(
+                twin_entry, issuer_id=issuer_id, now=now, skew=skew
+            )
+        except StatusListNotPublishedError:
+            return None
+        return value, fetched_at
 
     def _check_entry(
         self, entry: dict[str, Any], *, issuer_id: str, now: dt.datetime, skew: dt.timedelta

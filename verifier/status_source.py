@@ -13,7 +13,14 @@ every time (signature, issuer, type, purpose), so a cache can never turn into a 
 - ``OfflineStatusSource``: the on-disk cache only.
 
 ``StatusDetailSource`` is the extension point for what a bit cannot say: the reason
-category of a revocation and, later, the credential that superseded this one.
+category of a revocation or suspension and the credential that superseded this one
+(``HttpStatusDetailSource``: ``<issuer>/credentials/<uuid>/status``, asked only once a bit
+is set; ``OfflineStatusDetailSource``: its cached copy).
+
+A Tessera issuer publishes beside each revocation list ``<list>`` a ``suspension`` twin at
+``<list>/suspension`` (docs/decisions/0008-suspension.md). Sources raise
+``StatusListNotPublishedError`` when the issuer publishes no such document (HTTP 404, or no
+cached copy of a twin offline): that is an answer, not an outage.
 """
 
 from __future__ import annotations
@@ -26,15 +33,28 @@ from typing import Final, Protocol
 
 import httpx
 
+from verifier.credential import is_url
 from verifier.errors import CredentialError, KeySourceError, StatusRetrievalError
-from verifier.fetch import fetch_bounded
+from verifier.fetch import DocumentNotFoundError, fetch_bounded
 from verifier.format import VC_JWT_MEDIA_TYPE
 from verifier.jws import decode_unverified_jws
 from verifier.key_resolver import Clock, utc_now
 from verifier.offline_cache import CachedDocument, OfflineCache
+from verifier.strict_json import loads_strict_object
 from verifier.trust import TrustedIssuers
 
 MAX_STATUS_LIST_BYTES: Final = 256 * 1024
+MAX_STATUS_DETAIL_BYTES: Final = 8 * 1024
+SUSPENSION_SUFFIX: Final = "/suspension"
+
+
+def suspension_twin_url(revocation_list_url: str) -> str:
+    """Where a Tessera issuer publishes the suspension twin of a revocation list."""
+    return revocation_list_url + SUSPENSION_SUFFIX
+
+
+class StatusListNotPublishedError(StatusRetrievalError):
+    """The issuer does not publish this status list (404): not a retrieval failure."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +84,11 @@ class StatusDetail:
 class StatusDetailSource(Protocol):
     """Optional detail for a credential whose status bit is set (revoked or suspended)."""
 
-    def get_status_detail(self, credential_id: str, status: str) -> StatusDetail | None:
-        """Detail for ``credential_id`` now in ``status``, or ``None`` if there is none."""
+    def get_status_detail(
+        self, credential_id: str, status: str, *, issuer_id: str
+    ) -> StatusDetail | None:
+        """Detail for ``credential_id`` (of the verified ``issuer_id``) now in ``status``, or
+        ``None`` if there is none."""
         ...
 
 
@@ -107,6 +130,7 @@ class HttpStatusSource:
         self._max_ttl = max_ttl
         self._offline_cache = cache
         self._entries: dict[str, _CacheEntry] = {}
+        self._absent: dict[str, dt.datetime] = {}  # 404s, remembered for ``default_ttl``
         self._lock = threading.Lock()
         self.fetches = 0
         self.cache_hits = 0
@@ -118,12 +142,19 @@ class HttpStatusSource:
             if entry is not None and now < entry.expires_at:
                 self.cache_hits += 1
                 return entry.document
+            absent_until = self._absent.get(url)
+            if absent_until is not None and now < absent_until:
+                raise StatusListNotPublishedError("the issuer publishes no such status list")
         if self._trusted.issuer_for_url(url) is None:
             raise StatusRetrievalError("status lists are fetched only from trusted issuers")
         try:
             body = fetch_bounded(
                 self._client, url, accept=VC_JWT_MEDIA_TYPE, max_bytes=MAX_STATUS_LIST_BYTES
             )
+        except DocumentNotFoundError:
+            with self._lock:
+                self._absent[url] = now + self._default_ttl
+            raise StatusListNotPublishedError("the issuer publishes no such status list") from None
         except KeySourceError as exc:
             raise StatusRetrievalError(f"status list could not be fetched: {exc}") from None
         try:
@@ -150,6 +181,8 @@ class CallableStatusSource:
     def fetch_status_list(self, url: str) -> StatusListDocument:
         try:
             token = self._list_for_url(url)
+        except StatusListNotPublishedError:
+            raise
         except CredentialError as exc:
             raise StatusRetrievalError(f"status list unavailable: {exc}") from None
         return StatusListDocument(unverified_token=token, fetched_at=self._clock())
@@ -160,8 +193,14 @@ class StaticStatusSource:
 
     def __init__(self, unverified_token: str, fetched_at: dt.datetime) -> None:
         self._document = StatusListDocument(unverified_token.strip(), fetched_at)
+        try:
+            self._list_id = decode_unverified_jws(self._document.unverified_token).payload.get("id")
+        except CredentialError:
+            self._list_id = None
 
     def fetch_status_list(self, url: str) -> StatusListDocument:
+        if url.endswith(SUSPENSION_SUFFIX) and self._list_id != url:
+            raise StatusListNotPublishedError("only one status list was given")
         return self._document
 
 
@@ -174,9 +213,93 @@ class OfflineStatusSource:
 
     def fetch_status_list(self, url: str) -> StatusListDocument:
         document = self._cache.load("status_list", url)
+        if document is None and url.endswith(SUSPENSION_SUFFIX):
+            # Online runs cache every twin they find; none cached means none was published.
+            raise StatusListNotPublishedError("no suspension list was published")
         if document is None:
             raise StatusRetrievalError(
                 "no cached copy of this status list (run once without --offline)"
             )
         self.used.append(document)
         return StatusListDocument(unverified_token=document.text, fetched_at=document.fetched_at)
+
+
+def status_detail_url(issuer_id: str, credential_id: str) -> str | None:
+    """``<issuer>/credentials/<uuid>/status`` for a ``urn:uuid:`` credential id."""
+    if not credential_id.startswith("urn:uuid:"):
+        return None
+    uuid = credential_id.removeprefix("urn:uuid:")
+    if len(uuid) != 36 or any(c not in "0123456789abcdef-" for c in uuid):
+        return None
+    return f"{issuer_id}/credentials/{uuid}/status"
+
+
+def parse_status_detail(text: str, credential_id: str) -> StatusDetail | None:
+    """The detail document's reason category and successor; ``None`` if it is unusable."""
+    try:
+        document = loads_strict_object(text.encode("utf-8"))
+    except CredentialError:
+        return None
+    if document.get("id") != credential_id:
+        return None
+    reason, successor = document.get("reason"), document.get("superseded_by")
+    return StatusDetail(
+        reason=reason if isinstance(reason, str) and reason.isidentifier() else None,
+        superseded_by=successor if isinstance(successor, str) and is_url(successor) else None,
+    )
+
+
+class HttpStatusDetailSource:
+    """Detail from the issuer's ``/credentials/<uuid>/status`` (trusted issuers only).
+
+    Asked only for a credential whose status bit is set, so checking a valid credential
+    never tells the issuer which one is being checked (VCDM 2.0 §4.10, BSL §6).
+    """
+
+    def __init__(
+        self,
+        trusted_issuers: TrustedIssuers,
+        client: httpx.Client,
+        *,
+        clock: Clock = utc_now,
+        cache: OfflineCache | None = None,
+    ) -> None:
+        self._trusted = trusted_issuers
+        self._client = client
+        self._clock = clock
+        self._offline_cache = cache
+
+    def get_status_detail(
+        self, credential_id: str, status: str, *, issuer_id: str
+    ) -> StatusDetail | None:
+        url = status_detail_url(issuer_id, credential_id)
+        if url is None or issuer_id not in self._trusted:
+            return None
+        try:
+            body = fetch_bounded(
+                self._client, url, accept="application/json", max_bytes=MAX_STATUS_DETAIL_BYTES
+            )
+            text = body.decode("utf-8")
+        except (KeySourceError, UnicodeDecodeError):
+            return None
+        if self._offline_cache is not None:
+            self._offline_cache.store("status_detail", url, text, self._clock())
+        return parse_status_detail(text, credential_id)
+
+
+class OfflineStatusDetailSource:
+    """Detail from the on-disk cache that online runs wrote."""
+
+    def __init__(self, cache: OfflineCache) -> None:
+        self._cache = cache
+        self.used: list[CachedDocument] = []
+
+    def get_status_detail(
+        self, credential_id: str, status: str, *, issuer_id: str
+    ) -> StatusDetail | None:
+        url = status_detail_url(issuer_id, credential_id)
+        document = self._cache.load("status_detail", url) if url else None
+        if document is None:
+            return None
+        self.used.append(document)
+        return parse_status_detail(document.text, credential_id)

@@ -6,7 +6,8 @@ A failure of any check up to ``credential`` ends the run: the checks after it ar
 from the result (nothing after them can be trusted). ``validity`` and ``status`` both run
 once the credential is genuine, so an expired credential that was also revoked reads
 ``revoked``. Precedence of the final status: ``invalid`` (any failed check up to
-``credential``, or a status that could not be established) > ``revoked`` > ``suspended`` >
+``credential``, or a status that could not be established) > ``revoked`` (``superseded``
+when the issuer's status detail names a replacement) > ``suspended`` >
 ``expired`` / ``not_yet_valid`` > ``valid``. ``verified`` is true only for ``valid``.
 A status check the caller disabled is listed as ``skipped`` (``passed`` false) and does not
 stop ``verified`` being true.
@@ -21,6 +22,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from verifier.compromised_keys import CompromisedKeySource, check_key_not_compromised
 from verifier.credential import check_credential, issuer_id_of
 from verifier.credential_locator import CredentialLocator, checked_verify_url, looks_like_url
 from verifier.display import extract_display
@@ -29,6 +31,7 @@ from verifier.header import check_header
 from verifier.jws import decode_unverified_jws, verify_jws_signature
 from verifier.key_resolver import Clock, KeyResolver, check_key_binding, utc_now
 from verifier.problem import make_problem
+from verifier.qr_packing import packed_credential_in, unpack_credential
 from verifier.result import (
     Check,
     CheckCode,
@@ -83,6 +86,7 @@ class Verifier:
         status_source: StatusSource | None,
         credential_locator: CredentialLocator | None = None,
         status_detail_source: StatusDetailSource | None = None,
+        compromised_keys: CompromisedKeySource | None = None,
         clock: Clock = utc_now,
         clock_skew: dt.timedelta = DEFAULT_CLOCK_SKEW,
     ) -> None:
@@ -94,6 +98,7 @@ class Verifier:
         self.key_resolver = key_resolver
         self.credential_locator = credential_locator
         self.status_detail_source = status_detail_source
+        self.compromised_keys = compromised_keys
         self.clock = clock
         self.clock_skew = clock_skew
         self._status = (
@@ -101,7 +106,12 @@ class Verifier:
         )
 
     def verify_submission(self, unverified_text: str) -> VerificationResult:
-        """Verify what a person or system submitted: a compact JWS or a verify URL."""
+        """Verify what a person or system submitted: a compact JWS, a verify URL, or a packed
+        verify URL (``<base>/c#<digits>``, the credential itself in the fragment: unpacked
+        here, nothing fetched, docs/credential-format.md "QR packing")."""
+        packed = packed_credential_in(unverified_text)
+        if packed is not None:
+            return self._verify_packed(packed)
         if not looks_like_url(unverified_text):
             return self.verify(unverified_text)
         run = _Run()
@@ -118,6 +128,16 @@ class Verifier:
             run.failed(CheckCode.LOCATE, CredentialError("internal error", code="internal_error"))
             return self._result(run, CredentialStatus.INVALID, None)
         run.passed(CheckCode.LOCATE, "the link is under a trusted issuer")
+        return self._verify(token, run)
+
+    def _verify_packed(self, packed: str) -> VerificationResult:
+        run = _Run()
+        try:
+            token = unpack_credential(packed)
+        except CredentialError as exc:
+            run.failed(CheckCode.LOCATE, exc)
+            return self._result(run, CredentialStatus.INVALID, None)
+        run.passed(CheckCode.LOCATE, "the credential travels in the link (QR packing)")
         return self._verify(token, run)
 
     def verify(self, unverified_token: str) -> VerificationResult:
@@ -152,6 +172,12 @@ class Verifier:
         run.passed(CheckCode.HEADER, f"alg {header.algorithm}, typ {header.typ or 'absent'}")
         issuer_id = step(CheckCode.ISSUER_TRUSTED, lambda: self._trusted_issuer(jws.payload))
         run.passed(CheckCode.ISSUER_TRUSTED, "the issuer is trusted")
+        if self.compromised_keys is not None:
+            source = self.compromised_keys
+            step(
+                CheckCode.KEY,
+                lambda: check_key_not_compromised(source, issuer_id, header.kid),
+            )
         key = step(CheckCode.KEY, lambda: self.key_resolver.resolve_key(issuer_id, header.kid))
         step(CheckCode.KEY, lambda: check_key_binding(key, jws.header, header.algorithm))
         run.passed(CheckCode.KEY, "the issuer publishes this key for this algorithm")
@@ -198,10 +224,12 @@ class Verifier:
                 detail=outcome.detail,
             )
         )
-        report = self._status_report(facts.credential_id, outcome.status)
-        return self._result(
-            run, outcome.status, display, fetched_at=outcome.fetched_at, report=report
-        )
+        report = self._status_report(facts.credential_id, outcome.status, issuer_id)
+        final = outcome.status
+        if final is CredentialStatus.REVOKED and report is not None and report.superseded_by:
+            # The bit says revoked; the issuer says why: replaced by a newer credential.
+            final = CredentialStatus.SUPERSEDED
+        return self._result(run, final, display, fetched_at=outcome.fetched_at, report=report)
 
     def _trusted_issuer(self, payload: dict[str, Any]) -> str:
         issuer_id = issuer_id_of(payload)
@@ -212,12 +240,14 @@ class Verifier:
         return issuer_id
 
     def _status_report(
-        self, credential_id: str | None, status: CredentialStatus
+        self, credential_id: str | None, status: CredentialStatus, issuer_id: str
     ) -> StatusReport | None:
         if self.status_detail_source is None or credential_id is None:
             return None
         try:
-            detail = self.status_detail_source.get_status_detail(credential_id, status.value)
+            detail = self.status_detail_source.get_status_detail(
+                credential_id, status.value, issuer_id=issuer_id
+            )
         except Exception:
             log.warning("status detail source failed for credential_id=%s", credential_id)
             return None

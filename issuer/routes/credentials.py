@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 
+from issuer.approvals import request_approval
 from issuer.deps import (
     ActorDep,
     PrincipalDep,
@@ -17,16 +18,32 @@ from issuer.deps import (
 )
 from issuer.errors import PermissionDeniedError
 from issuer.issuance import IssueRequest, issue_credentials
+from issuer.lifecycle_schemas import (
+    ApprovalResponse,
+    BatchRevokeRequest,
+    BatchRevokeResponse,
+    ReinstateRequest,
+    ReissueRequest,
+    ReissueResponse,
+)
 from issuer.models import Credential
-from issuer.qr import render_qr_png, render_qr_svg
-from issuer.registry import get_credential, list_credentials, revoke_credential
+from issuer.qr import qr_text, render_qr_png, render_qr_svg
+from issuer.registry import (
+    get_credential,
+    list_credentials,
+    reinstate_credential,
+    revoke_credential,
+    revoke_session,
+    session_batch,
+    suspend_credential,
+)
+from issuer.reissue import Corrections, reissue_credential
 from issuer.routes.media import require_json, wants_jwt
 from issuer.schemas import (
     CredentialPage,
     CredentialResponse,
     IssueCredentialRequest,
     StatusChangeRequest,
-    verify_url,
 )
 from issuer.tokens import Principal
 from verifier.format import VC_JWT_MEDIA_TYPE
@@ -126,10 +143,10 @@ def read(
 def qr_png(
     credential_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
 ) -> Response:
-    """The QR code (the verify URL), PNG, error correction M, 8 pixels per module."""
+    """The QR code (the packed verify URL), PNG, error correction M, 8 pixels per module."""
     row = _visible(principal, get_credential(session, credential_id))
     return Response(
-        render_qr_png(verify_url(services.settings.base_url, row.id)), media_type="image/png"
+        render_qr_png(qr_text(services.settings.base_url, row.jws)), media_type="image/png"
     )
 
 
@@ -141,10 +158,10 @@ def qr_png(
 def qr_svg(
     credential_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
 ) -> Response:
-    """The QR code (the verify URL) as SVG."""
+    """The QR code (the packed verify URL) as SVG, 40 mm wide without the quiet zone."""
     row = _visible(principal, get_credential(session, credential_id))
     return Response(
-        render_qr_svg(verify_url(services.settings.base_url, row.id)), media_type="image/svg+xml"
+        render_qr_svg(qr_text(services.settings.base_url, row.jws)), media_type="image/svg+xml"
     )
 
 
@@ -166,3 +183,113 @@ def revoke(
     )
     session.commit()
     return CredentialResponse.of(get_credential(session, credential_id), services.settings.base_url)
+
+
+@router.post("/{credential_id}/suspend", response_model=CredentialResponse)
+def suspend(
+    credential_id: str,
+    principal: WriterDep,
+    actor: ActorDep,
+    _json: Annotated[None, require_json],
+    body: StatusChangeRequest,
+    session: SessionDep,
+    services: ServicesDep,
+) -> CredentialResponse:
+    """Suspend (reversible): the suspension twin list shows it at once (decision 0008)."""
+    row = get_credential(session, credential_id)
+    require_unit(principal, row.unit.code)
+    suspend_credential(
+        session, row.id, reason=body.reason, note=body.note, actor=actor, now=services.clock()
+    )
+    session.commit()
+    return CredentialResponse.of(get_credential(session, credential_id), services.settings.base_url)
+
+
+@router.post("/{credential_id}/reinstate", response_model=CredentialResponse)
+def reinstate(
+    credential_id: str,
+    principal: WriterDep,
+    actor: ActorDep,
+    _json: Annotated[None, require_json],
+    body: ReinstateRequest,
+    session: SessionDep,
+    services: ServicesDep,
+) -> CredentialResponse:
+    """Lift a suspension: the credential verifies as valid again."""
+    row = get_credential(session, credential_id)
+    require_unit(principal, row.unit.code)
+    reinstate_credential(session, row.id, note=body.note, actor=actor, now=services.clock())
+    session.commit()
+    return CredentialResponse.of(get_credential(session, credential_id), services.settings.base_url)
+
+
+@router.post(
+    "/{credential_id}/reissue", status_code=status.HTTP_201_CREATED, response_model=ReissueResponse
+)
+def reissue(
+    credential_id: str,
+    principal: WriterDep,
+    actor: ActorDep,
+    _json: Annotated[None, require_json],
+    body: ReissueRequest,
+    session: SessionDep,
+    services: ServicesDep,
+) -> ReissueResponse:
+    """Issue a corrected or upgraded replacement; the old one becomes ``superseded``."""
+    row = get_credential(session, credential_id)
+    require_unit(principal, row.unit.code)
+    if body.unit is not None:
+        require_unit(principal, body.unit)
+    corrections = Corrections(**body.model_dump(exclude={"reason", "note"}, exclude_none=True))
+    new = reissue_credential(
+        session,
+        row.id,
+        corrections,
+        reason=body.reason,
+        note=body.note,
+        issuer=services.issuer(session),
+        actor=actor,
+        now=services.clock(),
+    )
+    new_id = new.id
+    session.commit()
+    base = services.settings.base_url
+    return ReissueResponse(
+        superseded=CredentialResponse.of(get_credential(session, credential_id), base),
+        credential=CredentialResponse.of(get_credential(session, new_id), base),
+    )
+
+
+@router.post("/batch-revoke", response_model=BatchRevokeResponse)
+def batch_revoke(
+    principal: WriterDep,
+    actor: ActorDep,
+    _json: Annotated[None, require_json],
+    body: BatchRevokeRequest,
+    session: SessionDep,
+    services: ServicesDep,
+    response: Response,
+) -> BatchRevokeResponse:
+    """Revoke a whole exam session in one transaction; above
+    ``TESSERA_BATCH_APPROVAL_THRESHOLD`` credentials it waits for a second admin (202)."""
+    batch = session_batch(session, body.exam_session)
+    for unit_code in sorted(batch.unit_codes):
+        require_unit(principal, unit_code)
+    now = services.clock()
+    if len(batch.credential_ids) > services.settings.batch_approval_threshold:
+        params = {
+            **body.model_dump(exclude_none=True),
+            "count": len(batch.credential_ids),
+            "units": None if principal.role == "admin" else list(principal.units),
+        }
+        approval = request_approval(
+            session, "credential.batch_revoke", params, actor=actor, now=now
+        )
+        session.commit()
+        response.status_code = status.HTTP_202_ACCEPTED
+        return BatchRevokeResponse(approval=ApprovalResponse.of(approval))
+    revoked = revoke_session(
+        session, body.exam_session, reason=body.reason, note=body.note, actor=actor, now=now
+    )
+    session.commit()
+    return BatchRevokeResponse(revoked=len(revoked), credential_ids=revoked)

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("bundle_path", sa.String(length=500), nullable=True),
+        sa.Column("bundle_state", sa.String(length=16), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.CheckConstraint("state IN ('running', 'done', 'failed')", name=op.f("ck_imports_state")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_imports")),

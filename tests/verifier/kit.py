@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from verifier.jwk import jwk_from_public_key
 from verifier.key_resolver import StaticKeyResolver
-from verifier.status_source import CallableStatusSource
+from verifier.status_source import CallableStatusSource, StatusListNotPublishedError
 from verifier.verification import Verifier
 
 BASE = "https://issuer.test"
@@ -235,6 +235,8 @@ class IssuerKit:
         return sign(self.status_list_payload(list_no, **kwargs), self.key)
 
     def status_list_for_url(self, url: str) -> str:
+        if url.endswith("/suspension"):  # the kit's issuer publishes no suspension twin
+            raise StatusListNotPublishedError("no twin")
         list_no = int(url.rsplit("/", 1)[1])
         return self.status_list_token(list_no)
 

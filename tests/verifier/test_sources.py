@@ -69,6 +69,8 @@ class FakeIssuerServer:
             )
         if path == "/.well-known/jwks.json":
             return httpx.Response(200, json=self.kit.jwks)
+        if path.startswith("/status/") and path.endswith("/suspension"):
+            return httpx.Response(404)  # this issuer publishes no suspension twin
         if path.startswith("/status/"):
             assert request.headers["accept"] == "application/vc+jwt"
             token = self.kit.status_list_token(int(path.rsplit("/", 1)[1]))

@@ -10,7 +10,7 @@ import pytest
 from tests.verifier.kit import NOW, STATUS_INDEX, IssuerKit, iso, new_ed25519, sign, sign_raw
 from verifier.errors import LocatorError
 from verifier.result import CheckCode, CredentialStatus, VerificationResult
-from verifier.status_source import StatusDetail
+from verifier.status_source import StatusDetail, StatusListNotPublishedError
 from verifier.verification import Verifier
 
 ALL_CHECKS = [c.value for c in CheckCode if c is not CheckCode.LOCATE]
@@ -261,6 +261,8 @@ def test_status_suspended_by_second_entry(kit: IssuerKit) -> None:
     payload["credentialStatus"] = [revocation, suspension]
 
     def list_for(url: str) -> str:
+        if url.endswith("/suspension"):
+            raise StatusListNotPublishedError("this issuer lists suspensions in list 2")
         number = int(url.rsplit("/", 1)[1])
         purpose = "suspension" if number == 2 else "revocation"
         return kit.status_list_token(number, purpose=purpose)
@@ -317,8 +319,11 @@ def test_status_detail_source_supplies_reason(kit: IssuerKit) -> None:
     payload = kit.credential()
 
     class Details:
-        def get_status_detail(self, credential_id: str, status: str) -> StatusDetail | None:
+        def get_status_detail(
+            self, credential_id: str, status: str, *, issuer_id: str
+        ) -> StatusDetail | None:
             assert (credential_id, status) == (payload["id"], "revoked")
+            assert issuer_id == payload["issuer"]["id"]
             return StatusDetail(reason="exam_misconduct")
 
     result = kit.verifier(status_detail_source=Details()).verify(kit.token(payload))
