@@ -107,7 +107,10 @@ def main() -> None:
         subprocess.run([TESSERA, "init"], cwd=work, env=env, check=True, capture_output=True)
         server = subprocess.Popen(
             [TESSERA, "serve", "--port", str(port), "--workers", str(args.workers)],
-            cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=work,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             deadline = time.monotonic() + 30
@@ -125,24 +128,36 @@ def main() -> None:
             (work / "tokens.txt").write_text("\n".join(tokens) + "\n")
             script = work / "verify.lua"
             script.write_text(_LUA % (work / "tokens.txt"))
-            check = httpx.post(f"{base}/api/v1/verify", content=tokens[0],
-                               headers={"Content-Type": "application/vc+jwt"}).json()
+            check = httpx.post(
+                f"{base}/api/v1/verify",
+                content=tokens[0],
+                headers={"Content-Type": "application/vc+jwt"},
+            ).json()
             assert check["status"] == "valid", check
             jwks = httpx.get(f"{base}/.well-known/jwks.json").json()
             run_wrk(f"{base}/healthz", duration=3, connections=args.connections, script=None)
-            health = run_wrk(f"{base}/healthz", duration=args.duration,
-                             connections=args.connections, script=None)
-            verify = run_wrk(f"{base}/api/v1/verify", duration=args.duration,
-                             connections=args.connections, script=script)
+            health = run_wrk(
+                f"{base}/healthz", duration=args.duration, connections=args.connections, script=None
+            )
+            verify = run_wrk(
+                f"{base}/api/v1/verify",
+                duration=args.duration,
+                connections=args.connections,
+                script=script,
+            )
         finally:
             server.terminate()
             server.wait(timeout=30)
     raw = raw_verify_rate(tokens, jwks)
-    print(f"server: tessera serve --workers {args.workers}; wrk -t2 -c{args.connections} "
-          f"-d{args.duration}s on loopback; {len(tokens)} distinct demo credentials")
+    print(
+        f"server: tessera serve --workers {args.workers}; wrk -t2 -c{args.connections} "
+        f"-d{args.duration}s on loopback; {len(tokens)} distinct demo credentials"
+    )
     for name, r in (("/healthz", health), ("/api/v1/verify", verify)):
-        print(f"{name:16} {r['rps']:9.0f} req/s   p50 {r['p50']:7.2f} ms   p99 {r['p99']:7.2f} ms"
-              f"   non-2xx {r['non_2xx']:.0f}")
+        print(
+            f"{name:16} {r['rps']:9.0f} req/s   p50 {r['p50']:7.2f} ms   p99 {r['p99']:7.2f} ms"
+            f"   non-2xx {r['non_2xx']:.0f}"
+        )
     print(f"verify/healthz   {verify['rps'] / health['rps']:9.2f}   (target >= 0.50)")
     print(f"raw ES256 verify {raw:9.0f} /s on one core (the floor: one signature per credential)")
 

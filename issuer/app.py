@@ -7,15 +7,20 @@ import logging
 from fastapi import FastAPI
 
 from issuer.config import Settings, load_settings
+from issuer.http_headers import SecurityHeaders
 from issuer.local_verifier import build_local_verifier
+from issuer.metrics import Metrics
+from issuer.openapi import document_problems
 from issuer.problems import install_problem_handlers
 from issuer.rate_limit import RateLimiter, RateLimitMiddleware, parse_rate
+from issuer.request_log import RequestContext
 from issuer.routes import (
     approvals,
     audit,
     catalog,
     credentials,
     documents,
+    health,
     holder,
     imports,
     keys,
@@ -41,10 +46,14 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         version="0.1.0",
         summary="Portable skill credentials: issue, verify, revoke.",
     )
+    metrics = Metrics()
+    metrics.count_commits(services.sessions)
+    services.publisher.on_lookup = metrics.publisher_lookup
     app.state.services = services
-    app.state.verifier = build_local_verifier(services)
+    app.state.metrics = metrics
+    app.state.verifier = build_local_verifier(services, on_remote_lookup=metrics.remote_lookup)
     install_problem_handlers(app)
-    for module in (public, pages, credentials, catalog):
+    for module in (health, public, pages, credentials, catalog):
         app.include_router(module.router)
     for module in (status_lists, tokens, keys, audit, approvals):
         app.include_router(module.router)
@@ -54,7 +63,11 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     # Verification reads one status-list revision from the database. On SQLite that is a
     # local read of microseconds: verifying on the event loop beats a thread hop (about 1.8x
     # the throughput, docs/performance.md). A networked database keeps it off the loop.
-    verify_router = create_verify_router(app.state.verifier, run_in_thread=not settings.is_sqlite)
+    verify_router = create_verify_router(
+        app.state.verifier,
+        run_in_thread=not settings.is_sqlite,
+        on_result=metrics.observe_verification,
+    )
     app.include_router(verify_router, tags=["verify"])
     app.add_middleware(
         PerPathBodyLimit,
@@ -64,6 +77,10 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     rate = parse_rate(settings.rate_limit)
     if rate is not None:
         app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(*rate))
+    # Outermost last: every answer, 413s and 429s included, gets the headers and a request id.
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestContext, metrics=metrics)
+    document_problems(app)
     return app
 
 

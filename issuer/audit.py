@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import Counter
 from collections.abc import Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ from sqlalchemy.orm import Session
 from issuer.models import AuditEvent, AuditHead, core_table
 
 GENESIS_HASH = "0" * 64
+# session.info key: how many events of each action this transaction recorded, which the
+# metrics (issuer/metrics.py) count when it commits.
+PENDING_ACTIONS_KEY = "tessera_pending_actions"
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,8 @@ def record_events(
         )
         prev = digest
     if rows:
+        pending: Counter[str] = session.info.setdefault(PENDING_ACTIONS_KEY, Counter())
+        pending[action] += len(rows)
         connection = session.connection()
         connection.execute(insert(core_table(AuditEvent)), rows)
         head = core_table(AuditHead)

@@ -29,6 +29,8 @@ from issuer.errors import ConfigurationError, IssuerError
 from issuer.issuance import IssueRequest, issue_credentials
 from issuer.lifecycle_cli import register as register_lifecycle_commands
 from issuer.models import ApiToken, Credential
+from issuer.operations_cli import register as register_operations_commands
+from issuer.problems import database_problem
 from issuer.registry import REASON_CODES, find_credential, get_credential, revoke_credential
 from issuer.schemas import CredentialResponse
 from issuer.services import Services
@@ -51,6 +53,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(demo_app, name="demo")
 register_lifecycle_commands(app, keys_app)
+register_operations_commands(app)
 
 
 def _actor() -> Actor:
@@ -70,36 +73,6 @@ def _services(ctx: typer.Context, *, require_schema: bool = True) -> Services:
 @app.callback()
 def _load(ctx: typer.Context) -> None:
     ctx.obj = load_settings()
-
-
-@app.command()
-def serve(
-    ctx: typer.Context,
-    host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(envvar="PORT")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
-) -> None:
-    """Serve the API, the verify page and the public documents."""
-    import uvicorn
-
-    services = _services(ctx)
-    with services.sessions() as session:
-        services.signer(session)
-    typer.echo(
-        f"Tessera serving on http://{host}:{port} (public base URL {services.settings.base_url})"
-    )
-    # No access log: request paths carry credential ids (/v/<id>), and which credential is
-    # checked when is the holder's business, not the server log's.
-    uvicorn.run(
-        "issuer.app:app_from_environment",
-        access_log=False,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        proxy_headers=True,
-    )
 
 
 @db_app.command("upgrade")
@@ -387,6 +360,8 @@ def main() -> None:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        typer.echo(f"error: database error: {reason}", err=True)
+        code, detail = database_problem(exc)
+        if code == "database_unavailable":
+            detail = f"database error: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}"
+        typer.echo(f"error: {detail}", err=True)
         sys.exit(1)

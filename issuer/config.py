@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     import_chunk_rows: int = Field(default=200, ge=1, le=5000)
     bundle_dir: Path = Path("var/bundles")
     render_workers: int = Field(default=2, ge=1, le=64)
+    # Operations (docs/operations.md): logs, the reverse proxy, shutdown.
+    log_format: Literal["text", "json"] = "text"
+    forwarded_allow_ips: str = "127.0.0.1"
+    shutdown_grace_seconds: int = Field(default=30, ge=1, le=3600)
 
     @field_validator("trusted_issuers", mode="before")
     @classmethod

@@ -20,14 +20,26 @@ def create_db_engine(database_url: str) -> Engine:
     """An engine for ``database_url``; SQLite gets WAL, foreign keys and a busy timeout."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
+        # A ``file:`` URI (``?mode=ro&uri=true``) names its file itself; SQLite opens it as is.
+        if url.database and url.database != ":memory:" and url.query.get("uri") != "true":
             try:
                 Path(url.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ConfigurationError(
                     f"database directory for {url.database} cannot be created ({exc.strerror})"
                 ) from None
-        engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_text)
+        # Verification runs on the event loop under SQLite (issuer/app.py), so taking a pooled
+        # connection must never wait: a waiting event loop cannot finish the thread-pool
+        # requests (their sessions close through it) that would give a connection back, and
+        # the process stalls. Above anyio's 40 threads plus the loop, overflow is unbounded;
+        # SQLite connections are a file handle each.
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30},
+            pool_size=48,
+            max_overflow=-1,
+            json_serializer=_json_text,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

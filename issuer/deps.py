@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from issuer.audit import Actor
 from issuer.errors import AuthenticationError, PermissionDeniedError
 from issuer.services import Services
 from issuer.tokens import Principal, authenticate
+
+log = logging.getLogger(__name__)
+
+# The largest integer id or offset a request may name: PostgreSQL's ``integer`` (larger ones
+# would fail in the database instead of answering 404 or 422).
+MAX_ROW_ID = 2_147_483_647
+RowIdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def get_services(request: Request) -> Services:
@@ -23,9 +32,22 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
+def _close(session: Session) -> None:
+    # Closing rolls back what is left; if the database went away after the answer was
+    # decided (even sent), that fails. The pool drops the dead connection; the request's
+    # outcome stands, and raising here would only cut the client's connection.
+    try:
+        session.close()
+    except SQLAlchemyError as exc:
+        log.warning("closing a session failed: %s", type(exc).__name__)
+
+
 def get_session(services: ServicesDep) -> Iterator[Session]:
-    with services.sessions() as session:
+    session = services.sessions()
+    try:
         yield session
+    finally:
+        _close(session)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -33,8 +55,11 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 def get_read_session(services: ServicesDep) -> Iterator[Session]:
     """A session for requests that only read: it never takes SQLite's write lock."""
-    with services.read_sessions() as session:
+    session = services.read_sessions()
+    try:
         yield session
+    finally:
+        _close(session)
 
 
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]

@@ -5,8 +5,11 @@
 - Every response: ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``.
 - HSTS when the request came over https (directly or via a trusted proxy's headers).
 - ``Access-Control-Allow-Origin: *`` on the public documents (JWKS, issuer metadata, keys,
-  status lists, achievements, units) so browser-based verifiers can fetch them; the registrar
-  API sends no CORS headers, so browsers keep other origins out of it.
+  status lists, credential status details, achievements, units, compromised keys, the QR
+  packing dictionary) so browser-based verifiers can fetch them; the registrar API sends no
+  CORS headers, so browsers keep other origins out of it.
+- The interactive API docs (``/docs``, ``/redoc``) are FastAPI's pages, which load their
+  script from a CDN and run an inline one: they get no CSP (docs/security.md).
 """
 
 from __future__ import annotations
@@ -17,7 +20,17 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
-CORS_PREFIXES = ("/.well-known/", "/status/", "/achievements/", "/keys/", "/units/")
+CORS_PREFIXES = (
+    "/.well-known/",
+    "/status/",
+    "/achievements/",
+    "/keys/",
+    "/units/",
+    "/credentials/",  # /credentials/{id}/status; the registrar API is under /api/v1/
+    "/compromised-keys.json",
+    "/qr-packing/",
+)
+NO_CSP_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 _HSTS = b"max-age=31536000; includeSubDomains"
 
 
@@ -49,7 +62,7 @@ class SecurityHeaders:
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),
                 ]
-                if content_type.startswith(b"text/html"):
+                if content_type.startswith(b"text/html") and path not in NO_CSP_PATHS:
                     extra += [(b"content-security-policy", self.csp), (b"x-frame-options", b"DENY")]
                 if https:
                     extra.append((b"strict-transport-security", _HSTS))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -93,8 +94,11 @@ class _RoutingStatus:
         return self._others.fetch_status_list(url)
 
 
-def build_local_verifier(services: Services) -> Verifier:
-    """A verifier trusting this server (and ``TESSERA_TRUSTED_ISSUERS``)."""
+def build_local_verifier(
+    services: Services, *, on_remote_lookup: Callable[[bool], None] | None = None
+) -> Verifier:
+    """A verifier trusting this server (and ``TESSERA_TRUSTED_ISSUERS``); ``on_remote_lookup``
+    hears of every other issuer's status-list lookup (True: served from the cache)."""
     settings = services.settings
     base = settings.base_url
     trusted = TrustedIssuers([base, *settings.trusted_issuers])
@@ -149,7 +153,7 @@ def build_local_verifier(services: Services) -> Verifier:
         status_source=_RoutingStatus(
             status_prefix,
             CallableStatusSource(status_list_for, clock=services.clock),
-            HttpStatusSource(other_trust, client) if client else None,
+            HttpStatusSource(other_trust, client, on_lookup=on_remote_lookup) if client else None,
         ),
         credential_locator=CallableCredentialLocator(token_for),
         status_detail_source=_StatusDetails(services),

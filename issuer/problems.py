@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from issuer.errors import AuthenticationError, IssuerError
+from issuer.request_log import route_template
 from verifier.http_problem import problem_response
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,16 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
     return problem_response(
         status, _TITLES.get(status, "Error"), detail, code, headers=headers, **extra
     )
+
+
+def database_problem(exc: SQLAlchemyError) -> tuple[str, str]:
+    """The code and a one-line detail for a database error (never its SQL or values)."""
+    reason = str(getattr(exc, "orig", None) or "").lower()
+    if "readonly database" in reason or "read-only" in reason:
+        return "database_read_only", "the database is read-only: writes are refused"
+    if "disk is full" in reason or "no space left" in reason:
+        return "storage_full", "the database's disk is full: writes are refused"
+    return "database_unavailable", "the database is unavailable; retry later"
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
@@ -76,20 +87,34 @@ def install_problem_handlers(app: FastAPI) -> None:
         }.get(exc.status_code, "http_error")
         return problem(exc.status_code, code, str(exc.detail))
 
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
+        # A value the database cannot hold (a number out of range): the request's fault.
+        return problem(422, "value_out_of_range", "a value in the request is out of range")
+
     @app.exception_handler(SQLAlchemyError)
     async def _database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
         # The database is unreachable or refused the work: fail fast, never hang or leak SQL.
+        # The route template, not the path: paths carry credential ids and share tokens.
+        code, detail = database_problem(exc)
         log.warning(
-            "database error on %s %s: %s", request.method, request.url.path, type(exc).__name__
+            "database error on %s %s: %s (%s)",
+            request.method,
+            route_template(request.scope),
+            type(exc).__name__,
+            code,
         )
-        response = problem(503, "database_unavailable", "the database is unavailable; retry later")
+        response = problem(503, code, detail)
         response.headers["Retry-After"] = "5"
         return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error(
-            "unhandled error on %s %s: %s", request.method, request.url.path, type(exc).__name__
+            "unhandled error on %s %s: %s",
+            request.method,
+            route_template(request.scope),
+            type(exc).__name__,
         )
         return problem(500, "internal_error", "an unexpected error occurred")
 

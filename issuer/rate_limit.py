@@ -20,14 +20,21 @@ PUBLIC_PREFIXES = (
     "/api/v1/verify",
     "/verify",
     "/v/",
+    "/c",  # packed QR links (/c#...); /credentials/{id}/status and /compromised-keys.json
+    "/s/",  # holder share pages and their files
     "/status/",
     "/.well-known/",
     "/achievements/",
     "/keys/",
     "/units/",
-    "/credentials/",  # status detail (issue 4)
-    "/compromised-keys.json",
+    "/qr-packing/",
 )
+
+
+def is_rate_limited(path: str) -> bool:
+    """True for the public paths (and path templates) the per-client limit applies to."""
+    return path.startswith(PUBLIC_PREFIXES)
+
 _PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
 _MAX_CLIENTS = 100_000
 
@@ -75,7 +82,7 @@ class RateLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if not path.startswith(PUBLIC_PREFIXES):
+        if not is_rate_limited(path):
             await self.app(scope, receive, send)
             return
         client = scope.get("client")

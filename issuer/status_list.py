@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -133,6 +134,8 @@ class StatusListPublisher:
         self._resign_after = resign_after
         self._cache: dict[tuple[int, str], _Signed] = {}
         self._lock = threading.Lock()
+        # Told of every publish: True when the signed copy was current (issuer/metrics.py).
+        self.on_lookup: Callable[[bool], None] | None = None
 
     def publish(
         self,
@@ -163,7 +166,11 @@ class StatusListPublisher:
             and cached.kid == signer.kid
             and now - cached.signed_at < self._resign_after
         ):
+            if self.on_lookup is not None:
+                self.on_lookup(True)
             return cached.published
+        if self.on_lookup is not None:
+            self.on_lookup(False)
         column = (
             StatusAllocation.set_at
             if purpose == STATUS_PURPOSE_REVOCATION

@@ -10,6 +10,7 @@ included); 4xx only when the request itself cannot be read: 413 over ``MAX_BODY_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from typing import Any, Final
 from urllib.parse import parse_qs
@@ -30,6 +31,7 @@ MAX_BODY_BYTES: Final = 96 * 1024
 """Largest request body read: a 64 KiB token wrapped in JSON or a form, with room to spare."""
 TOKEN_MEDIA_TYPES: Final = frozenset({"application/vc+jwt", "text/plain"})
 _VERIFY_SCRIPT: Final = resources.files("verifier").joinpath("static/verify.js").read_bytes()
+_VERIFY_STYLESHEET: Final = resources.files("verifier").joinpath("static/verify.css").read_bytes()
 
 
 class _BodyTooLarge(Exception):
@@ -83,9 +85,13 @@ def _credential_from_json(body: bytes) -> str | JSONResponse:
 
 
 def create_verify_router(
-    verifier: Verifier, *, run_in_thread: bool = True, include_page: bool = True
+    verifier: Verifier,
+    *,
+    run_in_thread: bool = True,
+    include_page: bool = True,
+    on_result: Callable[[VerificationResult], None] | None = None,
 ) -> APIRouter:
-    """The verify API (and page) for ``verifier``.
+    """The verify API (and page) for ``verifier``; ``on_result`` hears of every result.
 
     ``run_in_thread=True`` runs verification in the thread pool, as HTTP key and status
     sources block; an app whose sources are all in memory passes ``False`` and verifies on
@@ -95,8 +101,12 @@ def create_verify_router(
 
     async def evaluate(text: str) -> VerificationResult:
         if run_in_thread:
-            return await run_in_threadpool(verifier.verify_submission, text)
-        return verifier.verify_submission(text)
+            result = await run_in_threadpool(verifier.verify_submission, text)
+        else:
+            result = verifier.verify_submission(text)
+        if on_result is not None:
+            on_result(result)
+        return result
 
     @router.post(
         "/api/v1/verify",
@@ -171,11 +181,46 @@ def create_verify_router(
             headers={"Cache-Control": "public, max-age=3600"},
         )
 
+    @router.get("/verify/verify.css", include_in_schema=False)
+    async def verify_stylesheet() -> Response:
+        return Response(
+            _VERIFY_STYLESHEET,
+            media_type="text/css; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=3600"},
+        )
+
     @router.get("/verify", response_class=HTMLResponse, summary="The verify page (a form)")
     async def verify_form() -> HTMLResponse:
         return HTMLResponse(render_verify_page(None, show_form=True))
 
-    @router.post("/verify", response_class=HTMLResponse, summary="Verify a pasted credential")
+    @router.post(
+        "/verify",
+        response_class=HTMLResponse,
+        summary="Verify a pasted credential",
+        responses={
+            400: {"description": "Too many form fields (problem+json)"},
+            413: {"description": "Body too large (problem+json)"},
+            415: {"description": "Not a form (problem+json)"},
+            422: {
+                "description": "No credential given: the form again",
+                "content": {"text/html": {}},
+            },
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["credential"],
+                            "properties": {"credential": {"type": "string"}},
+                        }
+                    }
+                },
+            }
+        },
+    )
     async def verify_form_post(request: Request) -> Response:
         if _media_type(request) != "application/x-www-form-urlencoded":
             return _unsupported("application/x-www-form-urlencoded")

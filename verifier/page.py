@@ -1,7 +1,8 @@
 """The human verify page: verdict first, in Chinese and English, readable on a phone.
 
-No template engine and no third-party assets: the CSS is inline, there are no scripts or
-fonts, and every value goes through ``html.escape``. The verdict is carried by text and a
+No template engine and no third-party assets: the CSS is this server's own file
+(``STYLESHEET``), there are no inline scripts or styles and no fonts, and every value goes
+through ``html.escape``. The verdict is carried by text and a
 symbol, never by colour alone; colours meet WCAG 2.1 AA contrast (>= 4.5:1, noted beside
 each). ``render_verify_page`` is also what the issuer's ``GET /v/{id}`` returns.
 """
@@ -47,35 +48,9 @@ REASONS: Final = {
     "holder_request": ("持证人申请", "At the holder's request"),
 }
 
-_CSS: Final = """
-*{box-sizing:border-box}
-body{margin:0;font:1rem/1.5 system-ui,-apple-system,"Segoe UI","PingFang SC","Noto Sans CJK SC",
-"Microsoft YaHei",sans-serif;color:#1a1a1a;background:#fff}
-main{max-width:40rem;margin:0 auto;padding:1rem}
-h1{font-size:1.25rem;margin:.5rem 0 1rem}
-h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
-.verdict{border:3px solid;border-radius:.5rem;padding:1rem;margin:0 0 1rem}
-.verdict p{margin:.25rem 0}
-.verdict .big{font-size:1.6rem;font-weight:700}
-.symbol{display:inline-block;min-width:1.6em}
-/* text/background contrast: good 7.4:1, bad 7.1:1, warn 7.3:1 */
-.good{color:#0b5d24;background:#eaf6ee;border-color:#0b5d24}
-.bad{color:#8f1117;background:#fdeeee;border-color:#8f1117}
-.warn{color:#6b4100;background:#fff5e1;border-color:#6b4100}
-dl{margin:0;display:grid;grid-template-columns:1fr;gap:.15rem 1rem}
-dt{font-weight:600;color:#333}
-dd{margin:0 0 .6rem;overflow-wrap:anywhere}
-@media (min-width:36rem){dl{grid-template-columns:12rem 1fr}dd{margin:0 0 .3rem}}
-.en{color:#444}
-label{display:block;font-weight:600;margin:.5rem 0}
-textarea{width:100%;min-height:8rem;font:inherit;font-family:ui-monospace,monospace;padding:.5rem;
-border:2px solid #555;border-radius:.25rem}
-button{font:inherit;font-weight:600;padding:.6rem 1.2rem;margin-top:.5rem;color:#fff;
-background:#1d4ed8;border:0;border-radius:.25rem;cursor:pointer}
-button:focus,textarea:focus{outline:3px solid #f59e0b;outline-offset:2px}
-ul.checks{padding-left:1.2rem}
-footer{margin-top:2rem;font-size:.875rem;color:#444}
-"""
+STYLESHEET: Final = "/verify/verify.css"
+"""Where the page's CSS is served (``verifier/static/verify.css``): no inline style, so a
+Content-Security-Policy ``style-src 'self'`` holds."""
 
 
 def _date(value: str | None) -> str | None:
@@ -220,8 +195,8 @@ def render_verify_page(
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body><main>"
-        f'<h1>证书核验 <span lang="en">Credential verification</span></h1>{body}'
+        f'<title>{escape(title)}</title><link rel="stylesheet" href="{STYLESHEET}"></head>'
+        f'<body><main><h1>证书核验 <span lang="en">Credential verification</span></h1>{body}'
         "<footer><p>Tessera · W3C Verifiable Credentials 2.0 · Open Badges 3.0</p></footer>"
         "</main></body></html>"
     )
@@ -243,7 +218,8 @@ def render_packed_page() -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
         "<title>证书核验 Credential verification</title>"
-        f'<style>{_CSS}</style><script src="verify/verify.js" defer></script></head><body><main>'
+        '<link rel="stylesheet" href="verify/verify.css">'
+        '<script src="verify/verify.js" defer></script></head><body><main>'
         f'<h1>证书核验 <span lang="en">Credential verification</span></h1>{pending}'
         "<footer><p>Tessera · W3C Verifiable Credentials 2.0 · Open Badges 3.0</p></footer>"
         "</main></body></html>"

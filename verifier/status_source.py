@@ -122,8 +122,10 @@ class HttpStatusSource:
         default_ttl: dt.timedelta = dt.timedelta(minutes=5),
         max_ttl: dt.timedelta = dt.timedelta(days=1),
         cache: OfflineCache | None = None,
+        on_lookup: Callable[[bool], None] | None = None,
     ) -> None:
         self._trusted = trusted_issuers
+        self._on_lookup = on_lookup  # told True on a cache hit, False before a fetch
         self._client = client
         self._clock = clock
         self._default_ttl = default_ttl
@@ -141,12 +143,16 @@ class HttpStatusSource:
             entry = self._entries.get(url)
             if entry is not None and now < entry.expires_at:
                 self.cache_hits += 1
+                if self._on_lookup is not None:
+                    self._on_lookup(True)
                 return entry.document
             absent_until = self._absent.get(url)
             if absent_until is not None and now < absent_until:
                 raise StatusListNotPublishedError("the issuer publishes no such status list")
         if self._trusted.issuer_for_url(url) is None:
             raise StatusRetrievalError("status lists are fetched only from trusted issuers")
+        if self._on_lookup is not None:
+            self._on_lookup(False)
         try:
             body = fetch_bounded(
                 self._client, url, accept=VC_JWT_MEDIA_TYPE, max_bytes=MAX_STATUS_LIST_BYTES
@@ -263,8 +269,10 @@ class HttpStatusDetailSource:
         *,
         clock: Clock = utc_now,
         cache: OfflineCache | None = None,
+        on_lookup: Callable[[bool], None] | None = None,
     ) -> None:
         self._trusted = trusted_issuers
+        self._on_lookup = on_lookup  # told True on a cache hit, False before a fetch
         self._client = client
         self._clock = clock
         self._offline_cache = cache

@@ -7,7 +7,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from issuer.approvals import Operator, approve, get_approval, list_approvals, reject
-from issuer.deps import ActorDep, AdminDep, OverseerDep, ReadSessionDep, ServicesDep, SessionDep
+from issuer.deps import (
+    MAX_ROW_ID,
+    ActorDep,
+    AdminDep,
+    OverseerDep,
+    ReadSessionDep,
+    ServicesDep,
+    SessionDep,
+)
 from issuer.lifecycle_schemas import ApprovalPage, ApprovalResponse
 from issuer.services import Services
 
@@ -31,7 +39,7 @@ def list_all(
     session: ReadSessionDep,
     state: Annotated[Literal["pending", "approved", "rejected"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> ApprovalPage:
     """Requests, newest first, optionally of one state."""
     rows, total = list_approvals(session, state=state, limit=limit, offset=offset)

@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
 from issuer.audit import AuditQuery, event_record, iter_events, list_events
-from issuer.deps import OverseerDep, ServicesDep
+from issuer.deps import MAX_ROW_ID, OverseerDep, ServicesDep
 from issuer.lifecycle_schemas import AuditEventResponse, AuditPage
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -33,7 +33,7 @@ def list_all(
     services: ServicesDep,
     filters: Annotated[AuditQuery, Depends(_filters)],
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> AuditPage:
     """Events in chain order (oldest first), filtered, with the total that match."""
     with services.read_sessions() as session:

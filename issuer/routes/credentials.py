@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from issuer.approvals import request_approval
 from issuer.deps import (
+    MAX_ROW_ID,
     ActorDep,
     PrincipalDep,
     ReadSessionDep,
@@ -111,7 +112,7 @@ def list_all(
     session: ReadSessionDep,
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> CredentialPage:
     """A page of credentials, newest first; registrars see their units only."""
     units = principal.units if principal.role == "registrar" else None

@@ -10,6 +10,7 @@ from issuer.deps import (
     ActorDep,
     PrincipalDep,
     ReadSessionDep,
+    RowIdPath,
     ServicesDep,
     SessionDep,
     WriterDep,
@@ -127,7 +128,7 @@ def list_links(
 @router.post("/{credential_id}/share-links/{link_id}/revoke", response_model=ShareLinkResponse)
 def revoke_link(
     credential_id: str,
-    link_id: int,
+    link_id: RowIdPath,
     principal: WriterDep,
     actor: ActorDep,
     session: SessionDep,

@@ -1,13 +1,15 @@
 """The holder's share page (``/s/{token}``): see the credential, download it, add it to LinkedIn.
 
-No template engine and no third-party assets (inline CSS, no scripts, no fonts, no images from
-elsewhere); every value goes through ``html.escape``. The LinkedIn link is an ordinary link
-that the holder chooses to follow; its ``certUrl`` is the public verify page.
+No template engine and no third-party assets (the CSS is this server's own ``/s/share.css``,
+no scripts, no fonts, no images from elsewhere); every value goes through ``html.escape``.
+The LinkedIn link is an ordinary link that the holder chooses to follow; its ``certUrl`` is
+the public verify page.
 """
 
 from __future__ import annotations
 
 from html import escape
+from importlib.resources import files
 
 from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
@@ -31,17 +33,7 @@ _STATES = {
     "suspended": ("已暂停", "Suspended"),
     "superseded": ("已被取代", "Superseded"),
 }
-_CSS = """
-*{box-sizing:border-box}body{margin:0;font:1rem/1.5 system-ui,-apple-system,"Segoe UI",
-"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#1a1a1a;background:#fff}
-main{max-width:40rem;margin:0 auto;padding:1rem}h1{font-size:1.3rem}
-dl{display:grid;grid-template-columns:1fr;gap:.15rem 1rem}dt{font-weight:600;color:#333}
-dd{margin:0 0 .6rem;overflow-wrap:anywhere}.en{color:#444}
-@media (min-width:36rem){dl{grid-template-columns:11rem 1fr}}
-ul.files{padding-left:1.2rem}a{color:#1d4ed8}a:focus{outline:3px solid #f59e0b}
-.state{font-weight:700;border:2px solid #333;border-radius:.4rem;padding:.4rem .8rem;
-display:inline-block}
-"""
+_STYLESHEET = files("issuer").joinpath("static/share.css").read_bytes()
 
 
 def _document(services: Services, session: ReadSessionDep, token: str) -> CredentialDocument:
@@ -90,7 +82,9 @@ def render_share_page(document: CredentialDocument, token: str) -> str:
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         '<meta name="referrer" content="no-referrer"><meta name="robots" content="noindex">'
-        f"<title>{escape(document.achievement_name)}</title><style>{_CSS}</style></head><body><main>"
+        f"<title>{escape(document.achievement_name)}</title>"
+        '<link rel="stylesheet" href="/s/share.css"></head>'
+        "<body><main>"
         f'<h1>职业技能等级证书 <span class="en" lang="en">Vocational skill certificate</span></h1>'
         f'<p class="state">{escape(zh_state)} · <span lang="en">{escape(en_state)}</span></p>'
         f"<dl>{fields}</dl>"
@@ -104,6 +98,16 @@ def render_share_page(document: CredentialDocument, token: str) -> str:
         "<footer><p>此链接仅供持证人使用，请勿公开。"
         '<span lang="en">This link is for the holder: share the verify page, not this link.</span>'
         "</p></footer></main></body></html>"
+    )
+
+
+@router.get("/share.css", include_in_schema=False)
+def share_stylesheet() -> Response:
+    """The share page's CSS (declared before ``/{token}``, so it is never read as a token)."""
+    return Response(
+        _STYLESHEET,
+        media_type="text/css; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=3600"},
     )
 
 

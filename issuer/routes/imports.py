@@ -22,7 +22,7 @@ from issuer.audit import Actor
 from issuer.bundle import build_bundle, request_bundle
 from issuer.csv_export import render_csv
 from issuer.db import session_scope
-from issuer.deps import ActorDep, PrincipalDep, ReadSessionDep, ServicesDep, WriterDep
+from issuer.deps import MAX_ROW_ID, ActorDep, PrincipalDep, ReadSessionDep, ServicesDep, WriterDep
 from issuer.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from issuer.import_schemas import ImportResponse
 from issuer.imports import ImportRequest, get_import, list_import_rows, run_import, start_import
@@ -135,7 +135,7 @@ def read(
     principal: PrincipalDep,
     session: ReadSessionDep,
     limit: Annotated[int, Query(ge=0, le=5000)] = 500,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     status: Annotated[str | None, Query(description="only rows with this status")] = None,
 ) -> ImportResponse:
     """Progress, counts and a page of per-row results (``limit``/``offset``/``status``)."""

@@ -20,7 +20,13 @@ router = APIRouter(tags=["verify page"])
 @router.get(
     "/v/{credential_id}",
     response_class=HTMLResponse,
-    responses={200: {"content": {VC_JWT_MEDIA_TYPE: {}}}, 404: {"description": "unknown"}},
+    responses={
+        200: {"content": {VC_JWT_MEDIA_TYPE: {}}},
+        404: {
+            "description": "Unknown credential: the page says so (HTML), or a problem document",
+            "content": {"text/html": {}, "application/problem+json": {}},
+        },
+    },
 )
 async def verify_page(
     credential_id: str, request: Request, services: ServicesDep, session: ReadSessionDep
@@ -36,6 +42,7 @@ async def verify_page(
         )
     url = verify_url(services.settings.base_url, credential_id)
     result = await run_in_threadpool(request.app.state.verifier.verify_submission, url)
+    request.app.state.metrics.observe_verification(result)
     located = not any(c.code == CheckCode.LOCATE and not c.passed for c in result.checks)
     return HTMLResponse(
         render_verify_page(result),

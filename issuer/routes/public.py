@@ -1,4 +1,4 @@
-"""Public documents, no authentication: health, keys, achievements and status lists."""
+"""Public documents, no authentication: keys, achievements and status lists."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from issuer.catalog import find_achievement, find_unit_profile
-from issuer.deps import ReadSessionDep, ServicesDep
+from issuer.deps import ReadSessionDep, RowIdPath, ServicesDep
 from issuer.errors import NotFoundError
 from issuer.services import SIGNER_MAX_AGE_HOT_PATH
 from issuer.signing import get_key, published_jwks
@@ -17,12 +17,6 @@ from verifier.format import JWK_SET_MEDIA_TYPE, VC_JWT_MEDIA_TYPE
 router = APIRouter(tags=["public"])
 
 _PUBLIC_CACHE = "public, max-age=300"
-
-
-@router.get("/healthz")
-async def healthz() -> dict[str, str]:
-    """Liveness: the process answers."""
-    return {"status": "ok"}
 
 
 @router.get("/.well-known/jwks.json", responses={200: {"content": {JWK_SET_MEDIA_TYPE: {}}}})
@@ -77,7 +71,7 @@ def achievement(code: str, session: ReadSessionDep, services: ServicesDep) -> di
     responses={200: {"content": {VC_JWT_MEDIA_TYPE: {}}}, 304: {"description": "unchanged"}},
 )
 def status_list(
-    list_id: int, request: Request, session: ReadSessionDep, services: ServicesDep
+    list_id: RowIdPath, request: Request, session: ReadSessionDep, services: ServicesDep
 ) -> Response:
     """A signed ``BitstringStatusListCredential`` (vc+jwt), cacheable for its ``ttl``."""
     published = services.publisher.publish(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from issuer.deps import ReadSessionDep, ServicesDep
+from issuer.deps import ReadSessionDep, RowIdPath, ServicesDep
 from issuer.registry import get_credential
 from issuer.schemas import verify_url
 from issuer.services import SIGNER_MAX_AGE_HOT_PATH
@@ -24,7 +24,7 @@ router = APIRouter(tags=["public"])
     responses={200: {"content": {VC_JWT_MEDIA_TYPE: {}}}, 304: {"description": "unchanged"}},
 )
 def suspension_list(
-    list_id: int, request: Request, session: ReadSessionDep, services: ServicesDep
+    list_id: RowIdPath, request: Request, session: ReadSessionDep, services: ServicesDep
 ) -> Response:
     """The signed ``suspension`` twin of ``/status/{list_id}``: same indexes, same caching."""
     published = services.publisher.publish(

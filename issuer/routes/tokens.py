@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, status
 
 from issuer.audit import record_event
-from issuer.deps import ActorDep, AdminDep, ReadSessionDep, ServicesDep, SessionDep
+from issuer.deps import ActorDep, AdminDep, ReadSessionDep, RowIdPath, ServicesDep, SessionDep
 from issuer.lifecycle_schemas import TokenCreatedResponse, TokenCreateRequest, TokenResponse
 from issuer.routes.media import require_json
 from issuer.tokens import check_units_exist, create_token, list_tokens, revoke_token, token_state
@@ -58,7 +58,11 @@ def create(
 
 @router.post("/{token_id}/revoke", response_model=TokenResponse)
 def revoke(
-    token_id: int, _admin: AdminDep, actor: ActorDep, session: SessionDep, services: ServicesDep
+    token_id: RowIdPath,
+    _admin: AdminDep,
+    actor: ActorDep,
+    session: SessionDep,
+    services: ServicesDep,
 ) -> TokenResponse:
     """Revoke a token: the next request with it is refused (401)."""
     now = services.clock()

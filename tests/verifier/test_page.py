@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from html.parser import HTMLParser
+from importlib import resources
 
 import pytest
 
 from tests.verifier.kit import NOW, STATUS_INDEX, IssuerKit
-from verifier.page import _CSS, REASONS, VERDICTS, render_verify_page
+from verifier.page import REASONS, VERDICTS, render_verify_page
 from verifier.result import (
     Check,
     CheckCode,
@@ -18,6 +19,8 @@ from verifier.result import (
     StatusReport,
     VerificationResult,
 )
+
+_CSS = (resources.files("verifier") / "static" / "verify.css").read_text(encoding="utf-8")
 
 
 class Outline(HTMLParser):
@@ -71,7 +74,10 @@ def test_page_structure_is_accessible() -> None:
     assert viewport and "width=device-width" in (viewport[0]["content"] or "")
     labels = [a.get("for") for t, a in page.tags if t == "label"]
     assert "credential" in labels
-    assert not any(t in ("script", "link", "img", "iframe") for t in tags)
+    assert not any(t in ("script", "style", "img", "iframe") for t in tags)
+    # The only outside resource is the server's own stylesheet (no inline style: CSP).
+    links = [a for t, a in page.tags if t == "link"]
+    assert links == [{"rel": "stylesheet", "href": "/verify/verify.css"}]
 
 
 def test_page_has_no_external_urls() -> None:

@@ -1,0 +1,132 @@
+"""Real ``tessera serve`` processes for the replica, fault, shutdown and log tests.
+
+Each server is its own process on a loopback port, configured only through ``TESSERA_*``
+variables as an operator would; its stdout and stderr go to a file the test can read.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from issuer import migration
+from issuer.config import Settings
+from issuer.db import session_scope
+from issuer.demo import catalog_data, load_catalog_data
+from issuer.services import Services
+from issuer.signing import create_signing_key
+from issuer.tokens import create_token
+from tests.conftest import BASE_URL, PASSPHRASE
+
+TESSERA = str(Path(sys.executable).parent / "tessera")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def server_env(database_url: str, work: Path, **extra: str) -> dict[str, str]:
+    """The environment of a server (or CLI run) on ``database_url`` with keys in ``work``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TESSERA_", "PROMETHEUS_"))}
+    env.update(
+        TESSERA_DATABASE_URL=database_url,
+        TESSERA_KEYS_DIR=str(work / "keys"),
+        TESSERA_KEY_PASSPHRASE=PASSPHRASE,
+        TESSERA_BASE_URL=BASE_URL,
+        TESSERA_RATE_LIMIT="off",
+        TESSERA_ADMIN_TOKEN_FILE=str(work / "admin-token"),
+        TESSERA_BUNDLE_DIR=str(work / "bundles"),
+    )
+    env.update(extra)
+    return env
+
+
+def prepare_database(database_url: str, work: Path) -> str:
+    """Migrate, create a signing key in ``work/keys``, load the catalog; an admin token."""
+    settings = Settings(
+        database_url=database_url,
+        keys_dir=work / "keys",
+        key_passphrase=PASSPHRASE,  # type: ignore[arg-type]
+        base_url=BASE_URL,
+    )
+    services = Services.from_settings(settings, require_schema=False)
+    migration.upgrade(services.engine)
+    with session_scope(services.sessions) as session:
+        create_signing_key(
+            session, settings.keys_dir, PASSPHRASE.encode(), "ES256", now=services.clock()
+        )
+        load_catalog_data(session, catalog_data())
+        _record, token = create_token(
+            session, name="ops test", role="admin", units=[], now=services.clock()
+        )
+    services.engine.dispose()
+    return token
+
+
+@dataclass
+class Server:
+    """One running ``tessera serve``."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def start_server(env: dict[str, str], work: Path, *, workers: int = 1, name: str = "a") -> Server:
+    port = free_port()
+    log = work / f"server-{name}.log"
+    if workers > 1:  # the workers' metrics files, inside the test's directory
+        metrics = work / f"metrics-{name}"
+        metrics.mkdir()
+        env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [TESSERA, "serve", "--port", str(port), "--workers", str(workers)],
+            cwd=work,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(process, f"http://127.0.0.1:{port}", log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited: {server.output()[-2000:]}")
+        try:
+            if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    stop_server(server)
+    raise AssertionError(f"server did not start: {server.output()[-2000:]}")
+
+
+def stop_server(server: Server, *, timeout: float = 30) -> bool:
+    """SIGTERM, then wait (kill if it does not stop); True if it shut down cleanly.
+
+    uvicorn finishes in-flight requests, runs the shutdown, then re-raises the signal, so a
+    clean stop exits with status 0 or -SIGTERM and logs "Finished server process".
+    """
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+    try:
+        status = server.process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=10)
+        raise AssertionError("server did not stop after SIGTERM") from None
+    return status in (0, -signal.SIGTERM) and "Finished server process" in server.output()
