@@ -100,6 +100,35 @@ def _locked(session: Session, credential_id: str) -> Credential:
     return row
 
 
+def _record_transition(
+    session: Session,
+    row: Credential,
+    *,
+    state: str,
+    reason: str | None,
+    action: str,
+    note: str | None,
+    actor: Actor,
+    now: dt.datetime,
+) -> Credential:
+    """Set ``row``'s lifecycle state and append the audit event (the note only there)."""
+    row.state = state
+    row.state_changed_at = now
+    row.state_reason = reason
+    record_event(
+        session,
+        actor,
+        action,
+        row.id,
+        now=now,
+        reason=reason,
+        details={"note": note} if note else {},
+    )
+    session.flush()
+    log.info("credential %s", state, extra={"credential_id": row.id, "reason": reason})
+    return row
+
+
 def revoke_credential(
     session: Session,
     credential_id: str,
@@ -112,22 +141,17 @@ def revoke_credential(
     """Revoke for good: set the credential's status-list bit and record why (BSL §2.1)."""
     check_reason(reason)
     row = locked_credential(session, credential_id)
-    row.state = "revoked"
-    row.state_changed_at = now
-    row.state_reason = reason
     set_status_bit(session, row.id, now=now)
-    record_event(
+    return _record_transition(
         session,
-        actor,
-        "credential.revoke",
-        row.id,
-        now=now,
+        row,
+        state="revoked",
         reason=reason,
-        details={"note": note} if note else {},
+        action="credential.revoke",
+        note=note,
+        actor=actor,
+        now=now,
     )
-    session.flush()
-    log.info("credential revoked", extra={"credential_id": row.id, "reason": reason})
-    return row
 
 
 def suspend_credential(
@@ -144,22 +168,17 @@ def suspend_credential(
     row = locked_credential(session, credential_id)
     if row.state == "suspended":
         raise ConflictError("the credential is already suspended", code="already_suspended")
-    row.state = "suspended"
-    row.state_changed_at = now
-    row.state_reason = reason
     set_suspension_bit(session, row.id, now=now)
-    record_event(
+    return _record_transition(
         session,
-        actor,
-        "credential.suspend",
-        row.id,
-        now=now,
+        row,
+        state="suspended",
         reason=reason,
-        details={"note": note} if note else {},
+        action="credential.suspend",
+        note=note,
+        actor=actor,
+        now=now,
     )
-    session.flush()
-    log.info("credential suspended", extra={"credential_id": row.id, "reason": reason})
-    return row
 
 
 def reinstate_credential(
@@ -169,21 +188,17 @@ def reinstate_credential(
     row = locked_credential(session, credential_id)
     if row.state != "suspended":
         raise ConflictError("the credential is not suspended", code="not_suspended")
-    row.state = "active"
-    row.state_changed_at = now
-    row.state_reason = None
     set_suspension_bit(session, row.id, now=None)
-    record_event(
+    return _record_transition(
         session,
-        actor,
-        "credential.reinstate",
-        row.id,
+        row,
+        state="active",
+        reason=None,
+        action="credential.reinstate",
+        note=note,
+        actor=actor,
         now=now,
-        details={"note": note} if note else {},
     )
-    session.flush()
-    log.info("credential reinstated", extra={"credential_id": row.id})
-    return row
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
+from sqlalchemy.orm import Session
 
 from issuer.approvals import request_approval
 from issuer.deps import (
@@ -46,6 +48,7 @@ from issuer.schemas import (
     IssueCredentialRequest,
     StatusChangeRequest,
 )
+from issuer.services import Services
 from issuer.tokens import Principal
 from verifier.format import VC_JWT_MEDIA_TYPE
 
@@ -166,6 +169,21 @@ def qr_svg(
     )
 
 
+def _change_state(
+    credential_id: str,
+    principal: Principal,
+    session: Session,
+    services: Services,
+    change: Callable[[str], object],
+) -> CredentialResponse:
+    """Apply one lifecycle change to a credential of the caller's units and commit it."""
+    row = get_credential(session, credential_id)
+    require_unit(principal, row.unit.code)
+    change(row.id)
+    session.commit()
+    return CredentialResponse.of(get_credential(session, credential_id), services.settings.base_url)
+
+
 @router.post("/{credential_id}/revoke", response_model=CredentialResponse)
 def revoke(
     credential_id: str,
@@ -177,13 +195,15 @@ def revoke(
     services: ServicesDep,
 ) -> CredentialResponse:
     """Revoke for good, with a reason code; the status list shows it at once."""
-    row = get_credential(session, credential_id)
-    require_unit(principal, row.unit.code)
-    revoke_credential(
-        session, row.id, reason=body.reason, note=body.note, actor=actor, now=services.clock()
+    return _change_state(
+        credential_id,
+        principal,
+        session,
+        services,
+        lambda cid: revoke_credential(
+            session, cid, reason=body.reason, note=body.note, actor=actor, now=services.clock()
+        ),
     )
-    session.commit()
-    return CredentialResponse.of(get_credential(session, credential_id), services.settings.base_url)
 
 
 @router.post("/{credential_id}/suspend", response_model=CredentialResponse)
@@ -197,13 +217,15 @@ def suspend(
     services: ServicesDep,
 ) -> CredentialResponse:
     """Suspend (reversible): the suspension twin list shows it at once (decision 0008)."""
-    row = get_credential(session, credential_id)
-    require_unit(principal, row.unit.code)
-    suspend_credential(
-        session, row.id, reason=body.reason, note=body.note, actor=actor, now=services.clock()
+    return _change_state(
+        credential_id,
+        principal,
+        session,
+        services,
+        lambda cid: suspend_credential(
+            session, cid, reason=body.reason, note=body.note, actor=actor, now=services.clock()
+        ),
     )
-    session.commit()
-    return CredentialResponse.of(get_credential(session, credential_id), services.settings.base_url)
 
 
 @router.post("/{credential_id}/reinstate", response_model=CredentialResponse)
@@ -217,11 +239,15 @@ def reinstate(
     services: ServicesDep,
 ) -> CredentialResponse:
     """Lift a suspension: the credential verifies as valid again."""
-    row = get_credential(session, credential_id)
-    require_unit(principal, row.unit.code)
-    reinstate_credential(session, row.id, note=body.note, actor=actor, now=services.clock())
-    session.commit()
-    return CredentialResponse.of(get_credential(session, credential_id), services.settings.base_url)
+    return _change_state(
+        credential_id,
+        principal,
+        session,
+        services,
+        lambda cid: reinstate_credential(
+            session, cid, note=body.note, actor=actor, now=services.clock()
+        ),
+    )
 
 
 @router.post(
