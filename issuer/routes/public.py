@@ -10,9 +10,9 @@ from fastapi.responses import JSONResponse
 from issuer.catalog import find_achievement, find_unit_profile
 from issuer.deps import ReadSessionDep, RowIdPath, ServicesDep
 from issuer.errors import NotFoundError
-from issuer.services import SIGNER_MAX_AGE_HOT_PATH
+from issuer.routes.status_lists import published_list_response
 from issuer.signing import get_key, published_jwks
-from verifier.format import JWK_SET_MEDIA_TYPE, VC_JWT_MEDIA_TYPE
+from verifier.format import JWK_SET_MEDIA_TYPE, STATUS_PURPOSE_REVOCATION, VC_JWT_MEDIA_TYPE
 
 router = APIRouter(tags=["public"])
 
@@ -74,18 +74,6 @@ def status_list(
     list_id: RowIdPath, request: Request, session: ReadSessionDep, services: ServicesDep
 ) -> Response:
     """A signed ``BitstringStatusListCredential`` (vc+jwt), cacheable for its ``ttl``."""
-    published = services.publisher.publish(
-        session,
-        list_id,
-        services.signer(session, max_age=SIGNER_MAX_AGE_HOT_PATH),
-        now=services.clock(),
+    return published_list_response(
+        request, session, services, list_id, purpose=STATUS_PURPOSE_REVOCATION
     )
-    etag = f'"{published.etag}"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": f"public, max-age={published.ttl_seconds}",
-        "Access-Control-Allow-Origin": "*",
-    }
-    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
-        return Response(status_code=304, headers=headers)
-    return Response(published.jws, media_type=VC_JWT_MEDIA_TYPE, headers=headers)
