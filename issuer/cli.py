@@ -9,8 +9,6 @@ import datetime as dt
 import os
 import secrets
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -87,7 +85,7 @@ def db_upgrade(ctx: typer.Context) -> None:
 def keys_generate(ctx: typer.Context) -> None:
     """Create the first signing key (ES256 unless TESSERA_KEY_ALGORITHM says EdDSA)."""
     services = _services(ctx)
-    with _key_transaction(services) as session:
+    with services.key_transaction() as session:
         if active_key(session) is not None:
             raise ConfigurationError("an active key exists; use `tessera keys rotate`")
         _new_key(services, session)
@@ -97,24 +95,11 @@ def keys_generate(ctx: typer.Context) -> None:
 def keys_rotate(ctx: typer.Context) -> None:
     """Make a new key active; the old one is retired but stays published."""
     services = _services(ctx)
-    with _key_transaction(services) as session:
+    with services.key_transaction() as session:
         old = active_key(session)
         _new_key(services, session)
         if old is not None:
             typer.echo(f"retired {old.kid} (still published in the JWKS)")
-
-
-@contextmanager
-def _key_transaction(services: Services) -> Iterator[Session]:
-    """A transaction that may create key files: if it fails, the new files are removed."""
-    before = set(services.settings.keys_dir.glob("*.pem"))
-    try:
-        with session_scope(services.sessions) as session:
-            yield session
-    except BaseException:
-        for path in set(services.settings.keys_dir.glob("*.pem")) - before:
-            path.unlink(missing_ok=True)
-        raise
 
 
 def _new_key(services: Services, session: Session) -> None:
@@ -316,7 +301,7 @@ def init(ctx: typer.Context) -> None:
         )
     services = _services(ctx, require_schema=False)
     migration.upgrade(services.engine)
-    with _key_transaction(services) as session:
+    with services.key_transaction() as session:
         if active_key(session) is None:
             _new_key(services, session)
         if session.scalar(select(func.count()).select_from(ApiToken)) == 0:

@@ -11,13 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import orjson
 import typer
-from sqlalchemy.orm import Session
 
 from issuer.approvals import Operator, approve, list_approvals, reject
 from issuer.audit import Actor, event_record, iter_events, record_event, verify_chain
@@ -44,19 +41,6 @@ def _actor() -> Actor:
 
 def _services(ctx: typer.Context) -> Services:
     return Services.from_settings(ctx.obj)
-
-
-@contextmanager
-def _key_transaction(services: Services) -> Iterator[Session]:
-    """A transaction that may create a key file: if it fails, the new file is removed."""
-    before = set(services.settings.keys_dir.glob("*.pem"))
-    try:
-        with session_scope(services.sessions) as session:
-            yield session
-    except BaseException:
-        for path in set(services.settings.keys_dir.glob("*.pem")) - before:
-            path.unlink(missing_ok=True)
-        raise
 
 
 def suspend(
@@ -158,7 +142,7 @@ def keys_compromise(
     If it is the active key, a new active key is made first."""
     services = _services(ctx)
     settings, now = services.settings, services.clock()
-    with _key_transaction(services) as session:
+    with services.key_transaction() as session:
         key, replacement = compromise_key(
             session,
             kid,
@@ -221,7 +205,7 @@ def approvals_approve(ctx: typer.Context, approval_id: str) -> None:
     operator = Operator(
         settings.keys_dir, settings.read_passphrase, settings.key_algorithm, services.issuer
     )
-    with _key_transaction(services) as session:
+    with services.key_transaction() as session:
         row = approve(session, approval_id, actor=_actor(), operator=operator, now=services.clock())
         done = f"approved {row.id} ({row.action}): {orjson.dumps(row.result).decode()}"
     typer.echo(done)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from issuer import migration
 from issuer.config import Settings
-from issuer.db import check_database, create_db_engine, create_session_factory
+from issuer.db import check_database, create_db_engine, create_session_factory, session_scope
 from issuer.errors import ConfigurationError
 from issuer.issuance import IssuerIdentity
 from issuer.signing import Signer, active_key, load_signer
@@ -88,3 +89,17 @@ class Services:
             name=self.settings.issuer_name,
             signer=self.signer(session),
         )
+
+    @contextmanager
+    def key_transaction(self) -> Iterator[Session]:
+        """A committing transaction that may create key files: if it fails, the files it
+        created are removed, so no key exists on disk that the database does not know."""
+        keys_dir = self.settings.keys_dir
+        before = set(keys_dir.glob("*.pem"))
+        try:
+            with session_scope(self.sessions) as session:
+                yield session
+        except BaseException:
+            for path in set(keys_dir.glob("*.pem")) - before:
+                path.unlink(missing_ok=True)
+            raise
