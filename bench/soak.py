@@ -15,18 +15,16 @@ Fails (exit 1) on any non-2xx answer or socket error, or when a process grew by 
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from verify import TESSERA, _free_port, run_wrk
+from verify import demo_tokens, run_wrk, start_demo_server
 
 _LUA = """
 local tokens = {}
@@ -79,33 +77,10 @@ def main() -> None:
     seconds = int(min(max(args.minutes, 1.0), 30.0) * 60)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
-        env.update(TESSERA_BASE_URL=base, TESSERA_RATE_LIMIT="off")
-        (work / "metrics").mkdir()  # the workers' metrics files go with the directory
-        env["PROMETHEUS_MULTIPROC_DIR"] = str(work / "metrics")
-        subprocess.run([TESSERA, "init"], cwd=work, env=env, check=True, capture_output=True)
-        server = subprocess.Popen(
-            [TESSERA, "serve", "--port", str(port), "--workers", str(args.workers)],
-            cwd=work,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        base, server = start_demo_server(work, args.workers)
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    sys.exit("server did not start")
-                time.sleep(0.2)
+            tokens = demo_tokens(work)
             with sqlite3.connect(work / "var/tessera.db") as db:
-                tokens = [row[0] for row in db.execute("SELECT jws FROM credentials")]
                 code = db.execute("SELECT code FROM occupations LIMIT 1").fetchone()[0]
             achievement = f"/achievements/{code}-junior"
             assert httpx.get(base + achievement).status_code == 200, achievement
@@ -134,8 +109,7 @@ def main() -> None:
         growth = after[pid] - before[pid]
         role = "supervisor" if pid == server.pid else _role(pid)
         print(
-            f"pid {pid} ({role}): RSS {before[pid]:.1f} MiB -> {after[pid]:.1f} MiB "
-            f"({growth:+.1f})"
+            f"pid {pid} ({role}): RSS {before[pid]:.1f} MiB -> {after[pid]:.1f} MiB ({growth:+.1f})"
         )
         grown = grown or growth > args.max_growth_mib
     if result["non_2xx"] or result["socket_errors"] or grown:

@@ -52,6 +52,41 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def start_demo_server(work: Path, workers: int) -> tuple[str, subprocess.Popen[bytes]]:
+    """``tessera init`` then ``tessera serve --workers N`` in ``work`` (SQLite, demo campaign,
+    rate limit off, no other TESSERA_ settings inherited); returns once /healthz answers."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
+    env.update(TESSERA_BASE_URL=base, TESSERA_RATE_LIMIT="off")
+    (work / "metrics").mkdir(exist_ok=True)  # the workers' metrics files go with the directory
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(work / "metrics")
+    subprocess.run([TESSERA, "init"], cwd=work, env=env, check=True, capture_output=True)
+    server = subprocess.Popen(
+        [TESSERA, "serve", "--port", str(port), "--workers", str(workers)],
+        cwd=work,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                return base, server
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            server.terminate()
+            sys.exit("server did not start")
+        time.sleep(0.2)
+
+
+def demo_tokens(work: Path) -> list[str]:
+    with sqlite3.connect(work / "var/tessera.db") as db:
+        return [row[0] for row in db.execute("SELECT jws FROM credentials")]
+
+
 def _unit(value: str) -> float:
     """wrk latency text (e.g. 1.23ms, 850.00us, 1.2s) in milliseconds."""
     number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
@@ -100,31 +135,9 @@ def main() -> None:
         sys.exit("wrk is not installed (Debian package 'wrk')")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "TESSERA_BASE_URL": base, "TESSERA_RATE_LIMIT": "off"}
-        env = {k: v for k, v in env.items() if k != "TESSERA_DATABASE_URL"}
-        subprocess.run([TESSERA, "init"], cwd=work, env=env, check=True, capture_output=True)
-        server = subprocess.Popen(
-            [TESSERA, "serve", "--port", str(port), "--workers", str(args.workers)],
-            cwd=work,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        base, server = start_demo_server(work, args.workers)
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    sys.exit("server did not start")
-                time.sleep(0.2)
-            with sqlite3.connect(work / "var/tessera.db") as db:
-                tokens = [row[0] for row in db.execute("SELECT jws FROM credentials")]
+            tokens = demo_tokens(work)
             (work / "tokens.txt").write_text("\n".join(tokens) + "\n")
             script = work / "verify.lua"
             script.write_text(_LUA % (work / "tokens.txt"))
