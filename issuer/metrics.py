@@ -79,6 +79,10 @@ class Metrics:
         )
         for name in ("issued", "revoked"):
             self.credentials.labels(name)
+        self._publisher_lookups = {
+            hit: self.status_list_cache.labels("publisher", "hit" if hit else "miss")
+            for hit in (True, False)
+        }
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
@@ -88,7 +92,7 @@ class Metrics:
         self.verifications.labels(result.status.value).inc()
 
     def publisher_lookup(self, hit: bool) -> None:
-        self.status_list_cache.labels("publisher", "hit" if hit else "miss").inc()
+        self._publisher_lookups[hit].inc()  # twice per verification: labels bound up front
 
     def remote_lookup(self, hit: bool) -> None:
         self.status_list_cache.labels("remote", "hit" if hit else "miss").inc()
@@ -116,4 +120,3 @@ class Metrics:
             MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
             return generate_latest(registry)
         return generate_latest(self.registry)
-

@@ -144,7 +144,7 @@ class StatusList(Base):
     purpose: Mapped[str] = mapped_column(String(16))
     size: Mapped[int] = mapped_column(Integer)
     # Incremented in the same transaction as any bit change: publishers compare it to know
-    # whether their signed copy is current, with one primary-key read.
+    # whether their signed copy is current (issuer/list_revisions.py).
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime]
 

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from issuer import migration
 from issuer.config import Settings
 from issuer.db import check_database, create_db_engine, create_session_factory, session_scope
-from issuer.errors import ConfigurationError
+from issuer.errors import ConfigurationError, NotFoundError
 from issuer.issuance import IssuerIdentity
+from issuer.list_revisions import ListRevisions
 from issuer.signing import Signer, active_key, load_signer
-from issuer.status_list import StatusListPublisher
+from issuer.status_list import PublishedList, StatusListPublisher
 
 SIGNER_MAX_AGE_HOT_PATH = 5.0
 
@@ -36,6 +37,7 @@ class Services:
     sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
     publisher: StatusListPublisher
+    revisions: ListRevisions
     clock: Callable[[], dt.datetime] = utc_now
     _signer: Signer | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -63,6 +65,7 @@ class Services:
             sessions=create_session_factory(engine),
             read_sessions=create_session_factory(engine, read_only=True),
             publisher=publisher,
+            revisions=ListRevisions(engine),
             clock=clock,
         )
 
@@ -82,6 +85,31 @@ class Services:
                 )
             self._signer_checked = time.monotonic()
             return self._signer
+
+    def hot_signer(self) -> Signer:
+        """``signer`` for hot paths: checked against the database at most every
+        ``SIGNER_MAX_AGE_HOT_PATH`` seconds, and without a session in between."""
+        with self._lock:
+            fresh = time.monotonic() - self._signer_checked < SIGNER_MAX_AGE_HOT_PATH
+            if self._signer is not None and fresh:
+                return self._signer
+        with self.read_sessions() as session:
+            return self.signer(session, max_age=SIGNER_MAX_AGE_HOT_PATH)
+
+    def published_list(self, list_id: int, *, purpose: str) -> PublishedList:
+        """The signed status list ``list_id`` (``purpose``: the list or its suspension twin),
+        current at once: while its revision and the active key are unchanged, the signed copy
+        is served without a session (``issuer/list_revisions.py``)."""
+        revision = self.revisions.current(list_id)
+        if revision is None:
+            raise NotFoundError("no such status list")
+        signer = self.hot_signer()
+        now = self.clock()
+        published = self.publisher.cached(list_id, purpose, revision, signer.kid, now=now)
+        if published is not None:
+            return published
+        with self.read_sessions() as session:
+            return self.publisher.publish(session, list_id, signer, now=now, purpose=purpose)
 
     def issuer(self, session: Session) -> IssuerIdentity:
         return IssuerIdentity(

@@ -123,7 +123,8 @@ class _Signed:
 class StatusListPublisher:
     """Signs status-list credentials, re-signing only when the bits or the key change.
 
-    A publish costs one primary-key read while the signed copy is current; only a changed
+    ``cached`` answers from memory for a revision the caller read (``Services.published_list``
+    reads it through ``ListRevisions``); ``publish`` reads the revision itself. Only a changed
     ``revision`` (a bit was set or cleared), a new active key, or age make it re-encode and
     re-sign. Safe across replicas: the revision lives in the database.
     """
@@ -158,17 +159,9 @@ class StatusListPublisher:
             raise NotFoundError("no such status list")
         if purpose not in (STATUS_PURPOSE_REVOCATION, STATUS_PURPOSE_SUSPENSION):
             raise NotFoundError("no such status list")
-        with self._lock:
-            cached = self._cache.get((list_id, purpose))
-        if (
-            cached is not None
-            and cached.revision == row.revision
-            and cached.kid == signer.kid
-            and now - cached.signed_at < self._resign_after
-        ):
-            if self.on_lookup is not None:
-                self.on_lookup(True)
-            return cached.published
+        current = self.cached(list_id, purpose, row.revision, signer.kid, now=now)
+        if current is not None:
+            return current
         if self.on_lookup is not None:
             self.on_lookup(False)
         column = (
@@ -191,6 +184,23 @@ class StatusListPublisher:
         with self._lock:
             self._cache[(list_id, purpose)] = _Signed(row.revision, signer.kid, now, published)
         return published
+
+    def cached(
+        self, list_id: int, purpose: str, revision: int, kid: str, *, now: dt.datetime
+    ) -> PublishedList | None:
+        """The signed copy if it is of ``revision``, signed by ``kid`` and young enough."""
+        with self._lock:
+            signed = self._cache.get((list_id, purpose))
+        if (
+            signed is None
+            or signed.revision != revision
+            or signed.kid != kid
+            or now - signed.signed_at >= self._resign_after
+        ):
+            return None
+        if self.on_lookup is not None:
+            self.on_lookup(True)
+        return signed.published
 
     def _list_credential(
         self, list_id: int, purpose: str, encoded: str, now: dt.datetime

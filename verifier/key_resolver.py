@@ -11,6 +11,7 @@ refetch fails, the cached keys are used.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import logging
@@ -140,17 +141,17 @@ class CallableKeyResolver:
 
     def __init__(self, jwks_for_issuer: Callable[[str], Any]) -> None:
         self._jwks_for_issuer = jwks_for_issuer
-        self._parsed: dict[str, tuple[str, dict[str, VerificationKey]]] = {}
+        self._parsed: dict[str, tuple[Any, dict[str, VerificationKey]]] = {}
 
     def resolve_key(self, issuer_id: str, kid: str) -> VerificationKey:
         jwks = self._jwks_for_issuer(issuer_id)
-        fingerprint = json.dumps(jwks, sort_keys=True)
         previous = self._parsed.get(issuer_id)
-        if previous is not None and previous[0] == fingerprint:
+        if previous is not None and previous[0] == jwks:
             keys = previous[1]
         else:
             keys = keys_from_jwks(jwks)
-            self._parsed[issuer_id] = (fingerprint, keys)
+            # A copy, so a caller changing its document in place is still seen as a change.
+            self._parsed[issuer_id] = (copy.deepcopy(jwks), keys)
         key = keys.get(kid)
         if key is None:
             raise KeyNotFoundError("no key with this kid is published by the issuer")

@@ -70,10 +70,6 @@ def achievement(code: str, session: ReadSessionDep, services: ServicesDep) -> di
     response_class=Response,
     responses={200: {"content": {VC_JWT_MEDIA_TYPE: {}}}, 304: {"description": "unchanged"}},
 )
-def status_list(
-    list_id: RowIdPath, request: Request, session: ReadSessionDep, services: ServicesDep
-) -> Response:
+def status_list(list_id: RowIdPath, request: Request, services: ServicesDep) -> Response:
     """A signed ``BitstringStatusListCredential`` (vc+jwt), cacheable for its ``ttl``."""
-    return published_list_response(
-        request, session, services, list_id, purpose=STATUS_PURPOSE_REVOCATION
-    )
+    return published_list_response(request, services, list_id, purpose=STATUS_PURPOSE_REVOCATION)

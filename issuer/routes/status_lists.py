@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
 from issuer.deps import ReadSessionDep, RowIdPath, ServicesDep
 from issuer.registry import get_credential
 from issuer.schemas import verify_url
-from issuer.services import SIGNER_MAX_AGE_HOT_PATH, Services
+from issuer.services import Services
 from verifier.format import STATUS_PURPOSE_SUSPENSION, VC_JWT_MEDIA_TYPE
 
 router = APIRouter(tags=["public"])
@@ -24,27 +23,17 @@ router = APIRouter(tags=["public"])
     response_class=Response,
     responses={200: {"content": {VC_JWT_MEDIA_TYPE: {}}}, 304: {"description": "unchanged"}},
 )
-def suspension_list(
-    list_id: RowIdPath, request: Request, session: ReadSessionDep, services: ServicesDep
-) -> Response:
+def suspension_list(list_id: RowIdPath, request: Request, services: ServicesDep) -> Response:
     """The signed ``suspension`` twin of ``/status/{list_id}``: same indexes, same caching."""
-    return published_list_response(
-        request, session, services, list_id, purpose=STATUS_PURPOSE_SUSPENSION
-    )
+    return published_list_response(request, services, list_id, purpose=STATUS_PURPOSE_SUSPENSION)
 
 
 def published_list_response(
-    request: Request, session: Session, services: Services, list_id: int, *, purpose: str
+    request: Request, services: Services, list_id: int, *, purpose: str
 ) -> Response:
     """A signed status list with ``ETag`` (304 on ``If-None-Match``) and ``Cache-Control``
     for its ``ttl``; CORS open, as for every public document."""
-    published = services.publisher.publish(
-        session,
-        list_id,
-        services.signer(session, max_age=SIGNER_MAX_AGE_HOT_PATH),
-        now=services.clock(),
-        purpose=purpose,
-    )
+    published = services.published_list(list_id, purpose=purpose)
     etag = f'"{published.etag}"'
     headers = {
         "ETag": etag,

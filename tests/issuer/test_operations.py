@@ -63,9 +63,7 @@ def test_readyz_names_migrations_not_at_head(client: TestClient, services: Servi
         assert response.status_code == 503 and response.json()["failing"] == ["migrations"]
     finally:
         with services.engine.begin() as connection:
-            connection.execute(
-                text("UPDATE alembic_version SET version_num = :v"), {"v": current}
-            )
+            connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": current})
 
 
 def test_metrics_count_requests_by_template_verifications_and_changes(

@@ -1,0 +1,89 @@
+"""``ListRevisions``: the status-list revision the verifier reads on every check is current
+after any commit, by this process or another, and survives a broken connection."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import insert
+from sqlalchemy.exc import OperationalError
+
+from issuer.db import create_db_engine
+from issuer.list_revisions import ListRevisions
+from issuer.models import StatusList
+from issuer.services import Services
+from tests.issuer.helpers import load_catalog
+from tests.issuer.lifecycle_helpers import issue, status_list_of, verify_api
+
+
+def test_revision_moves_with_each_status_change_and_verification_follows(
+    client: TestClient, services: Services, admin_headers: dict[str, str]
+) -> None:
+    load_catalog(services)
+    issued = issue(client, admin_headers)
+    list_id = int(status_list_of(issued["credential"]).rsplit("/", 1)[1])
+    before = services.revisions.current(list_id)
+    assert before is not None
+    assert verify_api(client, issued["credential"])["status"] == "valid"
+    suspended = client.post(
+        f"/api/v1/credentials/{issued['id']}/suspend",
+        json={"reason": "withdrawn_by_authority"},
+        headers=admin_headers,
+    )
+    assert suspended.status_code == 200, suspended.text
+    assert services.revisions.current(list_id) == before + 1
+    assert verify_api(client, issued["credential"])["status"] == "suspended"
+    revoked = client.post(
+        f"/api/v1/credentials/{issued['id']}/revoke",
+        json={"reason": "exam_misconduct"},
+        headers=admin_headers,
+    )
+    assert revoked.status_code == 200, revoked.text
+    assert services.revisions.current(list_id) == before + 2
+    assert verify_api(client, issued["credential"])["status"] == "revoked"
+    assert services.revisions.current(list_id + 1000) is None
+
+
+@pytest.fixture
+def sqlite_file(tmp_path: Path) -> Path:
+    """A SQLite database holding two status lists, both at revision 0."""
+    path = tmp_path / "lists.db"
+    engine = create_db_engine(f"sqlite:///{path}")
+    StatusList.__table__.create(engine)
+    now = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
+    with engine.begin() as connection:
+        for list_id in (1, 2):
+            connection.execute(
+                insert(StatusList).values(
+                    id=list_id, purpose="revocation", size=131_072, revision=0, created_at=now
+                )
+            )
+    engine.dispose()
+    return path
+
+
+def test_a_commit_by_another_process_is_seen_at_once(sqlite_file: Path) -> None:
+    revisions = ListRevisions(create_db_engine(f"sqlite:///{sqlite_file}"))
+    assert (revisions.current(1), revisions.current(2), revisions.current(3)) == (0, 0, None)
+    # Another process is just another connection to the file, with nothing shared in memory.
+    with sqlite3.connect(sqlite_file) as other:
+        other.execute("UPDATE status_lists SET revision = revision + 1 WHERE id = 2")
+    assert (revisions.current(1), revisions.current(2)) == (0, 1)
+    with sqlite3.connect(sqlite_file) as other:
+        other.execute("INSERT INTO status_lists VALUES (3, 'revocation', 131072, 7, '2026-11-27')")
+    assert revisions.current(3) == 7
+
+
+def test_a_broken_connection_is_an_operational_error_then_replaced(sqlite_file: Path) -> None:
+    revisions = ListRevisions(create_db_engine(f"sqlite:///{sqlite_file}"))
+    assert revisions.current(1) == 0
+    revisions._driver.close()  # what a lost file handle looks like to the next call
+    with pytest.raises(OperationalError):
+        revisions.current(1)
+    with sqlite3.connect(sqlite_file) as other:
+        other.execute("UPDATE status_lists SET revision = 4 WHERE id = 1")
+    assert revisions.current(1) == 4
