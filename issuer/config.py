@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     status_list_ttl_seconds: int = Field(default=300, ge=1, le=86_400)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     verify_clock_skew_seconds: int = Field(default=60, ge=0, le=3600)
+    # Credentials that passed the signature and shape checks, remembered by their exact text
+    # so that verifying one again skips those checks (verifier/verification.py); 0: off.
+    verify_memo_size: int = Field(default=2048, ge=0, le=1_000_000)
     trusted_issuers: Annotated[list[str], NoDecode] = Field(default_factory=list)
     admin_token_file: Path = Path("var/admin-token")
     # A batch revocation of more credentials than this waits for a second admin (issue 4).

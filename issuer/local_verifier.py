@@ -20,7 +20,7 @@ from issuer.errors import IssuerError
 from issuer.models import Credential
 from issuer.registry import get_credential
 from issuer.schemas import verify_url
-from issuer.services import SIGNER_MAX_AGE_HOT_PATH, Services
+from issuer.services import Services
 from issuer.signing import compromised_keys_document, published_jwks
 from verifier.compromised_keys import CallableCompromisedKeySource, parse_compromised_keys
 from verifier.credential_locator import CallableCredentialLocator
@@ -114,19 +114,12 @@ def build_local_verifier(
         if match is None:
             raise StatusRetrievalError("no such status list")
         purpose = STATUS_PURPOSE_SUSPENSION if match.group(2) else STATUS_PURPOSE_REVOCATION
-        with services.read_sessions() as session:
-            try:
-                published = services.publisher.publish(
-                    session,
-                    int(match.group(1)),
-                    services.signer(session, max_age=SIGNER_MAX_AGE_HOT_PATH),
-                    now=services.clock(),
-                    purpose=purpose,
-                )
-            except IssuerError:
-                raise StatusRetrievalError("no such status list") from None
-            except SQLAlchemyError:
-                raise StatusRetrievalError("the status list is unavailable") from None
+        try:
+            published = services.published_list(int(match.group(1)), purpose=purpose)
+        except IssuerError:
+            raise StatusRetrievalError("no such status list") from None
+        except SQLAlchemyError:
+            raise StatusRetrievalError("the status list is unavailable") from None
         return published.jws
 
     def token_for(url: str) -> str:
@@ -160,6 +153,7 @@ def build_local_verifier(
         compromised_keys=CallableCompromisedKeySource(_OwnCompromisedKeys(services)),
         clock=services.clock,
         clock_skew=settings.clock_skew,
+        memo_size=settings.verify_memo_size,
     )
 
 

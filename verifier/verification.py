@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from verifier.compromised_keys import CompromisedKeySource, check_key_not_compromised
-from verifier.credential import check_credential, issuer_id_of
+from verifier.credential import CredentialFacts, check_credential, issuer_id_of
 from verifier.credential_locator import CredentialLocator, checked_verify_url, looks_like_url
 from verifier.display import extract_display
 from verifier.errors import CredentialError, LocatorError, StatusError, UntrustedIssuerError
@@ -72,10 +75,29 @@ class _Run:
         self.checks.append(Check(code=code, passed=False, skipped=True, detail=detail))
 
 
+@dataclass(frozen=True)
+class _Genuine:
+    """What the checks from ``parse`` to ``credential`` established about one exact token:
+    facts of its bytes and of the key that signed them (identified by thumbprint)."""
+
+    issuer_id: str
+    kid: str
+    key_thumbprint: str
+    facts: CredentialFacts
+    display: CredentialDisplay
+    details: tuple[tuple[CheckCode, str], ...]
+
+
 class Verifier:
     """A configured verifier: trusted issuers, where keys and status lists come from, a clock.
 
     ``status_source=None`` means the caller chose not to check status (``--no-status``).
+    ``memo_size`` tokens that passed every check up to ``credential`` are remembered (by
+    their exact text, least recently used first out): verifying one again skips parsing,
+    the signature and the shape checks, which depend on nothing but those bytes and the
+    key. Everything that can change is asked again every time: the issuer is trusted, the
+    key is still published with the same thumbprint and not compromised, the validity
+    period, the status lists. 0 turns the memo off.
     """
 
     def __init__(
@@ -89,6 +111,7 @@ class Verifier:
         compromised_keys: CompromisedKeySource | None = None,
         clock: Clock = utc_now,
         clock_skew: dt.timedelta = DEFAULT_CLOCK_SKEW,
+        memo_size: int = 0,
     ) -> None:
         self.trusted_issuers = (
             trusted_issuers
@@ -104,6 +127,9 @@ class Verifier:
         self._status = (
             StatusChecker(status_source, key_resolver) if status_source is not None else None
         )
+        self.memo_size = memo_size
+        self._memo: OrderedDict[str, _Genuine] = OrderedDict()
+        self._memo_lock = threading.Lock()
 
     def verify_submission(self, unverified_text: str) -> VerificationResult:
         """Verify what a person or system submitted: a compact JWS, a verify URL, or a packed
@@ -157,36 +183,11 @@ class Verifier:
 
     def _run_checks(self, token: str, run: _Run, state: dict[str, Any]) -> VerificationResult:
         now = self.clock()
-
-        def step(code: CheckCode, action: Any) -> Any:
-            state["step"] = code
-            try:
-                return action()
-            except CredentialError as exc:
-                run.failed(code, exc)
-                raise _StepFailed from None
-
-        jws = step(CheckCode.PARSE, lambda: decode_unverified_jws(token))
-        run.passed(CheckCode.PARSE, "compact JWS with strict JSON header and payload")
-        header = step(CheckCode.HEADER, lambda: check_header(jws.header, jws.payload))
-        run.passed(CheckCode.HEADER, f"alg {header.algorithm}, typ {header.typ or 'absent'}")
-        issuer_id = step(CheckCode.ISSUER_TRUSTED, lambda: self._trusted_issuer(jws.payload))
-        run.passed(CheckCode.ISSUER_TRUSTED, "the issuer is trusted")
-        if self.compromised_keys is not None:
-            source = self.compromised_keys
-            step(
-                CheckCode.KEY,
-                lambda: check_key_not_compromised(source, issuer_id, header.kid),
-            )
-        key = step(CheckCode.KEY, lambda: self.key_resolver.resolve_key(issuer_id, header.kid))
-        step(CheckCode.KEY, lambda: check_key_binding(key, jws.header, header.algorithm))
-        run.passed(CheckCode.KEY, "the issuer publishes this key for this algorithm")
-        step(CheckCode.SIGNATURE, lambda: verify_jws_signature(jws, key.public_key, key.algorithm))
-        run.passed(CheckCode.SIGNATURE, "the signature verifies")
-        display = extract_display(jws.payload, key_id=key.kid)
-        facts = step(CheckCode.CREDENTIAL, lambda: check_credential(jws.payload))
-        kind = "Open Badges 3.0" if facts.is_open_badge else "VC 2.0"
-        run.passed(CheckCode.CREDENTIAL, f"a conforming {kind} credential")
+        genuine = self._remembered(token, run, state)
+        if genuine is None:
+            genuine = self._check_genuine(token, run, state)
+            self._remember(token, genuine)
+        display, facts, issuer_id = genuine.display, genuine.facts, genuine.issuer_id
 
         state["step"] = CheckCode.VALIDITY
         period_status = CredentialStatus.VALID
@@ -230,6 +231,76 @@ class Verifier:
             # The bit says revoked; the issuer says why: replaced by a newer credential.
             final = CredentialStatus.SUPERSEDED
         return self._result(run, final, display, fetched_at=outcome.fetched_at, report=report)
+
+    def _check_genuine(self, token: str, run: _Run, state: dict[str, Any]) -> _Genuine:
+        """The checks from ``parse`` to ``credential``; a failure raises ``_StepFailed``."""
+
+        def step(code: CheckCode, action: Any) -> Any:
+            state["step"] = code
+            try:
+                return action()
+            except CredentialError as exc:
+                run.failed(code, exc)
+                raise _StepFailed from None
+
+        def passed(code: CheckCode, detail: str) -> None:
+            run.passed(code, detail)
+            details.append((code, detail))
+
+        details: list[tuple[CheckCode, str]] = []
+        jws = step(CheckCode.PARSE, lambda: decode_unverified_jws(token))
+        passed(CheckCode.PARSE, "compact JWS with strict JSON header and payload")
+        header = step(CheckCode.HEADER, lambda: check_header(jws.header, jws.payload))
+        passed(CheckCode.HEADER, f"alg {header.algorithm}, typ {header.typ or 'absent'}")
+        issuer_id = step(CheckCode.ISSUER_TRUSTED, lambda: self._trusted_issuer(jws.payload))
+        passed(CheckCode.ISSUER_TRUSTED, "the issuer is trusted")
+        if self.compromised_keys is not None:
+            source = self.compromised_keys
+            step(
+                CheckCode.KEY,
+                lambda: check_key_not_compromised(source, issuer_id, header.kid),
+            )
+        key = step(CheckCode.KEY, lambda: self.key_resolver.resolve_key(issuer_id, header.kid))
+        step(CheckCode.KEY, lambda: check_key_binding(key, jws.header, header.algorithm))
+        passed(CheckCode.KEY, "the issuer publishes this key for this algorithm")
+        step(CheckCode.SIGNATURE, lambda: verify_jws_signature(jws, key.public_key, key.algorithm))
+        passed(CheckCode.SIGNATURE, "the signature verifies")
+        display = extract_display(jws.payload, key_id=key.kid)
+        facts = step(CheckCode.CREDENTIAL, lambda: check_credential(jws.payload))
+        kind = "Open Badges 3.0" if facts.is_open_badge else "VC 2.0"
+        passed(CheckCode.CREDENTIAL, f"a conforming {kind} credential")
+        return _Genuine(issuer_id, header.kid, key.thumbprint, facts, display, tuple(details))
+
+    def _remembered(self, token: str, run: _Run, state: dict[str, Any]) -> _Genuine | None:
+        """The memo's entry for these exact bytes, if the key that signed them is still
+        published, not compromised, and the issuer still trusted; ``None`` sends the token
+        through every check (which then says precisely what changed)."""
+        with self._memo_lock:
+            genuine = self._memo.get(token)
+            if genuine is not None:
+                self._memo.move_to_end(token)
+        if genuine is None or genuine.issuer_id not in self.trusted_issuers:
+            return None
+        state["step"] = CheckCode.KEY
+        try:
+            if self.compromised_keys is not None:
+                check_key_not_compromised(self.compromised_keys, genuine.issuer_id, genuine.kid)
+            key = self.key_resolver.resolve_key(genuine.issuer_id, genuine.kid)
+        except CredentialError:
+            return None
+        if key.thumbprint != genuine.key_thumbprint:
+            return None
+        for code, detail in genuine.details:
+            run.passed(code, detail)
+        return genuine
+
+    def _remember(self, token: str, genuine: _Genuine) -> None:
+        if self.memo_size <= 0:
+            return
+        with self._memo_lock:
+            self._memo[token] = genuine
+            while len(self._memo) > self.memo_size:
+                self._memo.popitem(last=False)
 
     def _trusted_issuer(self, payload: dict[str, Any]) -> str:
         issuer_id = issuer_id_of(payload)
