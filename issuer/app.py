@@ -29,6 +29,7 @@ from issuer.routes import (
     status_lists,
     tokens,
 )
+from issuer.runtime import prepare_process
 from issuer.services import Services
 from issuer.upload_limits import PerPathBodyLimit
 from verifier.api import create_verify_router
@@ -87,4 +88,6 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
 
 def app_from_environment() -> FastAPI:
     """Factory for ``uvicorn --factory`` and ``tessera serve``: settings from the environment."""
-    return create_app(load_settings())
+    app = create_app(load_settings())
+    prepare_process()  # after start-up: issuer/runtime.py
+    return app

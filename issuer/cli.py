@@ -30,6 +30,7 @@ from issuer.models import ApiToken, Credential
 from issuer.operations_cli import register as register_operations_commands
 from issuer.problems import database_problem
 from issuer.registry import REASON_CODES, find_credential, get_credential, revoke_credential
+from issuer.runtime import prepare_process
 from issuer.schemas import CredentialResponse
 from issuer.services import Services
 from issuer.signing import active_key, create_signing_key, key_path, list_keys
@@ -339,6 +340,7 @@ def _write_secret(path: Path, value: str) -> None:
 
 def main() -> None:
     """Entry point: run the CLI, turning domain errors into one line and exit status 1."""
+    prepare_process()
     try:
         app()
     except IssuerError as exc:
