@@ -87,9 +87,9 @@ def record_events(
     """Append one event per ``(target, details)``, chained in order, in one statement."""
     prev = lock_writes(session)
     rows = []
+    common = hashed_fields(now, actor, action, None, reason, {})  # the same for every event
     for target, details in targets:
-        fields = hashed_fields(now, actor, action, target, reason, details)
-        digest = event_hash(prev, fields)
+        digest = event_hash(prev, {**common, "target": target, "details": details})
         rows.append(
             {
                 "occurred_at": now,

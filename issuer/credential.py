@@ -9,11 +9,13 @@ equal to ``issuer.id``/``id``/``credentialSubject.id``/``validFrom`` and ``exp``
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from verifier.format import CREDENTIAL_CONTEXTS, OPEN_BADGE_CREDENTIAL, VERIFIABLE_CREDENTIAL
 
 
+@functools.lru_cache(maxsize=256)  # a campaign shares one issuance time
 def xsd_datetime(moment: dt.datetime) -> str:
     """An XML Schema ``dateTimeStamp`` in UTC with whole seconds (VCDM 2.0 §5.8)."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

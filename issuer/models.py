@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
@@ -49,6 +50,25 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             raise ValueError("naive datetime")
         return value.astimezone(dt.UTC)
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """The usual processor, remembering its last answer: a bulk insert binds the same
+        timestamp (the issuance time) thousands of times, and SQLite's formatting is slow."""
+        process = super().bind_processor(dialect)
+        if process is None:
+            return None
+        last: tuple[Any, Any] = (object(), None)
+
+        def remembered(value: Any) -> Any:
+            nonlocal last
+            seen = last  # one tuple, read and replaced whole: safe across threads
+            if value is seen[0]:
+                return seen[1]
+            result = process(value)
+            last = (value, result)
+            return result
+
+        return remembered
 
     def process_result_value(
         self, value: dt.datetime | None, dialect: Dialect

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jwt
 import orjson
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -53,14 +53,18 @@ class Signer:
         header = _encoded_header(self.algorithm, self.kid, typ)
         body = b64url_encode(orjson.dumps(payload))
         signing_input = f"{header}.{body}"
-        signature = _ALGORITHMS[self.algorithm].sign(
-            signing_input.encode("ascii"), self.private_key
-        )
-        return f"{signing_input}.{b64url_encode(signature)}"
+        return f"{signing_input}.{b64url_encode(self._signature(signing_input.encode('ascii')))}"
+
+    def _signature(self, data: bytes) -> bytes:
+        """ES256: ECDSA P-256/SHA-256 as raw ``r || s``, 32 bytes each (RFC 7518 §3.4), not
+        DER; EdDSA: the 64-byte Ed25519 signature (RFC 8037 §3.1)."""
+        if isinstance(self.private_key, ec.EllipticCurvePrivateKey):
+            r, s = decode_dss_signature(self.private_key.sign(data, _ECDSA_SHA256))
+            return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        return self.private_key.sign(data)
 
 
-# PyJWT's algorithm objects sign (and turn ECDSA's DER into raw r||s, RFC 7518 §3.4).
-_ALGORITHMS = {name: jwt.get_algorithm_by_name(name) for name in ("ES256", "EdDSA")}
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 
 
 @functools.lru_cache(maxsize=16)
