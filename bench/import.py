@@ -39,6 +39,7 @@ from issuer.import_rows import RowValidator
 from issuer.imports import ImportRequest, run_import, start_import
 from issuer.issuance import issue_credentials
 from issuer.models import Credential
+from issuer.runtime import prepare_process
 from issuer.services import Services
 from issuer.signing import create_signing_key
 
@@ -147,6 +148,7 @@ def time_render(services: Services, count: int, workers: int) -> float:
 
 
 def main() -> None:
+    prepare_process()  # as `tessera import` and each server worker do after start-up
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--render", type=int, default=300, help="holders rendered per run")

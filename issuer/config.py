@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     # Imports of exam results (docs/import-format.md) and their download bundles.
     import_max_bytes: int = Field(default=20 * 1_048_576, ge=1024)
     import_max_rows: int = Field(default=100_000, ge=1, le=1_000_000)
-    import_chunk_rows: int = Field(default=200, ge=1, le=5000)
+    import_chunk_rows: int = Field(default=500, ge=1, le=5000)
     bundle_dir: Path = Path("var/bundles")
     render_workers: int = Field(default=2, ge=1, le=64)
     # Operations (docs/operations.md): logs, the reverse proxy, shutdown.
