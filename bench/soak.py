@@ -89,6 +89,7 @@ def main() -> None:
             script.write_text(_LUA % (work / "tokens.txt", achievement))
             run_wrk(base, duration=15, connections=args.connections, script=script)  # warm-up
             pids = server_processes(server.pid)
+            roles = {pid: "supervisor" if pid == server.pid else _role(pid) for pid in pids}
             before = {pid: rss_mib(pid) for pid in pids}
             result = run_wrk(base, duration=seconds, connections=args.connections, script=script)
             after = {pid: rss_mib(pid) for pid in pids}
@@ -107,10 +108,8 @@ def main() -> None:
     grown = False
     for pid in pids:
         growth = after[pid] - before[pid]
-        role = "supervisor" if pid == server.pid else _role(pid)
-        print(
-            f"pid {pid} ({role}): RSS {before[pid]:.1f} MiB -> {after[pid]:.1f} MiB ({growth:+.1f})"
-        )
+        rss = f"RSS {before[pid]:.1f} MiB -> {after[pid]:.1f} MiB ({growth:+.1f})"
+        print(f"pid {pid} ({roles[pid]}): {rss}")
         grown = grown or growth > args.max_growth_mib
     if result["non_2xx"] or result["socket_errors"] or grown:
         sys.exit(f"soak failed (errors, or growth over {args.max_growth_mib:.0f} MiB)")
