@@ -14,16 +14,13 @@ Everything is measured in the same run, so the ratios hold on a noisy machine:
 from __future__ import annotations
 
 import argparse
-import base64
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-import orjson
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from issuance import run_jws_baseline  # bench/issuance.py: the same baseline
 from sqlalchemy import select
 
 from issuer import migration
@@ -46,23 +43,6 @@ from issuer.signing import create_signing_key
 BASE_URL = "https://certs.example.org"
 PASSPHRASE = "bench-passphrase-0123456789"
 LEVEL_ZH = {"junior": "初级", "intermediate": "中级", "senior": "高级"}
-
-
-def _b64(data: bytes) -> bytes:
-    return base64.urlsafe_b64encode(data).rstrip(b"=")
-
-
-def run_jws_baseline(key: ec.EllipticCurvePrivateKey, tokens: list[str]) -> float:
-    """Plain compact JWS signing of the same payloads (as bench/issuance.py measures it)."""
-    header = tokens[0].split(".", 1)[0]
-    payloads = [orjson.loads(base64.urlsafe_b64decode(t.split(".")[1] + "===")) for t in tokens]
-    algorithm = ec.ECDSA(hashes.SHA256())
-    start = time.perf_counter()
-    for payload in payloads:
-        signing_input = f"{header}.{_b64(orjson.dumps(payload)).decode()}".encode("ascii")
-        r, s = decode_dss_signature(key.sign(signing_input, algorithm))
-        _b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
-    return time.perf_counter() - start
 
 
 def write_campaign(path: Path) -> None:

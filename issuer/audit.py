@@ -179,17 +179,22 @@ def event_record(event: AuditEvent) -> dict[str, Any]:
     """An event as exported (JSON lines) and served: every hashed field plus the links."""
     return {
         "id": event.id,
-        **hashed_fields(
-            event.occurred_at,
-            Actor(event.actor, event.request_id),
-            event.action,
-            event.target,
-            event.reason,
-            event.details,
-        ),
+        **_stored_fields(event),
         "prev_hash": event.prev_hash,
         "hash": event.hash,
     }
+
+
+def _stored_fields(event: AuditEvent) -> dict[str, Any]:
+    """The hashed fields of a stored event, as ``record_events`` hashed them."""
+    return hashed_fields(
+        event.occurred_at,
+        Actor(event.actor, event.request_id),
+        event.action,
+        event.target,
+        event.reason,
+        event.details,
+    )
 
 
 @dataclass(frozen=True)
@@ -226,15 +231,7 @@ def _check_events(session: Session, events: Iterator[AuditEvent]) -> ChainReport
                 f"event {event.id} does not follow the event before it "
                 "(an event was deleted, inserted or reordered)",
             )
-        fields = hashed_fields(
-            event.occurred_at,
-            Actor(event.actor, event.request_id),
-            event.action,
-            event.target,
-            event.reason,
-            event.details,
-        )
-        if event_hash(previous, fields) != event.hash:
+        if event_hash(previous, _stored_fields(event)) != event.hash:
             return ChainReport(
                 count, event.id, f"event {event.id} was altered after it was written"
             )

@@ -75,9 +75,8 @@ class Services:
         applies to the next credential); hot paths such as status lists pass a few seconds.
         """
         with self._lock:
-            fresh = time.monotonic() - self._signer_checked < max_age
-            if self._signer is not None and fresh:
-                return self._signer
+            if (fresh := self._fresh_signer(max_age)) is not None:
+                return fresh
             record = active_key(session)
             if self._signer is None or record is None or record.kid != self._signer.kid:
                 self._signer = load_signer(
@@ -90,11 +89,16 @@ class Services:
         """``signer`` for hot paths: checked against the database at most every
         ``SIGNER_MAX_AGE_HOT_PATH`` seconds, and without a session in between."""
         with self._lock:
-            fresh = time.monotonic() - self._signer_checked < SIGNER_MAX_AGE_HOT_PATH
-            if self._signer is not None and fresh:
-                return self._signer
+            if (fresh := self._fresh_signer(SIGNER_MAX_AGE_HOT_PATH)) is not None:
+                return fresh
         with self.read_sessions() as session:
             return self.signer(session, max_age=SIGNER_MAX_AGE_HOT_PATH)
+
+    def _fresh_signer(self, max_age: float) -> Signer | None:
+        """The loaded signer if it was checked less than ``max_age`` seconds ago (lock held)."""
+        if time.monotonic() - self._signer_checked < max_age:
+            return self._signer
+        return None
 
     def published_list(self, list_id: int, *, purpose: str) -> PublishedList:
         """The signed status list ``list_id`` (``purpose``: the list or its suspension twin),

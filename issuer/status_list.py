@@ -233,23 +233,20 @@ class StatusListPublisher:
 
 def set_status_bit(session: Session, credential_id: str, *, now: dt.datetime | None) -> None:
     """Set (``now``) or clear (``None``) the credential's bit and bump its list's revision."""
-    allocation = session.scalars(
-        select(StatusAllocation).where(StatusAllocation.credential_id == credential_id)
-    ).one()
-    allocation.set_at = now
-    session.execute(
-        update(StatusList)
-        .where(StatusList.id == allocation.list_id)
-        .values(revision=StatusList.revision + 1)
-    )
+    _set_bit(session, credential_id, "set_at", now)
 
 
 def set_suspension_bit(session: Session, credential_id: str, *, now: dt.datetime | None) -> None:
     """Set (``now``) or clear (``None``) the credential's bit in the suspension twin."""
+    _set_bit(session, credential_id, "suspended_at", now)
+
+
+def _set_bit(session: Session, credential_id: str, column: str, now: dt.datetime | None) -> None:
+    # Both lists share the allocation row and the revision that publishers compare.
     allocation = session.scalars(
         select(StatusAllocation).where(StatusAllocation.credential_id == credential_id)
     ).one()
-    allocation.suspended_at = now
+    setattr(allocation, column, now)
     session.execute(
         update(StatusList)
         .where(StatusList.id == allocation.list_id)
