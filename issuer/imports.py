@@ -168,6 +168,7 @@ def process_chunk(
             actor=request.actor,
             now=services.clock(),
             exactly_once=True,
+            checked_new=True,  # find_issued above, under the same write lock
         )
         for (row, _), credential_id in zip(todo, ids, strict=True):
             outcomes[row.number] = _outcome(row, "issued", credential_id=credential_id)

@@ -21,7 +21,7 @@ from issuer.credential import build_credential
 from issuer.errors import ConflictError, InvalidInputError
 from issuer.models import Credential, Holder, StatusAllocation, core_table
 from issuer.qr import check_qr_capacity
-from issuer.signing import Signer
+from issuer.signing import SignedJws, Signer
 from issuer.status_list import allocate_indexes, status_entry
 
 _CHUNK = 200  # bind parameters per IN (...) query; SQLAlchemy compiles these slowly
@@ -62,6 +62,7 @@ def issue_credentials(
     now: dt.datetime,
     rng: random.Random | None = None,
     exactly_once: bool = False,
+    checked_new: bool = False,
 ) -> list[str]:
     """Sign and store one credential per request; returns their ids in request order.
 
@@ -69,6 +70,9 @@ def issue_credentials(
     session): the database refuses a second first-issuance of the same exam, and a request
     whose key is already stored raises ``ConflictError`` (``already_issued``). Reissues leave
     it off: a corrected credential belongs to the same exam as the one it replaces.
+    ``checked_new`` says the caller has just found none of these exams issued
+    (``find_issued``) under this transaction's write lock, so the look-up is not repeated;
+    the unique issuance key still stands behind it.
     """
     if not requests:
         return []
@@ -79,7 +83,7 @@ def issue_credentials(
         _check_request(request, catalog, now)
     if exactly_once:
         keys = [issuance_key(r) for r in requests]
-        if len(set(keys)) != len(keys) or find_issued(session, requests):
+        if len(set(keys)) != len(keys) or (not checked_new and find_issued(session, requests)):
             raise ConflictError(
                 "this candidate already holds a credential for this exam session",
                 code="already_issued",
@@ -91,6 +95,7 @@ def issue_credentials(
     credential_rows: list[dict[str, Any]] = []
     allocation_rows: list[dict[str, Any]] = []
     events: list[tuple[str | None, dict[str, Any]]] = []
+    signatures: list[SignedJws] = []
     valid_from = now.replace(microsecond=0)
     credential_ids = random_uuids(rng, len(requests))
     for request, (list_id, index), credential_id in zip(
@@ -121,7 +126,8 @@ def issue_credentials(
             status=status_entry(issuer.base_url, list_id, index),
             issued_at=now,
         )
-        token = issuer.signer.sign(payload)
+        signed = issuer.signer.sign_parts(payload)
+        signatures.append(signed)
         credential_rows.append(
             {
                 "id": credential_id,
@@ -137,7 +143,7 @@ def issue_credentials(
                 "valid_until": request.valid_until,
                 "issued_at": now,
                 "kid": issuer.signer.kid,
-                "jws": token,
+                "jws": signed.token,
                 "state": "active",
                 "issuance_key": issuance_key(request) if exactly_once else None,
             }
@@ -146,8 +152,8 @@ def issue_credentials(
         events.append(
             (credential_id, {"number": number, "list": list_id, "kid": issuer.signer.kid})
         )
-    for row in credential_rows:  # in a loop of its own: DEFLATE runs with a warm cache
-        check_qr_capacity(issuer.base_url, row["jws"])  # refuse a QR that cannot scan (issue 7)
+    for signed in signatures:  # in a loop of its own: DEFLATE runs with a warm cache
+        check_qr_capacity(issuer.base_url, signed)  # refuse a QR that cannot scan (issue 7)
     # Core executemany: the ORM unit of work costs more than signing for a whole campaign.
     connection = session.connection()
     connection.execute(insert(core_table(Credential)), credential_rows)

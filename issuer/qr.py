@@ -12,6 +12,7 @@ scans reliably at the printed size, SMART Health Cards' rule) is refused at issu
 
 from __future__ import annotations
 
+import functools
 import io
 from typing import Final
 
@@ -19,7 +20,8 @@ import zxingcpp
 from PIL import Image
 
 from issuer.errors import InvalidInputError
-from verifier.qr_packing import PACKED_PATH, packed_length, packed_verify_url
+from issuer.signing import SignedJws
+from verifier.qr_packing import PACKED_PATH, packed_length, packed_length_of, packed_verify_url
 
 QUIET_ZONE: Final = 4
 PNG_MODULE_PIXELS: Final = 8
@@ -43,6 +45,7 @@ def qr_text(base_url: str, token: str) -> str:
     return packed_verify_url(base_url, token)
 
 
+@functools.lru_cache(maxsize=4096)  # a campaign's credentials differ by a few digits
 def version_for(prefix_bytes: int, digits: int) -> int:
     """The smallest version (ECC M) holding a byte segment then a numeric segment.
 
@@ -61,19 +64,27 @@ def version_for(prefix_bytes: int, digits: int) -> int:
 
 def credential_qr_version(base_url: str, token: str) -> int:
     """The QR version (ECC M) of a credential's packed verify URL, without rendering it."""
-    prefix = f"{base_url.rstrip('/')}{PACKED_PATH}#".encode()
-    return version_for(len(prefix), packed_length(token))
+    return version_for(_prefix_bytes(base_url), packed_length(token))
 
 
-def check_qr_capacity(base_url: str, token: str) -> None:
-    """Refuse a credential whose QR code would pass ``MAX_QR_VERSION`` at ECC M."""
-    version = credential_qr_version(base_url, token)
+def check_qr_capacity(base_url: str, signed: SignedJws) -> None:
+    """Refuse a credential whose QR code would pass ``MAX_QR_VERSION`` at ECC M.
+
+    Sized from the bytes just signed: the same number as ``credential_qr_version`` of the
+    token, without decoding its base64url again.
+    """
+    digits = packed_length_of(signed.header, signed.payload, signed.signature)
+    version = version_for(_prefix_bytes(base_url), digits)
     if version > MAX_QR_VERSION:
         raise InvalidInputError(
             f"the credential needs a version {version} QR code; at most version "
             f"{MAX_QR_VERSION} scans from a printed certificate (shorten names or texts)",
             code="credential_too_large_for_qr",
         )
+
+
+def _prefix_bytes(base_url: str) -> int:
+    return len(f"{base_url.rstrip('/')}{PACKED_PATH}#".encode())
 
 
 def qr_matrix(text: str) -> tuple[int, bytes]:

@@ -12,7 +12,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -33,6 +33,15 @@ log = logging.getLogger(__name__)
 PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
 
+class SignedJws(NamedTuple):
+    """A compact JWS and the exact bytes its three parts encode."""
+
+    token: str
+    header: bytes
+    payload: bytes
+    signature: bytes
+
+
 @dataclass(frozen=True)
 class Signer:
     """Signs compact JWS with one key. ``repr`` shows the ``kid`` only."""
@@ -50,10 +59,15 @@ class Signer:
         The payload is UTF-8 JSON without ASCII escapes: Chinese text costs 3 bytes a
         character instead of 6, which keeps tokens (and QR codes) small.
         """
-        header = _encoded_header(self.algorithm, self.kid, typ)
-        body = b64url_encode(orjson.dumps(payload))
-        signing_input = f"{header}.{body}"
-        return f"{signing_input}.{b64url_encode(self._signature(signing_input.encode('ascii')))}"
+        return self.sign_parts(payload, typ=typ).token
+
+    def sign_parts(self, payload: dict[str, Any], *, typ: str = VC_JWT_TYP) -> SignedJws:
+        """``sign``, also giving the exact header, payload and signature bytes it encodes."""
+        header, encoded_header = _header(self.algorithm, self.kid, typ)
+        body = orjson.dumps(payload)
+        signing_input = f"{encoded_header}.{b64url_encode(body)}"
+        signature = self._signature(signing_input.encode("ascii"))
+        return SignedJws(f"{signing_input}.{b64url_encode(signature)}", header, body, signature)
 
     def _signature(self, data: bytes) -> bytes:
         """ES256: ECDSA P-256/SHA-256 as raw ``r || s``, 32 bytes each (RFC 7518 §3.4), not
@@ -68,9 +82,10 @@ _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 
 
 @functools.lru_cache(maxsize=16)
-def _encoded_header(algorithm: str, kid: str, typ: str) -> str:
-    header = {"alg": algorithm, "kid": kid, "typ": typ}
-    return b64url_encode(json.dumps(header, separators=(",", ":")).encode("ascii"))
+def _header(algorithm: str, kid: str, typ: str) -> tuple[bytes, str]:
+    """The protected header's JSON bytes and their base64url."""
+    header = json.dumps({"alg": algorithm, "kid": kid, "typ": typ}, separators=(",", ":"))
+    return header.encode("ascii"), b64url_encode(header.encode("ascii"))
 
 
 def generate_private_key(algorithm: str) -> PrivateKey:

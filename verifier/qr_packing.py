@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import zlib
 from importlib import resources
@@ -100,18 +101,9 @@ def _from_digits(digits: str) -> int:
 
 
 def _pack_parts(header: bytes, payload: bytes, signature: bytes) -> bytes:
-    try:
-        parsed_kid = header.split(b'"kid":"', 1)[1].split(b'"', 1)[0].decode("ascii")
-        kid_bytes = b64url_decode(parsed_kid)
-    except (IndexError, UnicodeDecodeError, MalformedError):
-        kid_bytes = b""
-    for form, algorithm in _FIXED_FORMS.items():
-        if (
-            len(kid_bytes) == _KID_BYTES
-            and len(signature) == _SIGNATURE_BYTES
-            and header == _fixed_header(algorithm, parsed_kid)
-        ):
-            return bytes([form]) + kid_bytes + signature + _deflate(payload)
+    form, kid_bytes = _header_form(header)
+    if form != _GENERIC_FORM and len(signature) == _SIGNATURE_BYTES:
+        return bytes([form]) + kid_bytes + signature + _deflate(payload)
     if len(header) > 0xFFFF or len(signature) > 0xFFFF:
         raise _invalid("the token is too large to pack")
     return (
@@ -120,6 +112,20 @@ def _pack_parts(header: bytes, payload: bytes, signature: bytes) -> bytes:
         + signature
         + _deflate(len(header).to_bytes(2, "big") + header + payload)
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _header_form(header: bytes) -> tuple[int, bytes]:
+    """(form, raw kid) of a fixed-form header, else (3, b""): an issuer signs with few."""
+    try:
+        parsed_kid = header.split(b'"kid":"', 1)[1].split(b'"', 1)[0].decode("ascii")
+        kid_bytes = b64url_decode(parsed_kid)
+    except (IndexError, UnicodeDecodeError, MalformedError):
+        return _GENERIC_FORM, b""
+    for form, algorithm in _FIXED_FORMS.items():
+        if len(kid_bytes) == _KID_BYTES and header == _fixed_header(algorithm, parsed_kid):
+            return form, kid_bytes
+    return _GENERIC_FORM, b""
 
 
 def _packed_bytes(token: str, *, check_canonical: bool = True) -> bytes:
@@ -154,8 +160,18 @@ def pack_credential(token: str) -> str:
 
 def packed_length(token: str) -> int:
     """``len(pack_credential(token))`` for a token ``pack_credential`` accepts, computed
-    without building the digits or checking the round trip: the issuance-time size check."""
-    number = int.from_bytes(_packed_bytes(token, check_canonical=False), "big")
+    without building the digits or checking the round trip."""
+    return _digit_count(_packed_bytes(token, check_canonical=False))
+
+
+def packed_length_of(header: bytes, payload: bytes, signature: bytes) -> int:
+    """``packed_length`` of the token with these decoded parts, without encoding or decoding
+    base64url: the issuance-time size check, on the bytes the issuer has just signed."""
+    return _digit_count(_pack_parts(header, payload, signature))
+
+
+def _digit_count(packed: bytes) -> int:
+    number = int.from_bytes(packed, "big")
     digits = int((number.bit_length() - 1) * _LOG10_2) + 1
     return 1 + (digits + 1 if number >= 10**digits else digits)
 

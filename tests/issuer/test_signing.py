@@ -16,6 +16,7 @@ from issuer.services import Services
 from issuer.signing import create_signing_key, key_path, load_signer, read_private_key
 from tests.conftest import PASSPHRASE
 from tests.issuer.helpers import STANDARDS, issue_body, load_catalog, verify_with_jwcrypto
+from verifier.encoding import b64url_decode
 from verifier.jwk import jwk_thumbprint
 
 VECTORS = json.loads((STANDARDS / "vectors/jwk-thumbprint-rfc7638.json").read_text("utf-8"))
@@ -84,3 +85,27 @@ def test_credentials_signed_before_a_rotation_still_verify_after_it(
     verify_with_jwcrypto(new["credential"], jwks)
     one = client.get(f"/keys/{old['kid']}").json()
     assert one["kid"] == old["kid"] and "d" not in one
+
+
+@pytest.mark.parametrize("algorithm", ["ES256", "EdDSA"])
+def test_signed_parts_are_the_bytes_the_token_encodes(services: Services, algorithm: str) -> None:
+    with session_scope(services.sessions) as session:
+        record = create_signing_key(
+            session,
+            services.settings.keys_dir,
+            PASSPHRASE.encode(),
+            algorithm,
+            now=services.clock(),
+        )
+        signer = load_signer(session, services.settings.keys_dir, PASSPHRASE.encode())
+    assert signer.kid == record.kid
+    payload = {"name": "李明", "n": 1}
+    signed = signer.sign_parts(payload)
+    header, body, signature = (b64url_decode(part) for part in signed.token.split("."))
+    assert (header, body, signature) == (signed.header, signed.payload, signed.signature)
+    assert signer.sign(payload).split(".")[:2] == signed.token.split(".")[:2]
+    jwks = {"keys": [record.public_jwk]}
+    assert verify_with_jwcrypto(signed.token, jwks) == (
+        {"alg": algorithm, "kid": record.kid, "typ": "vc+jwt"},
+        payload,
+    )

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from tests.verifier.kit import IssuerKit, sign_raw
 from verifier import cli
 from verifier.api import create_verify_router
+from verifier.encoding import b64url_decode
 from verifier.errors import LocatorError
 from verifier.key_resolver import StaticKeyResolver
 from verifier.qr_packing import (
@@ -32,6 +33,7 @@ from verifier.qr_packing import (
     pack_credential,
     packed_credential_in,
     packed_length,
+    packed_length_of,
     packed_verify_url,
     unpack_credential,
 )
@@ -95,6 +97,7 @@ def test_every_header_form_round_trips() -> None:
         packed = pack_credential(token)
         assert packed.isdigit() and packed[0] == "1"
         assert len(packed) == packed_length(token)
+        assert packed_length_of(*(b64url_decode(part) for part in token.split("."))) == len(packed)
         assert unpack_credential(packed) == token
 
 
