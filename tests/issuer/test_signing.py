@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 
 from issuer.db import session_scope
 from issuer.errors import ConfigurationError
+from issuer.models import SigningKey
 from issuer.services import Services
-from issuer.signing import create_signing_key, key_path, load_signer, read_private_key
+from issuer.signing import Signer, create_signing_key, key_path, load_signer, read_private_key
 from tests.conftest import PASSPHRASE
 from tests.issuer.helpers import STANDARDS, issue_body, load_catalog, verify_with_jwcrypto
 from verifier.encoding import b64url_decode
@@ -54,14 +55,7 @@ def test_missing_key_file_is_one_clear_error(services: Services, tmp_path: Path)
 
 @pytest.mark.parametrize("algorithm", ["ES256", "EdDSA"])
 def test_kid_is_the_thumbprint_of_the_published_key(services: Services, algorithm: str) -> None:
-    with session_scope(services.sessions) as session:
-        record = create_signing_key(
-            session,
-            services.settings.keys_dir,
-            PASSPHRASE.encode(),
-            algorithm,
-            now=services.clock(),
-        )
+    record, _ = _new_key(services, algorithm)
     assert record.kid == jwk_thumbprint(record.public_jwk)
     assert record.public_jwk["alg"] == algorithm
     assert "d" not in record.public_jwk
@@ -89,15 +83,7 @@ def test_credentials_signed_before_a_rotation_still_verify_after_it(
 
 @pytest.mark.parametrize("algorithm", ["ES256", "EdDSA"])
 def test_signed_parts_are_the_bytes_the_token_encodes(services: Services, algorithm: str) -> None:
-    with session_scope(services.sessions) as session:
-        record = create_signing_key(
-            session,
-            services.settings.keys_dir,
-            PASSPHRASE.encode(),
-            algorithm,
-            now=services.clock(),
-        )
-        signer = load_signer(session, services.settings.keys_dir, PASSPHRASE.encode())
+    record, signer = _new_key(services, algorithm)
     assert signer.kid == record.kid
     payload = {"name": "李明", "n": 1}
     signed = signer.sign_parts(payload)
@@ -109,3 +95,17 @@ def test_signed_parts_are_the_bytes_the_token_encodes(services: Services, algori
         {"alg": algorithm, "kid": record.kid, "typ": "vc+jwt"},
         payload,
     )
+
+
+def _new_key(services: Services, algorithm: str) -> tuple[SigningKey, Signer]:
+    """A new active key of ``algorithm``: its record and the signer loaded from its file."""
+    with session_scope(services.sessions) as session:
+        record = create_signing_key(
+            session,
+            services.settings.keys_dir,
+            PASSPHRASE.encode(),
+            algorithm,
+            now=services.clock(),
+        )
+        signer = load_signer(session, services.settings.keys_dir, PASSPHRASE.encode())
+    return record, signer
