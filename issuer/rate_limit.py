@@ -33,7 +33,7 @@ PUBLIC_PREFIXES = (
 
 def is_rate_limited(path: str) -> bool:
     """True for the public paths (and path templates) the per-client limit applies to."""
-    return path.startswith(PUBLIC_PREFIXES)
+    return path == "/" or path.startswith(PUBLIC_PREFIXES)
 
 
 _PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}

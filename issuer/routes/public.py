@@ -1,11 +1,12 @@
-"""Public documents, no authentication: keys, achievements and status lists."""
+"""Public documents, no authentication: keys, achievements and status lists; ``/`` leads to
+the verify page."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from issuer.catalog import find_achievement, find_unit_profile
 from issuer.deps import ReadSessionDep, RowIdPath, ServicesDep
@@ -17,6 +18,12 @@ from verifier.format import JWK_SET_MEDIA_TYPE, STATUS_PURPOSE_REVOCATION, VC_JW
 router = APIRouter(tags=["public"])
 
 _PUBLIC_CACHE = "public, max-age=300"
+
+
+@router.get("/", include_in_schema=False)
+def home() -> Response:
+    """The service's address leads to the verify page, the one page anyone can use."""
+    return RedirectResponse("/verify", status_code=307)
 
 
 @router.get("/.well-known/jwks.json", responses={200: {"content": {JWK_SET_MEDIA_TYPE: {}}}})

@@ -8,6 +8,7 @@ import gzip
 import pytest
 from fastapi.testclient import TestClient
 
+from issuer.rate_limit import is_rate_limited
 from issuer.services import Services
 from tests.conftest import BASE_URL
 from tests.issuer.helpers import issue_body, load_catalog, verify_with_jwcrypto
@@ -67,3 +68,11 @@ def test_unknown_status_list_is_a_clean_4xx(client: TestClient, path: str) -> No
     response = client.get(path)
     assert response.status_code in {404, 422}
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_service_address_leads_to_the_verify_page(client: TestClient) -> None:
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 307 and response.headers["location"] == "/verify"
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert is_rate_limited("/") and not is_rate_limited("/healthz")
