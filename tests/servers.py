@@ -6,18 +6,24 @@ variables as an operator would; its stdout and stderr go to a file the test can 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import uvicorn
+from fastapi.testclient import TestClient
 
 from issuer import migration
+from issuer.app import create_app
 from issuer.config import Settings
 from issuer.db import session_scope
 from issuer.demo import catalog_data, load_catalog_data
@@ -130,3 +136,28 @@ def stop_server(server: Server, *, timeout: float = 30) -> bool:
         server.process.wait(timeout=10)
         raise AssertionError("server did not stop after SIGTERM") from None
     return status in (0, -signal.SIGTERM) and "Finished server process" in server.output()
+
+
+@contextlib.contextmanager
+def in_process_server(settings: Settings) -> Iterator[tuple[str, TestClient]]:
+    """The app in this process on a loopback port (uvicorn on a thread), its base URL being
+    that address: (base URL, a test client of the same app)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    live_settings = settings.model_copy(update={"base_url": base})
+    live_services = Services.from_settings(live_settings)
+    app = create_app(live_settings, services=live_services)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    try:
+        with TestClient(app) as client:
+            yield base, client
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        live_services.engine.dispose()

@@ -6,20 +6,16 @@ from a live server sending its strict Content-Security-Policy (no ``'unsafe-inli
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
-from issuer.app import create_app
 from issuer.config import Settings
 from issuer.services import Services
 from tests.issuer.helpers import issue_body, load_catalog
-from tests.servers import free_port
+from tests.servers import in_process_server
 from tests.verifier.test_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 pytestmark = pytest.mark.browser
@@ -29,26 +25,10 @@ GOOD_BORDER, GOOD_BACKGROUND = "rgb(11, 93, 36)", "rgb(234, 246, 238)"  # verify
 
 @pytest.fixture
 def live(settings: Settings, services: Services) -> Iterator[tuple[str, TestClient]]:
+    # ``services`` first: it migrates the database and creates the signing key.
     require_chromium()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    live_settings = settings.model_copy(update={"base_url": base})
-    live_services = Services.from_settings(live_settings)
-    app = create_app(live_settings, services=live_services)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    try:
-        with TestClient(app) as client:
-            yield base, client
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        live_services.engine.dispose()
+    with in_process_server(settings) as live:
+        yield live
 
 
 def test_pages_obey_the_csp_and_are_styled_in_chromium(

@@ -7,20 +7,15 @@ must fetch keys and status lists over HTTP, as any outside verifier would.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 
-from issuer.app import create_app
 from issuer.config import Settings
 from issuer.db import session_scope
 from issuer.demo import load_demo
@@ -28,6 +23,7 @@ from issuer.services import Services
 from issuer.signing import Signer
 from tests.conftest import PASSPHRASE
 from tests.issuer.helpers import issue_body, load_catalog
+from tests.servers import in_process_server
 from verifier.jwk import jwk_from_public_key
 
 TESSERA = str(Path(sys.executable).parent / "tessera")
@@ -110,34 +106,12 @@ def test_unknown_verify_link_is_a_404_page(client: TestClient) -> None:
         assert page.status_code == 404 and "<h1>" in page.text
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(settings: Settings, services: Services) -> Iterator[tuple[str, TestClient]]:
+    # ``services`` first: it migrates the database and creates the signing key.
     """The real app on a loopback port, its base URL being that address."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    live_settings = settings.model_copy(update={"base_url": base})
-    live_services = Services.from_settings(live_settings)
-    app = create_app(live_settings, services=live_services)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    try:
-        with TestClient(app) as client:
-            yield base, client
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        live_services.engine.dispose()
+    with in_process_server(settings) as live:
+        yield live
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,9 @@ from tests.issuer.helpers import issue_body
 from tests.servers import TESSERA, prepare_database, server_env
 
 
-def _verdicts(url: str, work: Path, tokens: list[str]) -> dict[str, str]:
+@contextlib.contextmanager
+def _client(url: str, work: Path) -> Iterator[TestClient]:
+    """The app on ``url`` with the keys under ``work``; the engine is disposed afterwards."""
     settings = Settings(
         database_url=url,
         keys_dir=work / "keys",
@@ -31,41 +35,35 @@ def _verdicts(url: str, work: Path, tokens: list[str]) -> dict[str, str]:
     services = Services.from_settings(settings)
     try:
         with TestClient(create_app(settings, services=services)) as client:
-            return {
-                token: client.post("/api/v1/verify", json={"credential": token}).json()["status"]
-                for token in tokens
-            }
+            yield client
     finally:
         services.engine.dispose()
+
+
+def _verdicts(url: str, work: Path, tokens: list[str]) -> dict[str, str]:
+    with _client(url, work) as client:
+        return {
+            token: client.post("/api/v1/verify", json={"credential": token}).json()["status"]
+            for token in tokens
+        }
 
 
 def _issue_and_change(url: str, work: Path, admin: str) -> list[str]:
-    settings = Settings(
-        database_url=url,
-        keys_dir=work / "keys",
-        key_passphrase=PASSPHRASE,  # type: ignore[arg-type]
-        base_url=BASE_URL,
-        rate_limit="off",
-    )
-    services = Services.from_settings(settings)
     auth = {"Authorization": f"Bearer {admin}"}
     tokens = []
-    try:
-        with TestClient(create_app(settings, services=services)) as client:
-            for n in range(6):
-                body = issue_body(holder={"name": f"Backup {n}", "employee_number": f"B-{n}"})
-                issued = client.post("/api/v1/credentials", json=body, headers=auth).json()
-                tokens.append(issued["credential"])
-                action = {0: "revoke", 1: "revoke", 2: "suspend"}.get(n)
-                if action:
-                    changed = client.post(
-                        f"/api/v1/credentials/{issued['id']}/{action}",
-                        json={"reason": "exam_misconduct"},
-                        headers=auth,
-                    )
-                    assert changed.status_code == 200
-    finally:
-        services.engine.dispose()
+    with _client(url, work) as client:
+        for n in range(6):
+            body = issue_body(holder={"name": f"Backup {n}", "employee_number": f"B-{n}"})
+            issued = client.post("/api/v1/credentials", json=body, headers=auth).json()
+            tokens.append(issued["credential"])
+            action = {0: "revoke", 1: "revoke", 2: "suspend"}.get(n)
+            if action:
+                changed = client.post(
+                    f"/api/v1/credentials/{issued['id']}/{action}",
+                    json={"reason": "exam_misconduct"},
+                    headers=auth,
+                )
+                assert changed.status_code == 200
     return tokens
 
 
