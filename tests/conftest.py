@@ -29,7 +29,6 @@ from issuer.tokens import create_token
 POSTGRES_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL")
 BASE_URL = "https://tessera.test"
 PASSPHRASE = "test-passphrase-0123456789"
-STANDARDS = Path(__file__).resolve().parents[1].parent / "shared" / "standards"
 
 
 def _postgres_admin_url() -> str:

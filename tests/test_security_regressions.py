@@ -1,6 +1,6 @@
 """Security regressions: one test per known attack on JWT/VC verifiers.
 
-Each test names the attack and its source (RFC 8725, ../shared/standards/README.md §7, CVEs)
+Each test names the attack and its source (RFC 8725 "JWT Best Current Practices", CVEs)
 and asserts ``verified`` is false with the exact check and error code (docs/errors.md).
 """
 

@@ -12,7 +12,7 @@ from issuer.db import session_scope
 from issuer.demo import catalog_data, load_catalog_data
 from issuer.services import Services
 
-STANDARDS = Path(__file__).resolve().parents[2].parent / "shared" / "standards"
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"  # vendored: tests/vectors/README.md
 
 
 def load_catalog(services: Services) -> None:
@@ -51,8 +51,8 @@ def verify_with_jwcrypto(token: str, jwks: dict[str, Any]) -> tuple[dict[str, An
 
 def schema(name: str) -> dict[str, Any]:
     paths = {
-        "ob": STANDARDS / "ob_v3p0/schema/json-ld/ob_v3p0_achievementcredential_schema.json",
-        "vc": STANDARDS / "w3c-vc2-verifiable-credential-schema.json",
+        "ob": VECTORS / "schemas/ob_v3p0_achievementcredential_schema.json",
+        "vc": VECTORS / "schemas/w3c-vc2-verifiable-credential-schema.json",
     }
     loaded: dict[str, Any] = json.loads(paths[name].read_text("utf-8"))
     return loaded

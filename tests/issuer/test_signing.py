@@ -16,16 +16,16 @@ from issuer.models import SigningKey
 from issuer.services import Services
 from issuer.signing import Signer, create_signing_key, key_path, load_signer, read_private_key
 from tests.conftest import PASSPHRASE
-from tests.issuer.helpers import STANDARDS, issue_body, load_catalog, verify_with_jwcrypto
+from tests.issuer.helpers import VECTORS, issue_body, load_catalog, verify_with_jwcrypto
 from verifier.encoding import b64url_decode
 from verifier.jwk import jwk_thumbprint
 
-VECTORS = json.loads((STANDARDS / "vectors/jwk-thumbprint-rfc7638.json").read_text("utf-8"))
+THUMBPRINTS = json.loads((VECTORS / "jwk-thumbprint-rfc7638.json").read_text("utf-8"))
 
 
 @pytest.mark.parametrize("case", ["rfc7638_example", "derived_NOT_from_spec"])
 def test_thumbprint_matches_the_vector(case: str) -> None:
-    vector = VECTORS[case]
+    vector = THUMBPRINTS[case]
     assert jwk_thumbprint(vector["jwk"]) == vector["sha256_thumbprint_b64url"]
 
 

@@ -27,7 +27,7 @@ from verifier.status_list import (
 from verifier.status_source import StaticStatusSource
 from verifier.verification import Verifier
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "standards" / "vectors"
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 BSL_VECTOR = json.loads((VECTORS / "bitstring-status-list.json").read_text())
 
 

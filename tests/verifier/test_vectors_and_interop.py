@@ -22,7 +22,7 @@ from verifier.key_resolver import StaticKeyResolver
 from verifier.result import CheckCode, CredentialStatus
 from verifier.verification import Verifier
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "standards" / "w3c-vc-jose-cose-vectors"
+VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "w3c-vc-jose-cose"
 CASES = [c for c in json.loads((VECTORS / "cases.json").read_text()) if c["function"] == "verify"]
 VECTOR_ISSUER = "https://example.issuer/vc-jose-cose"
 UNSUPPORTED = {
