@@ -24,22 +24,22 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from issuance import run_jws_baseline  # bench/issuance.py: the same baseline
 from sqlalchemy import select
 
-from issuer import migration
-from issuer.audit import Actor
-from issuer.bundle import _render
-from issuer.catalog import load_catalog
+from issuer.campaigns.bundle import _render
+from issuer.campaigns.demo import campaign_requests, catalog_data, load_catalog_data
+from issuer.campaigns.import_run import ImportRequest, run_import, start_import
+from issuer.campaigns.results_file import open_results_file
+from issuer.campaigns.rows import RowValidator
 from issuer.config import Settings
-from issuer.db import create_db_engine, session_scope
-from issuer.demo import campaign_requests, catalog_data, load_catalog_data
-from issuer.document import credential_document
-from issuer.import_file import open_results_file
-from issuer.import_rows import RowValidator
-from issuer.imports import ImportRequest, run_import, start_import
-from issuer.issuance import issue_credentials
-from issuer.models import Credential
+from issuer.credentials.catalog import load_catalog
+from issuer.credentials.issuance import issue_credentials
+from issuer.documents.credential_document import credential_document
+from issuer.keys.signing import create_signing_key
 from issuer.runtime import prepare_process
 from issuer.services import Services
-from issuer.signing import create_signing_key
+from issuer.store import migration
+from issuer.store.audit import Actor
+from issuer.store.engine import create_db_engine, session_scope
+from issuer.store.models import Credential
 
 BASE_URL = "https://certs.example.org"
 PASSPHRASE = "bench-passphrase-0123456789"

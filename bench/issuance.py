@@ -28,15 +28,15 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from issuer import migration
-from issuer.audit import Actor
-from issuer.db import create_db_engine, create_session_factory, session_scope
-from issuer.demo import campaign_requests, catalog_data, load_catalog_data
-from issuer.issuance import IssuerIdentity, issue_credentials
-from issuer.models import Credential, SigningKey
-from issuer.qr import qr_text, render_qr_png
+from issuer.campaigns.demo import campaign_requests, catalog_data, load_catalog_data
+from issuer.credentials.issuance import IssuerIdentity, issue_credentials
+from issuer.credentials.qr import qr_text, render_qr_png
+from issuer.keys.signing import Signer, generate_private_key
 from issuer.runtime import prepare_process
-from issuer.signing import Signer, generate_private_key
+from issuer.store import migration
+from issuer.store.audit import Actor
+from issuer.store.engine import create_db_engine, create_session_factory, session_scope
+from issuer.store.models import Credential, SigningKey
 from verifier.jwk import jwk_from_public_key
 
 BASE_URL = "https://certs.example.org"
@@ -65,7 +65,7 @@ def run_issuance(
             )
         )
     issuer = IssuerIdentity(base_url=BASE_URL, name="Bench issuer", signer=signer)
-    skip_check = mock.patch("issuer.issuance.check_qr_capacity", lambda *_: None)
+    skip_check = mock.patch("issuer.credentials.issuance.check_qr_capacity", lambda *_: None)
     os.sync()  # no dirty pages of earlier repetitions are written back during this one
     with skip_check if not qr_check else contextlib.nullcontext():
         start = time.perf_counter()

@@ -8,9 +8,9 @@ Issues the 1,391 demo credentials into a temporary SQLite database, then reports
              byte mode, the naive alternative
   packing    pack and unpack per credential (median)
   rendering  PNG (8 px a module, 4-module quiet zone) and SVG of the same packed texts with
-             the ``qrcode`` package (the baseline, as issuer/qr.py rendered before issue 7)
-             and with ``issuer.qr`` (zxing-cpp's writer), interleaved in the same run; the
-             speed-up is baseline median / new median. Both must give the same version and
+             the ``qrcode`` package (the baseline, as the QR module rendered before issue 7)
+             and with ``issuer.credentials.qr`` (zxing-cpp's writer), interleaved in the same
+             run; the speed-up is baseline median / new median. Both must give the same version and
              both PNGs must decode (zxing-cpp) to the text, or the run stops.
 """
 
@@ -32,13 +32,19 @@ from PIL import Image
 from qrcode.image.pil import PilImage
 from qrcode.image.svg import SvgPathImage
 
-from issuer import migration
-from issuer.db import create_db_engine, create_session_factory, session_scope
-from issuer.demo import load_demo
-from issuer.issuance import IssuerIdentity
-from issuer.models import Credential, SigningKey
-from issuer.qr import credential_qr_version, qr_text, qr_version, render_qr_png, render_qr_svg
-from issuer.signing import Signer, generate_private_key
+from issuer.campaigns.demo import load_demo
+from issuer.credentials.issuance import IssuerIdentity
+from issuer.credentials.qr import (
+    credential_qr_version,
+    qr_text,
+    qr_version,
+    render_qr_png,
+    render_qr_svg,
+)
+from issuer.keys.signing import Signer, generate_private_key
+from issuer.store import migration
+from issuer.store.engine import create_db_engine, create_session_factory, session_scope
+from issuer.store.models import Credential, SigningKey
 from verifier.jwk import jwk_from_public_key
 from verifier.qr_packing import pack_credential, unpack_credential
 
@@ -157,7 +163,7 @@ def main() -> None:
     for kind in ("png", "svg"):
         old, new = medians[f"qrcode {kind}"], medians[f"zxing {kind}"]
         print(
-            f"  {kind.upper()}  qrcode {old:7.2f} ms   issuer.qr {new:6.2f} ms   "
+            f"  {kind.upper()}  qrcode {old:7.2f} ms   issuer.credentials.qr {new:6.2f} ms   "
             f"speed-up {old / new:5.1f}x  (target >= 3x)"
         )
 

@@ -7,32 +7,32 @@ import logging
 from fastapi import FastAPI
 
 from issuer.config import Settings, load_settings
-from issuer.http_headers import SecurityHeaders
-from issuer.local_verifier import build_local_verifier
-from issuer.metrics import Metrics
-from issuer.openapi import document_problems
-from issuer.problems import install_problem_handlers
-from issuer.rate_limit import RateLimiter, RateLimitMiddleware, parse_rate
-from issuer.request_log import RequestContext
-from issuer.routes import (
+from issuer.runtime import prepare_process
+from issuer.services import Services
+from issuer.web.error_handlers import install_problem_handlers
+from issuer.web.local_verifier import build_local_verifier
+from issuer.web.metrics import Metrics
+from issuer.web.middleware.rate_limit import RateLimiter, RateLimitMiddleware, parse_rate
+from issuer.web.middleware.request_log import RequestContext
+from issuer.web.middleware.security_headers import SecurityHeaders
+from issuer.web.middleware.upload_limit import PerPathBodyLimit
+from issuer.web.openapi import document_problems
+from issuer.web.routes import (
     approvals,
     audit,
     catalog,
     credentials,
     documents,
     health,
-    holder,
     imports,
     keys,
-    pages,
     public,
+    share_pages,
     status_lists,
     tokens,
+    verify_links,
 )
-from issuer.runtime import prepare_process
-from issuer.services import Services
-from issuer.upload_limits import PerPathBodyLimit
-from verifier.api import create_verify_router
+from verifier.web.api import create_verify_router
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +64,11 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     )
     # First: routes are matched in order, and verification is the busiest public route.
     app.include_router(verify_router, tags=["verify"])
-    for module in (health, public, pages, credentials, catalog):
+    for module in (health, public, verify_links, credentials, catalog):
         app.include_router(module.router)
     for module in (status_lists, tokens, keys, audit, approvals):
         app.include_router(module.router)
-    for module in (imports, documents, holder):  # issue 5: campaigns, certificates, sharing
+    for module in (imports, documents, share_pages):  # issue 5: campaigns, certificates, sharing
         app.include_router(module.router)
     app.include_router(keys.public_router)
     app.add_middleware(

@@ -12,14 +12,19 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from issuer import migration
 from issuer.config import Settings
-from issuer.db import check_database, create_db_engine, create_session_factory, session_scope
+from issuer.credentials.issuance import IssuerIdentity
+from issuer.credentials.list_revisions import ListRevisions
+from issuer.credentials.status_list import PublishedList, StatusListPublisher
 from issuer.errors import ConfigurationError, NotFoundError
-from issuer.issuance import IssuerIdentity
-from issuer.list_revisions import ListRevisions
-from issuer.signing import Signer, active_key, load_signer
-from issuer.status_list import PublishedList, StatusListPublisher
+from issuer.keys.signing import Signer, active_key, load_signer
+from issuer.store import migration
+from issuer.store.engine import (
+    check_database,
+    create_db_engine,
+    create_session_factory,
+    session_scope,
+)
 
 SIGNER_MAX_AGE_HOT_PATH = 5.0
 
@@ -103,7 +108,7 @@ class Services:
     def published_list(self, list_id: int, *, purpose: str) -> PublishedList:
         """The signed status list ``list_id`` (``purpose``: the list or its suspension twin),
         current at once: while its revision and the active key are unchanged, the signed copy
-        is served without a session (``issuer/list_revisions.py``)."""
+        is served without a session (``issuer/credentials/list_revisions.py``)."""
         revision = self.revisions.current(list_id)
         if revision is None:
             raise NotFoundError("no such status list")

@@ -16,15 +16,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from issuer import migration
+from issuer.access.tokens import create_token
 from issuer.app import create_app
-from issuer.audit import GENESIS_HASH
 from issuer.config import Settings
-from issuer.db import create_db_engine, session_scope
-from issuer.models import AuditHead, Base, core_table
+from issuer.keys.signing import create_signing_key
 from issuer.services import Services
-from issuer.signing import create_signing_key
-from issuer.tokens import create_token
+from issuer.store import migration
+from issuer.store.audit import GENESIS_HASH
+from issuer.store.engine import create_db_engine, session_scope
+from issuer.store.models import AuditHead, Base, core_table
 
 POSTGRES_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL")
 BASE_URL = "https://tessera.test"

@@ -22,14 +22,14 @@ import httpx
 import uvicorn
 from fastapi.testclient import TestClient
 
-from issuer import migration
+from issuer.access.tokens import create_token
 from issuer.app import create_app
+from issuer.campaigns.demo import catalog_data, load_catalog_data
 from issuer.config import Settings
-from issuer.db import session_scope
-from issuer.demo import catalog_data, load_catalog_data
+from issuer.keys.signing import create_signing_key
 from issuer.services import Services
-from issuer.signing import create_signing_key
-from issuer.tokens import create_token
+from issuer.store import migration
+from issuer.store.engine import session_scope
 from tests.conftest import BASE_URL, PASSPHRASE
 
 TESSERA = str(Path(sys.executable).parent / "tessera")

@@ -16,11 +16,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 
+from issuer.campaigns.demo import load_demo
 from issuer.config import Settings
-from issuer.db import session_scope
-from issuer.demo import load_demo
+from issuer.keys.signing import Signer
 from issuer.services import Services
-from issuer.signing import Signer
+from issuer.store.engine import session_scope
 from tests.conftest import PASSPHRASE
 from tests.issuer.helpers import issue_body, load_catalog
 from tests.servers import in_process_server
@@ -205,9 +205,9 @@ def test_a_caching_outside_verifier_sees_a_revocation_within_the_list_ttl(
 ) -> None:
     import datetime as dt
 
-    from verifier.fetch import build_http_client
-    from verifier.key_resolver import HttpKeyResolver
-    from verifier.status_source import HttpStatusSource
+    from verifier.sources.fetch import build_http_client
+    from verifier.sources.keys import HttpKeyResolver
+    from verifier.sources.status_lists import HttpStatusSource
     from verifier.trust import TrustedIssuers
     from verifier.verification import Verifier
 

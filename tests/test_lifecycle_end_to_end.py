@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from issuer import local_verifier
 from issuer.services import Services
+from issuer.web import local_verifier
 from tests.conftest import make_token
 from tests.issuer.helpers import issue_body, load_catalog
 from tests.issuer.lifecycle_helpers import bearer, post, verify_api

@@ -8,8 +8,8 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect
 
-from issuer import migration
-from issuer.db import create_db_engine
+from issuer.store import migration
+from issuer.store.engine import create_db_engine
 from tests.conftest import fresh_database_url
 
 TABLES = {

@@ -26,9 +26,9 @@ from tests.verifier.kit import (
     sign,
     sign_raw,
 )
-from verifier.key_resolver import StaticKeyResolver
 from verifier.result import VerificationResult
-from verifier.status_source import StaticStatusSource
+from verifier.sources.keys import StaticKeyResolver
+from verifier.sources.status_lists import StaticStatusSource
 from verifier.verification import Verifier
 
 

@@ -18,17 +18,20 @@ from typing import Annotated, Any, Final
 
 import typer
 
-from verifier.compromised_keys import (
+from verifier.credential import issuer_id_of
+from verifier.errors import CredentialError
+from verifier.jws import MAX_TOKEN_CHARS, decode_unverified_jws
+from verifier.qr_packing import packed_credential_in, unpack_credential
+from verifier.result import VerificationResult
+from verifier.settings import VerifierSettings
+from verifier.sources.compromised_keys import (
     CompromisedKeySource,
     HttpCompromisedKeySource,
     OfflineCompromisedKeySource,
 )
-from verifier.credential import issuer_id_of
-from verifier.credential_locator import HttpCredentialLocator, looks_like_url
-from verifier.errors import CredentialError
-from verifier.fetch import build_http_client, fetch_bounded
-from verifier.jws import MAX_TOKEN_CHARS, decode_unverified_jws
-from verifier.key_resolver import (
+from verifier.sources.credential_locator import HttpCredentialLocator, looks_like_url
+from verifier.sources.fetch import build_http_client, fetch_bounded
+from verifier.sources.keys import (
     HttpKeyResolver,
     KeyResolver,
     OfflineKeyResolver,
@@ -36,12 +39,8 @@ from verifier.key_resolver import (
     keys_from_jwks,
     utc_now,
 )
-from verifier.offline_cache import CachedDocument, OfflineCache, describe_age
-from verifier.page import REASONS, VERDICTS
-from verifier.qr_packing import packed_credential_in, unpack_credential
-from verifier.result import VerificationResult
-from verifier.settings import VerifierSettings
-from verifier.status_source import (
+from verifier.sources.offline_cache import CachedDocument, OfflineCache, describe_age
+from verifier.sources.status_lists import (
     HttpStatusDetailSource,
     HttpStatusSource,
     OfflineStatusDetailSource,
@@ -53,6 +52,7 @@ from verifier.status_source import (
 from verifier.strict_json import loads_strict_object
 from verifier.trust import TrustedIssuers
 from verifier.verification import Verifier
+from verifier.web.page import REASONS, VERDICTS
 
 MAX_FILE_BYTES: Final = 1024 * 1024
 EXIT_NOT_VALID: Final = 1

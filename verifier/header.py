@@ -4,7 +4,7 @@ Rules, in order (docs/errors.md lists the codes):
 
 - ``alg`` exactly one of ``ALLOWED_ALGORITHMS`` (case-sensitive allowlist, RFC 8725 §3.1);
   ``none``, ``HS*``, ``RS*``, ``ES384``... are refused. The binding of ``alg`` to the key's
-  type is checked once the key is resolved (``verifier.key_resolver.check_key_binding``).
+  type is checked once the key is resolved (``verifier.sources.keys.check_key_binding``).
 - ``crit`` present, even empty, is refused: we understand no extensions (RFC 7515 §4.1.11).
 - ``jku``, ``x5u`` and ``x5c`` are refused outright: keys come only from the trusted issuer's
   published JWKS, and a token naming its own key source is an attack or another trust model

@@ -1,4 +1,4 @@
-"""Settings of the standalone verifier (``verifier.app:create_app``, ``python -m verifier``).
+"""Settings of the standalone verifier (``verifier.web.app:create_app``, ``python -m verifier``).
 
 Environment variables, prefixed ``TESSERA_`` (docs/configuration.md): ``TESSERA_TRUSTED_ISSUERS``
 (comma-separated issuer ids; default: ``TESSERA_BASE_URL``, i.e. this server itself),

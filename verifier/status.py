@@ -44,15 +44,19 @@ from verifier.format import (
 )
 from verifier.header import check_header
 from verifier.jws import decode_unverified_jws, verify_jws_signature
-from verifier.key_resolver import KeyResolver, check_key_binding
 from verifier.result import CredentialStatus
+from verifier.sources.keys import KeyResolver, check_key_binding
+from verifier.sources.status_lists import (
+    StatusListNotPublishedError,
+    StatusSource,
+    suspension_twin_url,
+)
 from verifier.status_list import (
     decode_encoded_list,
     parse_status_index,
     parse_status_size,
     read_status,
 )
-from verifier.status_source import StatusListNotPublishedError, StatusSource, suspension_twin_url
 from verifier.validity import check_validity, parse_date_time
 
 MEMO_SIZE: Final = 32

@@ -25,14 +25,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from verifier.compromised_keys import CompromisedKeySource, check_key_not_compromised
 from verifier.credential import CredentialFacts, check_credential, issuer_id_of
-from verifier.credential_locator import CredentialLocator, checked_verify_url, looks_like_url
 from verifier.display import extract_display
 from verifier.errors import CredentialError, LocatorError, StatusError, UntrustedIssuerError
 from verifier.header import check_header
 from verifier.jws import decode_unverified_jws, verify_jws_signature
-from verifier.key_resolver import Clock, KeyResolver, check_key_binding, utc_now
 from verifier.problem import make_problem
 from verifier.qr_packing import packed_credential_in, unpack_credential
 from verifier.result import (
@@ -44,8 +41,15 @@ from verifier.result import (
     StatusReport,
     VerificationResult,
 )
+from verifier.sources.compromised_keys import CompromisedKeySource, check_key_not_compromised
+from verifier.sources.credential_locator import (
+    CredentialLocator,
+    checked_verify_url,
+    looks_like_url,
+)
+from verifier.sources.keys import Clock, KeyResolver, check_key_binding, utc_now
+from verifier.sources.status_lists import StatusDetailSource, StatusSource
 from verifier.status import StatusChecker
-from verifier.status_source import StatusDetailSource, StatusSource
 from verifier.trust import TrustedIssuers
 from verifier.validity import DEFAULT_CLOCK_SKEW, check_validity
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import openpyxl
 
-from issuer.demo import campaign_requests, catalog_data
-from issuer.issuance import IssueRequest
+from issuer.campaigns.demo import campaign_requests, catalog_data
+from issuer.credentials.issuance import IssueRequest
 
 HEADER_ZH = ["姓名", "工号", "职业代码", "等级", "单位", "考试日期", "考场", "成绩", "结果"]
 HEADER_EN = ["name", "employee_number", "occupation", "level", "unit", "exam_date"]

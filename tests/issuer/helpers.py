@@ -8,9 +8,9 @@ from typing import Any
 
 from jwcrypto import jwk, jws
 
-from issuer.db import session_scope
-from issuer.demo import catalog_data, load_catalog_data
+from issuer.campaigns.demo import catalog_data, load_catalog_data
 from issuer.services import Services
+from issuer.store.engine import session_scope
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"  # vendored: tests/vectors/README.md
 

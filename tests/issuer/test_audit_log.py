@@ -12,12 +12,12 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from issuer.audit import Actor, event_hash, record_event, verify_chain
-from issuer.cli import app as tessera
+from issuer.cli.main import app as tessera
 from issuer.config import Settings
-from issuer.db import session_scope
-from issuer.models import AuditEvent
 from issuer.services import Services
+from issuer.store.audit import Actor, event_hash, record_event, verify_chain
+from issuer.store.engine import session_scope
+from issuer.store.models import AuditEvent
 from tests.conftest import PASSPHRASE, make_token
 from tests.issuer.helpers import load_catalog
 from tests.issuer.lifecycle_helpers import bearer, issue, post

@@ -11,10 +11,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from issuer.db import session_scope
-from issuer.models import Base, Credential, StatusAllocation
+from issuer.access.tokens import create_token, revoke_token
 from issuer.services import Services
-from issuer.tokens import create_token, revoke_token
+from issuer.store.engine import session_scope
+from issuer.store.models import Base, Credential, StatusAllocation
 from tests.conftest import make_token
 from tests.issuer.helpers import issue_body, load_catalog
 from tests.issuer.lifecycle_helpers import bearer, issue, post

@@ -18,12 +18,12 @@ import zxingcpp
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from issuer.audit import Actor
-from issuer.badge import read_baked_png
-from issuer.bundle import build_bundle, request_bundle
-from issuer.db import session_scope
-from issuer.imports import ImportRequest, run_import, start_import
+from issuer.campaigns.bundle import build_bundle, request_bundle
+from issuer.campaigns.import_run import ImportRequest, run_import, start_import
+from issuer.documents.badge import read_baked_png
 from issuer.services import Services
+from issuer.store.audit import Actor
+from issuer.store.engine import session_scope
 from tests.issuer.campaign_files import campaign, request_row, write_csv
 from tests.issuer.helpers import issue_body, load_catalog, verify_with_jwcrypto
 

@@ -7,11 +7,11 @@ import threading
 
 from sqlalchemy import select
 
-from issuer.audit import GENESIS_HASH, Actor
-from issuer.db import session_scope
-from issuer.issuance import IssueRequest, issue_credentials
-from issuer.models import AuditEvent, StatusAllocation
+from issuer.credentials.issuance import IssueRequest, issue_credentials
 from issuer.services import Services
+from issuer.store.audit import GENESIS_HASH, Actor
+from issuer.store.engine import session_scope
+from issuer.store.models import AuditEvent, StatusAllocation
 from tests.issuer.helpers import load_catalog
 
 

@@ -8,10 +8,10 @@ import jsonschema
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from issuer.db import session_scope
-from issuer.demo import load_demo
-from issuer.models import Credential, Holder, Level, Occupation, Unit
+from issuer.campaigns.demo import load_demo
 from issuer.services import Services
+from issuer.store.engine import session_scope
+from issuer.store.models import Credential, Holder, Level, Occupation, Unit
 from tests.issuer.helpers import schema, verify_with_jwcrypto
 
 

@@ -17,11 +17,14 @@ SOURCE_CODES = {
     for match in re.findall(r'code="([a-z_]+)"', path.read_text(encoding="utf-8"))
 }
 MAPPED_CODES = set(
-    re.findall(r'\d{3}: "([a-z_]+)"', (ROOT / "issuer/problems.py").read_text(encoding="utf-8"))
+    re.findall(
+        r'\d{3}: "([a-z_]+)"', (ROOT / "issuer/web/error_handlers.py").read_text(encoding="utf-8")
+    )
 )
 PROBLEM_CODES = set(
     re.findall(
-        r'problem\(\s*\d{3},\s*"([a-z_]+)"', (ROOT / "issuer/problems.py").read_text("utf-8")
+        r'problem\(\s*\d{3},\s*"([a-z_]+)"',
+        (ROOT / "issuer/web/error_handlers.py").read_text("utf-8"),
     )
 )
 CLASS_CODES = {

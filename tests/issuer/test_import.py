@@ -12,12 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from issuer.audit import Actor
-from issuer.db import session_scope
+from issuer.campaigns.import_run import ImportRequest, list_import_rows, run_import, start_import
 from issuer.errors import InvalidInputError
-from issuer.imports import ImportRequest, list_import_rows, run_import, start_import
-from issuer.models import AuditEvent, Credential, Holder, Level
 from issuer.services import Services
+from issuer.store.audit import Actor
+from issuer.store.engine import session_scope
+from issuer.store.models import AuditEvent, Credential, Holder, Level
 from tests.issuer.campaign_files import (
     HEADER_EN,
     campaign,

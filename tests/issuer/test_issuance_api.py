@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select
 
-from issuer.models import AuditEvent, Credential, Holder, StatusAllocation
 from issuer.services import Services
+from issuer.store.models import AuditEvent, Credential, Holder, StatusAllocation
 from tests.conftest import BASE_URL, make_token
 from tests.issuer.helpers import issue_body, load_catalog, schema, verify_with_jwcrypto
 

@@ -10,9 +10,9 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from issuer.audit import verify_chain
-from issuer.models import Credential
 from issuer.services import Services
+from issuer.store.audit import verify_chain
+from issuer.store.models import Credential
 from tests.conftest import make_token
 from tests.issuer.helpers import issue_body, load_catalog
 from tests.issuer.lifecycle_helpers import bearer

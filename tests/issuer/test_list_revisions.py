@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert
 from sqlalchemy.exc import OperationalError
 
-from issuer.db import create_db_engine
-from issuer.list_revisions import ListRevisions
-from issuer.models import StatusList
+from issuer.credentials.list_revisions import ListRevisions
 from issuer.services import Services
+from issuer.store.engine import create_db_engine
+from issuer.store.models import StatusList
 from tests.issuer.helpers import load_catalog
 from tests.issuer.lifecycle_helpers import issue, status_list_of, verify_api
 

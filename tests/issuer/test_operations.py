@@ -11,10 +11,10 @@ from sqlalchemy.exc import OperationalError
 
 from issuer.app import create_app
 from issuer.config import Settings
-from issuer.problems import database_problem
-from issuer.rate_limit import is_rate_limited
+from issuer.keys.signing import key_path
 from issuer.services import Services
-from issuer.signing import key_path
+from issuer.web.error_handlers import database_problem
+from issuer.web.middleware.rate_limit import is_rate_limited
 from tests.conftest import BASE_URL
 from tests.issuer.helpers import issue_body, load_catalog
 from verifier.jws import decode_unverified_jws

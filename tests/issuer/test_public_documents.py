@@ -8,8 +8,8 @@ import gzip
 import pytest
 from fastapi.testclient import TestClient
 
-from issuer.rate_limit import is_rate_limited
 from issuer.services import Services
+from issuer.web.middleware.rate_limit import is_rate_limited
 from tests.conftest import BASE_URL
 from tests.issuer.helpers import issue_body, load_catalog, verify_with_jwcrypto
 

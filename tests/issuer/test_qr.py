@@ -18,11 +18,9 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
+from issuer.campaigns.demo import load_demo
 from issuer.config import Settings
-from issuer.db import session_scope
-from issuer.demo import load_demo
-from issuer.models import Credential
-from issuer.qr import (
+from issuer.credentials.qr import (
     TARGET_QR_VERSION,
     credential_qr_version,
     qr_text,
@@ -31,6 +29,8 @@ from issuer.qr import (
     render_qr_svg,
 )
 from issuer.services import Services
+from issuer.store.engine import session_scope
+from issuer.store.models import Credential
 from tests.conftest import BASE_URL, PASSPHRASE
 from tests.issuer.helpers import issue_body, load_catalog, verify_with_jwcrypto
 from verifier.qr_packing import pack_credential, packed_credential_in, unpack_credential

@@ -21,8 +21,8 @@ import zxingcpp
 from fastapi.testclient import TestClient
 from PIL import Image, ImageFilter
 
-from issuer.demo import campaign_requests, catalog_data
-from issuer.qr import PRINTED_QR_MM, QUIET_ZONE, render_qr_png
+from issuer.campaigns.demo import campaign_requests, catalog_data
+from issuer.credentials.qr import PRINTED_QR_MM, QUIET_ZONE, render_qr_png
 from issuer.services import Services
 from tests.conftest import BASE_URL
 from tests.issuer.helpers import load_catalog

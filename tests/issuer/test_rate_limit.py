@@ -6,8 +6,8 @@ from fastapi.testclient import TestClient
 
 from issuer.app import create_app
 from issuer.config import Settings
-from issuer.rate_limit import RateLimiter, parse_rate
 from issuer.services import Services
+from issuer.web.middleware.rate_limit import RateLimiter, parse_rate
 
 
 def test_gcra_allows_the_rate_and_says_when_to_retry() -> None:

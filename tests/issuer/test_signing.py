@@ -10,11 +10,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 
-from issuer.db import session_scope
 from issuer.errors import ConfigurationError
-from issuer.models import SigningKey
+from issuer.keys.signing import Signer, create_signing_key, key_path, load_signer, read_private_key
 from issuer.services import Services
-from issuer.signing import Signer, create_signing_key, key_path, load_signer, read_private_key
+from issuer.store.engine import session_scope
+from issuer.store.models import SigningKey
 from tests.conftest import PASSPHRASE
 from tests.issuer.helpers import VECTORS, issue_body, load_catalog, verify_with_jwcrypto
 from verifier.encoding import b64url_decode

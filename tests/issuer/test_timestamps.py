@@ -7,9 +7,9 @@ import datetime as dt
 
 from sqlalchemy import insert, select
 
-from issuer.audit import GENESIS_HASH
-from issuer.models import AuditEvent, core_table
 from issuer.services import Services
+from issuer.store.audit import GENESIS_HASH
+from issuer.store.models import AuditEvent, core_table
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 

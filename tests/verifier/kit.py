@@ -18,8 +18,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from verifier.jwk import jwk_from_public_key
-from verifier.key_resolver import StaticKeyResolver
-from verifier.status_source import CallableStatusSource, StatusListNotPublishedError
+from verifier.sources.keys import StaticKeyResolver
+from verifier.sources.status_lists import CallableStatusSource, StatusListNotPublishedError
 from verifier.verification import Verifier
 
 BASE = "https://issuer.test"

@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.verifier.kit import STATUS_INDEX, IssuerKit
-from verifier.api import MAX_BODY_BYTES, create_verify_router
-from verifier.credential_locator import CallableCredentialLocator
 from verifier.errors import LocatorError
+from verifier.sources.credential_locator import CallableCredentialLocator
+from verifier.web.api import MAX_BODY_BYTES, create_verify_router
 
 RESULT_KEYS = {
     "verified",

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.verifier.kit import IssuerKit, sign
-from verifier.api import create_verify_router
 from verifier.result import CredentialStatus, VerificationResult
+from verifier.web.api import create_verify_router
 
 PROPERTY_SETTINGS = settings(
     max_examples=150,

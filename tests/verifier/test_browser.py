@@ -1,6 +1,6 @@
 """The verify page in a real browser: Debian's chromium driven by Playwright.
 
-The standalone verifier app (``verifier.app:create_app``) is served by uvicorn on a free
+The standalone verifier app (``verifier.web.app:create_app``) is served by uvicorn on a free
 localhost port; its HTTP key and status sources reach a fake issuer through
 ``httpx.MockTransport``, so nothing leaves the machine.
 """
@@ -20,8 +20,8 @@ import uvicorn
 
 from tests.verifier.kit import IssuerKit
 from tests.verifier.test_sources import FakeIssuerServer
-from verifier.app import create_app
 from verifier.settings import VerifierSettings
+from verifier.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

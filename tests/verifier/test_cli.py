@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from tests.verifier.kit import STATUS_INDEX, IssuerKit
 from tests.verifier.test_sources import FakeIssuerServer
 from verifier import cli
-from verifier.fetch import build_http_client
+from verifier.sources.fetch import build_http_client
 
 runner = CliRunner()
 

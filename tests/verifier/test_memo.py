@@ -15,10 +15,10 @@ import pytest
 
 import verifier.verification
 from tests.verifier.kit import NOW, STATUS_INDEX, IssuerKit, new_es256
-from verifier.compromised_keys import CallableCompromisedKeySource
-from verifier.key_resolver import CallableKeyResolver
 from verifier.result import CredentialStatus, VerificationResult
-from verifier.status_source import CallableStatusSource
+from verifier.sources.compromised_keys import CallableCompromisedKeySource
+from verifier.sources.keys import CallableKeyResolver
+from verifier.sources.status_lists import CallableStatusSource
 from verifier.verification import Verifier
 
 

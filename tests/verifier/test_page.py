@@ -10,7 +10,6 @@ from importlib import resources
 import pytest
 
 from tests.verifier.kit import NOW, STATUS_INDEX, IssuerKit
-from verifier.page import REASONS, VERDICTS, render_verify_page
 from verifier.result import (
     Check,
     CheckCode,
@@ -19,8 +18,9 @@ from verifier.result import (
     StatusReport,
     VerificationResult,
 )
+from verifier.web.page import REASONS, VERDICTS, render_verify_page
 
-_CSS = (resources.files("verifier") / "static" / "verify.css").read_text(encoding="utf-8")
+_CSS = (resources.files("verifier.web") / "static" / "verify.css").read_text(encoding="utf-8")
 
 
 class Outline(HTMLParser):

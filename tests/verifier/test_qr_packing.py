@@ -22,10 +22,8 @@ from typer.testing import CliRunner
 
 from tests.verifier.kit import IssuerKit, sign_raw
 from verifier import cli
-from verifier.api import create_verify_router
 from verifier.encoding import b64url_decode
 from verifier.errors import LocatorError
-from verifier.key_resolver import StaticKeyResolver
 from verifier.qr_packing import (
     DICTIONARY,
     DICTIONARY_SHA256,
@@ -38,6 +36,8 @@ from verifier.qr_packing import (
     unpack_credential,
 )
 from verifier.result import CheckCode
+from verifier.sources.keys import StaticKeyResolver
+from verifier.web.api import create_verify_router
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS: dict[str, Any] = json.loads((ROOT / "docs/qr-packing-vectors.json").read_text("utf-8"))

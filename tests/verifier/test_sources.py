@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from tests.verifier.kit import NOW, STATUS_INDEX, IssuerKit, new_es256
-from verifier.credential_locator import HttpCredentialLocator
 from verifier.errors import (
     KeyNotFoundError,
     KeySourceError,
@@ -22,17 +21,18 @@ from verifier.errors import (
     StatusRetrievalError,
     UntrustedIssuerError,
 )
-from verifier.fetch import build_http_client, fetch_bounded
-from verifier.key_resolver import (
+from verifier.result import CredentialStatus
+from verifier.sources.credential_locator import HttpCredentialLocator
+from verifier.sources.fetch import build_http_client, fetch_bounded
+from verifier.sources.keys import (
     HttpKeyResolver,
     OfflineKeyResolver,
     StaticKeyResolver,
     issuer_metadata_url,
     keys_from_jwks,
 )
-from verifier.offline_cache import OfflineCache, describe_age
-from verifier.result import CredentialStatus
-from verifier.status_source import HttpStatusSource, OfflineStatusSource, ttl_of
+from verifier.sources.offline_cache import OfflineCache, describe_age
+from verifier.sources.status_lists import HttpStatusSource, OfflineStatusSource, ttl_of
 from verifier.trust import TrustedIssuers
 from verifier.verification import Verifier
 

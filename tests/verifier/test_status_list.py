@@ -15,8 +15,9 @@ import pytest
 
 from tests.verifier.kit import NOW, STATUS_INDEX, IssuerKit, encode_list, new_es256, sign
 from verifier.errors import StatusError, StatusListLengthError, StatusRangeError
-from verifier.key_resolver import StaticKeyResolver
 from verifier.result import CredentialStatus
+from verifier.sources.keys import StaticKeyResolver
+from verifier.sources.status_lists import StaticStatusSource
 from verifier.status_list import (
     MAX_BITSTRING_BYTES,
     decode_encoded_list,
@@ -24,7 +25,6 @@ from verifier.status_list import (
     parse_status_size,
     read_status,
 )
-from verifier.status_source import StaticStatusSource
 from verifier.verification import Verifier
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"

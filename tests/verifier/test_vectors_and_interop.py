@@ -18,8 +18,8 @@ from jwcrypto import jwk as jwcrypto_jwk  # type: ignore[import-untyped]
 from jwcrypto import jws as jwcrypto_jws
 
 from tests.verifier.kit import NOW, IssuerKit
-from verifier.key_resolver import StaticKeyResolver
 from verifier.result import CheckCode, CredentialStatus
+from verifier.sources.keys import StaticKeyResolver
 from verifier.verification import Verifier
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "w3c-vc-jose-cose"

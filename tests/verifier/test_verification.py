@@ -10,7 +10,7 @@ import pytest
 from tests.verifier.kit import NOW, STATUS_INDEX, IssuerKit, iso, new_ed25519, sign, sign_raw
 from verifier.errors import LocatorError
 from verifier.result import CheckCode, CredentialStatus, VerificationResult
-from verifier.status_source import StatusDetail, StatusListNotPublishedError
+from verifier.sources.status_lists import StatusDetail, StatusListNotPublishedError
 from verifier.verification import Verifier
 
 ALL_CHECKS = [c.value for c in CheckCode if c is not CheckCode.LOCATE]
@@ -267,8 +267,8 @@ def test_status_suspended_by_second_entry(kit: IssuerKit) -> None:
         purpose = "suspension" if number == 2 else "revocation"
         return kit.status_list_token(number, purpose=purpose)
 
-    from verifier.key_resolver import StaticKeyResolver
-    from verifier.status_source import CallableStatusSource
+    from verifier.sources.keys import StaticKeyResolver
+    from verifier.sources.status_lists import CallableStatusSource
 
     verifier = Verifier(
         trusted_issuers=[kit.base],
@@ -295,8 +295,8 @@ def test_status_retrieval_failure_makes_result_invalid(kit: IssuerKit) -> None:
     def unavailable(url: str) -> str:
         raise LocatorError("down")
 
-    from verifier.key_resolver import StaticKeyResolver
-    from verifier.status_source import CallableStatusSource
+    from verifier.sources.keys import StaticKeyResolver
+    from verifier.sources.status_lists import CallableStatusSource
 
     verifier = Verifier(
         trusted_issuers=[kit.base],

@@ -1,0 +1,1 @@
+"""Who may do what: API tokens and principals, the access policy, maker-checker approvals."""

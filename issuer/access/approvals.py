@@ -1,0 +1,196 @@
+"""Maker-checker: requests that change nothing until a second admin approves them.
+
+Large batch revocations and every key operation through the API are filed here
+(docs/decisions/0011-maker-checker.md). Approval carries the action out in the same
+transaction that marks the request approved: both happen or neither. Rejection does nothing
+but record the decision. Nobody approves their own request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from issuer.credentials.issuance import IssuerIdentity
+from issuer.credentials.lifecycle import check_reason, revoke_session, session_batch
+from issuer.credentials.reissue import reissue_signed_by
+from issuer.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from issuer.keys.signing import compromise_key, create_signing_key, get_key
+from issuer.store.audit import Actor, lock_writes, record_event
+from issuer.store.models import Approval
+
+ACTIONS = ("credential.batch_revoke", "key.rotate", "key.compromise", "key.reissue_compromised")
+
+
+@dataclass(frozen=True)
+class Operator:
+    """What carrying out an approved action may need: the key store and the signer."""
+
+    keys_dir: Path
+    passphrase: Callable[[], bytes]
+    key_algorithm: str
+    issuer: Callable[[Session], IssuerIdentity]
+
+
+def request_approval(
+    session: Session, action: str, params: dict[str, Any], *, actor: Actor, now: dt.datetime
+) -> Approval:
+    """Record a request; nothing else changes."""
+    if action not in ACTIONS:
+        raise InvalidInputError("unknown action", code="unknown_action")
+    _check_params(session, action, params)
+    approval = Approval(
+        id=str(uuid.uuid4()),
+        action=action,
+        params=params,
+        state="pending",
+        requested_by=actor.name,
+        requested_at=now,
+    )
+    session.add(approval)
+    record_event(
+        session,
+        actor,
+        "approval.request",
+        approval.id,
+        now=now,
+        details={"action": action, "params": params},
+    )
+    session.flush()
+    return approval
+
+
+def _check_params(session: Session, action: str, params: dict[str, Any]) -> None:
+    """Fail at request time what would certainly fail at approval time."""
+    if action == "credential.batch_revoke":
+        check_reason(str(params.get("reason")))
+        session_batch(session, str(params.get("exam_session")))
+    elif action in ("key.compromise", "key.reissue_compromised"):
+        record = get_key(session, str(params.get("kid")))
+        if action == "key.compromise" and record.state == "compromised":
+            raise ConflictError("the key is already compromised", code="key_already_compromised")
+        if action == "key.reissue_compromised" and record.state != "compromised":
+            raise ConflictError("the key is not marked compromised", code="key_not_compromised")
+
+
+def get_approval(session: Session, approval_id: str) -> Approval:
+    row = session.get(Approval, approval_id) if len(approval_id) <= 36 else None
+    if row is None:
+        raise NotFoundError("no such approval request")
+    return row
+
+
+def list_approvals(
+    session: Session, *, state: str | None, limit: int, offset: int
+) -> tuple[list[Approval], int]:
+    query = select(Approval)
+    count = select(func.count()).select_from(Approval)
+    if state is not None:
+        query, count = query.where(Approval.state == state), count.where(Approval.state == state)
+    rows = session.scalars(
+        query.order_by(Approval.requested_at.desc(), Approval.id).limit(limit).offset(offset)
+    ).all()
+    return list(rows), session.scalar(count) or 0
+
+
+def _pending(session: Session, approval_id: str, actor: Actor) -> Approval:
+    lock_writes(session)  # two admins deciding at once: the second sees the first's decision
+    approval = get_approval(session, approval_id)
+    session.refresh(approval)
+    if approval.state != "pending":
+        raise ConflictError("the request was already decided", code="approval_decided")
+    if approval.requested_by == actor.name:
+        raise PermissionDeniedError("a request needs another admin's approval", code="own_request")
+    return approval
+
+
+def approve(
+    session: Session, approval_id: str, *, actor: Actor, operator: Operator, now: dt.datetime
+) -> Approval:
+    """Approve and carry out the request, in the caller's one transaction."""
+    approval = _pending(session, approval_id, actor)
+    approval.result = _execute(session, approval, actor=actor, operator=operator, now=now)
+    approval.state, approval.decided_by, approval.decided_at = "approved", actor.name, now
+    record_event(
+        session,
+        actor,
+        "approval.approve",
+        approval.id,
+        now=now,
+        details={"action": approval.action, "requested_by": approval.requested_by},
+    )
+    session.flush()
+    return approval
+
+
+def reject(session: Session, approval_id: str, *, actor: Actor, now: dt.datetime) -> Approval:
+    """Reject: the request is closed and nothing else changes."""
+    approval = _pending(session, approval_id, actor)
+    approval.state, approval.decided_by, approval.decided_at = "rejected", actor.name, now
+    record_event(
+        session,
+        actor,
+        "approval.reject",
+        approval.id,
+        now=now,
+        details={"action": approval.action, "requested_by": approval.requested_by},
+    )
+    session.flush()
+    return approval
+
+
+def _execute(
+    session: Session, approval: Approval, *, actor: Actor, operator: Operator, now: dt.datetime
+) -> dict[str, Any]:
+    params = approval.params
+    if approval.action == "credential.batch_revoke":
+        units = params.get("units")
+        batch = session_batch(session, params["exam_session"])
+        if units is not None and not batch.unit_codes <= set(units):
+            raise PermissionDeniedError("the batch now reaches beyond the requester's units")
+        revoked = revoke_session(
+            session,
+            params["exam_session"],
+            reason=params["reason"],
+            note=params.get("note"),
+            actor=actor,
+            now=now,
+        )
+        return {"revoked": len(revoked)}
+    if approval.action == "key.rotate":
+        record = create_signing_key(
+            session, operator.keys_dir, operator.passphrase(), operator.key_algorithm, now=now
+        )
+        record_event(session, actor, "key.rotate", record.kid, now=now)
+        return {"active_kid": record.kid}
+    if approval.action == "key.compromise":
+        compromised_at = dt.datetime.fromisoformat(params["compromised_at"])
+        key, replacement = compromise_key(
+            session,
+            params["kid"],
+            compromised_at=compromised_at,
+            keys_dir=operator.keys_dir,
+            passphrase=operator.passphrase(),
+            algorithm=operator.key_algorithm,
+            now=now,
+        )
+        record_event(
+            session,
+            actor,
+            "key.compromise",
+            key.kid,
+            now=now,
+            details={"compromised_at": params["compromised_at"]},
+        )
+        return {"compromised_kid": key.kid, "active_kid": replacement.kid if replacement else None}
+    replaced = reissue_signed_by(
+        session, params["kid"], issuer=operator.issuer(session), actor=actor, now=now
+    )
+    return {"reissued": len(replaced)}

@@ -1,0 +1,168 @@
+"""Per-import download bundle: every holder's ``.jwt``, baked badge PNG and PDF certificate,
+plus ``manifest.csv`` (holder, certificate number, verify URL, share link).
+
+Rendering is CPU-bound (about 30 ms a holder), so it runs in a pool of ``render_workers``
+processes (spawned, never forked from a threaded server) while the API keeps answering; the
+zip is written as results arrive, so memory holds a few documents, not the campaign. Each
+build creates one new share link per credential: the links are stored hashed, so the old ones
+cannot be shown again (they keep working until a registrar revokes them).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import zipfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer.campaigns.csv_export import render_csv
+from issuer.campaigns.import_run import get_import
+from issuer.documents.badge import render_badge_png
+from issuer.documents.certificate import render_certificate_pdf
+from issuer.documents.credential_document import (
+    CredentialDocument,
+    credential_document,
+    document_filename,
+)
+from issuer.documents.share_link import create_share_link, share_url
+from issuer.errors import ConflictError
+from issuer.services import Services
+from issuer.store.audit import Actor, record_event
+from issuer.store.engine import session_scope
+from issuer.store.models import Credential, ImportRow
+
+log = logging.getLogger(__name__)
+
+MANIFEST_HEADER = (
+    "holder",
+    "employee_number",
+    "certificate_number",
+    "occupation",
+    "level",
+    "verify_url",
+    "share_link",
+    "files",
+)
+
+
+def render_holder_files(document: CredentialDocument) -> list[tuple[str, bytes]]:
+    """The three files of one holder (runs in a worker process)."""
+    return [
+        (document_filename(document, "jwt"), document.jws.encode("ascii")),
+        (document_filename(document, "png"), render_badge_png(document)),
+        (document_filename(document, "pdf"), render_certificate_pdf(document)),
+    ]
+
+
+def request_bundle(session: Session, job_id: str) -> None:
+    """Mark an import's bundle as building (flushes); refuses dry runs and running imports."""
+    job = get_import(session, job_id)
+    if job.dry_run:
+        raise ConflictError("a dry run issued nothing to bundle", code="dry_run_import")
+    if job.state == "running":
+        raise ConflictError("the import is still running", code="import_running")
+    if job.bundle_state == "building":
+        raise ConflictError("the bundle is being built", code="bundle_building")
+    job.bundle_state = "building"
+    session.flush()
+
+
+def build_bundle(
+    services: Services, job_id: str, *, actor: Actor, workers: int | None = None
+) -> Path:
+    """Render and zip the bundle of an import; returns the zip's path."""
+    settings = services.settings
+    try:
+        documents, links = _prepare(services, job_id, actor)
+        target = settings.bundle_dir / f"import-{job_id}.zip"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".zip.partial")
+        manifest = []
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for document, files in zip(
+                documents, _render(documents, workers or settings.render_workers), strict=True
+            ):
+                for name, data in files:
+                    # PNG and PDF are compressed already: store them, deflate the token.
+                    packed = zipfile.ZIP_DEFLATED if name.endswith(".jwt") else zipfile.ZIP_STORED
+                    archive.writestr(name, data, compress_type=packed)
+                manifest.append(
+                    (
+                        document.holder_name,
+                        document.employee_number,
+                        document.number,
+                        f"{document.occupation_zh} / {document.occupation_en}",
+                        f"{document.level_zh} / {document.level_en}",
+                        document.verify_url,
+                        links[document.credential_id],
+                        " ".join(name for name, _ in files),
+                    )
+                )
+            archive.writestr("manifest.csv", render_csv(MANIFEST_HEADER, manifest))
+        partial.replace(target)
+    except Exception:
+        log.exception("bundle failed", extra={"import_id": job_id})
+        _set_state(services, job_id, "failed", None)
+        raise
+    _set_state(services, job_id, "ready", str(target))
+    return target
+
+
+def _render(documents: list[CredentialDocument], workers: int) -> Iterator[list[tuple[str, bytes]]]:
+    if workers <= 1 or len(documents) < 2:
+        yield from map(render_holder_files, documents)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(render_holder_files, documents, chunksize=16)
+
+
+def _prepare(
+    services: Services, job_id: str, actor: Actor
+) -> tuple[list[CredentialDocument], dict[str, str]]:
+    """The documents of the import's credentials, and a new share link for each (committed)."""
+    settings, now = services.settings, services.clock()
+    with session_scope(services.sessions) as session:
+        ids = list(
+            session.scalars(
+                select(ImportRow.credential_id)
+                .where(ImportRow.import_id == job_id, ImportRow.credential_id.is_not(None))
+                .order_by(ImportRow.row_number)
+            )
+        )
+        documents, links = [], {}
+        for start in range(0, len(ids), 200):
+            rows = session.scalars(
+                select(Credential).where(Credential.id.in_(ids[start : start + 200]))
+            )
+            by_id = {row.id: row for row in rows}
+            for credential_id in ids[start : start + 200]:
+                row = by_id[str(credential_id)]
+                documents.append(
+                    credential_document(
+                        row, base_url=settings.base_url, issuer_name=settings.issuer_name
+                    )
+                )
+                _link, token = create_share_link(session, row.id, actor=actor, now=now, audit=False)
+                links[row.id] = share_url(settings.base_url, token)
+        record_event(
+            session,
+            actor,
+            "import.bundle",
+            f"import:{job_id}",
+            now=now,
+            details={"credentials": len(documents)},
+        )
+    return documents, links
+
+
+def _set_state(services: Services, job_id: str, state: str, path: str | None) -> None:
+    with session_scope(services.sessions) as session:
+        job = get_import(session, job_id)
+        job.bundle_state = state
+        job.bundle_path = path

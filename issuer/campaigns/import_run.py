@@ -1,0 +1,263 @@
+"""Import an exam campaign's results: validate every row, issue every passed one exactly once.
+
+The run commits in chunks of ``import_chunk_rows`` file rows, so a crash (even ``kill -9``)
+loses at most the chunk in flight. Exactly once rests on the database: each credential
+carries its ``issuance_key`` (candidate and exam session), which is unique, and every chunk
+first looks up which of its exams already hold a credential, under the register's write lock.
+Re-running the same file therefore completes what is missing and reports the rest as
+``already_issued``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from issuer.campaigns.results_file import RawRow, open_results_file
+from issuer.campaigns.rows import RowProblem, RowValidator
+from issuer.credentials.catalog import load_catalog
+from issuer.credentials.issuance import IssueRequest, find_issued, issuance_key, issue_credentials
+from issuer.errors import InvalidInputError, NotFoundError
+from issuer.services import Services
+from issuer.store.audit import Actor, lock_writes, record_event
+from issuer.store.engine import session_scope
+from issuer.store.models import Holder, ImportJob, ImportRow, core_table
+
+log = logging.getLogger(__name__)
+
+Validated = tuple[RawRow, IssueRequest | RowProblem | None]
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """What to import and on whose authority; ``units`` None means every unit (admins)."""
+
+    path: Path
+    filename: str
+    dry_run: bool
+    actor: Actor
+    units: frozenset[str] | None = None
+
+
+def start_import(
+    session: Session, request: ImportRequest, *, max_rows: int, now: dt.datetime
+) -> ImportJob:
+    """Check the file (format, encoding, header, row count) and record a running import."""
+    results = open_results_file(request.path)
+    total = results.count_rows()
+    if total > max_rows:
+        raise InvalidInputError(
+            f"the file has more than {max_rows} rows; split it", code="too_many_rows"
+        )
+    job = ImportJob(
+        id=str(uuid.uuid4()),
+        filename=Path(request.filename).name[:255] or "upload",
+        file_sha256=_sha256(request.path),
+        format=results.format,
+        dry_run=request.dry_run,
+        state="running",
+        total_rows=total,
+        processed_rows=0,
+        issued=0,
+        already_issued=0,
+        failed=0,
+        created_by=request.actor.name,
+        created_at=now,
+    )
+    session.add(job)
+    details = {
+        "format": job.format,
+        "rows": total,
+        "dry_run": job.dry_run,
+        "sha256": job.file_sha256,
+    }
+    record_event(
+        session, request.actor, "import.start", f"import:{job.id}", now=now, details=details
+    )
+    session.flush()
+    return job
+
+
+def run_import(
+    services: Services,
+    job_id: str,
+    request: ImportRequest,
+    *,
+    on_progress: ProgressCallback | None = None,
+) -> ImportJob:
+    """Process every row of a started import, committing chunk by chunk; returns the job."""
+    chunk_rows = services.settings.import_chunk_rows
+    try:
+        results = open_results_file(request.path)
+        with services.sessions() as session:
+            validator = RowValidator(load_catalog(session), request.units)
+        for chunk in _chunks(results.rows(), validator, chunk_rows):
+            with session_scope(services.sessions) as session:
+                job = _job(session, job_id)
+                process_chunk(session, job, chunk, request=request, services=services)
+                processed, total = job.processed_rows, job.total_rows
+            if on_progress is not None:
+                on_progress(processed, total)
+    except Exception as exc:
+        _finish(services, job_id, request.actor, error=getattr(exc, "code", type(exc).__name__))
+        raise
+    return _finish(services, job_id, request.actor, error=None)
+
+
+def _chunks(
+    rows: Iterator[RawRow], validator: RowValidator, size: int
+) -> Iterator[list[Validated]]:
+    chunk: list[Validated] = []
+    for row in rows:
+        chunk.append((row, validator.validate(row)))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def process_chunk(
+    session: Session,
+    job: ImportJob,
+    chunk: Sequence[Validated],
+    *,
+    request: ImportRequest,
+    services: Services,
+) -> None:
+    """Issue the chunk's passed rows not issued yet and record every row's outcome (flushes)."""
+    if not job.dry_run:
+        lock_writes(session)  # no other writer can issue these exams between look-up and insert
+    outcomes: dict[int, dict[str, Any]] = {}
+    candidates: list[tuple[RawRow, IssueRequest]] = []
+    for row, checked in chunk:
+        if isinstance(checked, RowProblem):
+            outcomes[row.number] = _outcome(row, "invalid", checked.column, checked.reason)
+        elif checked is None:
+            outcomes[row.number] = _outcome(row, "not_passed")
+        else:
+            candidates.append((row, checked))
+    issued = find_issued(session, [r for _, r in candidates])
+    mismatched = _name_mismatches(session, [r for _, r in candidates])
+    todo: list[tuple[RawRow, IssueRequest]] = []
+    for row, req in candidates:
+        existing = issued.get(issuance_key(req))
+        if existing is not None:
+            outcomes[row.number] = _outcome(row, "already_issued", credential_id=existing)
+        elif req.employee_number in mismatched:
+            outcomes[row.number] = _outcome(row, "invalid", "name", "holder_name_mismatch")
+        elif job.dry_run:
+            outcomes[row.number] = _outcome(row, "ok")
+        else:
+            todo.append((row, req))
+    if todo:
+        ids = issue_credentials(
+            session,
+            [r for _, r in todo],
+            issuer=services.issuer(session),
+            actor=request.actor,
+            now=services.clock(),
+            exactly_once=True,
+            checked_new=True,  # find_issued above, under the same write lock
+        )
+        for (row, _), credential_id in zip(todo, ids, strict=True):
+            outcomes[row.number] = _outcome(row, "issued", credential_id=credential_id)
+    rows = [{"import_id": job.id, **outcomes[row.number]} for row, _ in chunk]
+    session.connection().execute(insert(core_table(ImportRow)), rows)
+    job.processed_rows += len(chunk)
+    job.issued += sum(1 for r in rows if r["status"] == "issued")
+    job.already_issued += sum(1 for r in rows if r["status"] == "already_issued")
+    job.failed += sum(1 for r in rows if r["status"] == "invalid")
+    session.flush()
+
+
+def _outcome(
+    row: RawRow,
+    status: str,
+    column: str | None = None,
+    reason: str | None = None,
+    *,
+    credential_id: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "row_number": row.number,
+        "status": status,
+        "column": column,
+        "reason": reason,
+        "credential_id": credential_id,
+    }
+
+
+def _name_mismatches(session: Session, requests: Sequence[IssueRequest]) -> set[str]:
+    """Employee numbers registered under another name than the row gives."""
+    names = {r.employee_number: r.holder_name for r in requests}
+    found: set[str] = set()
+    numbers = list(names)
+    for start in range(0, len(numbers), 200):
+        query = select(Holder.employee_number, Holder.name).where(
+            Holder.employee_number.in_(numbers[start : start + 200])
+        )
+        found.update(n for n, name in session.execute(query) if names[n] != name)
+    return found
+
+
+def _finish(services: Services, job_id: str, actor: Actor, *, error: str | None) -> ImportJob:
+    now = services.clock()
+    with session_scope(services.sessions) as session:
+        job = _job(session, job_id)
+        job.state = "failed" if error else "done"
+        job.error = error
+        job.finished_at = now
+        details = {
+            "state": job.state,
+            "rows": job.processed_rows,
+            "issued": job.issued,
+            "already_issued": job.already_issued,
+            "invalid": job.failed,
+        }
+        record_event(session, actor, "import.finish", f"import:{job.id}", now=now, details=details)
+    log.info("import finished", extra={"import_id": job_id, "state": job.state})
+    return job
+
+
+def _job(session: Session, job_id: str) -> ImportJob:
+    job = session.get(ImportJob, job_id, populate_existing=True)
+    if job is None:
+        raise NotFoundError("no such import")
+    return job
+
+
+def get_import(session: Session, job_id: str) -> ImportJob:
+    try:
+        uuid.UUID(job_id)
+    except ValueError:
+        raise NotFoundError("no such import") from None
+    return _job(session, job_id)
+
+
+def list_import_rows(
+    session: Session, job_id: str, *, limit: int, offset: int, status: str | None = None
+) -> list[ImportRow]:
+    query = select(ImportRow).where(ImportRow.import_id == job_id)
+    if status is not None:
+        query = query.where(ImportRow.status == status)
+    query = query.order_by(ImportRow.row_number).limit(limit).offset(offset)
+    return list(session.scalars(query))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,143 @@
+"""``tessera import``, ``bundle`` and ``share``: a whole exam campaign from the shell."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from issuer.campaigns.bundle import build_bundle, request_bundle
+from issuer.campaigns.csv_export import render_csv
+from issuer.campaigns.import_run import (
+    ImportRequest,
+    get_import,
+    list_import_rows,
+    run_import,
+    start_import,
+)
+from issuer.campaigns.rows import REASONS
+from issuer.config import Settings
+from issuer.credentials.lifecycle import find_credential
+from issuer.documents.share_link import create_share_link, revoke_share_links, share_url
+from issuer.services import Services
+from issuer.store.audit import Actor
+from issuer.store.engine import session_scope
+
+_SHOWN_PROBLEMS = 50
+
+
+def _actor() -> Actor:
+    return Actor(name=f"cli:{os.environ.get('USER', 'operator')}")
+
+
+def _services(ctx: typer.Context) -> Services:
+    settings: Settings = ctx.obj
+    return Services.from_settings(settings)
+
+
+def import_command(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV or XLSX")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="validate every row; issue nothing")
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="write every row's outcome to this CSV file")
+    ] = None,
+) -> None:
+    """Import an exam campaign's results and issue every passed row, exactly once.
+
+    Re-running the same file (after an interruption, even kill -9) issues only what is
+    missing; rows already issued are reported as such. Column layout: docs/import-format.md.
+    """
+    services = _services(ctx)
+    request = ImportRequest(path=file, filename=file.name, dry_run=dry_run, actor=_actor())
+    with session_scope(services.sessions) as session:
+        job = start_import(
+            session, request, max_rows=services.settings.import_max_rows, now=services.clock()
+        )
+        job_id, total = job.id, job.total_rows
+    console = Console(stderr=True)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("validating" if dry_run else "importing", total=total)
+        job = run_import(
+            services,
+            job_id,
+            request,
+            on_progress=lambda done, _t: progress.update(task, completed=done),
+        )
+    with services.read_sessions() as session:
+        rows = list_import_rows(session, job_id, limit=10_000_000, offset=0)
+        problems = [r for r in rows if r.status == "invalid"]
+        not_passed = sum(1 for r in rows if r.status == "not_passed")
+        would_issue = sum(1 for r in rows if r.status == "ok")
+    for row in problems[:_SHOWN_PROBLEMS]:
+        reason = row.reason or ""
+        typer.echo(
+            f"row {row.row_number}: {row.column or '-'}: {reason} ({REASONS.get(reason, '')})"
+        )
+    if len(problems) > _SHOWN_PROBLEMS:
+        typer.echo(
+            f"... and {len(problems) - _SHOWN_PROBLEMS} more rows with problems (see --report)"
+        )
+    if report is not None:
+        report.write_bytes(
+            render_csv(
+                ("row", "status", "column", "reason", "credential_id"),
+                ((r.row_number, r.status, r.column, r.reason, r.credential_id) for r in rows),
+            )
+        )
+    verb = f"{would_issue} would be issued" if dry_run else f"{job.issued} issued"
+    typer.echo(
+        f"import {job_id}: {job.processed_rows} rows; {verb}, {job.already_issued} already issued, "
+        f"{not_passed} not passed, {job.failed} invalid"
+    )
+
+
+def bundle_command(
+    ctx: typer.Context,
+    import_id: Annotated[str, typer.Argument(help="the import's id")],
+    workers: Annotated[int | None, typer.Option(min=1, max=64, help="render processes")] = None,
+) -> None:
+    """Render an import's bundle: .jwt, badge PNG and PDF per holder, and manifest.csv."""
+    services = _services(ctx)
+    with session_scope(services.sessions) as session:
+        request_bundle(session, import_id)
+    path = build_bundle(services, import_id, actor=_actor(), workers=workers)
+    typer.echo(f"bundle written to {path}")
+
+
+def share_command(
+    ctx: typer.Context,
+    credential: Annotated[str, typer.Argument(help="credential id or certificate number")],
+    revoke: Annotated[
+        bool, typer.Option("--revoke", help="revoke every live link instead")
+    ] = False,
+) -> None:
+    """Create a holder share link (printed once), or revoke the credential's links."""
+    services = _services(ctx)
+    now = services.clock()
+    with session_scope(services.sessions) as session:
+        row = find_credential(session, credential)
+        if revoke:
+            count = revoke_share_links(session, row.id, actor=_actor(), now=now)
+            message = f"revoked {count} share links of {row.number}"
+        else:
+            _link, token = create_share_link(session, row.id, actor=_actor(), now=now)
+            message = share_url(services.settings.base_url, token)
+    typer.echo(message)
+
+
+__all__ = ["bundle_command", "get_import", "import_command", "share_command"]

@@ -1,0 +1,109 @@
+"""Operator commands: ``tessera serve``, ``tessera backup`` and ``tessera restore``.
+
+docs/operations.md describes replicas, logs, metrics and backups.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from issuer.config import Settings
+from issuer.services import Services
+from issuer.store.backup import create_backup, restore_backup
+from issuer.store.engine import check_database, create_db_engine
+from issuer.web.metrics import MULTIPROCESS_ENV
+from issuer.web.middleware.request_log import logging_config
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+) -> None:
+    """Serve the API, the verify page and the public documents."""
+    settings = _settings(ctx)
+    services = Services.from_settings(settings)
+    with services.sessions() as session:
+        services.signer(session)
+    services.engine.dispose()
+    metrics_dir = None
+    if workers > 1 and not os.environ.get(MULTIPROCESS_ENV):
+        # Worker processes sum their metrics through files here (issuer/web/metrics.py).
+        metrics_dir = tempfile.mkdtemp(prefix="tessera-metrics-")
+        os.environ[MULTIPROCESS_ENV] = metrics_dir
+    typer.echo(f"Tessera serving on http://{host}:{port} (public base URL {settings.base_url})")
+    # No access log: request paths carry credential ids (/v/<id>); the request log
+    # (issuer/web/middleware/request_log.py) writes one line per request naming the route
+    # template instead.
+    try:
+        _run(settings, host, port, workers)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _run(settings: Settings, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "issuer.app:app_from_environment",
+        access_log=False,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=logging_config(settings.log_format),
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+    )
+
+
+def backup(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="the archive to write (a new .tar file)")],
+) -> None:
+    """Back up the database and the encrypted key files (never the passphrase)."""
+    settings = _settings(ctx)
+    engine = create_db_engine(settings.database_url)
+    check_database(engine)
+    summary = create_backup(engine, settings.keys_dir, path)
+    engine.dispose()
+    typer.echo(
+        f"backed up {summary.credentials} credentials and {summary.keys} keys "
+        f"({summary.database}) to {path}; keep the key passphrase apart from it"
+    )
+
+
+def restore(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="an archive written by `tessera backup`")],
+    force: Annotated[
+        bool, typer.Option("--force", help="replace a database that holds data")
+    ] = False,
+) -> None:
+    """Restore the database and the key files from a backup archive."""
+    settings = _settings(ctx)
+    engine = create_db_engine(settings.database_url)
+    check_database(engine)
+    summary = restore_backup(engine, settings.keys_dir, path, force=force)
+    engine.dispose()
+    typer.echo(f"restored {summary.credentials} credentials and {summary.keys} keys from {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command()(backup)
+    app.command()(restore)

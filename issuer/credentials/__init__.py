@@ -1,0 +1,1 @@
+"""Credentials: the catalog, claims, issuance, lifecycle, reissue, status lists, QR codes."""

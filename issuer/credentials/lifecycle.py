@@ -1,0 +1,262 @@
+"""The register of issued credentials: look-ups and lifecycle changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from issuer.credentials.status_list import set_status_bit, set_suspension_bit
+from issuer.errors import ConflictError, InvalidInputError, NotFoundError
+from issuer.store.audit import Actor, lock_writes, record_event, record_events
+from issuer.store.models import Credential, Unit
+
+log = logging.getLogger(__name__)
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def get_credential(session: Session, credential_id: str) -> Credential:
+    if not _UUID.match(credential_id):
+        raise NotFoundError("no such credential")
+    row = session.get(Credential, credential_id)
+    if row is None:
+        raise NotFoundError("no such credential")
+    return row
+
+
+def list_credentials(
+    session: Session, *, limit: int, offset: int, units: tuple[str, ...] | None = None
+) -> tuple[list[Credential], int]:
+    """A page of credentials, newest first, optionally only those of ``units``."""
+    query = select(Credential)
+    count = select(func.count()).select_from(Credential)
+    if units is not None:
+        unit_ids = select(Unit.id).where(Unit.code.in_(units))
+        query = query.where(Credential.unit_id.in_(unit_ids))
+        count = count.where(Credential.unit_id.in_(unit_ids))
+    rows = session.scalars(
+        query.order_by(Credential.issued_at.desc(), Credential.id).limit(limit).offset(offset)
+    ).all()
+    return list(rows), session.scalar(count) or 0
+
+
+REASON_CODES = (
+    "issued_in_error",
+    "exam_misconduct",
+    "data_correction",
+    "superseded",
+    "withdrawn_by_authority",
+    "holder_request",
+)
+
+
+def find_credential(session: Session, reference: str) -> Credential:
+    """A credential by id or by certificate number (what is printed on the certificate)."""
+    if _UUID.match(reference):
+        return get_credential(session, reference)
+    row = session.scalars(select(Credential).where(Credential.number == reference)).first()
+    if row is None:
+        raise NotFoundError("no such credential")
+    return row
+
+
+def check_reason(reason: str) -> None:
+    if reason not in REASON_CODES:
+        raise InvalidInputError("unknown reason code", code="unknown_reason")
+
+
+def _require_changeable(row: Credential) -> None:
+    """Revoked and superseded credentials are final (BSL §2.1: revocation is not reversible)."""
+    if row.state == "revoked":
+        raise ConflictError("the credential is already revoked", code="already_revoked")
+    if row.state == "superseded":
+        raise ConflictError("the credential was superseded", code="already_superseded")
+
+
+def locked_credential(session: Session, credential_id: str) -> Credential:
+    """The credential, re-read after taking the register's write lock (``lock_writes``):
+    a concurrent writer's committed change is seen, never overwritten."""
+    lock_writes(session)
+    row = _locked(session, credential_id)
+    _require_changeable(row)
+    return row
+
+
+def _locked(session: Session, credential_id: str) -> Credential:
+    """The credential row, locked for update where the database supports it."""
+    row = session.scalars(
+        select(Credential)
+        .where(Credential.id == credential_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise NotFoundError("no such credential")
+    return row
+
+
+def _record_transition(
+    session: Session,
+    row: Credential,
+    *,
+    state: str,
+    reason: str | None,
+    action: str,
+    note: str | None,
+    actor: Actor,
+    now: dt.datetime,
+) -> Credential:
+    """Set ``row``'s lifecycle state and append the audit event (the note only there)."""
+    row.state = state
+    row.state_changed_at = now
+    row.state_reason = reason
+    record_event(
+        session,
+        actor,
+        action,
+        row.id,
+        now=now,
+        reason=reason,
+        details={"note": note} if note else {},
+    )
+    session.flush()
+    log.info("credential %s", state, extra={"credential_id": row.id, "reason": reason})
+    return row
+
+
+def revoke_credential(
+    session: Session,
+    credential_id: str,
+    *,
+    reason: str,
+    note: str | None,
+    actor: Actor,
+    now: dt.datetime,
+) -> Credential:
+    """Revoke for good: set the credential's status-list bit and record why (BSL §2.1)."""
+    check_reason(reason)
+    row = locked_credential(session, credential_id)
+    set_status_bit(session, row.id, now=now)
+    return _record_transition(
+        session,
+        row,
+        state="revoked",
+        reason=reason,
+        action="credential.revoke",
+        note=note,
+        actor=actor,
+        now=now,
+    )
+
+
+def suspend_credential(
+    session: Session,
+    credential_id: str,
+    *,
+    reason: str,
+    note: str | None,
+    actor: Actor,
+    now: dt.datetime,
+) -> Credential:
+    """Suspend (reversible): set the bit in the suspension twin list (decision 0008)."""
+    check_reason(reason)
+    row = locked_credential(session, credential_id)
+    if row.state == "suspended":
+        raise ConflictError("the credential is already suspended", code="already_suspended")
+    set_suspension_bit(session, row.id, now=now)
+    return _record_transition(
+        session,
+        row,
+        state="suspended",
+        reason=reason,
+        action="credential.suspend",
+        note=note,
+        actor=actor,
+        now=now,
+    )
+
+
+def reinstate_credential(
+    session: Session, credential_id: str, *, note: str | None, actor: Actor, now: dt.datetime
+) -> Credential:
+    """Lift a suspension: clear the suspension bit; the credential is valid again."""
+    row = locked_credential(session, credential_id)
+    if row.state != "suspended":
+        raise ConflictError("the credential is not suspended", code="not_suspended")
+    set_suspension_bit(session, row.id, now=None)
+    return _record_transition(
+        session,
+        row,
+        state="active",
+        reason=None,
+        action="credential.reinstate",
+        note=note,
+        actor=actor,
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class SessionBatch:
+    """The credentials a batch revocation of one exam session would change."""
+
+    exam_session: str
+    credential_ids: list[str]
+    unit_codes: set[str]
+
+
+def session_batch(session: Session, exam_session: str) -> SessionBatch:
+    """Every revocable (active or suspended) credential of ``exam_session``."""
+    rows = session.execute(
+        select(Credential.id, Unit.code)
+        .join(Unit, Credential.unit_id == Unit.id)
+        .where(
+            Credential.exam_session == exam_session,
+            Credential.state.in_(("active", "suspended")),
+        )
+        .order_by(Credential.id)
+    ).all()
+    if not rows:
+        raise NotFoundError("no revocable credential in that exam session", code="empty_batch")
+    return SessionBatch(exam_session, [r.id for r in rows], {r.code for r in rows})
+
+
+def revoke_session(
+    session: Session,
+    exam_session: str,
+    *,
+    reason: str,
+    note: str | None,
+    actor: Actor,
+    now: dt.datetime,
+) -> list[str]:
+    """Revoke every active or suspended credential of one exam session, in one transaction."""
+    check_reason(reason)
+    lock_writes(session)
+    batch = session_batch(session, exam_session)
+    events: list[tuple[str | None, dict[str, object]]] = []
+    for credential_id in batch.credential_ids:
+        row = _locked(session, credential_id)
+        row.state = "revoked"
+        row.state_changed_at = now
+        row.state_reason = reason
+        set_status_bit(session, row.id, now=now)
+        events.append((row.id, {"batch": exam_session}))
+    record_events(session, actor, "credential.revoke", events, now=now, reason=reason)
+    record_event(
+        session,
+        actor,
+        "credential.batch_revoke",
+        exam_session,
+        now=now,
+        reason=reason,
+        details={"count": len(events), **({"note": note} if note else {})},
+    )
+    session.flush()
+    log.info("exam session revoked", extra={"count": len(events), "reason": reason})
+    return batch.credential_ids

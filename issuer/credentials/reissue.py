@@ -1,0 +1,170 @@
+"""Reissue and supersede: a corrected or upgraded credential replaces the old one.
+
+The replacement is a new credential (new id, new random status index: BSL §6.7); the old one
+becomes ``superseded``, points at it (``replaced_by_id``) and gets its revocation bit set, so
+verifiers that know only the standard see it revoked. All in the caller's one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer.credentials.issuance import IssueRequest, IssuerIdentity, issue_credentials
+from issuer.credentials.lifecycle import check_reason, locked_credential
+from issuer.credentials.status_list import set_status_bit, set_suspension_bit
+from issuer.errors import ConflictError, InvalidInputError
+from issuer.store.audit import Actor, lock_writes, record_event, record_events
+from issuer.store.models import Credential, Holder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Corrections:
+    """What changes in the replacement; ``None`` keeps the old value."""
+
+    holder_name: str | None = None
+    occupation: str | None = None
+    level: str | None = None
+    unit: str | None = None
+    exam_date: dt.date | None = None
+    exam_session: str | None = None
+    score: float | None = None
+    valid_until: dt.datetime | None = None
+
+    def changed(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def request_from(row: Credential, corrections: Corrections) -> IssueRequest:
+    """The issue request that reproduces ``row`` with ``corrections`` applied."""
+    base = IssueRequest(
+        holder_name=row.holder.name,
+        employee_number=row.holder.employee_number,
+        occupation=row.occupation.code,
+        level=row.level.code,
+        unit=row.unit.code,
+        exam_date=row.exam_date,  # the award date of the original stays (BSL §2.1, OB)
+        exam_session=row.exam_session,
+        score=row.score,
+        valid_until=row.valid_until,
+    )
+    changes = {k: v for k, v in corrections.changed().items() if k != "holder_name"}
+    if corrections.holder_name is not None:
+        changes["holder_name"] = corrections.holder_name.strip()
+    return replace(base, **changes)
+
+
+def reissue_credential(
+    session: Session,
+    credential_id: str,
+    corrections: Corrections,
+    *,
+    reason: str,
+    note: str | None,
+    issuer: IssuerIdentity,
+    actor: Actor,
+    now: dt.datetime,
+    rng: random.Random | None = None,
+) -> Credential:
+    """Issue the replacement of ``credential_id`` and supersede the old one; returns the new.
+
+    A holder-name correction renames the holder deliberately (holders are keyed by employee
+    number, and issuance refuses a different name anywhere else).
+    """
+    check_reason(reason)
+    old = locked_credential(session, credential_id)
+    if not corrections.changed() and reason == "data_correction":
+        raise InvalidInputError("a data correction must change a field", code="nothing_to_correct")
+    request = request_from(old, corrections)
+    if corrections.holder_name is not None and request.holder_name != old.holder.name:
+        if not request.holder_name:
+            raise InvalidInputError("holder name is empty", code="missing_holder_name")
+        holder = session.get(Holder, old.holder_id)
+        assert holder is not None
+        holder.name = request.holder_name
+        session.flush()
+    [new_id] = issue_credentials(session, [request], issuer=issuer, actor=actor, now=now, rng=rng)
+    _supersede(session, old, new_id, reason=reason, now=now)
+    record_event(
+        session,
+        actor,
+        "credential.reissue",
+        old.id,
+        now=now,
+        reason=reason,
+        details={
+            "replaced_by": new_id,
+            "changed": sorted(corrections.changed()),
+            **({"note": note} if note else {}),
+        },
+    )
+    session.flush()
+    log.info("credential reissued", extra={"credential_id": old.id, "replaced_by": new_id})
+    new = session.get(Credential, new_id)
+    assert new is not None
+    return new
+
+
+def _supersede(
+    session: Session, old: Credential, new_id: str, *, reason: str, now: dt.datetime
+) -> None:
+    was_suspended, suspension_reason = old.state == "suspended", old.state_reason
+    old.state = "superseded"
+    old.state_changed_at = now
+    old.state_reason = reason
+    old.replaced_by_id = new_id
+    set_status_bit(session, old.id, now=now)
+    if was_suspended:  # the replacement inherits the suspension; lifting it stays a decision
+        set_suspension_bit(session, new_id, now=now)
+        new = session.get(Credential, new_id)
+        assert new is not None
+        new.state, new.state_reason, new.state_changed_at = "suspended", suspension_reason, now
+
+
+def reissue_signed_by(
+    session: Session,
+    kid: str,
+    *,
+    issuer: IssuerIdentity,
+    actor: Actor,
+    now: dt.datetime,
+    rng: random.Random | None = None,
+) -> dict[str, str]:
+    """Re-issue every active or suspended credential signed by ``kid`` with the active key;
+    returns ``{old id: new id}``. Used after a key compromise (decision 0009)."""
+    if issuer.signer.kid == kid:
+        raise ConflictError("the key is still the active key; rotate first", code="key_active")
+    lock_writes(session)
+    olds = list(
+        session.scalars(
+            select(Credential)
+            .where(Credential.kid == kid, Credential.state.in_(("active", "suspended")))
+            .order_by(Credential.issued_at, Credential.id)
+        )
+    )
+    if not olds:
+        return {}
+    new_ids = issue_credentials(
+        session,
+        [request_from(row, Corrections()) for row in olds],
+        issuer=issuer,
+        actor=actor,
+        now=now,
+        rng=rng,
+    )
+    events: list[tuple[str | None, dict[str, Any]]] = []
+    for old, new_id in zip(olds, new_ids, strict=True):
+        _supersede(session, old, new_id, reason="superseded", now=now)
+        events.append((old.id, {"replaced_by": new_id, "key_compromised": kid}))
+    record_events(session, actor, "credential.reissue", events, now=now, reason="superseded")
+    session.flush()
+    log.info("credentials re-issued after key compromise", extra={"kid": kid, "count": len(olds)})
+    return {old.id: new for old, new in zip(olds, new_ids, strict=True)}

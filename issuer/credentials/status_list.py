@@ -1,0 +1,254 @@
+"""Bitstring Status List allocation, encoding and publication (W3C BSL v1.0).
+
+Indexes are random and never reused (BSL §2.1, §6.5); a list is at least 131,072 entries
+(§3.2) and is closed once half full so random allocation stays cheap and herds stay large.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from issuer.credentials.claims import xsd_datetime
+from issuer.errors import NotFoundError
+from issuer.keys.signing import Signer
+from issuer.store.models import StatusAllocation, StatusList
+from verifier.encoding import b64url_encode
+from verifier.format import (
+    MIN_STATUS_LIST_ENTRIES,
+    STATUS_LIST_CREDENTIAL,
+    STATUS_LIST_ENTRY,
+    STATUS_LIST_SUBJECT,
+    STATUS_PURPOSE_REVOCATION,
+    STATUS_PURPOSE_SUSPENSION,
+    VC_V2_CONTEXT,
+    VERIFIABLE_CREDENTIAL,
+)
+
+LIST_SIZE = MIN_STATUS_LIST_ENTRIES
+FILL_LIMIT = LIST_SIZE // 2
+
+
+def status_list_url(base_url: str, list_id: int) -> str:
+    return f"{base_url}/status/{list_id}"
+
+
+def suspension_list_url(base_url: str, list_id: int) -> str:
+    """The suspension twin of a revocation list (docs/decisions/0008-suspension.md)."""
+    return f"{status_list_url(base_url, list_id)}/suspension"
+
+
+def status_entry(base_url: str, list_id: int, index: int) -> dict[str, str]:
+    """The credential's ``credentialStatus`` object (BSL §2.1; OB allows exactly one)."""
+    url = status_list_url(base_url, list_id)
+    return {
+        "id": f"{url}#{index}",
+        "type": STATUS_LIST_ENTRY,
+        "statusPurpose": STATUS_PURPOSE_REVOCATION,
+        "statusListIndex": str(index),
+        "statusListCredential": url,
+    }
+
+
+def allocate_indexes(
+    session: Session, count: int, *, now: dt.datetime, rng: random.Random
+) -> list[tuple[int, int]]:
+    """Reserve ``count`` fresh random ``(list_id, index)`` pairs, opening lists as needed.
+
+    The unique constraint on ``(list_id, index)`` is the final guard against two writers.
+    """
+    pairs: list[tuple[int, int]] = []
+    reserved: dict[int, set[int]] = {}
+    while len(pairs) < count:
+        current = session.scalars(
+            select(StatusList)
+            .where(StatusList.purpose == STATUS_PURPOSE_REVOCATION)
+            .order_by(StatusList.id.desc())
+            .limit(1)
+        ).first()
+        used: set[int] = set()
+        if current is not None:
+            used = reserved.setdefault(current.id, set())
+            used |= set(
+                session.scalars(
+                    select(StatusAllocation.index).where(StatusAllocation.list_id == current.id)
+                )
+            )
+        if current is None or len(used) >= FILL_LIMIT:
+            current = StatusList(purpose=STATUS_PURPOSE_REVOCATION, size=LIST_SIZE, created_at=now)
+            session.add(current)
+            session.flush()
+            used = reserved.setdefault(current.id, set())
+        take = min(count - len(pairs), FILL_LIMIT - len(used))
+        while take:
+            index = rng.randrange(current.size)
+            if index not in used:
+                used.add(index)
+                pairs.append((current.id, index))
+                take -= 1
+    return pairs
+
+
+def encode_bitstring(set_indexes: list[int], size: int) -> str:
+    """``u`` + base64url(GZIP(bitstring)); index 0 is the most significant bit of byte 0."""
+    bits = bytearray(size // 8)
+    for index in set_indexes:
+        bits[index // 8] |= 0x80 >> (index % 8)
+    return "u" + b64url_encode(gzip.compress(bytes(bits), compresslevel=9, mtime=0))
+
+
+@dataclass(frozen=True)
+class PublishedList:
+    jws: str
+    etag: str
+    ttl_seconds: int
+
+
+@dataclass(frozen=True)
+class _Signed:
+    revision: int
+    kid: str
+    signed_at: dt.datetime
+    published: PublishedList
+
+
+class StatusListPublisher:
+    """Signs status-list credentials, re-signing only when the bits or the key change.
+
+    ``cached`` answers from memory for a revision the caller read (``Services.published_list``
+    reads it through ``ListRevisions``); ``publish`` reads the revision itself. Only a changed
+    ``revision`` (a bit was set or cleared), a new active key, or age make it re-encode and
+    re-sign. Safe across replicas: the revision lives in the database.
+    """
+
+    def __init__(self, base_url: str, ttl_seconds: int, *, resign_after: dt.timedelta) -> None:
+        self._base_url = base_url
+        self._ttl = ttl_seconds
+        self._resign_after = resign_after
+        self._cache: dict[tuple[int, str], _Signed] = {}
+        self._lock = threading.Lock()
+        # Told of every publish: True when the signed copy was current (issuer/web/metrics.py).
+        self.on_lookup: Callable[[bool], None] | None = None
+
+    def publish(
+        self,
+        session: Session,
+        list_id: int,
+        signer: Signer,
+        *,
+        now: dt.datetime,
+        purpose: str = STATUS_PURPOSE_REVOCATION,
+    ) -> PublishedList:
+        """The signed list ``list_id``; ``purpose`` ``suspension`` gives its suspension twin
+        (the same index space, bits from ``suspended_at``; docs/decisions/0008-suspension.md).
+        """
+        row = session.execute(
+            select(StatusList.revision, StatusList.size, StatusList.purpose).where(
+                StatusList.id == list_id
+            )
+        ).first()
+        if row is None:
+            raise NotFoundError("no such status list")
+        if purpose not in (STATUS_PURPOSE_REVOCATION, STATUS_PURPOSE_SUSPENSION):
+            raise NotFoundError("no such status list")
+        current = self.cached(list_id, purpose, row.revision, signer.kid, now=now)
+        if current is not None:
+            return current
+        if self.on_lookup is not None:
+            self.on_lookup(False)
+        column = (
+            StatusAllocation.set_at
+            if purpose == STATUS_PURPOSE_REVOCATION
+            else StatusAllocation.suspended_at
+        )
+        set_indexes = list(
+            session.scalars(
+                select(StatusAllocation.index).where(
+                    StatusAllocation.list_id == list_id, column.is_not(None)
+                )
+            )
+        )
+        encoded = encode_bitstring(set_indexes, row.size)
+        version = f"{list_id}|{purpose}|{row.revision}|{signer.kid}|{now.isoformat()}"
+        etag = hashlib.sha256(version.encode()).hexdigest()[:32]
+        jws = signer.sign(self._list_credential(list_id, purpose, encoded, now))
+        published = PublishedList(jws=jws, etag=etag, ttl_seconds=self._ttl)
+        with self._lock:
+            self._cache[(list_id, purpose)] = _Signed(row.revision, signer.kid, now, published)
+        return published
+
+    def cached(
+        self, list_id: int, purpose: str, revision: int, kid: str, *, now: dt.datetime
+    ) -> PublishedList | None:
+        """The signed copy if it is of ``revision``, signed by ``kid`` and young enough."""
+        with self._lock:
+            signed = self._cache.get((list_id, purpose))
+        if (
+            signed is None
+            or signed.revision != revision
+            or signed.kid != kid
+            or now - signed.signed_at >= self._resign_after
+        ):
+            return None
+        if self.on_lookup is not None:
+            self.on_lookup(True)
+        return signed.published
+
+    def _list_credential(
+        self, list_id: int, purpose: str, encoded: str, now: dt.datetime
+    ) -> dict[str, object]:
+        url = status_list_url(self._base_url, list_id)
+        if purpose == STATUS_PURPOSE_SUSPENSION:
+            url = suspension_list_url(self._base_url, list_id)
+        valid_until = now + self._resign_after * 2
+        return {
+            "@context": [VC_V2_CONTEXT],
+            "id": url,
+            "type": [VERIFIABLE_CREDENTIAL, STATUS_LIST_CREDENTIAL],
+            "issuer": self._base_url,
+            "validFrom": xsd_datetime(now),
+            "validUntil": xsd_datetime(valid_until),
+            "credentialSubject": {
+                "id": f"{url}#list",
+                "type": STATUS_LIST_SUBJECT,
+                "statusPurpose": purpose,
+                "encodedList": encoded,
+                "ttl": self._ttl * 1000,  # BSL §2.2: milliseconds
+            },
+            "iss": self._base_url,
+            "jti": url,
+            "iat": int(now.timestamp()),
+            "nbf": int(now.timestamp()),
+            "exp": int(valid_until.timestamp()),
+        }
+
+
+def set_status_bit(session: Session, credential_id: str, *, now: dt.datetime | None) -> None:
+    """Set (``now``) or clear (``None``) the credential's bit and bump its list's revision."""
+    _set_bit(session, credential_id, "set_at", now)
+
+
+def set_suspension_bit(session: Session, credential_id: str, *, now: dt.datetime | None) -> None:
+    """Set (``now``) or clear (``None``) the credential's bit in the suspension twin."""
+    _set_bit(session, credential_id, "suspended_at", now)
+
+
+def _set_bit(session: Session, credential_id: str, column: str, now: dt.datetime | None) -> None:
+    # Both lists share the allocation row and the revision that publishers compare.
+    allocation = session.scalars(
+        select(StatusAllocation).where(StatusAllocation.credential_id == credential_id)
+    ).one()
+    setattr(allocation, column, now)
+    session.execute(
+        update(StatusList)
+        .where(StatusList.id == allocation.list_id)
+        .values(revision=StatusList.revision + 1)
+    )

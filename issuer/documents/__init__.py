@@ -1,0 +1,1 @@
+"""What holders receive: the PDF certificate, baked badges, share links."""

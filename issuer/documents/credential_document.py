@@ -1,0 +1,89 @@
+"""What a holder's documents show, as plain data: picklable, so render workers need no database.
+
+The PDF certificate, the baked badges and the bundle manifest are all rendered from a
+``CredentialDocument``; its QR text is exactly what ``CredentialResponse.qr_text`` says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from issuer.credentials.catalog import achievement_name
+from issuer.store.models import Credential
+from issuer.web.schemas.credentials import CredentialResponse, verify_url
+
+
+@dataclass(frozen=True)
+class CredentialDocument:
+    """Everything printed on a certificate or a badge for one credential."""
+
+    credential_id: str
+    number: str
+    issuer_zh: str
+    issuer_en: str
+    holder_name: str
+    employee_number: str
+    occupation_code: str
+    occupation_zh: str
+    occupation_en: str
+    level_code: str
+    level_zh: str
+    level_en: str
+    unit_zh: str
+    unit_en: str
+    achievement_name: str
+    exam_date: dt.date
+    issued_at: dt.datetime
+    valid_until: dt.datetime | None
+    state: str
+    verify_url: str
+    qr_text: str
+    jws: str
+
+
+def split_bilingual(text: str) -> tuple[str, str]:
+    """``"中文 / English"`` -> (``中文``, ``English``); a single-language text goes in both."""
+    zh, sep, en = text.partition(" / ")
+    return (zh.strip(), en.strip()) if sep else (text.strip(), text.strip())
+
+
+def qr_text_for(row: Credential, base_url: str) -> str:
+    """The text the credential's QR code holds: the registrar API's ``qr_text``."""
+    return CredentialResponse.of(row, base_url).qr_text
+
+
+def credential_document(row: Credential, *, base_url: str, issuer_name: str) -> CredentialDocument:
+    issuer_zh, issuer_en = split_bilingual(issuer_name)
+    return CredentialDocument(
+        credential_id=row.id,
+        number=row.number,
+        issuer_zh=issuer_zh,
+        issuer_en=issuer_en,
+        holder_name=row.holder.name,
+        employee_number=row.holder.employee_number,
+        occupation_code=row.occupation.code,
+        occupation_zh=row.occupation.name_zh,
+        occupation_en=row.occupation.name_en,
+        level_code=row.level.code,
+        level_zh=row.level.name_zh,
+        level_en=row.level.name_en,
+        unit_zh=row.unit.name_zh,
+        unit_en=row.unit.name_en,
+        achievement_name=achievement_name(row.occupation, row.level),
+        exam_date=row.exam_date,
+        issued_at=row.issued_at,
+        valid_until=row.valid_until,
+        state=row.state,
+        verify_url=verify_url(base_url, row.id),
+        qr_text=qr_text_for(row, base_url),
+        jws=row.jws,
+    )
+
+
+def document_filename(document: CredentialDocument, suffix: str) -> str:
+    """``<certificate number>-<employee number>.<suffix>``: ASCII-safe and unique per import."""
+    safe = "".join(
+        c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in document.employee_number
+    )
+    return f"{document.number}-{safe}.{suffix}"

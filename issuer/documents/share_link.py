@@ -1,0 +1,122 @@
+"""Holder share links: an unguessable URL per credential, revocable by a registrar.
+
+The token is 256 random bits (``secrets.token_urlsafe(32)``); only its SHA-256 is stored, so
+a copy of the database cannot be turned into working links. The page it opens lets the holder
+see the credential and download the ``.jwt``, the baked badges and the PDF certificate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from urllib.parse import urlencode
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from issuer.credentials.lifecycle import get_credential
+from issuer.errors import NotFoundError
+from issuer.store.audit import Actor, record_event
+from issuer.store.models import Credential, ShareLink
+
+SHARE_PATH = "/s/"
+LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def share_url(base_url: str, token: str) -> str:
+    return f"{base_url}{SHARE_PATH}{token}"
+
+
+def create_share_link(
+    session: Session,
+    credential_id: str,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    audit: bool = True,
+) -> tuple[ShareLink, str]:
+    """A new link for the credential: (record, token). The token is shown once."""
+    get_credential(session, credential_id)
+    token = secrets.token_urlsafe(32)
+    link = ShareLink(credential_id=credential_id, token_hash=_hash(token), created_at=now)
+    session.add(link)
+    session.flush()
+    if audit:
+        record_event(
+            session, actor, "share_link.create", credential_id, now=now, details={"link": link.id}
+        )
+    return link, token
+
+
+def resolve_share_link(session: Session, token: str) -> Credential:
+    """The credential behind a live link; ``NotFoundError`` for unknown or revoked ones."""
+    if not 20 <= len(token) <= 100:
+        raise NotFoundError("no such share link")
+    link = session.scalars(
+        select(ShareLink).where(
+            ShareLink.token_hash == _hash(token), ShareLink.revoked_at.is_(None)
+        )
+    ).first()
+    if link is None:
+        raise NotFoundError("no such share link")
+    return get_credential(session, link.credential_id)
+
+
+def list_share_links(session: Session, credential_id: str) -> list[ShareLink]:
+    return list(
+        session.scalars(
+            select(ShareLink).where(ShareLink.credential_id == credential_id).order_by(ShareLink.id)
+        )
+    )
+
+
+def revoke_share_links(
+    session: Session,
+    credential_id: str,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    link_id: int | None = None,
+) -> int:
+    """Revoke one link (``link_id``) or every live link of a credential; returns how many."""
+    statement = (
+        update(ShareLink)
+        .where(ShareLink.credential_id == credential_id, ShareLink.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    if link_id is not None:
+        statement = statement.where(ShareLink.id == link_id)
+    count = getattr(session.execute(statement), "rowcount", 0)
+    if link_id is not None and count == 0:
+        raise NotFoundError("no such live share link")
+    record_event(
+        session,
+        actor,
+        "share_link.revoke",
+        credential_id,
+        now=now,
+        details={"link": link_id, "revoked": count},
+    )
+    session.flush()
+    return int(count)
+
+
+def linkedin_url(
+    *, name: str, organisation: str, issued_at: dt.datetime, verify_url: str, number: str
+) -> str:
+    """LinkedIn's add-to-profile link for a certification; ``certUrl`` is the verify page."""
+    query = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": name,
+        "organizationName": organisation,
+        "issueYear": str(issued_at.year),
+        "issueMonth": str(issued_at.month),
+        "certUrl": verify_url,
+        "certId": number,
+    }
+    return f"{LINKEDIN_ADD}?{urlencode(query)}"

@@ -1,0 +1,1 @@
+"""Signing keys: generation, encrypted storage, rotation, compromise, the published JWKS."""

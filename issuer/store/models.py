@@ -1,0 +1,342 @@
+"""SQLAlchemy 2 typed models. Migrations in ``migrations/`` must agree (``alembic check``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Alembic naming convention (alembic docs, naming.rst): stable constraint names on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CREDENTIAL_STATES = ("active", "revoked", "suspended", "superseded")
+TOKEN_ROLES = ("admin", "registrar", "auditor")
+KEY_STATES = ("active", "retired", "compromised")
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC timestamps on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(dt.UTC)
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """The usual processor, remembering its last answer: a bulk insert binds the same
+        timestamp (the issuance time) thousands of times, and SQLite's formatting is slow."""
+        process = super().bind_processor(dialect)
+        if process is None:
+            return None
+        last: tuple[Any, Any] = (object(), None)
+
+        def remembered(value: Any) -> Any:
+            nonlocal last
+            seen = last  # one tuple, read and replaced whole: safe across threads
+            if value is seen[0]:
+                return seen[1]
+            result = process(value)
+            last = (value, result)
+            return result
+
+        return remembered
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # SQLAlchemy reads this class attribute; it is never mutated.
+    type_annotation_map = {  # noqa: RUF012
+        dt.datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        dict[str, Any] | None: JSON,
+        list[str]: JSON,
+    }
+
+
+class Unit(Base):
+    """A branch, plant or subsidiary whose employees are certified."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
+class Occupation(Base):
+    """An occupation of the national classification, with its standard's criteria."""
+
+    __tablename__ = "occupations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    description_zh: Mapped[str] = mapped_column(Text)
+    description_en: Mapped[str] = mapped_column(Text)
+    criteria_zh: Mapped[str] = mapped_column(Text)
+    criteria_en: Mapped[str] = mapped_column(Text)
+
+
+class Level(Base):
+    """A skill level: junior, intermediate or senior."""
+
+    __tablename__ = "levels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(50))
+    name_en: Mapped[str] = mapped_column(String(50))
+    rank: Mapped[int] = mapped_column(Integer, unique=True)
+
+
+class Holder(Base):
+    """An employee who holds credentials. National ID and birth date never leave the database."""
+
+    __tablename__ = "holders"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    employee_number: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    national_id: Mapped[str | None] = mapped_column(String(64))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime]
+
+
+class SigningKey(Base):
+    """Metadata of a signing key; the encrypted private key lives in the keys directory."""
+
+    __tablename__ = "signing_keys"
+    __table_args__ = (CheckConstraint(f"state IN {KEY_STATES}", name="state"),)
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(16))
+    public_jwk: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime]
+    retired_at: Mapped[dt.datetime | None]
+    compromised_at: Mapped[dt.datetime | None]
+
+
+class StatusList(Base):
+    """One published Bitstring Status List (BSL v1.0 §2.2)."""
+
+    __tablename__ = "status_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)
+    # Incremented in the same transaction as any bit change: publishers compare it to know
+    # whether their signed copy is current (issuer/credentials/list_revisions.py).
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[dt.datetime]
+
+
+class StatusAllocation(Base):
+    """A credential's index in a status list; ``set_at`` not null means the bit is 1."""
+
+    __tablename__ = "status_allocations"
+    __table_args__ = (UniqueConstraint("list_id", "index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))
+    index: Mapped[int] = mapped_column(Integer)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), unique=True)
+    set_at: Mapped[dt.datetime | None]
+    # The same index in the list's suspension twin (docs/decisions): not null = suspended.
+    suspended_at: Mapped[dt.datetime | None]
+
+
+class Credential(Base):
+    """An issued credential and its lifecycle state."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (CheckConstraint(f"state IN {CREDENTIAL_STATES}", name="state"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    holder_id: Mapped[str] = mapped_column(ForeignKey("holders.id"), index=True)
+    occupation_id: Mapped[int] = mapped_column(ForeignKey("occupations.id"))
+    level_id: Mapped[int] = mapped_column(ForeignKey("levels.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    exam_date: Mapped[dt.date] = mapped_column(Date)
+    exam_session: Mapped[str] = mapped_column(String(64), index=True)
+    score: Mapped[float | None] = mapped_column(Float)
+    valid_from: Mapped[dt.datetime]
+    valid_until: Mapped[dt.datetime | None]
+    issued_at: Mapped[dt.datetime]
+    kid: Mapped[str] = mapped_column(ForeignKey("signing_keys.kid"))
+    jws: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    state_changed_at: Mapped[dt.datetime | None]
+    state_reason: Mapped[str | None] = mapped_column(String(32))
+    replaced_by_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"))
+    # "<employee number>|<exam session>" for a first issuance: the database refuses a second
+    # credential for the same candidate and session (imports re-run exactly once).
+    issuance_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+    holder: Mapped[Holder] = relationship(lazy="joined", innerjoin=True)
+    occupation: Mapped[Occupation] = relationship(lazy="joined", innerjoin=True)
+    level: Mapped[Level] = relationship(lazy="joined", innerjoin=True)
+    unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
+
+
+class ApiToken(Base):
+    """A registrar API token; only its SHA-256 hash is stored."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint(f"role IN {TOKEN_ROLES}", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    units: Mapped[list[str]]
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class AuditEvent(Base):
+    """An append-only record of a state-changing action; ``hash`` chains to the previous one."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str | None] = mapped_column(String(200), index=True)
+    reason: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)  # the chain never forks
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The newest audit event's hash: one row, updated (and so locked) by every append."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+APPROVAL_STATES = ("pending", "approved", "rejected")
+
+
+class Approval(Base):
+    """A maker-checker request: recorded, carried out only when a second admin approves."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (CheckConstraint(f"state IN {APPROVAL_STATES}", name="state"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    action: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16))
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[dt.datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime | None]
+    result: Mapped[dict[str, Any] | None]
+
+
+IMPORT_STATES = ("running", "done", "failed")
+
+
+class ImportJob(Base):
+    """One import of an exam campaign's results file (CSV or XLSX)."""
+
+    __tablename__ = "imports"
+    __table_args__ = (CheckConstraint(f"state IN {IMPORT_STATES}", name="state"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    format: Mapped[str] = mapped_column(String(8))
+    dry_run: Mapped[bool]
+    state: Mapped[str] = mapped_column(String(16))
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    processed_rows: Mapped[int] = mapped_column(Integer, default=0)
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    already_issued: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]
+    bundle_path: Mapped[str | None] = mapped_column(String(500))
+    # None until a bundle is asked for, then "building", "ready" or "failed".
+    bundle_state: Mapped[str | None] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ImportRow(Base):
+    """The outcome of one row of an import: ok, issued, already issued, or the error."""
+
+    __tablename__ = "import_rows"
+    __table_args__ = (UniqueConstraint("import_id", "row_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[str] = mapped_column(ForeignKey("imports.id"), index=True)
+    row_number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    column: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    credential_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class ShareLink(Base):
+    """An unguessable holder link to one credential; only the token's hash is stored."""
+
+    __tablename__ = "share_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+
+
+def core_table(model: type[Base]) -> Table:
+    """The Core ``Table`` of a model, for executemany inserts that skip the unit of work."""
+    return Base.metadata.tables[model.__tablename__]

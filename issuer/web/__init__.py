@@ -1,0 +1,1 @@
+"""HTTP: dependencies, error handlers, middleware, OpenAPI, metrics, schemas and routes."""

@@ -1,0 +1,121 @@
+"""FastAPI dependencies as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from issuer.access.tokens import Principal, authenticate
+from issuer.errors import AuthenticationError, PermissionDeniedError
+from issuer.services import Services
+from issuer.store.audit import Actor
+
+log = logging.getLogger(__name__)
+
+# The largest integer id or offset a request may name: PostgreSQL's ``integer`` (larger ones
+# would fail in the database instead of answering 404 or 422).
+MAX_ROW_ID = 2_147_483_647
+RowIdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def _close(session: Session) -> None:
+    # Closing rolls back what is left; if the database went away after the answer was
+    # decided (even sent), that fails. The pool drops the dead connection; the request's
+    # outcome stands, and raising here would only cut the client's connection.
+    try:
+        session.close()
+    except SQLAlchemyError as exc:
+        log.warning("closing a session failed: %s", type(exc).__name__)
+
+
+def get_session(services: ServicesDep) -> Iterator[Session]:
+    session = services.sessions()
+    try:
+        yield session
+    finally:
+        _close(session)
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_read_session(services: ServicesDep) -> Iterator[Session]:
+    """A session for requests that only read: it never takes SQLite's write lock."""
+    session = services.read_sessions()
+    try:
+        yield session
+    finally:
+        _close(session)
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+
+
+def get_principal(request: Request, session: ReadSessionDep, services: ServicesDep) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, presented = header.partition(" ")
+    if scheme.lower() != "bearer" or not presented.strip():
+        raise AuthenticationError("a bearer token is required")
+    return authenticate(session, presented.strip(), now=services.clock())
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_writer(principal: PrincipalDep) -> Principal:
+    """A principal allowed to change credentials (admin or registrar)."""
+    if principal.role not in {"admin", "registrar"}:
+        raise PermissionDeniedError("this role is read-only")
+    return principal
+
+
+WriterDep = Annotated[Principal, Depends(get_writer)]
+
+
+def get_admin(principal: PrincipalDep) -> Principal:
+    if principal.role != "admin":
+        raise PermissionDeniedError("admin role required")
+    return principal
+
+
+AdminDep = Annotated[Principal, Depends(get_admin)]
+
+
+def get_overseer(principal: PrincipalDep) -> Principal:
+    """A principal who may read everything, including the audit log (admin or auditor)."""
+    if principal.role not in {"admin", "auditor"}:
+        raise PermissionDeniedError("admin or auditor role required")
+    return principal
+
+
+OverseerDep = Annotated[Principal, Depends(get_overseer)]
+
+
+def get_actor(request: Request, principal: PrincipalDep) -> Actor:
+    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    return Actor(name=principal.actor_name, request_id=request_id[:64])
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+def require_unit(principal: Principal, unit_code: str) -> None:
+    """Registrars act only within their units; admins everywhere."""
+    if principal.role == "admin":
+        return
+    if principal.role != "registrar" or unit_code not in principal.units:
+        raise PermissionDeniedError("this token may not act for that unit")

@@ -1,0 +1,122 @@
+"""RFC 9457 problem details: the one place errors become HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from issuer.errors import AuthenticationError, IssuerError
+from issuer.web.middleware.request_log import route_template
+from verifier.web.problem_response import problem_response
+
+log = logging.getLogger(__name__)
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Unprocessable request",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    """A problem document; ``code`` is Tessera's stable code (docs/errors.md)."""
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return problem_response(
+        status, _TITLES.get(status, "Error"), detail, code, headers=headers, **extra
+    )
+
+
+def database_problem(exc: SQLAlchemyError) -> tuple[str, str]:
+    """The code and a one-line detail for a database error (never its SQL or values)."""
+    reason = str(getattr(exc, "orig", None) or "").lower()
+    if "readonly database" in reason or "read-only" in reason:
+        return "database_read_only", "the database is read-only: writes are refused"
+    if "disk is full" in reason or "no space left" in reason:
+        return "storage_full", "the database's disk is full: writes are refused"
+    return "database_unavailable", "the database is unavailable; retry later"
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    # Location and message only: the offending input may be personal data.
+    return [
+        {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "reason": err["msg"]}
+        for err in exc.errors()[:20]
+    ]
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(IssuerError)
+    async def _issuer_error(_request: Request, exc: IssuerError) -> JSONResponse:
+        return problem(exc.http_status, exc.code, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        if any(err.get("type") == "json_invalid" for err in exc.errors()):
+            return problem(400, "malformed_json", "the request body is not valid JSON")
+        return problem(
+            422,
+            "invalid_request",
+            "the request does not match the schema",
+            errors=_field_errors(exc),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "body_too_large",
+            415: "unsupported_media_type",
+        }.get(exc.status_code, "http_error")
+        return problem(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
+        # A value the database cannot hold (a number out of range): the request's fault.
+        return problem(422, "value_out_of_range", "a value in the request is out of range")
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        # The database is unreachable or refused the work: fail fast, never hang or leak SQL.
+        # The route template, not the path: paths carry credential ids and share tokens.
+        code, detail = database_problem(exc)
+        log.warning(
+            "database error on %s %s: %s (%s)",
+            request.method,
+            route_template(request.scope),
+            type(exc).__name__,
+            code,
+        )
+        response = problem(503, code, detail)
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error(
+            "unhandled error on %s %s: %s",
+            request.method,
+            route_template(request.scope),
+            type(exc).__name__,
+        )
+        return problem(500, "internal_error", "an unexpected error occurred")
+
+
+__all__ = ["AuthenticationError", "install_problem_handlers", "problem"]

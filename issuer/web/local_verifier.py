@@ -1,0 +1,205 @@
+"""The verifier as this server runs it: its own keys, lists and credentials read in-process.
+
+Behind the verifier's own interfaces (``KeyResolver``, ``StatusSource``,
+``CredentialLocator``, ``StatusDetailSource``), so the checks are exactly those an outside
+verifier runs; other trusted issuers are fetched over HTTP like any verifier would.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from sqlalchemy.exc import SQLAlchemyError
+
+from issuer.credentials.lifecycle import get_credential
+from issuer.errors import IssuerError
+from issuer.keys.signing import compromised_keys_document, published_jwks
+from issuer.services import Services
+from issuer.store.models import Credential
+from issuer.web.schemas.credentials import verify_url
+from verifier.errors import KeyNotFoundError, KeySourceError, LocatorError, StatusRetrievalError
+from verifier.format import STATUS_PURPOSE_REVOCATION, STATUS_PURPOSE_SUSPENSION
+from verifier.sources.compromised_keys import CallableCompromisedKeySource, parse_compromised_keys
+from verifier.sources.credential_locator import CallableCredentialLocator
+from verifier.sources.fetch import build_http_client
+from verifier.sources.keys import CallableKeyResolver, HttpKeyResolver, VerificationKey
+from verifier.sources.status_lists import (
+    CallableStatusSource,
+    HttpStatusSource,
+    StatusDetail,
+    StatusListDocument,
+)
+from verifier.trust import TrustedIssuers
+from verifier.verification import Verifier
+
+_JWKS_CACHE_SECONDS = 5.0  # key rotation and compromise show within this
+
+
+class _OwnKeys:
+    """This issuer's published JWKS, re-read from the database at most every few seconds."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._lock = threading.Lock()
+        self._cached: tuple[float, dict[str, Any]] | None = None
+
+    def __call__(self, issuer_id: str) -> dict[str, Any]:
+        if issuer_id != self._services.settings.base_url:
+            raise KeyNotFoundError("not this server's issuer")
+        with self._lock:
+            now = time.monotonic()
+            if self._cached is None or now - self._cached[0] > _JWKS_CACHE_SECONDS:
+                try:
+                    with self._services.read_sessions() as session:
+                        self._cached = (now, published_jwks(session))
+                except SQLAlchemyError:
+                    raise KeySourceError("the key store is unavailable") from None
+            return self._cached[1]
+
+
+class _RoutingKeys:
+    """Own keys in-process; other trusted issuers' keys over HTTP."""
+
+    def __init__(
+        self, own_issuer: str, own: CallableKeyResolver, others: HttpKeyResolver | None
+    ) -> None:
+        self._own_issuer, self._own, self._others = own_issuer, own, others
+
+    def resolve_key(self, issuer_id: str, kid: str) -> VerificationKey:
+        if issuer_id == self._own_issuer:
+            return self._own.resolve_key(issuer_id, kid)
+        if self._others is None:
+            raise KeyNotFoundError("no key source for this issuer")
+        return self._others.resolve_key(issuer_id, kid)
+
+
+class _RoutingStatus:
+    """Own status lists in-process (current at once); others over HTTP, cached for ttl."""
+
+    def __init__(
+        self, own_prefix: str, own: CallableStatusSource, others: HttpStatusSource | None
+    ) -> None:
+        self._own_prefix, self._own, self._others = own_prefix, own, others
+
+    def fetch_status_list(self, url: str) -> StatusListDocument:
+        if url.startswith(self._own_prefix):
+            return self._own.fetch_status_list(url)
+        if self._others is None:
+            raise StatusRetrievalError("no status source for this list")
+        return self._others.fetch_status_list(url)
+
+
+def build_local_verifier(
+    services: Services, *, on_remote_lookup: Callable[[bool], None] | None = None
+) -> Verifier:
+    """A verifier trusting this server (and ``TESSERA_TRUSTED_ISSUERS``); ``on_remote_lookup``
+    hears of every other issuer's status-list lookup (True: served from the cache)."""
+    settings = services.settings
+    base = settings.base_url
+    trusted = TrustedIssuers([base, *settings.trusted_issuers])
+    others = [i for i in trusted if i != base]
+    client = build_http_client(timeout=5.0) if others else None
+    other_trust = TrustedIssuers(others)
+    status_prefix = f"{base}/status/"
+    list_pattern = re.compile(re.escape(status_prefix) + r"([1-9][0-9]{0,9})(/suspension)?")
+    verify_pattern = re.compile(re.escape(f"{base}/v/") + r"([0-9a-f-]{36})")
+
+    def status_list_for(url: str) -> str:
+        match = list_pattern.fullmatch(url)
+        if match is None:
+            raise StatusRetrievalError("no such status list")
+        purpose = STATUS_PURPOSE_SUSPENSION if match.group(2) else STATUS_PURPOSE_REVOCATION
+        try:
+            published = services.published_list(int(match.group(1)), purpose=purpose)
+        except IssuerError:
+            raise StatusRetrievalError("no such status list") from None
+        except SQLAlchemyError:
+            raise StatusRetrievalError("the status list is unavailable") from None
+        return published.jws
+
+    def token_for(url: str) -> str:
+        match = verify_pattern.fullmatch(url)
+        if match is None:
+            raise LocatorError("not a verify link of this issuer", code="credential_not_found")
+        with services.read_sessions() as session:
+            try:
+                return get_credential(session, match.group(1)).jws
+            except IssuerError:
+                raise LocatorError("no such credential", code="credential_not_found") from None
+            except SQLAlchemyError:
+                raise LocatorError(
+                    "the credential store is unavailable", code="credential_store_unavailable"
+                ) from None
+
+    return Verifier(
+        trusted_issuers=trusted,
+        key_resolver=_RoutingKeys(
+            base,
+            CallableKeyResolver(_OwnKeys(services)),
+            HttpKeyResolver(other_trust, client) if client else None,
+        ),
+        status_source=_RoutingStatus(
+            status_prefix,
+            CallableStatusSource(status_list_for, clock=services.clock),
+            HttpStatusSource(other_trust, client, on_lookup=on_remote_lookup) if client else None,
+        ),
+        credential_locator=CallableCredentialLocator(token_for),
+        status_detail_source=_StatusDetails(services),
+        compromised_keys=CallableCompromisedKeySource(_OwnCompromisedKeys(services)),
+        clock=services.clock,
+        clock_skew=settings.clock_skew,
+        memo_size=settings.verify_memo_size,
+    )
+
+
+class _StatusDetails:
+    """The reason category and successor that a status bit cannot carry (own credentials)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def get_status_detail(
+        self, credential_id: str, status: str, *, issuer_id: str
+    ) -> StatusDetail | None:
+        if issuer_id != self._services.settings.base_url:
+            return None
+        if not credential_id.startswith("urn:uuid:"):
+            return None
+        with self._services.read_sessions() as session:
+            try:
+                row: Credential = get_credential(session, credential_id.removeprefix("urn:uuid:"))
+            except IssuerError:
+                return None
+            successor = (
+                verify_url(self._services.settings.base_url, row.replaced_by_id)
+                if row.replaced_by_id
+                else None
+            )
+            return StatusDetail(reason=row.state_reason, superseded_by=successor)
+
+
+class _OwnCompromisedKeys:
+    """This issuer's compromised keys, re-read from the database at most every few seconds;
+    other issuers' lists are not fetched in-process (their JWKS check still applies)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._lock = threading.Lock()
+        self._cached: tuple[float, dict[str, str]] | None = None
+
+    def __call__(self, issuer_id: str) -> dict[str, str]:
+        base = self._services.settings.base_url
+        if issuer_id != base:
+            return {}
+        with self._lock:
+            now = time.monotonic()
+            if self._cached is None or now - self._cached[0] > _JWKS_CACHE_SECONDS:
+                with self._services.read_sessions() as session:
+                    document = compromised_keys_document(session, base)
+                self._cached = (now, parse_compromised_keys(orjson.dumps(document).decode(), base))
+            return self._cached[1]

@@ -1,0 +1,1 @@
+"""ASGI middleware: request ids and logs, security headers, body limits, rate limits."""

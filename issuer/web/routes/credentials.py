@@ -1,0 +1,322 @@
+"""Registrar API: issue, list and read credentials, and their QR codes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response, status
+from sqlalchemy.orm import Session
+
+from issuer.access.approvals import request_approval
+from issuer.access.tokens import Principal
+from issuer.credentials.issuance import IssueRequest, issue_credentials
+from issuer.credentials.lifecycle import (
+    get_credential,
+    list_credentials,
+    reinstate_credential,
+    revoke_credential,
+    revoke_session,
+    session_batch,
+    suspend_credential,
+)
+from issuer.credentials.qr import qr_text, render_qr_png, render_qr_svg
+from issuer.credentials.reissue import Corrections, reissue_credential
+from issuer.errors import PermissionDeniedError
+from issuer.services import Services
+from issuer.store.models import Credential
+from issuer.web.deps import (
+    MAX_ROW_ID,
+    ActorDep,
+    PrincipalDep,
+    ReadSessionDep,
+    ServicesDep,
+    SessionDep,
+    WriterDep,
+    require_unit,
+)
+from issuer.web.media import require_json, wants_jwt
+from issuer.web.schemas.credentials import (
+    CredentialPage,
+    CredentialResponse,
+    IssueCredentialRequest,
+    StatusChangeRequest,
+)
+from issuer.web.schemas.lifecycle import (
+    ApprovalResponse,
+    BatchRevokeRequest,
+    BatchRevokeResponse,
+    ReinstateRequest,
+    ReissueRequest,
+    ReissueResponse,
+)
+from verifier.format import VC_JWT_MEDIA_TYPE
+
+router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
+
+_JWT_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {VC_JWT_MEDIA_TYPE: {"schema": {"type": "string"}}}}
+}
+
+
+def _visible(principal: Principal, row: Credential) -> Credential:
+    if principal.role == "registrar" and row.unit.code not in principal.units:
+        raise PermissionDeniedError("this token may not see that unit's credentials")
+    return row
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CredentialResponse,
+    responses={201: {"content": {VC_JWT_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+)
+def issue(
+    request: Request,
+    principal: WriterDep,
+    actor: ActorDep,
+    _json: Annotated[None, require_json],
+    body: IssueCredentialRequest,
+    session: SessionDep,
+    services: ServicesDep,
+) -> Response | CredentialResponse:
+    """Issue one credential. ``Accept: application/vc+jwt`` answers with the token alone."""
+    require_unit(principal, body.unit)
+    issue_request = IssueRequest(
+        holder_name=body.holder.name,
+        employee_number=body.holder.employee_number,
+        national_id=body.holder.national_id,
+        birth_date=body.holder.birth_date,
+        occupation=body.occupation,
+        level=body.level,
+        unit=body.unit,
+        exam_date=body.exam.date,
+        exam_session=body.exam.session,
+        score=body.exam.score,
+        valid_until=body.valid_until,
+    )
+    [credential_id] = issue_credentials(
+        session, [issue_request], issuer=services.issuer(session), actor=actor, now=services.clock()
+    )
+    session.commit()
+    row = get_credential(session, credential_id)
+    location = {"Location": f"/api/v1/credentials/{credential_id}"}
+    if wants_jwt(request):
+        return Response(row.jws, status_code=201, media_type=VC_JWT_MEDIA_TYPE, headers=location)
+    response = CredentialResponse.of(row, services.settings.base_url)
+    return Response(
+        response.model_dump_json(), status_code=201, media_type="application/json", headers=location
+    )
+
+
+@router.get("", response_model=CredentialPage)
+def list_all(
+    principal: PrincipalDep,
+    session: ReadSessionDep,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
+) -> CredentialPage:
+    """A page of credentials, newest first; registrars see their units only."""
+    units = principal.units if principal.role == "registrar" else None
+    rows, total = list_credentials(session, limit=limit, offset=offset, units=units)
+    base = services.settings.base_url
+    return CredentialPage(items=[CredentialResponse.of(r, base) for r in rows], total=total)
+
+
+@router.get("/{credential_id}", response_model=CredentialResponse, responses=_JWT_RESPONSE)
+def read(
+    credential_id: str,
+    request: Request,
+    principal: PrincipalDep,
+    session: ReadSessionDep,
+    services: ServicesDep,
+) -> Response | CredentialResponse:
+    """One credential with its signed token and QR text."""
+    row = _visible(principal, get_credential(session, credential_id))
+    if wants_jwt(request):
+        return Response(row.jws, media_type=VC_JWT_MEDIA_TYPE)
+    return CredentialResponse.of(row, services.settings.base_url)
+
+
+@router.get(
+    "/{credential_id}/qr.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+def qr_png(
+    credential_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
+) -> Response:
+    """The QR code (the packed verify URL), PNG, error correction M, 8 pixels per module."""
+    row = _visible(principal, get_credential(session, credential_id))
+    return Response(
+        render_qr_png(qr_text(services.settings.base_url, row.jws)), media_type="image/png"
+    )
+
+
+@router.get(
+    "/{credential_id}/qr.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+)
+def qr_svg(
+    credential_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
+) -> Response:
+    """The QR code (the packed verify URL) as SVG, 40 mm wide without the quiet zone."""
+    row = _visible(principal, get_credential(session, credential_id))
+    return Response(
+        render_qr_svg(qr_text(services.settings.base_url, row.jws)), media_type="image/svg+xml"
+    )
+
+
+def _change_state(
+    credential_id: str,
+    principal: Principal,
+    session: Session,
+    services: Services,
+    change: Callable[[str], object],
+) -> CredentialResponse:
+    """Apply one lifecycle change to a credential of the caller's units and commit it."""
+    row = get_credential(session, credential_id)
+    require_unit(principal, row.unit.code)
+    change(row.id)
+    session.commit()
+    return CredentialResponse.of(get_credential(session, credential_id), services.settings.base_url)
+
+
+@router.post("/{credential_id}/revoke", response_model=CredentialResponse)
+def revoke(
+    credential_id: str,
+    principal: WriterDep,
+    actor: ActorDep,
+    _json: Annotated[None, require_json],
+    body: StatusChangeRequest,
+    session: SessionDep,
+    services: ServicesDep,
+) -> CredentialResponse:
+    """Revoke for good, with a reason code; the status list shows it at once."""
+    return _change_state(
+        credential_id,
+        principal,
+        session,
+        services,
+        lambda cid: revoke_credential(
+            session, cid, reason=body.reason, note=body.note, actor=actor, now=services.clock()
+        ),
+    )
+
+
+@router.post("/{credential_id}/suspend", response_model=CredentialResponse)
+def suspend(
+    credential_id: str,
+    principal: WriterDep,
+    actor: ActorDep,
+    _json: Annotated[None, require_json],
+    body: StatusChangeRequest,
+    session: SessionDep,
+    services: ServicesDep,
+) -> CredentialResponse:
+    """Suspend (reversible): the suspension twin list shows it at once (decision 0008)."""
+    return _change_state(
+        credential_id,
+        principal,
+        session,
+        services,
+        lambda cid: suspend_credential(
+            session, cid, reason=body.reason, note=body.note, actor=actor, now=services.clock()
+        ),
+    )
+
+
+@router.post("/{credential_id}/reinstate", response_model=CredentialResponse)
+def reinstate(
+    credential_id: str,
+    principal: WriterDep,
+    actor: ActorDep,
+    _json: Annotated[None, require_json],
+    body: ReinstateRequest,
+    session: SessionDep,
+    services: ServicesDep,
+) -> CredentialResponse:
+    """Lift a suspension: the credential verifies as valid again."""
+    return _change_state(
+        credential_id,
+        principal,
+        session,
+        services,
+        lambda cid: reinstate_credential(
+            session, cid, note=body.note, actor=actor, now=services.clock()
+        ),
+    )
+
+
+@router.post(
+    "/{credential_id}/reissue", status_code=status.HTTP_201_CREATED, response_model=ReissueResponse
+)
+def reissue(
+    credential_id: str,
+    principal: WriterDep,
+    actor: ActorDep,
+    _json: Annotated[None, require_json],
+    body: ReissueRequest,
+    session: SessionDep,
+    services: ServicesDep,
+) -> ReissueResponse:
+    """Issue a corrected or upgraded replacement; the old one becomes ``superseded``."""
+    row = get_credential(session, credential_id)
+    require_unit(principal, row.unit.code)
+    if body.unit is not None:
+        require_unit(principal, body.unit)
+    corrections = Corrections(**body.model_dump(exclude={"reason", "note"}, exclude_none=True))
+    new = reissue_credential(
+        session,
+        row.id,
+        corrections,
+        reason=body.reason,
+        note=body.note,
+        issuer=services.issuer(session),
+        actor=actor,
+        now=services.clock(),
+    )
+    new_id = new.id
+    session.commit()
+    base = services.settings.base_url
+    return ReissueResponse(
+        superseded=CredentialResponse.of(get_credential(session, credential_id), base),
+        credential=CredentialResponse.of(get_credential(session, new_id), base),
+    )
+
+
+@router.post("/batch-revoke", response_model=BatchRevokeResponse)
+def batch_revoke(
+    principal: WriterDep,
+    actor: ActorDep,
+    _json: Annotated[None, require_json],
+    body: BatchRevokeRequest,
+    session: SessionDep,
+    services: ServicesDep,
+    response: Response,
+) -> BatchRevokeResponse:
+    """Revoke a whole exam session in one transaction; above
+    ``TESSERA_BATCH_APPROVAL_THRESHOLD`` credentials it waits for a second admin (202)."""
+    batch = session_batch(session, body.exam_session)
+    for unit_code in sorted(batch.unit_codes):
+        require_unit(principal, unit_code)
+    now = services.clock()
+    if len(batch.credential_ids) > services.settings.batch_approval_threshold:
+        params = {
+            **body.model_dump(exclude_none=True),
+            "count": len(batch.credential_ids),
+            "units": None if principal.role == "admin" else list(principal.units),
+        }
+        approval = request_approval(
+            session, "credential.batch_revoke", params, actor=actor, now=now
+        )
+        session.commit()
+        response.status_code = status.HTTP_202_ACCEPTED
+        return BatchRevokeResponse(approval=ApprovalResponse.of(approval))
+    revoked = revoke_session(
+        session, body.exam_session, reason=body.reason, note=body.note, actor=actor, now=now
+    )
+    session.commit()
+    return BatchRevokeResponse(revoked=len(revoked), credential_ids=revoked)

@@ -1,0 +1,152 @@
+"""Registrar API: a credential's printable certificate, baked badges and holder share links."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from issuer.access.tokens import Principal
+from issuer.credentials.lifecycle import get_credential
+from issuer.documents.badge import render_badge_png, render_badge_svg
+from issuer.documents.certificate import render_certificate_pdf
+from issuer.documents.credential_document import (
+    CredentialDocument,
+    credential_document,
+    document_filename,
+)
+from issuer.documents.share_link import (
+    create_share_link,
+    list_share_links,
+    revoke_share_links,
+    share_url,
+)
+from issuer.errors import PermissionDeniedError
+from issuer.services import Services
+from issuer.store.models import Credential
+from issuer.web.deps import (
+    ActorDep,
+    PrincipalDep,
+    ReadSessionDep,
+    RowIdPath,
+    ServicesDep,
+    SessionDep,
+    WriterDep,
+    require_unit,
+)
+from issuer.web.schemas.imports import ShareLinkResponse
+
+router = APIRouter(prefix="/api/v1/credentials", tags=["certificates"])
+
+
+def _visible(principal: Principal, row: Credential) -> Credential:
+    if principal.role == "registrar" and row.unit.code not in principal.units:
+        raise PermissionDeniedError("this token may not see that unit's credentials")
+    return row
+
+
+def _document(services: Services, row: Credential) -> CredentialDocument:
+    settings = services.settings
+    return credential_document(row, base_url=settings.base_url, issuer_name=settings.issuer_name)
+
+
+def _file(data: bytes, media_type: str, filename: str, *, inline: bool = True) -> Response:
+    disposition = "inline" if inline else "attachment"
+    headers = {
+        "Content-Disposition": f'{disposition}; filename="{filename}"',
+        "Cache-Control": "private, no-store",
+    }
+    return Response(data, media_type=media_type, headers=headers)
+
+
+def certificate_response(document: CredentialDocument) -> Response:
+    pdf = render_certificate_pdf(document)
+    return _file(pdf, "application/pdf", document_filename(document, "pdf"))
+
+
+def badge_png_response(document: CredentialDocument) -> Response:
+    return _file(render_badge_png(document), "image/png", document_filename(document, "png"))
+
+
+def badge_svg_response(document: CredentialDocument) -> Response:
+    return _file(render_badge_svg(document), "image/svg+xml", document_filename(document, "svg"))
+
+
+@router.get(
+    "/{credential_id}/certificate.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def certificate(
+    credential_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
+) -> Response:
+    """The printable A4 certificate (Chinese and English, embedded fonts, 45 mm QR code)."""
+    row = _visible(principal, get_credential(session, credential_id))
+    return certificate_response(_document(services, row))
+
+
+@router.get(
+    "/{credential_id}/badge.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+def badge_png(
+    credential_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
+) -> Response:
+    """The Open Badges 3.0 baked PNG (``iTXt`` chunk ``openbadgecredential``)."""
+    row = _visible(principal, get_credential(session, credential_id))
+    return badge_png_response(_document(services, row))
+
+
+@router.get(
+    "/{credential_id}/badge.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+)
+def badge_svg(
+    credential_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
+) -> Response:
+    """The Open Badges 3.0 baked SVG (``openbadges:credential``)."""
+    row = _visible(principal, get_credential(session, credential_id))
+    return badge_svg_response(_document(services, row))
+
+
+@router.post("/{credential_id}/share-links", status_code=201, response_model=ShareLinkResponse)
+def create_link(
+    credential_id: str,
+    principal: WriterDep,
+    actor: ActorDep,
+    session: SessionDep,
+    services: ServicesDep,
+) -> ShareLinkResponse:
+    """A new holder share link; its URL is in this response only (stored hashed)."""
+    row = get_credential(session, credential_id)
+    require_unit(principal, row.unit.code)
+    link, token = create_share_link(session, row.id, actor=actor, now=services.clock())
+    session.commit()
+    return ShareLinkResponse.of(link, share_url(services.settings.base_url, token))
+
+
+@router.get("/{credential_id}/share-links", response_model=list[ShareLinkResponse])
+def list_links(
+    credential_id: str, principal: PrincipalDep, session: ReadSessionDep
+) -> list[ShareLinkResponse]:
+    """The credential's share links (never their tokens)."""
+    row = _visible(principal, get_credential(session, credential_id))
+    return [ShareLinkResponse.of(link) for link in list_share_links(session, row.id)]
+
+
+@router.post("/{credential_id}/share-links/{link_id}/revoke", response_model=ShareLinkResponse)
+def revoke_link(
+    credential_id: str,
+    link_id: RowIdPath,
+    principal: WriterDep,
+    actor: ActorDep,
+    session: SessionDep,
+    services: ServicesDep,
+) -> ShareLinkResponse:
+    """Revoke one share link: it stops working at once."""
+    row = get_credential(session, credential_id)
+    require_unit(principal, row.unit.code)
+    revoke_share_links(session, row.id, actor=actor, now=services.clock(), link_id=link_id)
+    session.commit()
+    [link] = [link for link in list_share_links(session, row.id) if link.id == link_id]
+    return ShareLinkResponse.of(link)

@@ -1,0 +1,212 @@
+"""Registrar API: import an exam campaign's results, follow its progress, fetch its bundle.
+
+``POST /api/v1/imports`` takes the file as multipart (field ``file``) or as the raw body
+(``text/csv``, the XLSX media type or ``application/octet-stream``), up to
+``TESSERA_IMPORT_MAX_BYTES``. A dry run answers 200 with the whole validation report; a real
+run answers 202 at once and issues in the background (``GET /api/v1/imports/{id}``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from starlette.datastructures import UploadFile
+
+from issuer.access.tokens import Principal
+from issuer.campaigns.bundle import build_bundle, request_bundle
+from issuer.campaigns.csv_export import render_csv
+from issuer.campaigns.import_run import (
+    ImportRequest,
+    get_import,
+    list_import_rows,
+    run_import,
+    start_import,
+)
+from issuer.errors import ConflictError, InvalidInputError, PermissionDeniedError
+from issuer.services import Services
+from issuer.store.audit import Actor
+from issuer.store.engine import session_scope
+from issuer.store.models import ImportJob
+from issuer.web.deps import (
+    MAX_ROW_ID,
+    ActorDep,
+    PrincipalDep,
+    ReadSessionDep,
+    ServicesDep,
+    WriterDep,
+)
+from issuer.web.schemas.imports import ImportResponse
+
+router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+IMPORTS_PATH = "/api/v1/imports"
+_RAW_TYPES = (
+    "text/csv",
+    "text/plain",
+    "application/octet-stream",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+
+
+def _visible(principal: Principal, job: ImportJob) -> ImportJob:
+    if principal.role == "registrar" and job.created_by != principal.actor_name:
+        raise PermissionDeniedError("registrars see their own imports only")
+    return job
+
+
+async def _spool(request: Request) -> tuple[Path, str]:
+    """The uploaded file in a temporary file, and its name."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    handle = tempfile.NamedTemporaryFile(prefix="tessera-import-", delete=False)  # noqa: SIM115
+    path = Path(handle.name)
+    try:
+        with handle:
+            if media_type == "multipart/form-data":
+                async with request.form(max_files=1, max_fields=4) as form:
+                    upload = form.get("file")
+                    if not isinstance(upload, UploadFile):
+                        raise InvalidInputError(
+                            "send the file in the field `file`", code="missing_file"
+                        )
+                    while block := await upload.read(1 << 20):
+                        handle.write(block)
+                    name = upload.filename or "upload"
+            elif media_type in _RAW_TYPES:
+                async for block in request.stream():
+                    handle.write(block)
+                name = request.query_params.get("filename", "upload")
+            else:
+                raise InvalidInputError(
+                    "send multipart/form-data, text/csv or an XLSX body", code="unsupported_file"
+                )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path, name
+
+
+def _run_and_clean(services: Services, job_id: str, request: ImportRequest) -> None:
+    try:
+        with contextlib.suppress(Exception):  # the job records the failure; nothing to answer
+            run_import(services, job_id, request)
+    finally:
+        request.path.unlink(missing_ok=True)
+
+
+@router.post("", status_code=202, response_model=ImportResponse)
+async def create(
+    request: Request,
+    principal: WriterDep,
+    actor: ActorDep,
+    services: ServicesDep,
+    background: BackgroundTasks,
+    dry_run: Annotated[bool, Query(description="validate only; issue nothing")] = False,
+) -> Response:
+    """Start an import. Registrars may import rows of their own units only."""
+    path, name = await _spool(request)
+    units = frozenset(principal.units) if principal.role == "registrar" else None
+    job_request = ImportRequest(path=path, filename=name, dry_run=dry_run, actor=actor, units=units)
+    try:
+        job_id = await run_in_threadpool(_start, services, job_request)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    if dry_run:
+        await run_in_threadpool(_run_and_clean, services, job_id, job_request)
+        body = await run_in_threadpool(_report, services, job_id, 5000, 0)
+        return Response(body.model_dump_json(), status_code=200, media_type="application/json")
+    background.add_task(_run_and_clean, services, job_id, job_request)
+    body = await run_in_threadpool(_report, services, job_id, 0, 0)
+    headers = {"Location": f"{IMPORTS_PATH}/{job_id}"}
+    return Response(
+        body.model_dump_json(), status_code=202, media_type="application/json", headers=headers
+    )
+
+
+def _start(services: Services, request: ImportRequest) -> str:
+    with session_scope(services.sessions) as session:
+        job = start_import(
+            session, request, max_rows=services.settings.import_max_rows, now=services.clock()
+        )
+        return job.id
+
+
+def _report(services: Services, job_id: str, limit: int, offset: int) -> ImportResponse:
+    with services.read_sessions() as session:
+        job = get_import(session, job_id)
+        return ImportResponse.of(job, list_import_rows(session, job_id, limit=limit, offset=offset))
+
+
+@router.get("/{import_id}", response_model=ImportResponse)
+def read(
+    import_id: str,
+    principal: PrincipalDep,
+    session: ReadSessionDep,
+    limit: Annotated[int, Query(ge=0, le=5000)] = 500,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
+    status: Annotated[str | None, Query(description="only rows with this status")] = None,
+) -> ImportResponse:
+    """Progress, counts and a page of per-row results (``limit``/``offset``/``status``)."""
+    job = _visible(principal, get_import(session, import_id))
+    rows = list_import_rows(session, import_id, limit=limit, offset=offset, status=status)
+    return ImportResponse.of(job, rows)
+
+
+@router.get(
+    "/{import_id}/report.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def report_csv(import_id: str, principal: PrincipalDep, session: ReadSessionDep) -> Response:
+    """Every row's outcome as CSV (cells neutralised against formula injection)."""
+    _visible(principal, get_import(session, import_id))
+    rows = list_import_rows(session, import_id, limit=10_000_000, offset=0)
+    body = render_csv(
+        ("row", "status", "column", "reason", "credential_id"),
+        ((r.row_number, r.status, r.column, r.reason, r.credential_id) for r in rows),
+    )
+    headers = {"Content-Disposition": f'attachment; filename="import-{import_id}-report.csv"'}
+    return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def _bundle_task(services: Services, job_id: str, actor: Actor) -> None:
+    with contextlib.suppress(Exception):  # recorded as bundle_state "failed"
+        build_bundle(services, job_id, actor=actor)
+
+
+@router.post("/{import_id}/bundle", status_code=202, response_model=ImportResponse)
+def bundle(
+    import_id: str,
+    principal: WriterDep,
+    actor: ActorDep,
+    services: ServicesDep,
+    background: BackgroundTasks,
+) -> ImportResponse:
+    """Start building the import's zip bundle in the background (new share links included)."""
+    with session_scope(services.sessions) as session:
+        _visible(principal, get_import(session, import_id))
+        request_bundle(session, import_id)
+    background.add_task(_bundle_task, services, import_id, actor)
+    return _report(services, import_id, 0, 0)
+
+
+@router.get(
+    "/{import_id}/bundle.zip",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def bundle_zip(import_id: str, principal: PrincipalDep, session: ReadSessionDep) -> FileResponse:
+    """The bundle, once ``bundle_state`` is ``ready``."""
+    job = _visible(principal, get_import(session, import_id))
+    if job.bundle_state != "ready" or not job.bundle_path or not Path(job.bundle_path).exists():
+        raise ConflictError(
+            "the bundle is not ready; POST .../bundle first", code="bundle_not_ready"
+        )
+    return FileResponse(
+        job.bundle_path, media_type="application/zip", filename=f"import-{import_id}.zip"
+    )

@@ -1,0 +1,83 @@
+"""Signing keys: the admin API (every change through maker-checker) and the public list of
+compromised keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Response, status
+from fastapi.responses import JSONResponse
+
+from issuer.access.approvals import request_approval
+from issuer.keys.signing import compromised_keys_document, get_key, list_keys
+from issuer.web.deps import ActorDep, AdminDep, OverseerDep, ReadSessionDep, ServicesDep, SessionDep
+from issuer.web.media import require_json
+from issuer.web.schemas.lifecycle import ApprovalResponse, CompromiseKeyRequest, KeyResponse
+
+router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
+public_router = APIRouter(tags=["public"])
+
+COMPROMISED_KEYS_PATH = "/compromised-keys.json"
+
+
+@router.get("", response_model=list[KeyResponse])
+def list_all(_reader: OverseerDep, session: ReadSessionDep) -> list[KeyResponse]:
+    """Every key with its state: active, retired or compromised."""
+    return [KeyResponse.model_validate(row, from_attributes=True) for row in list_keys(session)]
+
+
+@router.post("/rotate", status_code=status.HTTP_202_ACCEPTED, response_model=ApprovalResponse)
+def rotate(
+    _admin: AdminDep, actor: ActorDep, session: SessionDep, services: ServicesDep
+) -> ApprovalResponse:
+    """Request a new active key; a second admin's approval carries it out."""
+    approval = request_approval(session, "key.rotate", {}, actor=actor, now=services.clock())
+    session.commit()
+    return ApprovalResponse.of(approval)
+
+
+@router.post(
+    "/{kid}/compromise", status_code=status.HTTP_202_ACCEPTED, response_model=ApprovalResponse
+)
+def compromise(
+    kid: str,
+    _admin: AdminDep,
+    actor: ActorDep,
+    _json: Annotated[None, require_json],
+    body: CompromiseKeyRequest,
+    session: SessionDep,
+    services: ServicesDep,
+) -> ApprovalResponse:
+    """Request marking ``kid`` compromised as of ``compromised_at`` (maker-checker)."""
+    params = {"kid": kid, "compromised_at": body.compromised_at.isoformat()}
+    if body.note:
+        params["note"] = body.note
+    approval = request_approval(
+        session, "key.compromise", params, actor=actor, now=services.clock()
+    )
+    session.commit()
+    return ApprovalResponse.of(approval)
+
+
+@router.post(
+    "/{kid}/reissue", status_code=status.HTTP_202_ACCEPTED, response_model=ApprovalResponse
+)
+def reissue_compromised(
+    kid: str, _admin: AdminDep, actor: ActorDep, session: SessionDep, services: ServicesDep
+) -> ApprovalResponse:
+    """Request re-issuing every credential the compromised ``kid`` signed (maker-checker)."""
+    get_key(session, kid)
+    approval = request_approval(
+        session, "key.reissue_compromised", {"kid": kid}, actor=actor, now=services.clock()
+    )
+    session.commit()
+    return ApprovalResponse.of(approval)
+
+
+@public_router.get(COMPROMISED_KEYS_PATH)
+def compromised_keys(session: ReadSessionDep, services: ServicesDep) -> Response:
+    """Keys this issuer no longer vouches for, with the time of compromise (public)."""
+    return JSONResponse(
+        compromised_keys_document(session, services.settings.base_url),
+        headers={"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": "*"},
+    )

@@ -1,0 +1,82 @@
+"""Public documents, no authentication: keys, achievements and status lists; ``/`` leads to
+the verify page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from issuer.credentials.catalog import find_achievement, find_unit_profile
+from issuer.errors import NotFoundError
+from issuer.keys.signing import get_key, published_jwks
+from issuer.web.deps import ReadSessionDep, RowIdPath, ServicesDep
+from issuer.web.routes.status_lists import published_list_response
+from verifier.format import JWK_SET_MEDIA_TYPE, STATUS_PURPOSE_REVOCATION, VC_JWT_MEDIA_TYPE
+
+router = APIRouter(tags=["public"])
+
+_PUBLIC_CACHE = "public, max-age=300"
+
+
+@router.get("/", include_in_schema=False)
+def home() -> Response:
+    """The service's address leads to the verify page, the one page anyone can use."""
+    return RedirectResponse("/verify", status_code=307)
+
+
+@router.get("/.well-known/jwks.json", responses={200: {"content": {JWK_SET_MEDIA_TYPE: {}}}})
+def jwks(session: ReadSessionDep) -> Response:
+    """Every key that signed credentials still valid: the active key and retired ones."""
+    return JSONResponse(
+        published_jwks(session),
+        media_type=JWK_SET_MEDIA_TYPE,
+        headers={"Cache-Control": _PUBLIC_CACHE},
+    )
+
+
+@router.get("/.well-known/jwt-vc-issuer")
+def jwt_vc_issuer(services: ServicesDep) -> Response:
+    """JWT VC Issuer Metadata (SD-JWT VC): where this issuer's keys are published."""
+    base = services.settings.base_url
+    body = {"issuer": base, "jwks_uri": f"{base}/.well-known/jwks.json"}
+    return JSONResponse(body, headers={"Cache-Control": _PUBLIC_CACHE})
+
+
+@router.get("/keys/{kid}")
+def key(kid: str, session: ReadSessionDep) -> Response:
+    """One public JWK: Open Badges 3.0 wants a ``kid`` that dereferences to a JWK."""
+    record = get_key(session, kid)
+    if record.state == "compromised":
+        raise NotFoundError("no such key")
+    return JSONResponse(
+        record.public_jwk,
+        media_type="application/jwk+json",
+        headers={"Cache-Control": _PUBLIC_CACHE},
+    )
+
+
+@router.get("/units/{code}")
+def unit(code: str, session: ReadSessionDep, services: ServicesDep) -> Response:
+    """The unit (branch, plant) a credential names as ``credentialSubject.source``."""
+    return JSONResponse(
+        find_unit_profile(session, services.settings.base_url, code),
+        headers={"Cache-Control": _PUBLIC_CACHE},
+    )
+
+
+@router.get("/achievements/{code}")
+def achievement(code: str, session: ReadSessionDep, services: ServicesDep) -> dict[str, Any]:
+    """The Open Badges ``Achievement`` (occupation at a level) credentials point at."""
+    return find_achievement(session, services.settings.base_url, code)
+
+
+@router.get(
+    "/status/{list_id}",
+    response_class=Response,
+    responses={200: {"content": {VC_JWT_MEDIA_TYPE: {}}}, 304: {"description": "unchanged"}},
+)
+def status_list(list_id: RowIdPath, request: Request, services: ServicesDep) -> Response:
+    """A signed ``BitstringStatusListCredential`` (vc+jwt), cacheable for its ``ttl``."""
+    return published_list_response(request, services, list_id, purpose=STATUS_PURPOSE_REVOCATION)

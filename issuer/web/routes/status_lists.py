@@ -1,0 +1,64 @@
+"""Public status documents beyond the revocation list: its suspension twin and the
+per-credential status detail (reason category, successor) that a bit cannot carry.
+
+See docs/decisions/0008-suspension.md and 0009-superseded-and-compromised-keys.md.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from issuer.credentials.lifecycle import get_credential
+from issuer.services import Services
+from issuer.web.deps import ReadSessionDep, RowIdPath, ServicesDep
+from issuer.web.schemas.credentials import verify_url
+from verifier.format import STATUS_PURPOSE_SUSPENSION, VC_JWT_MEDIA_TYPE
+
+router = APIRouter(tags=["public"])
+
+
+@router.get(
+    "/status/{list_id}/suspension",
+    response_class=Response,
+    responses={200: {"content": {VC_JWT_MEDIA_TYPE: {}}}, 304: {"description": "unchanged"}},
+)
+def suspension_list(list_id: RowIdPath, request: Request, services: ServicesDep) -> Response:
+    """The signed ``suspension`` twin of ``/status/{list_id}``: same indexes, same caching."""
+    return published_list_response(request, services, list_id, purpose=STATUS_PURPOSE_SUSPENSION)
+
+
+def published_list_response(
+    request: Request, services: Services, list_id: int, *, purpose: str
+) -> Response:
+    """A signed status list with ``ETag`` (304 on ``If-None-Match``) and ``Cache-Control``
+    for its ``ttl``; CORS open, as for every public document."""
+    published = services.published_list(list_id, purpose=purpose)
+    etag = f'"{published.etag}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={published.ttl_seconds}",
+        "Access-Control-Allow-Origin": "*",
+    }
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(published.jws, media_type=VC_JWT_MEDIA_TYPE, headers=headers)
+
+
+@router.get("/credentials/{credential_id}/status")
+def credential_status(
+    credential_id: str, session: ReadSessionDep, services: ServicesDep
+) -> Response:
+    """The state, reason category and successor of one credential, for verifiers that hold
+    it (its id is in the credential). Never the registrar's free-text note."""
+    row = get_credential(session, credential_id)
+    base = services.settings.base_url
+    body = {
+        "id": f"urn:uuid:{row.id}",
+        "state": row.state,
+        "reason": row.state_reason if row.state != "active" else None,
+        "superseded_by": verify_url(base, row.replaced_by_id) if row.replaced_by_id else None,
+    }
+    return JSONResponse(
+        body, headers={"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": "*"}
+    )

@@ -1,0 +1,147 @@
+"""Registrar API request and response models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from issuer.credentials.catalog import achievement_code
+from issuer.credentials.qr import qr_text
+from issuer.store.models import Credential
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HolderIn(_Strict):
+    name: Text
+    employee_number: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+    ]
+    national_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = (
+        None
+    )
+    birth_date: dt.date | None = None
+
+
+class ExamIn(_Strict):
+    date: dt.date
+    session: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    score: float | None = Field(default=None, ge=0, le=1000)
+
+
+class IssueCredentialRequest(_Strict):
+    """Certify one passed exam."""
+
+    holder: HolderIn
+    occupation: Code = Field(description="national occupation code, e.g. 6-17-05-01")
+    level: Code = Field(description="junior, intermediate or senior")
+    unit: Code
+    exam: ExamIn
+    valid_until: AwareDatetime | None = Field(
+        default=None, description="end of validity, if any, with a time zone"
+    )
+
+
+class NamedCode(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class HolderOut(BaseModel):
+    name: str
+    employee_number: str
+
+
+class CredentialLinks(BaseModel):
+    self: str
+    verify: str
+    qr_png: str
+    qr_svg: str
+
+
+class CredentialResponse(BaseModel):
+    """A credential as the registrar sees it, with the signed token and its QR text."""
+
+    id: str
+    number: str
+    state: str
+    holder: HolderOut
+    occupation: NamedCode
+    level: NamedCode
+    unit: NamedCode
+    achievement: str
+    exam_date: dt.date
+    exam_session: str
+    score: float | None
+    valid_from: dt.datetime
+    valid_until: dt.datetime | None
+    issued_at: dt.datetime
+    kid: str
+    credential: str = Field(description="the compact JWS (vc+jwt)")
+    qr_text: str = Field(description="what the QR code holds: <base>/c#<packed credential>")
+    links: CredentialLinks
+
+    @classmethod
+    def of(cls, row: Credential, base_url: str) -> CredentialResponse:
+        api = f"{base_url}/api/v1/credentials/{row.id}"
+        verify = verify_url(base_url, row.id)
+        return cls(
+            id=row.id,
+            number=row.number,
+            state=row.state,
+            holder=HolderOut(name=row.holder.name, employee_number=row.holder.employee_number),
+            occupation=NamedCode(
+                code=row.occupation.code,
+                name_zh=row.occupation.name_zh,
+                name_en=row.occupation.name_en,
+            ),
+            level=NamedCode(
+                code=row.level.code, name_zh=row.level.name_zh, name_en=row.level.name_en
+            ),
+            unit=NamedCode(code=row.unit.code, name_zh=row.unit.name_zh, name_en=row.unit.name_en),
+            achievement=achievement_code(row.occupation, row.level),
+            exam_date=row.exam_date,
+            exam_session=row.exam_session,
+            score=row.score,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+            issued_at=row.issued_at,
+            kid=row.kid,
+            credential=row.jws,
+            qr_text=qr_text(base_url, row.jws),
+            links=CredentialLinks(
+                self=api, verify=verify, qr_png=f"{api}/qr.png", qr_svg=f"{api}/qr.svg"
+            ),
+        )
+
+
+class CredentialPage(BaseModel):
+    items: list[CredentialResponse]
+    total: int
+
+
+def verify_url(base_url: str, credential_id: str) -> str:
+    """The public verify page of a credential: what its QR code holds."""
+    return f"{base_url}/v/{credential_id}"
+
+
+class StatusChangeRequest(_Strict):
+    """Why a credential's status changes: a reason code and an optional note for the record."""
+
+    reason: Literal[
+        "issued_in_error",
+        "exam_misconduct",
+        "data_correction",
+        "superseded",
+        "withdrawn_by_authority",
+        "holder_request",
+    ]
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None

@@ -1,0 +1,1 @@
+"""HTTP: the verify API and page, and the standalone verifier app."""

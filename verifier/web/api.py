@@ -1,0 +1,243 @@
+"""HTTP: ``POST /api/v1/verify`` and the verify page (``GET``/``POST /verify``).
+
+The routes are thin: read a bounded body, pick the submitted text out of it, call
+``Verifier.verify_submission``, map the result. Limits and media types are in
+docs/verifier-api.md. Anything the verifier can evaluate answers 200 with a result (garbage
+included); 4xx only when the request itself cannot be read: 413 over ``MAX_BODY_BYTES``
+(counted while reading, not trusted from ``Content-Length``), 415 for other media types,
+400/422 for a JSON body that is not ``{"credential": "<string>"}``. Never 5xx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import resources
+from typing import Any, Final
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from verifier.errors import ParseError
+from verifier.qr_packing import DICTIONARY
+from verifier.result import VerificationResult
+from verifier.strict_json import loads_strict
+from verifier.verification import Verifier
+from verifier.web.page import render_packed_page, render_verify_page
+from verifier.web.problem_response import problem_response
+
+MAX_BODY_BYTES: Final = 96 * 1024
+"""Largest request body read: a 64 KiB token wrapped in JSON or a form, with room to spare."""
+TOKEN_MEDIA_TYPES: Final = frozenset({"application/vc+jwt", "text/plain"})
+_VERIFY_SCRIPT: Final = resources.files("verifier.web").joinpath("static/verify.js").read_bytes()
+_VERIFY_STYLESHEET: Final = (
+    resources.files("verifier.web").joinpath("static/verify.css").read_bytes()
+)
+
+
+class _BodyTooLarge(Exception):
+    """Internal: the body passed ``MAX_BODY_BYTES`` while it was being read."""
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _BodyTooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_BODY_BYTES:
+            raise _BodyTooLarge
+    return bytes(body)
+
+
+def _too_large() -> JSONResponse:
+    return problem_response(
+        413, "Content Too Large", f"the body exceeds {MAX_BODY_BYTES} bytes", "body_too_large"
+    )
+
+
+def _unsupported(allowed: str) -> JSONResponse:
+    return problem_response(
+        415, "Unsupported Media Type", f"send {allowed}", "unsupported_media_type"
+    )
+
+
+def _credential_from_json(body: bytes) -> str | JSONResponse:
+    try:
+        document: Any = loads_strict(body)
+    except ParseError:
+        return problem_response(
+            400, "Bad Request", "the body is not strict JSON", "invalid_json_body"
+        )
+    if not isinstance(document, dict) or not isinstance(document.get("credential"), str):
+        return problem_response(
+            422,
+            "Unprocessable Content",
+            'the body must be an object {"credential": "<compact JWS or verify URL>"}',
+            "invalid_request_body",
+        )
+    credential: str = document["credential"]
+    return credential
+
+
+def create_verify_router(
+    verifier: Verifier,
+    *,
+    run_in_thread: bool = True,
+    include_page: bool = True,
+    on_result: Callable[[VerificationResult], None] | None = None,
+) -> APIRouter:
+    """The verify API (and page) for ``verifier``; ``on_result`` hears of every result.
+
+    ``run_in_thread=True`` runs verification in the thread pool, as HTTP key and status
+    sources block; an app whose sources are all in memory passes ``False`` and verifies on
+    the event loop (cheaper per request).
+    """
+    router = APIRouter()
+
+    async def evaluate(text: str) -> VerificationResult:
+        if run_in_thread:
+            result = await run_in_threadpool(verifier.verify_submission, text)
+        else:
+            result = verifier.verify_submission(text)
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    @router.post(
+        "/api/v1/verify",
+        response_model=VerificationResult,
+        summary="Verify a credential (compact JWS or verify URL)",
+        responses={
+            413: {"description": "Body too large (problem+json)"},
+            415: {"description": "Unsupported media type (problem+json)"},
+            422: {"description": 'JSON body is not {"credential": string} (problem+json)'},
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["credential"],
+                            "properties": {"credential": {"type": "string"}},
+                        }
+                    },
+                    "application/vc+jwt": {"schema": {"type": "string"}},
+                    "text/plain": {"schema": {"type": "string"}},
+                },
+            }
+        },
+    )
+    async def verify_credential(request: Request) -> Response:
+        media_type = _media_type(request)
+        if media_type != "application/json" and media_type not in TOKEN_MEDIA_TYPES:
+            return _unsupported("application/json, application/vc+jwt or text/plain")
+        try:
+            body = await _read_body(request)
+        except _BodyTooLarge:
+            return _too_large()
+        if media_type == "application/json":
+            picked = _credential_from_json(body)
+            if isinstance(picked, JSONResponse):
+                return picked
+            text = picked
+        else:
+            text = body.decode("utf-8", errors="replace")
+        result = await evaluate(text)
+        return Response(result.model_dump_json(), media_type="application/json")
+
+    @router.get(
+        "/qr-packing/v1.dict",
+        response_class=Response,
+        summary="The preset DEFLATE dictionary of QR packing version 1",
+        responses={200: {"content": {"application/octet-stream": {}}}},
+    )
+    async def qr_packing_dictionary() -> Response:
+        return Response(
+            DICTIONARY,
+            media_type="application/octet-stream",
+            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        )
+
+    if not include_page:
+        return router
+
+    @router.get("/c", response_class=HTMLResponse, summary="The page a packed QR link opens")
+    async def packed_page() -> HTMLResponse:
+        # The credential is in the fragment: this request carries nothing about it.
+        return HTMLResponse(render_packed_page(), headers={"Cache-Control": "public, max-age=3600"})
+
+    @router.get("/verify/verify.js", include_in_schema=False)
+    async def verify_script() -> Response:
+        return Response(
+            _VERIFY_SCRIPT,
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=3600"},
+        )
+
+    @router.get("/verify/verify.css", include_in_schema=False)
+    async def verify_stylesheet() -> Response:
+        return Response(
+            _VERIFY_STYLESHEET,
+            media_type="text/css; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=3600"},
+        )
+
+    @router.get("/verify", response_class=HTMLResponse, summary="The verify page (a form)")
+    async def verify_form() -> HTMLResponse:
+        return HTMLResponse(render_verify_page(None, show_form=True))
+
+    @router.post(
+        "/verify",
+        response_class=HTMLResponse,
+        summary="Verify a pasted credential",
+        responses={
+            400: {"description": "Too many form fields (problem+json)"},
+            413: {"description": "Body too large (problem+json)"},
+            415: {"description": "Not a form (problem+json)"},
+            422: {
+                "description": "No credential given: the form again",
+                "content": {"text/html": {}},
+            },
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["credential"],
+                            "properties": {"credential": {"type": "string"}},
+                        }
+                    }
+                },
+            }
+        },
+    )
+    async def verify_form_post(request: Request) -> Response:
+        if _media_type(request) != "application/x-www-form-urlencoded":
+            return _unsupported("application/x-www-form-urlencoded")
+        try:
+            body = await _read_body(request)
+        except _BodyTooLarge:
+            return _too_large()
+        try:
+            fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=10)
+        except ValueError:
+            return problem_response(400, "Bad Request", "too many form fields", "invalid_form_body")
+        submitted = (fields.get("credential") or [""])[0].strip()
+        if not submitted:
+            return HTMLResponse(render_verify_page(None, show_form=True), status_code=422)
+        result = await evaluate(submitted)
+        return HTMLResponse(render_verify_page(result, show_form=True, submitted=submitted))
+
+    return router

@@ -1,0 +1,52 @@
+"""The verifier as a standalone app: ``create_app(settings)``.
+
+Trusted issuers come from the settings; keys and status lists are fetched over HTTP and
+cached (``HttpKeyResolver``, ``HttpStatusSource``); verify URLs are fetched from trusted
+issuers only. Nothing is read from the environment unless the caller builds the settings.
+"""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from verifier.settings import VerifierSettings
+from verifier.sources.credential_locator import HttpCredentialLocator
+from verifier.sources.fetch import build_http_client
+from verifier.sources.keys import HttpKeyResolver
+from verifier.sources.offline_cache import OfflineCache
+from verifier.sources.status_lists import HttpStatusSource
+from verifier.verification import Verifier
+from verifier.web.api import create_verify_router
+
+
+def build_http_verifier(
+    settings: VerifierSettings, *, transport: httpx.BaseTransport | None = None
+) -> Verifier:
+    """A ``Verifier`` that fetches keys, status lists and credentials over HTTP."""
+    trusted = settings.trusted()
+    client = build_http_client(timeout=settings.verify_http_timeout_seconds, transport=transport)
+    cache = OfflineCache(settings.verify_cache_dir) if settings.verify_cache_dir else None
+    return Verifier(
+        trusted_issuers=trusted,
+        key_resolver=HttpKeyResolver(trusted, client, cache=cache),
+        status_source=HttpStatusSource(trusted, client, cache=cache),
+        credential_locator=HttpCredentialLocator(client),
+        clock_skew=settings.clock_skew,
+    )
+
+
+def create_app(
+    settings: VerifierSettings | None = None, *, transport: httpx.BaseTransport | None = None
+) -> FastAPI:
+    """The standalone verifier app: ``/api/v1/verify``, ``/verify`` and ``/healthz``."""
+    settings = settings if settings is not None else VerifierSettings()
+    verifier = build_http_verifier(settings, transport=transport)
+    app = FastAPI(title="Tessera verifier", version="0.1.0")
+    app.include_router(create_verify_router(verifier))
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
