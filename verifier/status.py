@@ -49,7 +49,6 @@ from verifier.sources.keys import KeyResolver, check_key_binding
 from verifier.sources.status_lists import (
     StatusListNotPublishedError,
     StatusSource,
-    suspension_twin_url,
 )
 from verifier.status_list import (
     decode_encoded_list,
@@ -57,6 +56,7 @@ from verifier.status_list import (
     parse_status_size,
     read_status,
 )
+from verifier.urls import suspension_twin_url
 from verifier.validity import check_validity, parse_date_time
 
 MEMO_SIZE: Final = 32

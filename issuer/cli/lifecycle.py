@@ -29,6 +29,7 @@ from issuer.keys.signing import compromise_key
 from issuer.services import Services
 from issuer.store.audit import Actor, event_record, iter_events, record_event, verify_chain
 from issuer.store.engine import session_scope
+from verifier.urls import IssuerUrls
 
 approvals_app = typer.Typer(help="Maker-checker requests (approve as the operator).")
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
@@ -111,7 +112,7 @@ def reissue(
         done = [
             f"superseded {old.id} ({old.number})",
             f"issued {new.id} ({new.number})",
-            f"verify: {services.settings.base_url}/v/{new.id}",
+            f"verify: {IssuerUrls(services.settings.base_url).verify_page(new.id)}",
         ]
     typer.echo("\n".join(done))
 

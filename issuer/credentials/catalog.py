@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from issuer.errors import NotFoundError
 from issuer.store.models import Level, Occupation, Unit
 from verifier.format import CREDENTIAL_CONTEXTS
+from verifier.urls import IssuerUrls
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,6 @@ def achievement_code(occupation: Occupation, level: Level) -> str:
     return f"{occupation.code}-{level.code}"
 
 
-def achievement_url(base_url: str, occupation: Occupation, level: Level) -> str:
-    return f"{base_url}/achievements/{achievement_code(occupation, level)}"
-
-
 def achievement_name(occupation: Occupation, level: Level) -> str:
     return f"{occupation.name_zh}（{level.name_zh}） / {occupation.name_en} ({level.name_en})"
 
@@ -48,7 +45,7 @@ def achievement(base_url: str, occupation: Occupation, level: Level) -> dict[str
     and level, kept short (it travels in the QR code); ``id`` dereferences to the full
     definition with the occupation's description and criteria.
     """
-    url = achievement_url(base_url, occupation, level)
+    url = IssuerUrls(base_url).achievement(achievement_code(occupation, level))
     return {
         "id": url,
         "type": ["Achievement"],
@@ -82,7 +79,7 @@ def achievement_definition(base_url: str, occupation: Occupation, level: Level) 
 def unit_profile(base_url: str, unit: Unit) -> dict[str, Any]:
     """The unit (branch, plant) that assessed the candidate, as an Open Badges ``Profile``."""
     return {
-        "id": f"{base_url}/units/{unit.code}",
+        "id": IssuerUrls(base_url).unit(unit.code),
         "type": ["Profile"],
         "name": f"{unit.name_zh} / {unit.name_en}",
     }

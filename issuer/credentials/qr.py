@@ -21,7 +21,8 @@ from PIL import Image
 
 from issuer.errors import InvalidInputError
 from issuer.keys.signing import SignedJws
-from verifier.qr_packing import PACKED_PATH, packed_length, packed_length_of, packed_verify_url
+from verifier.qr_packing import PACKED_PATH, packed_length, packed_length_of
+from verifier.urls import IssuerUrls
 
 QUIET_ZONE: Final = 4
 PNG_MODULE_PIXELS: Final = 8
@@ -42,7 +43,7 @@ _DATA_CODEWORDS_M: Final = (
 
 def qr_text(base_url: str, token: str) -> str:
     """What a credential's QR code holds: ``<base>/c#<packed credential>``."""
-    return packed_verify_url(base_url, token)
+    return IssuerUrls(base_url).packed_link(token)
 
 
 @functools.lru_cache(maxsize=4096)  # a campaign's credentials differ by a few digits

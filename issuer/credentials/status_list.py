@@ -32,25 +32,18 @@ from verifier.format import (
     VC_V2_CONTEXT,
     VERIFIABLE_CREDENTIAL,
 )
+from verifier.urls import IssuerUrls
 
 LIST_SIZE = MIN_STATUS_LIST_ENTRIES
 FILL_LIMIT = LIST_SIZE // 2
 
 
-def status_list_url(base_url: str, list_id: int) -> str:
-    return f"{base_url}/status/{list_id}"
-
-
-def suspension_list_url(base_url: str, list_id: int) -> str:
-    """The suspension twin of a revocation list (docs/decisions/0008-suspension.md)."""
-    return f"{status_list_url(base_url, list_id)}/suspension"
-
-
 def status_entry(base_url: str, list_id: int, index: int) -> dict[str, str]:
     """The credential's ``credentialStatus`` object (BSL §2.1; OB allows exactly one)."""
-    url = status_list_url(base_url, list_id)
+    urls = IssuerUrls(base_url)
+    url = urls.status_list(list_id)
     return {
-        "id": f"{url}#{index}",
+        "id": urls.status_entry(list_id, index),
         "type": STATUS_LIST_ENTRY,
         "statusPurpose": STATUS_PURPOSE_REVOCATION,
         "statusListIndex": str(index),
@@ -205,9 +198,10 @@ class StatusListPublisher:
     def _list_credential(
         self, list_id: int, purpose: str, encoded: str, now: dt.datetime
     ) -> dict[str, object]:
-        url = status_list_url(self._base_url, list_id)
+        urls = IssuerUrls(self._base_url)
+        url = urls.status_list(list_id)
         if purpose == STATUS_PURPOSE_SUSPENSION:
-            url = suspension_list_url(self._base_url, list_id)
+            url = urls.suspension_list(list_id)
         valid_until = now + self._resign_after * 2
         return {
             "@context": [VC_V2_CONTEXT],

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from issuer.credentials.catalog import achievement_name
 from issuer.store.models import Credential
-from issuer.web.schemas.credentials import CredentialResponse, verify_url
+from verifier.urls import IssuerUrls
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,9 @@ def split_bilingual(text: str) -> tuple[str, str]:
     return (zh.strip(), en.strip()) if sep else (text.strip(), text.strip())
 
 
-def qr_text_for(row: Credential, base_url: str) -> str:
-    """The text the credential's QR code holds: the registrar API's ``qr_text``."""
-    return CredentialResponse.of(row, base_url).qr_text
-
-
 def credential_document(row: Credential, *, base_url: str, issuer_name: str) -> CredentialDocument:
     issuer_zh, issuer_en = split_bilingual(issuer_name)
+    urls = IssuerUrls(base_url)
     return CredentialDocument(
         credential_id=row.id,
         number=row.number,
@@ -75,8 +71,8 @@ def credential_document(row: Credential, *, base_url: str, issuer_name: str) -> 
         issued_at=row.issued_at,
         valid_until=row.valid_until,
         state=row.state,
-        verify_url=verify_url(base_url, row.id),
-        qr_text=qr_text_for(row, base_url),
+        verify_url=urls.verify_page(row.id),
+        qr_text=urls.packed_link(row.jws),
         jws=row.jws,
     )
 

@@ -19,8 +19,8 @@ from issuer.credentials.lifecycle import get_credential
 from issuer.errors import NotFoundError
 from issuer.store.audit import Actor, record_event
 from issuer.store.models import Credential, ShareLink
+from verifier.urls import IssuerUrls
 
-SHARE_PATH = "/s/"
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
 
 
@@ -29,7 +29,7 @@ def _hash(token: str) -> str:
 
 
 def share_url(base_url: str, token: str) -> str:
-    return f"{base_url}{SHARE_PATH}{token}"
+    return IssuerUrls(base_url).share_page(token)
 
 
 def create_share_link(

@@ -7,7 +7,6 @@ verifier runs; other trusted issuers are fetched over HTTP like any verifier wou
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -21,9 +20,7 @@ from issuer.errors import IssuerError
 from issuer.keys.signing import compromised_keys_document, published_jwks
 from issuer.services import Services
 from issuer.store.models import Credential
-from issuer.web.schemas.credentials import verify_url
 from verifier.errors import KeyNotFoundError, KeySourceError, LocatorError, StatusRetrievalError
-from verifier.format import STATUS_PURPOSE_REVOCATION, STATUS_PURPOSE_SUSPENSION
 from verifier.sources.compromised_keys import CallableCompromisedKeySource, parse_compromised_keys
 from verifier.sources.credential_locator import CallableCredentialLocator
 from verifier.sources.fetch import build_http_client
@@ -35,6 +32,7 @@ from verifier.sources.status_lists import (
     StatusListDocument,
 )
 from verifier.trust import TrustedIssuers
+from verifier.urls import IssuerUrls
 from verifier.verification import Verifier
 
 _JWKS_CACHE_SECONDS = 5.0  # key rotation and compromise show within this
@@ -105,17 +103,15 @@ def build_local_verifier(
     others = [i for i in trusted if i != base]
     client = build_http_client(timeout=5.0) if others else None
     other_trust = TrustedIssuers(others)
-    status_prefix = f"{base}/status/"
-    list_pattern = re.compile(re.escape(status_prefix) + r"([1-9][0-9]{0,9})(/suspension)?")
-    verify_pattern = re.compile(re.escape(f"{base}/v/") + r"([0-9a-f-]{36})")
+    urls = IssuerUrls(base)
 
     def status_list_for(url: str) -> str:
-        match = list_pattern.fullmatch(url)
-        if match is None:
+        parsed = urls.parse_status_list(url)
+        if parsed is None:
             raise StatusRetrievalError("no such status list")
-        purpose = STATUS_PURPOSE_SUSPENSION if match.group(2) else STATUS_PURPOSE_REVOCATION
+        list_id, purpose = parsed
         try:
-            published = services.published_list(int(match.group(1)), purpose=purpose)
+            published = services.published_list(list_id, purpose=purpose)
         except IssuerError:
             raise StatusRetrievalError("no such status list") from None
         except SQLAlchemyError:
@@ -123,12 +119,12 @@ def build_local_verifier(
         return published.jws
 
     def token_for(url: str) -> str:
-        match = verify_pattern.fullmatch(url)
-        if match is None:
+        credential_id = urls.parse_verify_page(url)
+        if credential_id is None:
             raise LocatorError("not a verify link of this issuer", code="credential_not_found")
         with services.read_sessions() as session:
             try:
-                return get_credential(session, match.group(1)).jws
+                return get_credential(session, credential_id).jws
             except IssuerError:
                 raise LocatorError("no such credential", code="credential_not_found") from None
             except SQLAlchemyError:
@@ -144,7 +140,7 @@ def build_local_verifier(
             HttpKeyResolver(other_trust, client) if client else None,
         ),
         status_source=_RoutingStatus(
-            status_prefix,
+            urls.status_list_prefix,
             CallableStatusSource(status_list_for, clock=services.clock),
             HttpStatusSource(other_trust, client, on_lookup=on_remote_lookup) if client else None,
         ),
@@ -176,7 +172,7 @@ class _StatusDetails:
             except IssuerError:
                 return None
             successor = (
-                verify_url(self._services.settings.base_url, row.replaced_by_id)
+                IssuerUrls(self._services.settings.base_url).verify_page(row.replaced_by_id)
                 if row.replaced_by_id
                 else None
             )

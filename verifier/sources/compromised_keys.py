@@ -29,10 +29,10 @@ from verifier.sources.keys import Clock, utc_now
 from verifier.sources.offline_cache import CachedDocument, OfflineCache
 from verifier.strict_json import loads_strict_object
 from verifier.trust import TrustedIssuers
+from verifier.urls import IssuerUrls
 
 log = logging.getLogger(__name__)
 
-COMPROMISED_KEYS_PATH: Final = "/compromised-keys.json"
 MAX_DOCUMENT_BYTES: Final = 64 * 1024
 
 
@@ -116,7 +116,7 @@ class HttpCompromisedKeySource:
             entry = self._entries.get(issuer_id)
         if entry is not None and now - entry[0] < self._ttl:
             return entry[1]
-        url = issuer_id + COMPROMISED_KEYS_PATH
+        url = IssuerUrls(issuer_id).compromised_keys
         try:
             text = fetch_bounded(
                 self._client, url, accept="application/json", max_bytes=MAX_DOCUMENT_BYTES
@@ -140,7 +140,7 @@ class OfflineCompromisedKeySource:
         self.used: list[CachedDocument] = []
 
     def compromised_keys(self, issuer_id: str) -> dict[str, str]:
-        document = self._cache.load("compromised_keys", issuer_id + COMPROMISED_KEYS_PATH)
+        document = self._cache.load("compromised_keys", IssuerUrls(issuer_id).compromised_keys)
         if document is None:
             return {}
         self.used.append(document)

@@ -42,15 +42,10 @@ from verifier.sources.keys import Clock, utc_now
 from verifier.sources.offline_cache import CachedDocument, OfflineCache
 from verifier.strict_json import loads_strict_object
 from verifier.trust import TrustedIssuers
+from verifier.urls import SUSPENSION_SUFFIX, status_detail_url
 
 MAX_STATUS_LIST_BYTES: Final = 256 * 1024
 MAX_STATUS_DETAIL_BYTES: Final = 8 * 1024
-SUSPENSION_SUFFIX: Final = "/suspension"
-
-
-def suspension_twin_url(revocation_list_url: str) -> str:
-    """Where a Tessera issuer publishes the suspension twin of a revocation list."""
-    return revocation_list_url + SUSPENSION_SUFFIX
 
 
 class StatusListNotPublishedError(StatusRetrievalError):
@@ -228,16 +223,6 @@ class OfflineStatusSource:
             )
         self.used.append(document)
         return StatusListDocument(unverified_token=document.text, fetched_at=document.fetched_at)
-
-
-def status_detail_url(issuer_id: str, credential_id: str) -> str | None:
-    """``<issuer>/credentials/<uuid>/status`` for a ``urn:uuid:`` credential id."""
-    if not credential_id.startswith("urn:uuid:"):
-        return None
-    uuid = credential_id.removeprefix("urn:uuid:")
-    if len(uuid) != 36 or any(c not in "0123456789abcdef-" for c in uuid):
-        return None
-    return f"{issuer_id}/credentials/{uuid}/status"
 
 
 def parse_status_detail(text: str, credential_id: str) -> StatusDetail | None:

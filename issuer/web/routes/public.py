@@ -14,6 +14,7 @@ from issuer.keys.signing import get_key, published_jwks
 from issuer.web.deps import ReadSessionDep, RowIdPath, ServicesDep
 from issuer.web.routes.status_lists import published_list_response
 from verifier.format import JWK_SET_MEDIA_TYPE, STATUS_PURPOSE_REVOCATION, VC_JWT_MEDIA_TYPE
+from verifier.urls import IssuerUrls
 
 router = APIRouter(tags=["public"])
 
@@ -40,7 +41,7 @@ def jwks(session: ReadSessionDep) -> Response:
 def jwt_vc_issuer(services: ServicesDep) -> Response:
     """JWT VC Issuer Metadata (SD-JWT VC): where this issuer's keys are published."""
     base = services.settings.base_url
-    body = {"issuer": base, "jwks_uri": f"{base}/.well-known/jwks.json"}
+    body = {"issuer": base, "jwks_uri": IssuerUrls(base).jwks}
     return JSONResponse(body, headers={"Cache-Control": _PUBLIC_CACHE})
 
 

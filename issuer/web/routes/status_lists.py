@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 from issuer.credentials.lifecycle import get_credential
 from issuer.services import Services
 from issuer.web.deps import ReadSessionDep, RowIdPath, ServicesDep
-from issuer.web.schemas.credentials import verify_url
 from verifier.format import STATUS_PURPOSE_SUSPENSION, VC_JWT_MEDIA_TYPE
+from verifier.urls import IssuerUrls
 
 router = APIRouter(tags=["public"])
 
@@ -52,12 +52,15 @@ def credential_status(
     """The state, reason category and successor of one credential, for verifiers that hold
     it (its id is in the credential). Never the registrar's free-text note."""
     row = get_credential(session, credential_id)
-    base = services.settings.base_url
     body = {
         "id": f"urn:uuid:{row.id}",
         "state": row.state,
         "reason": row.state_reason if row.state != "active" else None,
-        "superseded_by": verify_url(base, row.replaced_by_id) if row.replaced_by_id else None,
+        "superseded_by": (
+            IssuerUrls(services.settings.base_url).verify_page(row.replaced_by_id)
+            if row.replaced_by_id
+            else None
+        ),
     }
     return JSONResponse(
         body, headers={"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": "*"}

@@ -9,9 +9,9 @@ from fastapi.responses import HTMLResponse
 from issuer.credentials.lifecycle import get_credential
 from issuer.web.deps import ReadSessionDep, ServicesDep
 from issuer.web.media import wants_jwt
-from issuer.web.schemas.credentials import verify_url
 from verifier.format import VC_JWT_MEDIA_TYPE
 from verifier.result import CheckCode
+from verifier.urls import IssuerUrls
 from verifier.web.page import render_verify_page
 
 router = APIRouter(tags=["verify page"])
@@ -40,7 +40,7 @@ async def verify_page(
             media_type=VC_JWT_MEDIA_TYPE,
             headers={"Cache-Control": "no-store", "Vary": "Accept"},
         )
-    url = verify_url(services.settings.base_url, credential_id)
+    url = IssuerUrls(services.settings.base_url).verify_page(credential_id)
     result = await run_in_threadpool(request.app.state.verifier.verify_submission, url)
     request.app.state.metrics.observe_verification(result)
     located = not any(c.code == CheckCode.LOCATE and not c.passed for c in result.checks)

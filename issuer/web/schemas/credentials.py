@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from issuer.credentials.catalog import achievement_code
-from issuer.credentials.qr import qr_text
 from issuer.store.models import Credential
+from verifier.urls import IssuerUrls
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
@@ -91,8 +91,8 @@ class CredentialResponse(BaseModel):
 
     @classmethod
     def of(cls, row: Credential, base_url: str) -> CredentialResponse:
-        api = f"{base_url}/api/v1/credentials/{row.id}"
-        verify = verify_url(base_url, row.id)
+        urls = IssuerUrls(base_url)
+        api, verify = urls.registrar_credential(row.id), urls.verify_page(row.id)
         return cls(
             id=row.id,
             number=row.number,
@@ -116,7 +116,7 @@ class CredentialResponse(BaseModel):
             issued_at=row.issued_at,
             kid=row.kid,
             credential=row.jws,
-            qr_text=qr_text(base_url, row.jws),
+            qr_text=urls.packed_link(row.jws),
             links=CredentialLinks(
                 self=api, verify=verify, qr_png=f"{api}/qr.png", qr_svg=f"{api}/qr.svg"
             ),
@@ -126,11 +126,6 @@ class CredentialResponse(BaseModel):
 class CredentialPage(BaseModel):
     items: list[CredentialResponse]
     total: int
-
-
-def verify_url(base_url: str, credential_id: str) -> str:
-    """The public verify page of a credential: what its QR code holds."""
-    return f"{base_url}/v/{credential_id}"
 
 
 class StatusChangeRequest(_Strict):

@@ -1,0 +1,128 @@
+"""Every public URL of a Tessera issuer, built and parsed in this one place.
+
+An issuer's URLs hang off its id, the public base URL (``https://certs.example``):
+
+    <base>                                   the issuer id (``issuer.id``, ``iss``)
+    <base>/v/<uuid>                          a credential's verify page (and its token)
+    <base>/c#<packed>                        a QR code's self-contained verify link
+    <base>/status/<list>                     a revocation status list
+    <base>/status/<list>/suspension          its suspension twin (decision 0008)
+    <base>/status/<list>#<index>             a credential's status entry id
+    <base>/credentials/<uuid>/status         a credential's status detail (decision 0009)
+    <base>/achievements/<code>               an occupation at a level
+    <base>/units/<code>                      a unit's profile
+    <base>/.well-known/jwks.json             the published keys
+    <base>/keys/<kid>                        one public key
+    <base>/compromised-keys.json             keys that no longer vouch for anything
+    <base>/s/<token>                         a holder's share page
+    <base>/api/v1/credentials/<uuid>         a credential in the registrar API
+
+The verifier parses what it must recognise (status lists, verify pages); the issuer builds
+them all from here, so a format changes in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from verifier.format import STATUS_PURPOSE_REVOCATION, STATUS_PURPOSE_SUSPENSION
+from verifier.qr_packing import packed_verify_url
+
+SUSPENSION_SUFFIX: Final = "/suspension"
+_UUID: Final = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_UUID_PATTERN: Final = re.compile(_UUID)
+
+
+@dataclass(frozen=True)
+class IssuerUrls:
+    """The public URLs of the issuer whose id (public base URL) is ``base``."""
+
+    base: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base", self.base.rstrip("/"))
+
+    @property
+    def issuer_id(self) -> str:
+        return self.base
+
+    def verify_page(self, credential_id: str) -> str:
+        return f"{self.base}/v/{credential_id}"
+
+    def packed_link(self, token: str) -> str:
+        """What a credential's QR code holds: ``<base>/c#<packed credential>``."""
+        return packed_verify_url(self.base, token)
+
+    @property
+    def status_list_prefix(self) -> str:
+        """What every one of this issuer's status-list URLs starts with."""
+        return f"{self.base}/status/"
+
+    def status_list(self, list_id: int) -> str:
+        return f"{self.status_list_prefix}{list_id}"
+
+    def suspension_list(self, list_id: int) -> str:
+        return suspension_twin_url(self.status_list(list_id))
+
+    def status_entry(self, list_id: int, index: int) -> str:
+        return f"{self.status_list(list_id)}#{index}"
+
+    def credential_status(self, credential_uuid: str) -> str:
+        return f"{self.base}/credentials/{credential_uuid}/status"
+
+    def achievement(self, code: str) -> str:
+        return f"{self.base}/achievements/{code}"
+
+    def unit(self, code: str) -> str:
+        return f"{self.base}/units/{code}"
+
+    @property
+    def jwks(self) -> str:
+        return f"{self.base}/.well-known/jwks.json"
+
+    def key(self, kid: str) -> str:
+        return f"{self.base}/keys/{kid}"
+
+    @property
+    def compromised_keys(self) -> str:
+        return f"{self.base}/compromised-keys.json"
+
+    def share_page(self, token: str) -> str:
+        return f"{self.base}/s/{token}"
+
+    def registrar_credential(self, credential_id: str) -> str:
+        return f"{self.base}/api/v1/credentials/{credential_id}"
+
+    def parse_status_list(self, url: str) -> tuple[int, str] | None:
+        """``(list id, purpose)`` of one of this issuer's status lists, else ``None``."""
+        prefix = self.status_list_prefix
+        if not url.startswith(prefix):
+            return None
+        rest, purpose = url[len(prefix) :], STATUS_PURPOSE_REVOCATION
+        if rest.endswith(SUSPENSION_SUFFIX):
+            rest, purpose = rest.removesuffix(SUSPENSION_SUFFIX), STATUS_PURPOSE_SUSPENSION
+        if not re.fullmatch(r"[1-9][0-9]{0,9}", rest):
+            return None
+        return int(rest), purpose
+
+    def parse_verify_page(self, url: str) -> str | None:
+        """The credential id of one of this issuer's verify pages, else ``None``."""
+        prefix = f"{self.base}/v/"
+        if not url.startswith(prefix) or not _UUID_PATTERN.fullmatch(url[len(prefix) :]):
+            return None
+        return url[len(prefix) :]
+
+
+def suspension_twin_url(revocation_list_url: str) -> str:
+    """Where a Tessera issuer publishes the suspension twin of a revocation list."""
+    return revocation_list_url + SUSPENSION_SUFFIX
+
+
+def status_detail_url(issuer_id: str, credential_id: str) -> str | None:
+    """``<issuer>/credentials/<uuid>/status`` for a ``urn:uuid:`` credential id."""
+    uuid = credential_id.removeprefix("urn:uuid:")
+    if uuid == credential_id or not _UUID_PATTERN.fullmatch(uuid):
+        return None
+    return IssuerUrls(issuer_id).credential_status(uuid)
