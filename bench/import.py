@@ -33,7 +33,7 @@ from issuer.config import Settings
 from issuer.credentials.catalog import load_catalog
 from issuer.credentials.issuance import issue_credentials
 from issuer.documents.credential_document import credential_document
-from issuer.keys.signing import create_signing_key
+from issuer.keys.keystore import create_signing_key
 from issuer.runtime import prepare_process
 from issuer.services import Services
 from issuer.store import migration

@@ -31,7 +31,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from issuer.campaigns.demo import campaign_requests, catalog_data, load_catalog_data
 from issuer.credentials.issuance import IssuerIdentity, issue_credentials
 from issuer.credentials.qr import qr_text, render_qr_png
-from issuer.keys.signing import Signer, generate_private_key
+from issuer.keys.keystore import generate_private_key
+from issuer.keys.signer import Signer
 from issuer.runtime import prepare_process
 from issuer.store import migration
 from issuer.store.audit import Actor

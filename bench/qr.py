@@ -41,7 +41,8 @@ from issuer.credentials.qr import (
     render_qr_png,
     render_qr_svg,
 )
-from issuer.keys.signing import Signer, generate_private_key
+from issuer.keys.keystore import generate_private_key
+from issuer.keys.signer import Signer
 from issuer.store import migration
 from issuer.store.engine import create_db_engine, create_session_factory, session_scope
 from issuer.store.models import Credential, SigningKey

@@ -17,7 +17,8 @@ from issuer.credentials.issuance import IssuerIdentity
 from issuer.credentials.list_revisions import ListRevisions
 from issuer.credentials.status_list import PublishedList, StatusListPublisher
 from issuer.errors import ConfigurationError, NotFoundError
-from issuer.keys.signing import Signer, active_key, load_signer
+from issuer.keys.keystore import active_key, load_signer
+from issuer.keys.signer import Signer
 from issuer.store import migration
 from issuer.store.engine import (
     check_database,

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from issuer.access.tokens import create_token
 from issuer.app import create_app
 from issuer.config import Settings
-from issuer.keys.signing import create_signing_key
+from issuer.keys.keystore import create_signing_key
 from issuer.services import Services
 from issuer.store import migration
 from issuer.store.audit import GENESIS_HASH

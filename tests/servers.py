@@ -26,7 +26,7 @@ from issuer.access.tokens import create_token
 from issuer.app import create_app
 from issuer.campaigns.demo import catalog_data, load_catalog_data
 from issuer.config import Settings
-from issuer.keys.signing import create_signing_key
+from issuer.keys.keystore import create_signing_key
 from issuer.services import Services
 from issuer.store import migration
 from issuer.store.engine import session_scope

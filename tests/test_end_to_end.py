@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from issuer.campaigns.demo import load_demo
 from issuer.config import Settings
-from issuer.keys.signing import Signer
+from issuer.keys.signer import Signer
 from issuer.services import Services
 from issuer.store.engine import session_scope
 from tests.conftest import PASSPHRASE

@@ -22,7 +22,7 @@ from issuer.credentials.issuance import IssuerIdentity
 from issuer.credentials.lifecycle import check_reason, revoke_session, session_batch
 from issuer.credentials.reissue import reissue_signed_by
 from issuer.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
-from issuer.keys.signing import compromise_key, create_signing_key, get_key
+from issuer.keys.keystore import compromise_key, create_signing_key, get_key
 from issuer.store.audit import Actor, lock_writes, record_event
 from issuer.store.models import Approval
 

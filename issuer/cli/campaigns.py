@@ -1,8 +1,7 @@
-"""``tessera import``, ``bundle`` and ``share``: a whole exam campaign from the shell."""
+"""``tessera import``, ``bundle``, ``share`` and ``demo load``: a whole exam campaign."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -12,31 +11,23 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from issuer.campaigns.bundle import build_bundle, request_bundle
 from issuer.campaigns.csv_export import render_csv
+from issuer.campaigns.demo import load_demo
 from issuer.campaigns.import_run import (
     ImportRequest,
-    get_import,
     list_import_rows,
     run_import,
     start_import,
 )
 from issuer.campaigns.rows import REASONS
-from issuer.config import Settings
-from issuer.credentials.lifecycle import find_credential
+from issuer.cli.context import actor, services_of
+from issuer.credentials.lifecycle import (
+    find_credential,
+)
 from issuer.documents.share_link import create_share_link, revoke_share_links, share_url
-from issuer.services import Services
-from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
 
 _SHOWN_PROBLEMS = 50
-
-
-def _actor() -> Actor:
-    return Actor(name=f"cli:{os.environ.get('USER', 'operator')}")
-
-
-def _services(ctx: typer.Context) -> Services:
-    settings: Settings = ctx.obj
-    return Services.from_settings(settings)
+demo_app = typer.Typer(help="The demo campaign.", no_args_is_help=True)
 
 
 def import_command(
@@ -56,8 +47,8 @@ def import_command(
     Re-running the same file (after an interruption, even kill -9) issues only what is
     missing; rows already issued are reported as such. Column layout: docs/import-format.md.
     """
-    services = _services(ctx)
-    request = ImportRequest(path=file, filename=file.name, dry_run=dry_run, actor=_actor())
+    services = services_of(ctx)
+    request = ImportRequest(path=file, filename=file.name, dry_run=dry_run, actor=actor())
     with session_scope(services.sessions) as session:
         job = start_import(
             session, request, max_rows=services.settings.import_max_rows, now=services.clock()
@@ -112,10 +103,10 @@ def bundle_command(
     workers: Annotated[int | None, typer.Option(min=1, max=64, help="render processes")] = None,
 ) -> None:
     """Render an import's bundle: .jwt, badge PNG and PDF per holder, and manifest.csv."""
-    services = _services(ctx)
+    services = services_of(ctx)
     with session_scope(services.sessions) as session:
         request_bundle(session, import_id)
-    path = build_bundle(services, import_id, actor=_actor(), workers=workers)
+    path = build_bundle(services, import_id, actor=actor(), workers=workers)
     typer.echo(f"bundle written to {path}")
 
 
@@ -127,17 +118,34 @@ def share_command(
     ] = False,
 ) -> None:
     """Create a holder share link (printed once), or revoke the credential's links."""
-    services = _services(ctx)
+    services = services_of(ctx)
     now = services.clock()
     with session_scope(services.sessions) as session:
         row = find_credential(session, credential)
         if revoke:
-            count = revoke_share_links(session, row.id, actor=_actor(), now=now)
+            count = revoke_share_links(session, row.id, actor=actor(), now=now)
             message = f"revoked {count} share links of {row.number}"
         else:
-            _link, token = create_share_link(session, row.id, actor=_actor(), now=now)
+            _link, token = create_share_link(session, row.id, actor=actor(), now=now)
             message = share_url(services.settings.base_url, token)
     typer.echo(message)
 
 
-__all__ = ["bundle_command", "get_import", "import_command", "share_command"]
+@demo_app.command("load")
+def demo_load(ctx: typer.Context) -> None:
+    """Load the demo campaign (1,391 candidates); a second run issues nothing new."""
+    services = services_of(ctx)
+    with session_scope(services.sessions) as session:
+        result = load_demo(session, issuer=services.issuer(session), now=services.clock())
+    typer.echo(
+        f"demo campaign: {result.issued} credentials issued, "
+        f"{result.already_present} already present"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the campaign commands to the ``tessera`` app."""
+    app.command("import")(import_command)
+    app.command("bundle")(bundle_command)
+    app.command("share")(share_command)
+    app.add_typer(demo_app, name="demo")

@@ -13,17 +13,13 @@ from typing import Annotated
 
 import typer
 
+from issuer.cli.context import settings_of
 from issuer.config import Settings
 from issuer.services import Services
 from issuer.store.backup import create_backup, restore_backup
 from issuer.store.engine import check_database, create_db_engine
 from issuer.web.metrics import MULTIPROCESS_ENV
 from issuer.web.middleware.request_log import logging_config
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    settings: Settings = ctx.obj
-    return settings
 
 
 def serve(
@@ -33,7 +29,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
 ) -> None:
     """Serve the API, the verify page and the public documents."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     services = Services.from_settings(settings)
     with services.sessions() as session:
         services.signer(session)
@@ -76,7 +72,7 @@ def backup(
     path: Annotated[Path, typer.Argument(help="the archive to write (a new .tar file)")],
 ) -> None:
     """Back up the database and the encrypted key files (never the passphrase)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     engine = create_db_engine(settings.database_url)
     check_database(engine)
     summary = create_backup(engine, settings.keys_dir, path)
@@ -95,7 +91,7 @@ def restore(
     ] = False,
 ) -> None:
     """Restore the database and the key files from a backup archive."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     engine = create_db_engine(settings.database_url)
     check_database(engine)
     summary = restore_backup(engine, settings.keys_dir, path, force=force)
@@ -104,6 +100,7 @@ def restore(
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``serve``, ``backup`` and ``restore`` to the ``tessera`` app."""
     app.command()(serve)
     app.command()(backup)
     app.command()(restore)

@@ -20,7 +20,7 @@ from issuer.credentials.claims import build_credential
 from issuer.credentials.qr import check_qr_capacity
 from issuer.credentials.status_list import allocate_indexes, status_entry
 from issuer.errors import ConflictError, InvalidInputError
-from issuer.keys.signing import SignedJws, Signer
+from issuer.keys.signer import SignedJws, Signer
 from issuer.store.audit import Actor, lock_writes, record_events
 from issuer.store.models import Credential, Holder, StatusAllocation, core_table
 

@@ -20,7 +20,7 @@ import zxingcpp
 from PIL import Image
 
 from issuer.errors import InvalidInputError
-from issuer.keys.signing import SignedJws
+from issuer.keys.signer import SignedJws
 from verifier.qr_packing import PACKED_PATH, packed_length, packed_length_of
 from verifier.urls import IssuerUrls
 

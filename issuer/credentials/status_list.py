@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from issuer.credentials.claims import xsd_datetime
 from issuer.errors import NotFoundError
-from issuer.keys.signing import Signer
+from issuer.keys.signer import Signer
 from issuer.store.models import StatusAllocation, StatusList
 from verifier.encoding import b64url_encode
 from verifier.format import (

@@ -11,8 +11,9 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from issuer.access.policy import require_admin, require_overseer, require_writer
 from issuer.access.tokens import Principal, authenticate
-from issuer.errors import AuthenticationError, PermissionDeniedError
+from issuer.errors import AuthenticationError
 from issuer.services import Services
 from issuer.store.audit import Actor
 
@@ -78,18 +79,14 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 def get_writer(principal: PrincipalDep) -> Principal:
     """A principal allowed to change credentials (admin or registrar)."""
-    if principal.role not in {"admin", "registrar"}:
-        raise PermissionDeniedError("this role is read-only")
-    return principal
+    return require_writer(principal)
 
 
 WriterDep = Annotated[Principal, Depends(get_writer)]
 
 
 def get_admin(principal: PrincipalDep) -> Principal:
-    if principal.role != "admin":
-        raise PermissionDeniedError("admin role required")
-    return principal
+    return require_admin(principal)
 
 
 AdminDep = Annotated[Principal, Depends(get_admin)]
@@ -97,9 +94,7 @@ AdminDep = Annotated[Principal, Depends(get_admin)]
 
 def get_overseer(principal: PrincipalDep) -> Principal:
     """A principal who may read everything, including the audit log (admin or auditor)."""
-    if principal.role not in {"admin", "auditor"}:
-        raise PermissionDeniedError("admin or auditor role required")
-    return principal
+    return require_overseer(principal)
 
 
 OverseerDep = Annotated[Principal, Depends(get_overseer)]
@@ -111,11 +106,3 @@ def get_actor(request: Request, principal: PrincipalDep) -> Actor:
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
-
-
-def require_unit(principal: Principal, unit_code: str) -> None:
-    """Registrars act only within their units; admins everywhere."""
-    if principal.role == "admin":
-        return
-    if principal.role != "registrar" or unit_code not in principal.units:
-        raise PermissionDeniedError("this token may not act for that unit")

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from issuer.credentials.lifecycle import get_credential
 from issuer.errors import IssuerError
-from issuer.keys.signing import compromised_keys_document, published_jwks
+from issuer.keys.jwks import compromised_keys_document, published_jwks
 from issuer.services import Services
 from issuer.store.models import Credential
 from verifier.errors import KeyNotFoundError, KeySourceError, LocatorError, StatusRetrievalError

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from issuer.app import create_app
 from issuer.config import Settings
-from issuer.keys.signing import key_path
+from issuer.keys.keystore import key_path
 from issuer.services import Services
 from issuer.web.error_handlers import database_problem
 from issuer.web.middleware.rate_limit import is_rate_limited

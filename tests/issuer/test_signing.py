@@ -11,7 +11,8 @@ from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 
 from issuer.errors import ConfigurationError
-from issuer.keys.signing import Signer, create_signing_key, key_path, load_signer, read_private_key
+from issuer.keys.keystore import create_signing_key, key_path, load_signer, read_private_key
+from issuer.keys.signer import Signer
 from issuer.services import Services
 from issuer.store.engine import session_scope
 from issuer.store.models import SigningKey

@@ -17,7 +17,7 @@ from issuer.web.deps import (
     ServicesDep,
     SessionDep,
 )
-from issuer.web.schemas.lifecycle import ApprovalPage, ApprovalResponse
+from issuer.web.schemas.approvals import ApprovalPage, ApprovalResponse
 
 router = APIRouter(prefix="/api/v1/approvals", tags=["approvals"])
 

@@ -12,7 +12,7 @@ from pydantic import AwareDatetime
 
 from issuer.store.audit import AuditQuery, event_record, iter_events, list_events
 from issuer.web.deps import MAX_ROW_ID, OverseerDep, ServicesDep
-from issuer.web.schemas.lifecycle import AuditEventResponse, AuditPage
+from issuer.web.schemas.audit import AuditEventResponse, AuditPage
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 

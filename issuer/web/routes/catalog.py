@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from issuer.credentials.catalog import list_levels, list_occupations, list_units
 from issuer.web.deps import PrincipalDep, ReadSessionDep
+from issuer.web.schemas.catalog import LevelResponse, OccupationResponse, UnitResponse
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
-
-
-class UnitResponse(BaseModel):
-    code: str
-    name_zh: str
-    name_en: str
-
-
-class OccupationResponse(UnitResponse):
-    description_zh: str
-    description_en: str
-    criteria_zh: str
-    criteria_en: str
-
-
-class LevelResponse(UnitResponse):
-    rank: int
 
 
 @router.get("/units", response_model=list[UnitResponse])

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from issuer.access.approvals import request_approval
+from issuer.access.policy import unit_scope, require_readable, require_unit
 from issuer.access.tokens import Principal
 from issuer.credentials.issuance import IssueRequest, issue_credentials
 from issuer.credentials.lifecycle import (
@@ -22,7 +23,6 @@ from issuer.credentials.lifecycle import (
 )
 from issuer.credentials.qr import qr_text, render_qr_png, render_qr_svg
 from issuer.credentials.reissue import Corrections, reissue_credential
-from issuer.errors import PermissionDeniedError
 from issuer.services import Services
 from issuer.store.models import Credential
 from issuer.web.deps import (
@@ -33,22 +33,19 @@ from issuer.web.deps import (
     ServicesDep,
     SessionDep,
     WriterDep,
-    require_unit,
 )
 from issuer.web.media import require_json, wants_jwt
+from issuer.web.schemas.approvals import ApprovalResponse
 from issuer.web.schemas.credentials import (
+    BatchRevokeRequest,
+    BatchRevokeResponse,
     CredentialPage,
     CredentialResponse,
     IssueCredentialRequest,
-    StatusChangeRequest,
-)
-from issuer.web.schemas.lifecycle import (
-    ApprovalResponse,
-    BatchRevokeRequest,
-    BatchRevokeResponse,
     ReinstateRequest,
     ReissueRequest,
     ReissueResponse,
+    StatusChangeRequest,
 )
 from verifier.format import VC_JWT_MEDIA_TYPE
 
@@ -60,8 +57,7 @@ _JWT_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 def _visible(principal: Principal, row: Credential) -> Credential:
-    if principal.role == "registrar" and row.unit.code not in principal.units:
-        raise PermissionDeniedError("this token may not see that unit's credentials")
+    require_readable(principal, row.unit.code)
     return row
 
 
@@ -118,7 +114,7 @@ def list_all(
     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> CredentialPage:
     """A page of credentials, newest first; registrars see their units only."""
-    units = principal.units if principal.role == "registrar" else None
+    units = unit_scope(principal)
     rows, total = list_credentials(session, limit=limit, offset=offset, units=units)
     base = services.settings.base_url
     return CredentialPage(items=[CredentialResponse.of(r, base) for r in rows], total=total)

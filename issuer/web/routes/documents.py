@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from issuer.access.policy import require_readable, require_unit
 from issuer.access.tokens import Principal
 from issuer.credentials.lifecycle import get_credential
 from issuer.documents.badge import render_badge_png, render_badge_svg
@@ -19,7 +20,6 @@ from issuer.documents.share_link import (
     revoke_share_links,
     share_url,
 )
-from issuer.errors import PermissionDeniedError
 from issuer.services import Services
 from issuer.store.models import Credential
 from issuer.web.deps import (
@@ -30,16 +30,14 @@ from issuer.web.deps import (
     ServicesDep,
     SessionDep,
     WriterDep,
-    require_unit,
 )
-from issuer.web.schemas.imports import ShareLinkResponse
+from issuer.web.schemas.share_links import ShareLinkResponse
 
 router = APIRouter(prefix="/api/v1/credentials", tags=["certificates"])
 
 
 def _visible(principal: Principal, row: Credential) -> Credential:
-    if principal.role == "registrar" and row.unit.code not in principal.units:
-        raise PermissionDeniedError("this token may not see that unit's credentials")
+    require_readable(principal, row.unit.code)
     return row
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from issuer.errors import IssuerError
-from issuer.keys.signing import key_path
+from issuer.keys.keystore import key_path
 from issuer.services import SIGNER_MAX_AGE_HOT_PATH, Services
 from issuer.store import migration
 from issuer.web.deps import ServicesDep
@@ -45,7 +45,7 @@ def readiness(services: Services) -> dict[str, str]:
         failed = "database" if checks["database"] != "ok" else "migrations"
         checks[failed] = f"unreachable ({type(exc).__name__})"
     except (IssuerError, OSError) as exc:
-        # Key errors name the key id and the file at most, never key bytes (issuer/keys/signing.py).
+        # Key errors name the key id and the file at most, never key bytes (issuer/keys/).
         checks["signing_key"] = str(exc) if isinstance(exc, IssuerError) else "key file unreadable"
     return checks
 

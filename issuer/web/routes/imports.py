@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from starlette.datastructures import UploadFile
 
+from issuer.access.policy import unit_scope, require_own_import
 from issuer.access.tokens import Principal
 from issuer.campaigns.bundle import build_bundle, request_bundle
 from issuer.campaigns.csv_export import render_csv
@@ -28,7 +29,7 @@ from issuer.campaigns.import_run import (
     run_import,
     start_import,
 )
-from issuer.errors import ConflictError, InvalidInputError, PermissionDeniedError
+from issuer.errors import ConflictError, InvalidInputError
 from issuer.services import Services
 from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
@@ -54,8 +55,7 @@ _RAW_TYPES = (
 
 
 def _visible(principal: Principal, job: ImportJob) -> ImportJob:
-    if principal.role == "registrar" and job.created_by != principal.actor_name:
-        raise PermissionDeniedError("registrars see their own imports only")
+    require_own_import(principal, job.created_by)
     return job
 
 
@@ -109,7 +109,8 @@ async def create(
 ) -> Response:
     """Start an import. Registrars may import rows of their own units only."""
     path, name = await _spool(request)
-    units = frozenset(principal.units) if principal.role == "registrar" else None
+    scope = unit_scope(principal)
+    units = frozenset(scope) if scope is not None else None
     job_request = ImportRequest(path=path, filename=name, dry_run=dry_run, actor=actor, units=units)
     try:
         job_id = await run_in_threadpool(_start, services, job_request)

@@ -9,10 +9,12 @@ from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
 from issuer.access.approvals import request_approval
-from issuer.keys.signing import compromised_keys_document, get_key, list_keys
+from issuer.keys.jwks import compromised_keys_document
+from issuer.keys.keystore import get_key, list_keys
 from issuer.web.deps import ActorDep, AdminDep, OverseerDep, ReadSessionDep, ServicesDep, SessionDep
 from issuer.web.media import require_json
-from issuer.web.schemas.lifecycle import ApprovalResponse, CompromiseKeyRequest, KeyResponse
+from issuer.web.schemas.approvals import ApprovalResponse
+from issuer.web.schemas.keys import CompromiseKeyRequest, KeyResponse
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 public_router = APIRouter(tags=["public"])

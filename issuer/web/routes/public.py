@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from issuer.credentials.catalog import find_achievement, find_unit_profile
 from issuer.errors import NotFoundError
-from issuer.keys.signing import get_key, published_jwks
+from issuer.keys.jwks import published_jwks
+from issuer.keys.keystore import get_key
 from issuer.web.deps import ReadSessionDep, RowIdPath, ServicesDep
 from issuer.web.routes.status_lists import published_list_response
 from verifier.format import JWK_SET_MEDIA_TYPE, STATUS_PURPOSE_REVOCATION, VC_JWT_MEDIA_TYPE

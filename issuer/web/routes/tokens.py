@@ -16,7 +16,7 @@ from issuer.access.tokens import (
 from issuer.store.audit import record_event
 from issuer.web.deps import ActorDep, AdminDep, ReadSessionDep, RowIdPath, ServicesDep, SessionDep
 from issuer.web.media import require_json
-from issuer.web.schemas.lifecycle import TokenCreatedResponse, TokenCreateRequest, TokenResponse
+from issuer.web.schemas.tokens import TokenCreatedResponse, TokenCreateRequest, TokenResponse
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 

@@ -1,25 +1,20 @@
-"""Registrar API request and response models."""
+"""Registrar API models of credentials: issue, read, list, and change their state."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from issuer.credentials.catalog import achievement_code
 from issuer.store.models import Credential
+from issuer.web.schemas.approvals import ApprovalResponse
+from issuer.web.schemas.common import Code, ExamSession, Note, ReasonCode, StrictModel, Text
 from verifier.urls import IssuerUrls
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class HolderIn(_Strict):
+class HolderIn(StrictModel):
     name: Text
     employee_number: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
@@ -30,13 +25,13 @@ class HolderIn(_Strict):
     birth_date: dt.date | None = None
 
 
-class ExamIn(_Strict):
+class ExamIn(StrictModel):
     date: dt.date
     session: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
     score: float | None = Field(default=None, ge=0, le=1000)
 
 
-class IssueCredentialRequest(_Strict):
+class IssueCredentialRequest(StrictModel):
     """Certify one passed exam."""
 
     holder: HolderIn
@@ -128,15 +123,51 @@ class CredentialPage(BaseModel):
     total: int
 
 
-class StatusChangeRequest(_Strict):
+class StatusChangeRequest(StrictModel):
     """Why a credential's status changes: a reason code and an optional note for the record."""
 
-    reason: Literal[
-        "issued_in_error",
-        "exam_misconduct",
-        "data_correction",
-        "superseded",
-        "withdrawn_by_authority",
-        "holder_request",
-    ]
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    reason: ReasonCode
+    note: Note | None = None
+
+
+class ReinstateRequest(StrictModel):
+    """Lift a suspension; the note goes to the audit log only."""
+
+    reason: ReasonCode | None = None
+    note: Note | None = None
+
+
+class ReissueRequest(StrictModel):
+    """Replace a credential: a reason code, a note, and the fields that change."""
+
+    reason: ReasonCode
+    note: Note | None = None
+    holder_name: Text | None = Field(default=None, description="corrected full name")
+    occupation: Code | None = None
+    level: Code | None = Field(default=None, description="e.g. an upgrade to senior")
+    unit: Code | None = None
+    exam_date: dt.date | None = None
+    exam_session: ExamSession | None = None
+    score: float | None = Field(default=None, ge=0, le=1000)
+    valid_until: AwareDatetime | None = None
+
+
+class ReissueResponse(BaseModel):
+    superseded: CredentialResponse
+    credential: CredentialResponse
+
+
+class BatchRevokeRequest(StrictModel):
+    """Revoke every active or suspended credential of one exam session."""
+
+    exam_session: ExamSession
+    reason: ReasonCode
+    note: Note | None = None
+
+
+class BatchRevokeResponse(BaseModel):
+    """Either done (``revoked``) or waiting for a second admin (``approval``)."""
+
+    revoked: int = 0
+    credential_ids: list[str] = Field(default_factory=list)
+    approval: ApprovalResponse | None = None

@@ -1,4 +1,4 @@
-"""API models of imports, their row reports, and holder share links."""
+"""Registrar API models of imports and their row reports."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from issuer.store.models import ImportJob, ImportRow, ShareLink
+from issuer.store.models import ImportJob, ImportRow
 
 
 class ImportCounts(BaseModel):
@@ -71,22 +71,4 @@ class ImportResponse(BaseModel):
             error=job.error,
             bundle_state=job.bundle_state,
             rows=[ImportRowResponse.of(r) for r in rows],
-        )
-
-
-class ShareLinkResponse(BaseModel):
-    id: int
-    credential_id: str
-    created_at: dt.datetime
-    revoked_at: dt.datetime | None
-    url: str | None = Field(default=None, description="only when created: shown once")
-
-    @classmethod
-    def of(cls, link: ShareLink, url: str | None = None) -> ShareLinkResponse:
-        return cls(
-            id=link.id,
-            credential_id=link.credential_id,
-            created_at=link.created_at,
-            revoked_at=link.revoked_at,
-            url=url,
         )

@@ -1,91 +1,28 @@
-"""Signing keys: generation, encrypted storage (PKCS#8, mode 0600), rotation and the JWKS.
+"""The key store: signing keys generated, stored encrypted (PKCS#8, mode 0600), rotated and
+marked compromised; their metadata in the database, their private halves in the keys folder.
 
-Private keys never leave this module except as a ``Signer``; they are never logged or served.
+Private keys never leave this module except inside a ``Signer``; they are never logged or served.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
 
-import orjson
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.errors import ConfigurationError, ConflictError, InvalidInputError, NotFoundError
+from issuer.keys.signer import PrivateKey, Signer
 from issuer.store.models import SigningKey
-from verifier.encoding import b64url_encode
-from verifier.format import VC_JWT_TYP
 from verifier.jwk import jwk_from_public_key
 
 log = logging.getLogger(__name__)
-
-PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
-
-
-class SignedJws(NamedTuple):
-    """A compact JWS and the exact bytes its three parts encode."""
-
-    token: str
-    header: bytes
-    payload: bytes
-    signature: bytes
-
-
-@dataclass(frozen=True)
-class Signer:
-    """Signs compact JWS with one key. ``repr`` shows the ``kid`` only."""
-
-    kid: str
-    algorithm: str
-    private_key: PrivateKey
-
-    def __repr__(self) -> str:
-        return f"Signer(kid={self.kid!r}, algorithm={self.algorithm!r})"
-
-    def sign(self, payload: dict[str, Any], *, typ: str = VC_JWT_TYP) -> str:
-        """A compact JWS (RFC 7515 §7.1) over ``payload``, header ``alg``, ``kid``, ``typ``.
-
-        The payload is UTF-8 JSON without ASCII escapes: Chinese text costs 3 bytes a
-        character instead of 6, which keeps tokens (and QR codes) small.
-        """
-        return self.sign_parts(payload, typ=typ).token
-
-    def sign_parts(self, payload: dict[str, Any], *, typ: str = VC_JWT_TYP) -> SignedJws:
-        """``sign``, also giving the exact header, payload and signature bytes it encodes."""
-        header, encoded_header = _header(self.algorithm, self.kid, typ)
-        body = orjson.dumps(payload)
-        signing_input = f"{encoded_header}.{b64url_encode(body)}"
-        signature = self._signature(signing_input.encode("ascii"))
-        return SignedJws(f"{signing_input}.{b64url_encode(signature)}", header, body, signature)
-
-    def _signature(self, data: bytes) -> bytes:
-        """ES256: ECDSA P-256/SHA-256 as raw ``r || s``, 32 bytes each (RFC 7518 §3.4), not
-        DER; EdDSA: the 64-byte Ed25519 signature (RFC 8037 §3.1)."""
-        if isinstance(self.private_key, ec.EllipticCurvePrivateKey):
-            r, s = decode_dss_signature(self.private_key.sign(data, _ECDSA_SHA256))
-            return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-        return self.private_key.sign(data)
-
-
-_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
-
-
-@functools.lru_cache(maxsize=16)
-def _header(algorithm: str, kid: str, typ: str) -> tuple[bytes, str]:
-    """The protected header's JSON bytes and their base64url."""
-    header = json.dumps({"alg": algorithm, "kid": kid, "typ": typ}, separators=(",", ":"))
-    return header.encode("ascii"), b64url_encode(header.encode("ascii"))
 
 
 def generate_private_key(algorithm: str) -> PrivateKey:
@@ -182,14 +119,6 @@ def get_key(session: Session, kid: str) -> SigningKey:
     return record
 
 
-def published_jwks(session: Session) -> dict[str, list[dict[str, Any]]]:
-    """Active and retired public keys: certificates outlive the key that signed them."""
-    rows = session.scalars(
-        select(SigningKey).where(SigningKey.state != "compromised").order_by(SigningKey.created_at)
-    )
-    return {"keys": [dict(row.public_jwk) for row in rows]}
-
-
 def compromise_key(
     session: Session,
     kid: str,
@@ -222,25 +151,3 @@ def compromise_key(
     session.flush()
     log.warning("signing key marked compromised", extra={"kid": kid})
     return record, replacement
-
-
-def compromised_keys_document(session: Session, issuer_id: str) -> dict[str, Any]:
-    """The public list of compromised keys (``/compromised-keys.json``): which ``kid`` s no
-    longer vouch for anything, and since when the issuer believes they leaked."""
-    rows = session.scalars(
-        select(SigningKey)
-        .where(SigningKey.state == "compromised")
-        .order_by(SigningKey.compromised_at, SigningKey.kid)
-    )
-    return {
-        "issuer": issuer_id,
-        "keys": [
-            {
-                "kid": row.kid,
-                "compromised_at": (row.compromised_at or row.created_at)
-                .astimezone(dt.UTC)
-                .strftime("%Y-%m-%dT%H:%M:%SZ"),
-            }
-            for row in rows
-        ],
-    }

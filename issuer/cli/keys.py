@@ -1,0 +1,124 @@
+"""``tessera keys``: generate, rotate, list; mark compromised and re-issue what a key signed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+from sqlalchemy.orm import Session
+
+from issuer.cli.context import actor, services_of
+from issuer.credentials.reissue import reissue_signed_by
+from issuer.errors import ConfigurationError
+from issuer.keys.keystore import active_key, compromise_key, create_signing_key, key_path, list_keys
+from issuer.services import Services
+from issuer.store.audit import record_event
+from issuer.store.engine import session_scope
+
+keys_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
+
+
+@keys_app.command("generate")
+def keys_generate(ctx: typer.Context) -> None:
+    """Create the first signing key (ES256 unless TESSERA_KEY_ALGORITHM says EdDSA)."""
+    services = services_of(ctx)
+    with services.key_transaction() as session:
+        if active_key(session) is not None:
+            raise ConfigurationError("an active key exists; use `tessera keys rotate`")
+        create_active_key(services, session)
+
+
+@keys_app.command("rotate")
+def keys_rotate(ctx: typer.Context) -> None:
+    """Make a new key active; the old one is retired but stays published."""
+    services = services_of(ctx)
+    with services.key_transaction() as session:
+        old = active_key(session)
+        create_active_key(services, session)
+        if old is not None:
+            typer.echo(f"retired {old.kid} (still published in the JWKS)")
+
+
+def create_active_key(services: Services, session: Session) -> None:
+    """Create a new active signing key (retiring the old one), audited; prints where it is."""
+    settings, now = services.settings, services.clock()
+    record = create_signing_key(
+        session, settings.keys_dir, settings.read_passphrase(), settings.key_algorithm, now=now
+    )
+    record_event(
+        session,
+        actor(),
+        "key.create",
+        record.kid,
+        now=now,
+        details={"algorithm": record.algorithm},
+    )
+    typer.echo(
+        f"active key {record.kid} ({record.algorithm}) at {key_path(settings.keys_dir, record.kid)}"
+    )
+
+
+@keys_app.command("list")
+def keys_list(ctx: typer.Context) -> None:
+    """Every key with its state: active, retired or compromised."""
+    services = services_of(ctx)
+    with services.sessions() as session:
+        for record in list_keys(session):
+            typer.echo(
+                f"{record.kid}  {record.algorithm:6}  {record.state:11}  "
+                f"created {record.created_at:%Y-%m-%d %H:%M}Z"
+            )
+
+
+def keys_compromise(
+    ctx: typer.Context,
+    kid: Annotated[str, typer.Argument(help="the key id (thumbprint)")],
+    at: Annotated[
+        dt.datetime, typer.Option(help="when the key leaked (UTC)", formats=["%Y-%m-%dT%H:%M:%S"])
+    ],
+) -> None:
+    """Mark a key compromised: everything it signed fails verification (`key_compromised`).
+    If it is the active key, a new active key is made first."""
+    services = services_of(ctx)
+    settings, now = services.settings, services.clock()
+    with services.key_transaction() as session:
+        key, replacement = compromise_key(
+            session,
+            kid,
+            compromised_at=at.replace(tzinfo=dt.UTC),
+            keys_dir=settings.keys_dir,
+            passphrase=settings.read_passphrase(),
+            algorithm=settings.key_algorithm,
+            now=now,
+        )
+        if replacement is not None:
+            record_event(session, actor(), "key.create", replacement.kid, now=now)
+        record_event(
+            session,
+            actor(),
+            "key.compromise",
+            key.kid,
+            now=now,
+            details={"compromised_at": at.replace(tzinfo=dt.UTC).isoformat()},
+        )
+    typer.echo(f"key {kid} marked compromised; it is gone from the JWKS")
+    if replacement is not None:
+        typer.echo(f"active key is now {replacement.kid}")
+    typer.echo(f"next: tessera keys reissue {kid}")
+
+
+def keys_reissue(
+    ctx: typer.Context, kid: Annotated[str, typer.Argument(help="the compromised key id")]
+) -> None:
+    """Re-issue every active or suspended credential signed by a key, with the active key."""
+    services = services_of(ctx)
+    with session_scope(services.sessions) as session:
+        replaced = reissue_signed_by(
+            session, kid, issuer=services.issuer(session), actor=actor(), now=services.clock()
+        )
+    typer.echo(f"re-issued {len(replaced)} credentials signed by {kid}")
+
+
+keys_app.command("compromise")(keys_compromise)
+keys_app.command("reissue")(keys_reissue)

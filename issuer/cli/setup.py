@@ -1,0 +1,91 @@
+"""``tessera init`` and ``tessera db upgrade``: a database and a key to start with."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import typer
+from sqlalchemy import func, select
+
+from issuer.access.tokens import create_token
+from issuer.campaigns.demo import load_demo
+from issuer.cli.context import actor, services_of, settings_of
+from issuer.cli.keys import create_active_key
+from issuer.errors import ConfigurationError
+from issuer.keys.keystore import active_key
+from issuer.store import migration
+from issuer.store.audit import record_event
+from issuer.store.engine import session_scope
+from issuer.store.models import ApiToken, Credential
+
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Migrate the database to the newest schema."""
+    services = services_of(ctx, require_schema=False)
+    migration.upgrade(services.engine)
+    typer.echo("database is at the newest schema")
+
+
+def init(ctx: typer.Context) -> None:
+    """First-run set-up for development: passphrase, schema, key, admin token, demo campaign.
+
+    Development only: production installs run `tessera db upgrade`, `tessera keys generate`
+    and `tessera tokens create` themselves (docs/keys.md), and never load demo data.
+    """
+    settings = settings_of(ctx)
+    if settings.environment != "development":
+        raise ConfigurationError("`tessera init` is for development; see docs/keys.md")
+    passphrase_file = settings.passphrase_path()
+    if passphrase_file is not None and not passphrase_file.exists():
+        _write_secret(passphrase_file, secrets.token_urlsafe(32))
+        typer.echo(
+            f"created a development key passphrase at {passphrase_file} (mode 0600); "
+            "set TESSERA_KEY_PASSPHRASE_FILE to your own in production"
+        )
+    services = services_of(ctx, require_schema=False)
+    migration.upgrade(services.engine)
+    with services.key_transaction() as session:
+        if active_key(session) is None:
+            create_active_key(services, session)
+        if session.scalar(select(func.count()).select_from(ApiToken)) == 0:
+            record, plain = create_token(
+                session, name="first admin", role="admin", units=[], now=services.clock()
+            )
+            record_event(
+                session,
+                actor(),
+                "token.create",
+                f"token:{record.id}",
+                now=services.clock(),
+                details={"role": "admin", "units": []},
+            )
+            _write_secret(settings.admin_token_file, plain)
+            typer.echo(f"created the first admin API token in {settings.admin_token_file}")
+    with session_scope(services.sessions) as session:
+        if session.scalar(select(func.count()).select_from(Credential)) == 0:
+            result = load_demo(session, issuer=services.issuer(session), now=services.clock())
+            typer.echo(f"loaded the demo campaign: {result.issued} credentials")
+        else:
+            total = session.scalar(select(func.count()).select_from(Credential))
+            typer.echo(f"database already holds {total} credentials")
+
+
+def _write_secret(path: Path, value: str) -> None:
+    """Write ``value`` to ``path`` with mode 0600 from the start, replacing any old file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+    temporary.replace(path)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``init`` and the ``db`` group to the ``tessera`` app."""
+    app.command()(init)
+    app.add_typer(db_app, name="db")

@@ -1,0 +1,23 @@
+"""Registrar API models of signing keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from issuer.web.schemas.common import Note, StrictModel
+
+
+class KeyResponse(BaseModel):
+    kid: str
+    algorithm: str
+    state: str
+    created_at: dt.datetime
+    retired_at: dt.datetime | None
+    compromised_at: dt.datetime | None
+
+
+class CompromiseKeyRequest(StrictModel):
+    compromised_at: AwareDatetime = Field(description="when the key is believed to have leaked")
+    note: Note | None = None

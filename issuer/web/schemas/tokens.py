@@ -1,0 +1,48 @@
+"""Registrar API models of API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from issuer.store.models import ApiToken
+from issuer.web.schemas.common import Code, StrictModel, Text
+
+
+class TokenCreateRequest(StrictModel):
+    name: Text
+    role: Literal["admin", "registrar", "auditor"]
+    units: list[Code] = Field(default_factory=list, max_length=100)
+    expires_at: AwareDatetime | None = None
+
+
+class TokenResponse(BaseModel):
+    id: int
+    prefix: str
+    name: str
+    role: str
+    units: list[str]
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    state: str
+
+    @classmethod
+    def of(cls, row: ApiToken, state: str) -> TokenResponse:
+        return cls(
+            id=row.id,
+            prefix=row.prefix,
+            name=row.name,
+            role=row.role,
+            units=list(row.units),
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            revoked_at=row.revoked_at,
+            state=state,
+        )
+
+
+class TokenCreatedResponse(TokenResponse):
+    token: str = Field(description="the token itself: shown once, never again")
