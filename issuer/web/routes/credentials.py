@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from issuer.access.approvals import request_approval
-from issuer.access.policy import unit_scope, require_readable, require_unit
+from issuer.access.policy import require_readable, require_unit, unit_scope
 from issuer.access.tokens import Principal
 from issuer.credentials.issuance import IssueRequest, issue_credentials
 from issuer.credentials.lifecycle import (

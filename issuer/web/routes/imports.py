@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from starlette.datastructures import UploadFile
 
-from issuer.access.policy import unit_scope, require_own_import
+from issuer.access.policy import require_own_import, unit_scope
 from issuer.access.tokens import Principal
 from issuer.campaigns.bundle import build_bundle, request_bundle
 from issuer.campaigns.csv_export import render_csv
