@@ -10,24 +10,32 @@ export HOST PORT TESSERA_BASE_URL
 
 .PHONY: run test lint pytest clean
 
-$(VENV)/.installed: pyproject.toml
+# `make run` installs what the service needs; `make test` adds the test toolchain (.[test]).
+# Each has its own stamp, redone when pyproject.toml changes; the test install covers both.
+$(VENV)/.installed-run: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@touch $@
+	@touch $@ $(VENV)/.installed-run
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed-run
 	$(BIN)/tessera init
 	$(BIN)/tessera serve --host $(HOST) --port $(PORT)
 
 test: lint pytest
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed
+pytest: $(VENV)/.installed-test
 	$(BIN)/pytest
 
 clean:

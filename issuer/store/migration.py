@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 from alembic import command
@@ -10,11 +11,33 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+from issuer.errors import ConfigurationError
+
+
+def _migrations_dir() -> Path:
+    """Where the Alembic scripts are: inside the installed package, else the checkout's.
+
+    The repository keeps them in the top-level ``migrations/``; the wheel carries that folder
+    as ``issuer/migrations`` (docs/decisions/0015-migrations-in-the-wheel.md). An editable
+    install and a plain checkout import ``issuer`` from the checkout, beside ``migrations/``.
+    """
+    package = Path(str(resources.files("issuer")))
+    candidates = (package / "migrations", package.parent / "migrations")
+    for candidate in candidates:
+        if (candidate / "env.py").is_file():
+            return candidate
+    return candidates[0]
+
+
+MIGRATIONS_DIR = _migrations_dir()
 
 
 def alembic_config(engine: Engine) -> Config:
     """An Alembic config that runs on ``engine`` (no alembic.ini needed)."""
+    if not (MIGRATIONS_DIR / "env.py").is_file():
+        raise ConfigurationError(
+            f"the database migrations are missing (looked in {MIGRATIONS_DIR}); reinstall Tessera"
+        )
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option(
