@@ -12,6 +12,7 @@ from issuer.local_verifier import build_local_verifier
 from issuer.metrics import Metrics
 from issuer.openapi import document_problems
 from issuer.problems import install_problem_handlers
+from issuer.qr import use_encoder
 from issuer.rate_limit import RateLimiter, RateLimitMiddleware, parse_rate
 from issuer.request_log import RequestContext
 from issuer.routes import (
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
     """Build the app; a missing key or unusable database fails here, with one clear line."""
+    use_encoder(settings.qr_encoder)
     services = services or Services.from_settings(settings)
     with services.sessions() as session:
         services.signer(session)  # fail at start-up, not on the first request

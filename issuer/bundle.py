@@ -29,6 +29,7 @@ from issuer.document import CredentialDocument, credential_document, document_fi
 from issuer.errors import ConflictError
 from issuer.imports import get_import
 from issuer.models import Credential, ImportRow
+from issuer.qr import current_encoder, use_encoder
 from issuer.services import Services
 from issuer.share import create_share_link, share_url
 
@@ -114,7 +115,11 @@ def _render(documents: list[CredentialDocument], workers: int) -> Iterator[list[
         yield from map(render_holder_files, documents)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # Spawned workers start afresh: they draw QR codes with this process's encoder.
+    encoder = (current_encoder().name,)
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=use_encoder, initargs=encoder
+    ) as pool:
         yield from pool.map(render_holder_files, documents, chunksize=16)
 
 

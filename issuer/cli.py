@@ -29,6 +29,7 @@ from issuer.lifecycle_cli import register as register_lifecycle_commands
 from issuer.models import ApiToken, Credential
 from issuer.operations_cli import register as register_operations_commands
 from issuer.problems import database_problem
+from issuer.qr import use_encoder
 from issuer.registry import REASON_CODES, find_credential, get_credential, revoke_credential
 from issuer.runtime import prepare_process
 from issuer.schemas import CredentialResponse
@@ -71,7 +72,9 @@ def _services(ctx: typer.Context, *, require_schema: bool = True) -> Services:
 
 @app.callback()
 def _load(ctx: typer.Context) -> None:
-    ctx.obj = load_settings()
+    settings = load_settings()
+    use_encoder(settings.qr_encoder)  # QR codes are drawn by the library chosen here
+    ctx.obj = settings
 
 
 @db_app.command("upgrade")
