@@ -6,8 +6,8 @@ so the PNG stays crisp when printed at its intended size. Pillow only scales and
 Two encoders build the symbol, both with mixed-mode segments (the URL prefix in byte mode,
 the packed digits in numeric mode), so both draw the version ``version_for`` computes:
 
-- ``zxing``: zxing-cpp's writer (C++), the default. About 25x faster than the pure-Python
-  encoder for a credential's text (decision 0016).
+- ``zxing``: zxing-cpp's writer (C++), the default. About 20x faster than ``qrcode`` at
+  building a credential's symbol, 8x for the whole PNG (decision 0016).
 - ``qrcode``: the pure-Python ``qrcode`` package, for platforms without a zxing-cpp wheel.
 
 The process chooses once at start-up (``use_encoder``, from ``TESSERA_QR_ENCODER``: the app
