@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import io
-from typing import Final, Literal, Protocol
+from typing import Final, Protocol
 
 from PIL import Image
 
@@ -92,9 +92,6 @@ def check_qr_capacity(base_url: str, signed: SignedJws) -> None:
 
 def _prefix_bytes(base_url: str) -> int:
     return len(f"{base_url.rstrip('/')}{PACKED_PATH}#".encode())
-
-
-EncoderName = Literal["auto", "zxing", "qrcode"]
 
 
 class QrEncoder(Protocol):
