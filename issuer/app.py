@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI
 
 from issuer.config import Settings, load_settings
+from issuer.credentials.qr import use_encoder
 from issuer.runtime import prepare_process
 from issuer.services import Services
 from issuer.web.error_handlers import install_problem_handlers
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
     """Build the app; a missing key or unusable database fails here, with one clear line."""
+    use_encoder(settings.qr_encoder)
     services = services or Services.from_settings(settings)
     with services.sessions() as session:
         services.signer(session)  # fail at start-up, not on the first request

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     forwarded_allow_ips: str = "127.0.0.1"
     shutdown_grace_seconds: int = Field(default=30, ge=1, le=3600)
+    # Which library draws QR codes (credentials/qr.py, decision 0016), chosen at start-up.
+    qr_encoder: Literal["auto", "zxing", "qrcode"] = "auto"
 
     @field_validator("trusted_issuers", mode="before")
     @classmethod

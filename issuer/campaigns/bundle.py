@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from issuer.campaigns.csv_export import render_csv
 from issuer.campaigns.import_run import get_import
+from issuer.credentials.qr import current_encoder, use_encoder
 from issuer.documents.badge import render_badge_png
 from issuer.documents.certificate import render_certificate_pdf
 from issuer.documents.credential_document import (
@@ -118,7 +119,11 @@ def _render(documents: list[CredentialDocument], workers: int) -> Iterator[list[
         yield from map(render_holder_files, documents)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # Spawned workers start afresh: they draw QR codes with this process's encoder.
+    encoder = (current_encoder().name,)
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=use_encoder, initargs=encoder
+    ) as pool:
         yield from pool.map(render_holder_files, documents, chunksize=16)
 
 

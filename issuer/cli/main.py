@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from issuer.cli import approvals, audit, campaigns, credentials, keys, operations, setup, tokens
 from issuer.config import load_settings
+from issuer.credentials.qr import use_encoder
 from issuer.errors import IssuerError
 from issuer.runtime import prepare_process
 from issuer.web.error_handlers import database_problem
@@ -27,7 +28,9 @@ app = typer.Typer(
 
 @app.callback()
 def _load(ctx: typer.Context) -> None:
-    ctx.obj = load_settings()
+    settings = load_settings()
+    use_encoder(settings.qr_encoder)  # QR codes are drawn by the library chosen here
+    ctx.obj = settings
 
 
 setup.register(app)

@@ -1,10 +1,18 @@
 """QR codes for credentials: the packed verify URL, PNG for print and screens, SVG for documents.
 
 Error correction M (15%); a 4-module quiet zone (ISO/IEC 18004 §7.3.7); whole-pixel modules
-so the PNG stays crisp when printed at its intended size. The symbol is built by zxing-cpp's
-writer (C++, with mixed-mode segments: the URL prefix in byte mode, the packed digits in
-numeric mode); Pillow only scales and encodes it. About 10x faster than the pure-Python
-``qrcode`` package for the same text (docs/performance.md, "QR codes").
+so the PNG stays crisp when printed at its intended size. Pillow only scales and encodes.
+
+Two encoders build the symbol, both with mixed-mode segments (the URL prefix in byte mode,
+the packed digits in numeric mode), so both draw the version ``version_for`` computes:
+
+- ``zxing``: zxing-cpp's writer (C++), the default. About 20x faster than ``qrcode`` at
+  building a credential's symbol, 8x for the whole PNG (decision 0016).
+- ``qrcode``: the pure-Python ``qrcode`` package, for platforms without a zxing-cpp wheel.
+
+The process chooses once at start-up (``use_encoder``, from ``TESSERA_QR_ENCODER``: the app
+factory and the CLI call it); a process that never chooses gets ``auto``, zxing-cpp when it
+can be imported, else ``qrcode``. Importing this module imports neither.
 
 A credential whose QR code would pass version 22 at ECC M (105 modules, the largest that
 scans reliably at the printed size, SMART Health Cards' rule) is refused at issuance.
@@ -14,12 +22,11 @@ from __future__ import annotations
 
 import functools
 import io
-from typing import Final
+from typing import Final, Protocol
 
-import zxingcpp
 from PIL import Image
 
-from issuer.errors import InvalidInputError
+from issuer.errors import ConfigurationError, InvalidInputError
 from issuer.keys.signer import SignedJws
 from verifier.qr_packing import PACKED_PATH, packed_length, packed_length_of
 from verifier.urls import IssuerUrls
@@ -88,13 +95,95 @@ def _prefix_bytes(base_url: str) -> int:
     return len(f"{base_url.rstrip('/')}{PACKED_PATH}#".encode())
 
 
+class QrEncoder(Protocol):
+    """Builds the symbol of a text at ECC M, with the quiet zone."""
+
+    name: str
+
+    def matrix(self, text: str) -> tuple[int, bytes]:
+        """(side in modules, one byte per module row by row, 0 dark, 255 light)."""
+        ...
+
+
+class ZxingEncoder:
+    """zxing-cpp's writer (C++); its segmentation puts the packed digits in numeric mode."""
+
+    name = "zxing"
+
+    def __init__(self) -> None:
+        import zxingcpp  # noqa: F401  (ImportError where no wheel exists for the platform)
+
+    def matrix(self, text: str) -> tuple[int, bytes]:
+        import zxingcpp  # imported by __init__: a dictionary look-up
+
+        barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+        image = barcode.to_image(scale=1, add_quiet_zones=True)
+        size = int(image.shape[0])
+        # zxingcpp.Image implements the buffer protocol; its stub does not declare it.
+        return size, bytes(memoryview(image))  # type: ignore[arg-type]
+
+
+class QrcodeEncoder:
+    """The pure-Python ``qrcode`` package, with the segments ``version_for`` assumes."""
+
+    name = "qrcode"
+
+    def __init__(self) -> None:
+        import qrcode.constants
+        import qrcode.util  # noqa: F401
+
+    def matrix(self, text: str) -> tuple[int, bytes]:
+        import qrcode.constants
+        from qrcode import util
+
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QUIET_ZONE)
+        prefix, hash_sign, digits = text.rpartition("#")
+        if hash_sign and digits.isascii() and digits.isdigit():  # <base>/c#<packed digits>
+            code.add_data(util.QRData(prefix + hash_sign, mode=util.MODE_8BIT_BYTE))
+            code.add_data(util.QRData(digits, mode=util.MODE_NUMBER))
+        else:  # any other text: one byte segment (UTF-8)
+            code.add_data(util.QRData(text, mode=util.MODE_8BIT_BYTE))
+        code.make(fit=True)
+        rows: list[list[bool]] = code.get_matrix()  # True = dark, quiet zone included
+        return len(rows), bytes(0 if dark else 255 for row in rows for dark in row)
+
+
+_encoder: QrEncoder | None = None
+
+
+def encoder_named(name: str) -> QrEncoder:
+    """A new encoder: ``zxing``, ``qrcode``, or ``auto`` (zxing-cpp when importable)."""
+    if name == "qrcode":
+        return QrcodeEncoder()
+    if name not in ("zxing", "auto"):
+        raise ConfigurationError(f"unknown QR encoder {name!r}: use auto, zxing or qrcode")
+    try:
+        return ZxingEncoder()
+    except ImportError as exc:
+        if name == "auto":
+            return QrcodeEncoder()
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigurationError(
+            f"TESSERA_QR_ENCODER=zxing but zxing-cpp cannot be imported ({reason}); "
+            "use auto or qrcode"
+        ) from None
+
+
+def use_encoder(name: str) -> QrEncoder:
+    """Choose this process's QR encoder; called once at start-up (app factory, CLI)."""
+    global _encoder
+    _encoder = encoder_named(name)
+    return _encoder
+
+
+def current_encoder() -> QrEncoder:
+    """The process's encoder; ``auto`` if nothing chose one."""
+    return _encoder if _encoder is not None else use_encoder("auto")
+
+
 def qr_matrix(text: str) -> tuple[int, bytes]:
     """The symbol with its quiet zone: (side in modules, one byte per module, 0 dark, 255 light)."""
-    barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
-    image = barcode.to_image(scale=1, add_quiet_zones=True)
-    size = int(image.shape[0])
-    # zxingcpp.Image implements the buffer protocol; its stub does not declare it.
-    return size, bytes(memoryview(image))  # type: ignore[arg-type]
+    return current_encoder().matrix(text)
 
 
 def qr_version(text: str) -> int:
