@@ -13,10 +13,10 @@ from issuer.services import Services
 from issuer.web.error_handlers import install_problem_handlers
 from issuer.web.local_verifier import build_local_verifier
 from issuer.web.metrics import Metrics
+from issuer.web.middleware.body_limit import PerPathBodyLimit
 from issuer.web.middleware.rate_limit import RateLimiter, RateLimitMiddleware, parse_rate
 from issuer.web.middleware.request_log import RequestContext
 from issuer.web.middleware.security_headers import SecurityHeaders
-from issuer.web.middleware.upload_limit import PerPathBodyLimit
 from issuer.web.openapi import document_problems
 from issuer.web.routes import (
     approvals,
