@@ -1,6 +1,6 @@
 """Benchmark: importing the 1,391-candidate demo campaign, split into its stages.
 
-Run: .venv/bin/python bench/import.py [--repeat 3] [--render 300]
+Run: .venv/bin/python bench/imports.py [--repeat 3] [--render 300]
 
 Everything is measured in the same run, so the ratios hold on a noisy machine:
   raw JWS        plain compact JWS signing of the campaign's payloads (the baseline)
