@@ -60,7 +60,7 @@ def make_services(workdir: Path, run: int) -> Services:
     settings = Settings(
         database_url=f"sqlite:///{workdir / f'import-{run}.db'}",
         keys_dir=workdir / f"keys-{run}",
-        key_passphrase=PASSPHRASE,  # type: ignore[arg-type]
+        key_passphrase=PASSPHRASE,
         base_url=BASE_URL,
         rate_limit="off",
     )

@@ -82,7 +82,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=database_url,
         keys_dir=tmp_path / "keys",
-        key_passphrase=PASSPHRASE,  # type: ignore[arg-type]
+        key_passphrase=PASSPHRASE,
         base_url=BASE_URL,
         admin_token_file=tmp_path / "admin-token",
         rate_limit="off",  # tests/issuer/test_rate_limit.py turns it on

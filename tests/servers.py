@@ -62,7 +62,7 @@ def prepare_database(database_url: str, work: Path) -> str:
     settings = Settings(
         database_url=database_url,
         keys_dir=work / "keys",
-        key_passphrase=PASSPHRASE,  # type: ignore[arg-type]
+        key_passphrase=PASSPHRASE,
         base_url=BASE_URL,
     )
     services = Services.from_settings(settings, require_schema=False)

@@ -28,7 +28,7 @@ def _client(url: str, work: Path) -> Iterator[TestClient]:
     settings = Settings(
         database_url=url,
         keys_dir=work / "keys",
-        key_passphrase=PASSPHRASE,  # type: ignore[arg-type]
+        key_passphrase=PASSPHRASE,
         base_url=BASE_URL,
         rate_limit="off",
     )

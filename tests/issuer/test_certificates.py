@@ -64,15 +64,24 @@ def test_certificate_pdf_has_the_chinese_name_and_a_qr_that_decodes_to_the_qr_te
     )
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     (tmp_path / "c.pdf").write_bytes(response.content)
-    run = {"cwd": tmp_path, "capture_output": True, "check": True, "timeout": 60}
-    text = subprocess.run([pdftotext, "-enc", "UTF-8", "c.pdf", "-"], **run).stdout.decode()  # type: ignore[call-overload]
+
+    def run(*command: str) -> str:
+        done = subprocess.run(command, cwd=tmp_path, capture_output=True, check=True, timeout=60)
+        return done.stdout.decode()
+
+    text = run(pdftotext, "-enc", "UTF-8", "c.pdf", "-")
     assert NAME in text and issued["number"] in text and "高级工" in text and "Senior" in text
-    fonts = subprocess.run([pdffonts, "c.pdf"], **run).stdout.decode()  # type: ignore[call-overload]
+    fonts = run(pdffonts, "c.pdf")
     font_lines = [line for line in fonts.splitlines()[2:] if line.strip()]
     assert font_lines and all(re.search(r"\byes\s+yes\b", line) for line in font_lines), fonts
-    subprocess.run([pdftoppm, "-r", "150", "-gray", "-png", "-singlefile", "c.pdf", "page"], **run)  # type: ignore[call-overload]
+    run(pdftoppm, "-r", "150", "-gray", "-png", "-singlefile", "c.pdf", "page")
     page = Image.open(tmp_path / "page.png")
-    decoded = [r.text for r in zxingcpp.read_barcodes(page, formats=zxingcpp.BarcodeFormat.QRCode)]
+    decoded = [
+        r.text
+        for r in zxingcpp.read_barcodes(
+            page, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+        )
+    ]
     assert decoded == [issued["qr_text"]]
 
 

@@ -71,12 +71,12 @@ def test_concurrent_reissues_of_one_credential_give_one_winner(
             else:
                 assert winners == [] and row.replaced_by_id is None
     with services.sessions() as session:
-        total = session.scalar(select(func.count()).select_from(Credential))
-        replaced = session.scalar(
+        total = session.execute(select(func.count()).select_from(Credential)).scalar_one()
+        replaced = session.execute(
             select(func.count())
             .select_from(Credential)
             .where(Credential.replaced_by_id.is_not(None))
-        )
+        ).scalar_one()
         assert total == ROUNDS + replaced  # one replacement per superseded credential, no more
         report = verify_chain(session)
     assert report.ok, report.problem

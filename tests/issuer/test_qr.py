@@ -36,7 +36,7 @@ from tests.issuer.helpers import issue_body, load_catalog, verify_with_jwcrypto
 from verifier.qr_packing import pack_credential, packed_credential_in, unpack_credential
 
 TESSERA = str(Path(sys.executable).parent / "tessera")
-QR = zxingcpp.BarcodeFormat.QRCode
+QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
 
 def test_every_demo_credential_packs_losslessly_verifies_and_fits_version_20(
@@ -110,7 +110,9 @@ def test_cli_issue_of_a_too_large_credential_fails_in_one_line(
 
 def _svg_to_image(svg: bytes) -> Image.Image:
     text = svg.decode("ascii")
-    size = int(re.search(r'viewBox="0 0 (\d+) \d+"', text).group(1))  # type: ignore[union-attr]
+    view_box = re.search(r'viewBox="0 0 (\d+) \d+"', text)
+    assert view_box is not None
+    size = int(view_box.group(1))
     image = Image.new("L", (size * 8, size * 8), 255)
     draw = ImageDraw.Draw(image)
     for x, y, width in re.findall(r"M(\d+) (\d+)h(\d+)", text):

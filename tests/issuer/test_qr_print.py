@@ -110,8 +110,8 @@ def _phone_photo(page: Image.Image) -> Image.Image:
 
 
 def _qr_texts(image: Image.Image) -> list[str]:
-    options = {"formats": zxingcpp.BarcodeFormat.QRCode}
-    return [r.text for r in zxingcpp.read_barcodes(image, **options)]
+    formats = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    return [r.text for r in zxingcpp.read_barcodes(image, formats=formats)]
 
 
 @pytest.mark.parametrize("which", ["shortest", "longest"])

@@ -31,7 +31,15 @@ def kit() -> IssuerKit:
     return IssuerKit()
 
 
-def make_client(kit: IssuerKit, *, run_in_thread: bool = True) -> TestClient:
+class VerifyClient(TestClient):
+    """A client of the verify router; ``tokens`` maps credential URLs to what they locate."""
+
+    def __init__(self, app: FastAPI, tokens: dict[str, str]) -> None:
+        super().__init__(app, raise_server_exceptions=False)
+        self.tokens = tokens
+
+
+def make_client(kit: IssuerKit, *, run_in_thread: bool = True) -> VerifyClient:
     tokens: dict[str, str] = {}
 
     def token_for(url: str) -> str:
@@ -42,13 +50,11 @@ def make_client(kit: IssuerKit, *, run_in_thread: bool = True) -> TestClient:
     verifier = kit.verifier(credential_locator=CallableCredentialLocator(token_for))
     app = FastAPI()
     app.include_router(create_verify_router(verifier, run_in_thread=run_in_thread))
-    client = TestClient(app, raise_server_exceptions=False)
-    client.tokens = tokens  # type: ignore[attr-defined]
-    return client
+    return VerifyClient(app, tokens)
 
 
 @pytest.fixture
-def client(kit: IssuerKit) -> Iterator[TestClient]:
+def client(kit: IssuerKit) -> Iterator[VerifyClient]:
     with make_client(kit) as test_client:
         yield test_client
 
@@ -89,8 +95,8 @@ def test_verify_revoked(client: TestClient, kit: IssuerKit) -> None:
     assert (body["verified"], body["status"]) == (False, "revoked")
 
 
-def test_verify_url_body(client: TestClient, kit: IssuerKit) -> None:
-    client.tokens[f"{kit.base}/v/abc"] = kit.token()  # type: ignore[attr-defined]
+def test_verify_url_body(client: VerifyClient, kit: IssuerKit) -> None:
+    client.tokens[f"{kit.base}/v/abc"] = kit.token()
     body = client.post(
         "/api/v1/verify", content=f"{kit.base}/v/abc", headers={"content-type": "text/plain"}
     ).json()

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import verifier.jws
 import verifier.verification
 from tests.verifier.kit import NOW, STATUS_INDEX, IssuerKit, new_es256
 from verifier.result import CredentialStatus, VerificationResult
@@ -48,7 +49,7 @@ def live_verifier(
 def signatures_checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Counts signature checks of credentials (status lists are checked elsewhere)."""
     calls: list[str] = []
-    real = verifier.verification.verify_jws_signature
+    real = verifier.jws.verify_jws_signature
 
     def counting(jws: Any, *args: Any) -> None:
         calls.append(jws.token)

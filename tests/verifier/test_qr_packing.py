@@ -206,9 +206,9 @@ def test_cli_verifies_a_packed_qr_image_and_a_packed_link(tmp_path: Path) -> Non
     pixels = barcode.to_image(scale=6)
     height, width = pixels.shape
     picture = tmp_path / "qr.png"
-    Image.frombuffer("L", (width, height), bytes(memoryview(pixels)), "raw", "L", 0, 1).save(
-        picture
-    )
+    # zxingcpp.Image exports the buffer protocol; its stub does not declare __buffer__.
+    raw = bytes(memoryview(pixels))  # type: ignore[arg-type]
+    Image.frombuffer("L", (width, height), raw, "raw", "L", 0, 1).save(picture)
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps(kit.jwks))
     runner = CliRunner()

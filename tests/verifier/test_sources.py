@@ -169,7 +169,9 @@ def test_key_rotation_is_picked_up_after_refresh_interval(
     kit.retired.append(kit.key)  # retired keys stay published
     kit.key = new_es256()
     token = kit.token()
-    assert verifier.verify(token).failed_check().error == "key_not_found"  # type: ignore[union-attr]
+    failed = verifier.verify(token).failed_check()
+    assert failed is not None
+    assert failed.error == "key_not_found"
     clock.now += dt.timedelta(seconds=31)
     assert verifier.verify(token).verified
     assert keys.fetches == 2
@@ -195,7 +197,9 @@ def test_key_fetch_failure_without_cache_is_key_source_error(
     server.down = True
     verifier, _, _ = http_verifier(kit, server, Clock())
     result = verifier.verify(kit.token())
-    assert result.failed_check().error == "key_source_unavailable"  # type: ignore[union-attr]
+    failed = result.failed_check()
+    assert failed is not None
+    assert failed.error == "key_source_unavailable"
 
 
 def test_metadata_naming_another_issuer_is_refused(
@@ -231,7 +235,9 @@ def test_status_list_fetch_failure_is_retrieval_error(
     keys.resolve_key(kit.base, kit.key.kid)
     server.down = True
     result = verifier.verify(kit.token())
-    assert result.failed_check().error == "status_retrieval_error"  # type: ignore[union-attr]
+    failed = result.failed_check()
+    assert failed is not None
+    assert failed.error == "status_retrieval_error"
 
 
 def responder(response: Callable[[httpx.Request], httpx.Response]) -> httpx.Client:
