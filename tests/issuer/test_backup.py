@@ -104,7 +104,8 @@ def test_backup_wipe_restore_keeps_every_verdict(
         assert made.returncode == 0, made.stderr
         with tarfile.open(archive) as tar:
             names = tar.getnames()
-        assert "database" in names and any(n.startswith("keys/") for n in names)
+        assert "database" in names
+        assert any(n.startswith("keys/") for n in names)
         assert all(PASSPHRASE.encode() not in tar_bytes for tar_bytes in [archive.read_bytes()])
 
         _wipe(url, tmp_path)
@@ -113,7 +114,8 @@ def test_backup_wipe_restore_keeps_every_verdict(
         assert _verdicts(url, tmp_path, tokens) == before
 
         again = _cli(env, tmp_path, "restore", str(archive))
-        assert again.returncode == 1 and len(again.stderr.strip().splitlines()) == 1
+        assert again.returncode == 1
+        assert len(again.stderr.strip().splitlines()) == 1
         assert "--force" in again.stderr
         forced = _cli(env, tmp_path, "restore", "--force", str(archive))
         assert forced.returncode == 0, forced.stderr

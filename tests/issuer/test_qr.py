@@ -105,7 +105,8 @@ def test_cli_issue_of_a_too_large_credential_fails_in_one_line(
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "QR" in lines[0], result.stderr
+    assert len(lines) == 1, result.stderr
+    assert "QR" in lines[0], result.stderr
 
 
 def _svg_to_image(svg: bytes) -> Image.Image:

@@ -162,7 +162,8 @@ def verify_with_list(kit: IssuerKit, list_token: str) -> Any:
 def status_error(result: VerificationResult) -> str | None:
     assert result.status is CredentialStatus.INVALID
     failed = result.failed_check()
-    assert failed is not None and failed.code.value == "status"
+    assert failed is not None
+    assert failed.code.value == "status"
     return failed.error
 
 

@@ -54,7 +54,8 @@ def test_w3c_vc_jose_cose_verify_case(case: dict[str, Any]) -> None:
         assert result.status is CredentialStatus.VALID
         return
     assert result.verified is False
-    assert failed is not None and failed.error != "internal_error"
+    assert failed is not None
+    assert failed.error != "internal_error"
     if case["expected"] == "success":  # presentations and SD-JWT: reported as unsupported
         assert failed.error in UNSUPPORTED
         assert failed.code in (CheckCode.PARSE, CheckCode.HEADER)
