@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import fresh_database_url
+from tests.helpers import fresh_database_url
 from tests.issuer.helpers import issue_body
 from tests.servers import Server, prepare_database, server_env, start_server, stop_server
 from verifier.jws import decode_unverified_jws

@@ -18,7 +18,7 @@ from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from issuer.services import Services
-from tests.conftest import make_token
+from tests.helpers import make_token
 from tests.issuer.helpers import load_catalog
 
 EXAMPLES_PER_OPERATION = 12

@@ -12,7 +12,7 @@ from issuer.app import create_app
 from issuer.config import Settings
 from issuer.services import Services
 from issuer.store.models import Credential, SigningKey
-from tests.conftest import make_token
+from tests.helpers import make_token
 from tests.issuer.helpers import load_catalog
 from tests.issuer.lifecycle_helpers import bearer, issue, post, verify_api
 

@@ -18,7 +18,7 @@ from issuer.services import Services
 from issuer.store.audit import Actor, event_hash, record_event, verify_chain
 from issuer.store.engine import session_scope
 from issuer.store.models import AuditEvent
-from tests.conftest import PASSPHRASE, make_token
+from tests.helpers import PASSPHRASE, make_token
 from tests.issuer.helpers import load_catalog
 from tests.issuer.lifecycle_helpers import bearer, issue, post
 

@@ -15,7 +15,7 @@ from issuer.access.tokens import create_token, revoke_token
 from issuer.services import Services
 from issuer.store.engine import session_scope
 from issuer.store.models import Base, Credential, StatusAllocation
-from tests.conftest import make_token
+from tests.helpers import make_token
 from tests.issuer.helpers import issue_body, load_catalog
 from tests.issuer.lifecycle_helpers import bearer, issue, post
 

@@ -17,7 +17,7 @@ from issuer.app import create_app
 from issuer.config import Settings
 from issuer.services import Services
 from issuer.store.engine import create_db_engine
-from tests.conftest import BASE_URL, PASSPHRASE, fresh_database_url
+from tests.helpers import BASE_URL, PASSPHRASE, fresh_database_url
 from tests.issuer.helpers import issue_body
 from tests.servers import TESSERA, prepare_database, server_env
 

@@ -174,7 +174,7 @@ def test_api_refuses_a_file_without_the_needed_columns(
 
 
 def test_registrar_imports_only_rows_of_its_units(client: TestClient, services: Services) -> None:
-    from tests.conftest import make_token
+    from tests.helpers import make_token
 
     load_catalog(services)
     rows = [request_row(r) for r in campaign()[:40]]

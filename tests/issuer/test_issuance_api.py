@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from issuer.services import Services
 from issuer.store.models import AuditEvent, Credential, Holder, StatusAllocation
-from tests.conftest import BASE_URL, make_token
+from tests.helpers import BASE_URL, make_token
 from tests.issuer.helpers import issue_body, load_catalog, schema, verify_with_jwcrypto
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from issuer.services import Services
 from issuer.store.models import Credential, Holder
 from issuer.web import local_verifier
-from tests.conftest import BASE_URL, make_token
+from tests.helpers import BASE_URL, make_token
 from tests.issuer.helpers import load_catalog
 from tests.issuer.lifecycle_helpers import (
     bearer,

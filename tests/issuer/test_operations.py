@@ -15,7 +15,7 @@ from issuer.keys.signing import key_path
 from issuer.services import Services
 from issuer.web.error_handlers import database_problem
 from issuer.web.middleware.rate_limit import is_rate_limited
-from tests.conftest import BASE_URL
+from tests.helpers import BASE_URL
 from tests.issuer.helpers import issue_body, load_catalog
 from verifier.jws import decode_unverified_jws
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from issuer.services import Services
 from issuer.web.middleware.rate_limit import is_rate_limited
-from tests.conftest import BASE_URL
+from tests.helpers import BASE_URL
 from tests.issuer.helpers import issue_body, load_catalog, verify_with_jwcrypto
 
 

@@ -31,7 +31,7 @@ from issuer.credentials.qr import (
 from issuer.services import Services
 from issuer.store.engine import session_scope
 from issuer.store.models import Credential
-from tests.conftest import BASE_URL, PASSPHRASE
+from tests.helpers import BASE_URL, PASSPHRASE
 from tests.issuer.helpers import issue_body, load_catalog, verify_with_jwcrypto
 from verifier.qr_packing import pack_credential, packed_credential_in, unpack_credential
 

@@ -24,7 +24,7 @@ from PIL import Image, ImageFilter
 from issuer.campaigns.demo import campaign_requests, catalog_data
 from issuer.credentials.qr import PRINTED_QR_MM, QUIET_ZONE, render_qr_png
 from issuer.services import Services
-from tests.conftest import BASE_URL
+from tests.helpers import BASE_URL
 from tests.issuer.helpers import load_catalog
 
 DPI = 300

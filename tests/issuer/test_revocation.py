@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from issuer.services import Services
-from tests.conftest import BASE_URL, make_token
+from tests.helpers import BASE_URL, make_token
 from tests.issuer.helpers import issue_body, load_catalog, verify_with_jwcrypto
 
 

@@ -15,7 +15,7 @@ from issuer.keys.signing import Signer, create_signing_key, key_path, load_signe
 from issuer.services import Services
 from issuer.store.engine import session_scope
 from issuer.store.models import SigningKey
-from tests.conftest import PASSPHRASE
+from tests.helpers import PASSPHRASE
 from tests.issuer.helpers import VECTORS, issue_body, load_catalog, verify_with_jwcrypto
 from verifier.encoding import b64url_decode
 from verifier.jwk import jwk_thumbprint
