@@ -1,6 +1,6 @@
 """Benchmark: the two QR encoders of ``issuer.credentials.qr`` on one credential (decision 0016).
 
-Run: .venv/bin/python -m bench.qr_encoders [--base-url https://certs.example.org]
+Run: .venv/bin/python bench/qr_encoders.py [--base-url https://certs.example.org]
 
 Issues the demo campaign (as bench/qr.py does), takes the credential of median packed length,
 and times the symbol alone (``qr_matrix``) and the PNG (``render_qr_png``) with zxing-cpp's
@@ -16,7 +16,8 @@ import tempfile
 import timeit
 from pathlib import Path
 
-from bench.qr import issue_campaign
+from qr import issue_campaign  # bench/qr.py: the same campaign
+
 from issuer.credentials.qr import (
     credential_qr_version,
     qr_matrix,

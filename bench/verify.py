@@ -94,9 +94,15 @@ def demo_tokens(work: Path) -> list[str]:
         return [row[0] for row in db.execute("SELECT jws FROM credentials")]
 
 
+def _found(match: re.Match[str] | None, text: str) -> re.Match[str]:
+    if match is None:
+        raise ValueError(f"unexpected wrk output: {text!r}")
+    return match
+
+
 def _unit(value: str) -> float:
     """wrk latency text (e.g. 1.23ms, 850.00us, 1.2s) in milliseconds."""
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    number, unit = _found(re.fullmatch(r"([\d.]+)(us|ms|s)", value), value).groups()
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
@@ -108,16 +114,21 @@ def run_wrk(url: str, *, duration: int, connections: int, script: Path | None) -
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        "p50": _unit(re.search(r"\s50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
-        "p99": _unit(re.search(r"\s99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        "rps": float(_found(re.search(r"Requests/sec:\s+([\d.]+)", out), out).group(1)),
+        "p50": _unit(_found(re.search(r"\s50%\s+(\S+)", out), out).group(1)),
+        "p99": _unit(_found(re.search(r"\s99%\s+(\S+)", out), out).group(1)),
         "non_2xx": float(errors.group(1)) if errors else 0.0,
         "socket_errors": 1.0 if socket_errors else 0.0,
     }
 
 
 def raw_verify_rate(tokens: list[str], jwks: dict[str, list[dict[str, str]]]) -> float:
-    keys = {k["kid"]: public_key_from_jwk(k) for k in jwks["keys"]}
+    keys: dict[str, ec.EllipticCurvePublicKey] = {}
+    for jwk in jwks["keys"]:
+        key = public_key_from_jwk(jwk)
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            raise TypeError(f"expected an ES256 key, got {jwk.get('kty')} {jwk['kid']}")
+        keys[jwk["kid"]] = key
     prepared = []
     for token in tokens:
         header_b64, payload_b64, signature_b64 = token.split(".")
@@ -128,7 +139,7 @@ def raw_verify_rate(tokens: list[str], jwks: dict[str, list[dict[str, str]]]) ->
     algorithm = ec.ECDSA(hashes.SHA256())
     start = time.perf_counter()
     for key, der, message in prepared:
-        key.verify(der, message, algorithm)  # type: ignore[union-attr]
+        key.verify(der, message, algorithm)
     return len(prepared) / (time.perf_counter() - start)
 
 

@@ -7,16 +7,12 @@ generated per test in temporary directories; tests never read ``keys/``.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from issuer.access.tokens import create_token
 from issuer.app import create_app
 from issuer.config import Settings
 from issuer.keys.keystore import create_signing_key
@@ -25,15 +21,15 @@ from issuer.store import migration
 from issuer.store.audit import GENESIS_HASH
 from issuer.store.engine import create_db_engine, session_scope
 from issuer.store.models import AuditHead, Base, core_table
-
-POSTGRES_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL")
-BASE_URL = "https://tessera.test"
-PASSPHRASE = "test-passphrase-0123456789"
-
-
-def _postgres_admin_url() -> str:
-    assert POSTGRES_URL
-    return make_url(POSTGRES_URL).set(drivername="postgresql+psycopg").render_as_string(False)
+from tests.helpers import (
+    BASE_URL,
+    PASSPHRASE,
+    POSTGRES_URL,
+    fresh_database_url,
+    make_token,
+    postgres_admin_url,
+)
+from tests.servers import in_process_server
 
 
 @pytest.fixture(scope="session")
@@ -42,25 +38,7 @@ def postgres_server() -> str:
         if os.environ.get("CI"):
             pytest.fail("CI must run the PostgreSQL tests: set TESSERA_TEST_POSTGRES_URL")
         pytest.skip("PostgreSQL not configured (set TESSERA_TEST_POSTGRES_URL to run these)")
-    return _postgres_admin_url()
-
-
-def fresh_database_url(kind: str, tmp_path: Path) -> Iterator[str]:
-    """An empty database of ``kind``, dropped afterwards."""
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path / f'tessera-{uuid.uuid4().hex[:8]}.db'}"
-        return
-    admin_url = _postgres_admin_url()
-    name = f"tessera_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return postgres_admin_url()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -82,7 +60,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=database_url,
         keys_dir=tmp_path / "keys",
-        key_passphrase=PASSPHRASE,  # type: ignore[arg-type]
+        key_passphrase=PASSPHRASE,
         base_url=BASE_URL,
         admin_token_file=tmp_path / "admin-token",
         rate_limit="off",  # tests/issuer/test_rate_limit.py turns it on
@@ -114,14 +92,16 @@ def client(settings: Settings, services: Services) -> Iterator[TestClient]:
         yield test_client
 
 
-def make_token(services: Services, role: str = "admin", units: list[str] | None = None) -> str:
-    with session_scope(services.sessions) as session:
-        _record, plain = create_token(
-            session, name=f"test {role}", role=role, units=units or [], now=services.clock()
-        )
-    return plain
-
-
 @pytest.fixture
 def admin_headers(services: Services) -> dict[str, str]:
     return {"Authorization": f"Bearer {make_token(services)}"}
+
+
+@pytest.fixture
+def live_server(
+    settings: Settings,
+    services: Services,  # noqa: ARG001 (migrates the database, creates the signing key)
+) -> Iterator[tuple[str, TestClient]]:
+    """The real app on a loopback port, its base URL being that address."""
+    with in_process_server(settings) as live:
+        yield live

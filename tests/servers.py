@@ -30,7 +30,7 @@ from issuer.keys.keystore import create_signing_key
 from issuer.services import Services
 from issuer.store import migration
 from issuer.store.engine import session_scope
-from tests.conftest import BASE_URL, PASSPHRASE
+from tests.helpers import BASE_URL, PASSPHRASE
 
 TESSERA = str(Path(sys.executable).parent / "tessera")
 
@@ -62,7 +62,7 @@ def prepare_database(database_url: str, work: Path) -> str:
     settings = Settings(
         database_url=database_url,
         keys_dir=work / "keys",
-        key_passphrase=PASSPHRASE,  # type: ignore[arg-type]
+        key_passphrase=PASSPHRASE,
         base_url=BASE_URL,
     )
     services = Services.from_settings(settings, require_schema=False)
@@ -161,3 +161,17 @@ def in_process_server(settings: Settings) -> Iterator[tuple[str, TestClient]]:
         server.should_exit = True
         thread.join(timeout=10)
         live_services.engine.dispose()
+
+
+def verify_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``tessera verify`` with ``args``, without the caller's ``TESSERA_*`` settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
+    return subprocess.run(
+        [TESSERA, "verify", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**env, "TESSERA_KEY_PASSPHRASE": PASSPHRASE},
+        timeout=60,
+        check=False,
+    )

@@ -6,17 +6,14 @@ from a live server sending its strict Content-Security-Policy (no ``'unsafe-inli
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from issuer.config import Settings
 from issuer.services import Services
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.issuer.helpers import issue_body, load_catalog
-from tests.servers import in_process_server
-from tests.verifier.test_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +21,9 @@ GOOD_BORDER, GOOD_BACKGROUND = "rgb(11, 93, 36)", "rgb(234, 246, 238)"  # verify
 
 
 @pytest.fixture
-def live(settings: Settings, services: Services) -> Iterator[tuple[str, TestClient]]:
-    # ``services`` first: it migrates the database and creates the signing key.
+def live(live_server: tuple[str, TestClient]) -> tuple[str, TestClient]:
     require_chromium()
-    with in_process_server(settings) as live:
-        yield live
+    return live_server
 
 
 def test_pages_obey_the_csp_and_are_styled_in_chromium(

@@ -7,32 +7,29 @@ must fetch keys and status lists over HTTP, as any outside verifier would.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 
 from issuer.campaigns.demo import load_demo
-from issuer.config import Settings
 from issuer.keys.signer import Signer
 from issuer.services import Services
 from issuer.store.engine import session_scope
-from tests.conftest import PASSPHRASE
 from tests.issuer.helpers import issue_body, load_catalog
-from tests.servers import in_process_server
+from tests.servers import verify_cli
 from verifier.jwk import jwk_from_public_key
 
 TESSERA = str(Path(sys.executable).parent / "tessera")
 
 
-def _verify(client: TestClient, credential: str) -> dict[str, object]:
+def _verify(client: TestClient, credential: str) -> dict[str, Any]:
     response = client.post("/api/v1/verify", json={"credential": credential})
     assert response.status_code == 200
-    result: dict[str, object] = response.json()
+    result: dict[str, Any] = response.json()
     return result
 
 
@@ -50,7 +47,7 @@ def test_demo_credential_valid_then_revoked_via_api_and_page(
         "/api/v1/verify", content=item["credential"], headers={"Content-Type": "application/vc+jwt"}
     ).json()
     assert raw["status"] == "valid"
-    checks = [c["code"] for c in result["checks"]]  # type: ignore[index]
+    checks = [c["code"] for c in result["checks"]]
     assert checks[-7:] == [
         "header",
         "issuer_trusted",
@@ -60,11 +57,11 @@ def test_demo_credential_valid_then_revoked_via_api_and_page(
         "validity",
         "status",
     ]
-    assert result["credential"]["holder_name"] == item["holder"]["name"]  # type: ignore[index]
+    assert result["credential"]["holder_name"] == item["holder"]["name"]
     page = client.get(f"/v/{item['id']}")
-    assert (
-        page.status_code == 200 and "真实有效" in page.text and item["holder"]["name"] in page.text
-    )
+    assert page.status_code == 200
+    assert "真实有效" in page.text
+    assert item["holder"]["name"] in page.text
 
     revoked = client.post(
         f"/api/v1/credentials/{item['id']}/revoke",
@@ -74,9 +71,10 @@ def test_demo_credential_valid_then_revoked_via_api_and_page(
     assert revoked.status_code == 200
     result = _verify(client, item["credential"])
     assert (result["verified"], result["status"]) == (False, "revoked")
-    assert result["status_detail"]["reason"] == "exam_misconduct"  # type: ignore[index]
+    assert result["status_detail"]["reason"] == "exam_misconduct"
     page = client.get(f"/v/{item['id']}")
-    assert "已撤销" in page.text and "private note" not in page.text
+    assert "已撤销" in page.text
+    assert "private note" not in page.text
 
 
 def test_credential_of_an_untrusted_issuer_is_not_verified(client: TestClient) -> None:
@@ -96,35 +94,16 @@ def test_credential_of_an_untrusted_issuer_is_not_verified(client: TestClient) -
     )
     result = _verify(client, token)
     assert (result["verified"], result["status"]) == (False, "invalid")
-    failed = [c for c in result["checks"] if not c["passed"]]  # type: ignore[union-attr]
-    assert failed[0]["code"] == "issuer_trusted" and failed[0]["error"] == "untrusted_issuer"
+    failed = [c for c in result["checks"] if not c["passed"]]
+    assert failed[0]["code"] == "issuer_trusted"
+    assert failed[0]["error"] == "untrusted_issuer"
 
 
 def test_unknown_verify_link_is_a_404_page(client: TestClient) -> None:
     for path in ("/v/00000000-0000-4000-8000-000000000000", "/v/not-a-uuid"):
         page = client.get(path)
-        assert page.status_code == 404 and "<h1>" in page.text
-
-
-@pytest.fixture
-def live_server(settings: Settings, services: Services) -> Iterator[tuple[str, TestClient]]:
-    # ``services`` first: it migrates the database and creates the signing key.
-    """The real app on a loopback port, its base URL being that address."""
-    with in_process_server(settings) as live:
-        yield live
-
-
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
-    return subprocess.run(
-        [TESSERA, "verify", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**env, "TESSERA_KEY_PASSPHRASE": PASSPHRASE},
-        timeout=60,
-        check=False,
-    )
+        assert page.status_code == 404
+        assert "<h1>" in page.text
 
 
 def test_cli_verifies_over_http_and_offline_then_sees_revocation(
@@ -140,10 +119,12 @@ def test_cli_verifies_over_http_and_offline_then_sees_revocation(
     token_file.write_text(issued["credential"])
     cache = str(tmp_path / "cache")
 
-    online = _cli(str(token_file), "--trusted-issuer", base, "--cache-dir", cache, cwd=tmp_path)
+    online = verify_cli(
+        str(token_file), "--trusted-issuer", base, "--cache-dir", cache, cwd=tmp_path
+    )
     assert online.returncode == 0, online.stdout + online.stderr
     assert "valid" in online.stdout.lower()
-    with_jwks = _cli(
+    with_jwks = verify_cli(
         issued["credential"], "--jwks", f"{base}/.well-known/jwks.json", "--no-status", cwd=tmp_path
     )
     assert with_jwks.returncode == 0, with_jwks.stdout + with_jwks.stderr
@@ -151,14 +132,17 @@ def test_cli_verifies_over_http_and_offline_then_sees_revocation(
     url = f"/api/v1/credentials/{issued['id']}/revoke"
     assert client.post(url, json={"reason": "issued_in_error"}, headers=admin_headers).is_success
 
-    offline = _cli(str(token_file), "--offline", "--cache-dir", cache, cwd=tmp_path)
+    offline = verify_cli(str(token_file), "--offline", "--cache-dir", cache, cwd=tmp_path)
     assert offline.returncode == 0, "the cached list predates the revocation"
     assert "old" in (offline.stdout + offline.stderr).lower()
-    revoked = _cli(str(token_file), "--trusted-issuer", base, "--cache-dir", cache, cwd=tmp_path)
+    revoked = verify_cli(
+        str(token_file), "--trusted-issuer", base, "--cache-dir", cache, cwd=tmp_path
+    )
     assert revoked.returncode == 1
     assert "revoked" in revoked.stdout.lower()
-    stranger = _cli(str(token_file), "--no-status", cwd=tmp_path)
-    assert stranger.returncode == 1 and "untrusted_issuer" in stranger.stdout
+    stranger = verify_cli(str(token_file), "--no-status", cwd=tmp_path)
+    assert stranger.returncode == 1
+    assert "untrusted_issuer" in stranger.stdout
 
 
 @pytest.mark.browser
@@ -170,7 +154,7 @@ def test_qr_link_opens_the_verdict_in_a_real_browser(
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.verifier.test_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
     require_chromium()
     _base, client = live_server
@@ -184,7 +168,8 @@ def test_qr_link_opens_the_verdict_in_a_real_browser(
             assert issued["qr_text"].startswith(f"{_base}/c#")
             page.goto(issued["qr_text"])
             verdict = page.locator("section.verdict").inner_text()
-            assert "真实有效" in verdict and "Genuine and valid" in verdict
+            assert "真实有效" in verdict
+            assert "Genuine and valid" in verdict
             assert "王小明" in page.locator("main").inner_text()
             page.screenshot(path=str(tmp_path / "valid.png"), full_page=True)
             url = f"/api/v1/credentials/{issued['id']}/revoke"
@@ -192,7 +177,8 @@ def test_qr_link_opens_the_verdict_in_a_real_browser(
             assert revoked.is_success
             page.reload()
             verdict = page.locator("section.verdict").inner_text()
-            assert "已撤销" in verdict and "Revoked" in verdict
+            assert "已撤销" in verdict
+            assert "Revoked" in verdict
             page.screenshot(
                 path=os.environ.get("TESSERA_SCREENSHOT", str(tmp_path / "r.png")), full_page=True
             )

@@ -8,7 +8,9 @@ need root; elsewhere those tests skip with the reason, and fail under CI.
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -149,7 +151,8 @@ def test_database_outage_answers_503_fast_and_recovers_losing_nothing(
         down_from = len(outcomes)
         time.sleep(5)
         ready = httpx.get(f"{server.url}/readyz", timeout=20)
-        assert ready.status_code == 503 and "database" in ready.json()["failing"]
+        assert ready.status_code == 503
+        assert "database" in ready.json()["failing"]
         cluster.start()
         up_from = len(outcomes)
         deadline = time.monotonic() + 30
@@ -209,6 +212,14 @@ def _cli_issue(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[st
     )  # fmt: skip
 
 
+def _fill(path: Path) -> None:
+    """Write to ``path`` until the file system is full."""
+    with path.open("wb") as handle:
+        while True:
+            handle.write(b"\0" * 65536)
+            handle.flush()
+
+
 def test_full_disk_gives_a_503_problem_and_one_cli_line(small_disk: Path, tmp_path: Path) -> None:
     url = f"sqlite:///{small_disk / 'tessera.db'}"
     token = prepare_database(url, tmp_path)
@@ -216,10 +227,8 @@ def test_full_disk_gives_a_503_problem_and_one_cli_line(small_disk: Path, tmp_pa
     server = start_server(env, tmp_path)
     try:
         filler = small_disk / "filler"
-        with filler.open("wb") as handle, pytest.raises(OSError):
-            while True:
-                handle.write(b"\0" * 65536)
-                handle.flush()
+        with pytest.raises(OSError, match=re.escape(os.strerror(errno.ENOSPC))):
+            _fill(filler)
         auth = {"Authorization": f"Bearer {token}"}
         refused = [
             httpx.post(
@@ -233,7 +242,8 @@ def test_full_disk_gives_a_503_problem_and_one_cli_line(small_disk: Path, tmp_pa
         assert {r.status_code for r in refused} == {503}
         assert {r.json()["code"] for r in refused} == {"storage_full"}
         cli = _cli_issue(env, tmp_path)
-        assert cli.returncode == 1 and "Traceback" not in cli.stderr
+        assert cli.returncode == 1
+        assert "Traceback" not in cli.stderr
         assert cli.stderr.strip().splitlines() == [
             "error: the database's disk is full: writes are refused"
         ]
@@ -261,7 +271,8 @@ def test_read_only_database_refuses_writes_with_a_503_problem(tmp_path: Path) ->
         assert refused.json()["code"] == "database_read_only"
         assert httpx.get(f"{server.url}/.well-known/jwks.json").status_code == 200
         cli = _cli_issue(env, tmp_path)
-        assert cli.returncode == 1 and "Traceback" not in cli.stderr
+        assert cli.returncode == 1
+        assert "Traceback" not in cli.stderr
         assert cli.stderr.strip().splitlines() == [
             "error: the database is read-only: writes are refused"
         ]

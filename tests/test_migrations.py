@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 
 from issuer.store import migration
 from issuer.store.engine import create_db_engine
-from tests.conftest import fresh_database_url
+from tests.helpers import fresh_database_url
 
 TABLES = {
     "units",

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import fresh_database_url
+from tests.helpers import fresh_database_url
 from tests.issuer.helpers import issue_body
 from tests.servers import Server, prepare_database, server_env, start_server, stop_server
 from verifier.jws import decode_unverified_jws
@@ -24,7 +24,10 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def replicas(postgres_server: str, tmp_path: Path) -> Iterator[tuple[Server, Server, str]]:
+def replicas(
+    postgres_server: str,  # noqa: ARG001 (skips without a PostgreSQL server)
+    tmp_path: Path,
+) -> Iterator[tuple[Server, Server, str]]:
     for url in fresh_database_url("postgresql", tmp_path):
         token = prepare_database(url, tmp_path)
         env = server_env(url, tmp_path)

@@ -59,7 +59,8 @@ def test_json_logs_carry_request_ids_and_no_personal_data_or_secrets(tmp_path: P
                 verified = client.post("/api/v1/verify", json={"credential": submitted})
                 assert verified.json()["status"] == "valid"
             form = client.post("/verify", data={"credential": item["qr_text"]})
-            assert form.status_code == 200 and "真实有效" in form.text
+            assert form.status_code == 200
+            assert "真实有效" in form.text
             assert client.get(f"/v/{item['id']}").status_code == 200
             link = client.post(f"/api/v1/credentials/{item['id']}/share-links", headers=auth)
             share_token = link.json()["url"].rsplit("/", 1)[1]

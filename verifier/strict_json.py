@@ -25,7 +25,7 @@ _STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*+"?|[\[\]{}]', re.DOTALL)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def _refuse_constant(name: str) -> Any:
+def _refuse_constant(_name: str) -> Any:
     raise ParseError("JSON holds a non-finite number", code="invalid_json")
 
 

@@ -56,7 +56,7 @@ from verifier.validity import DEFAULT_CLOCK_SKEW, check_validity
 log = logging.getLogger(__name__)
 
 
-class _StepFailed(Exception):
+class _StepFailedError(Exception):
     """Internal: a gating check failed; the run stops."""
 
 
@@ -178,7 +178,7 @@ class Verifier:
         state: dict[str, Any] = {"step": CheckCode.PARSE}
         try:
             return self._run_checks(unverified_token, run, state)
-        except _StepFailed:
+        except _StepFailedError:
             return self._result(run, CredentialStatus.INVALID, None)
         except Exception:
             log.exception("verification failed unexpectedly at check %s", state["step"])
@@ -237,7 +237,7 @@ class Verifier:
         return self._result(run, final, display, fetched_at=outcome.fetched_at, report=report)
 
     def _check_genuine(self, token: str, run: _Run, state: dict[str, Any]) -> _Genuine:
-        """The checks from ``parse`` to ``credential``; a failure raises ``_StepFailed``."""
+        """The checks from ``parse`` to ``credential``; a failure raises ``_StepFailedError``."""
 
         def step(code: CheckCode, action: Any) -> Any:
             state["step"] = code
@@ -245,7 +245,7 @@ class Verifier:
                 return action()
             except CredentialError as exc:
                 run.failed(code, exc)
-                raise _StepFailed from None
+                raise _StepFailedError from None
 
         def passed(code: CheckCode, detail: str) -> None:
             run.passed(code, detail)

@@ -78,7 +78,7 @@ class RowValidator:
         """The request for a passed row, ``None`` for a row that did not pass, or a problem."""
         try:
             return self._validate(row.cells)
-        except _Reject as reject:
+        except _RejectError as reject:
             return RowProblem(reject.column, reject.reason)
 
     def _validate(self, cells: dict[str, str]) -> IssueRequest | None:
@@ -91,21 +91,21 @@ class RowValidator:
         if result not in PASSED:
             if result in NOT_PASSED:
                 return None
-            raise _Reject("result", "unknown_result")
+            raise _RejectError("result", "unknown_result")
         level = _LEVEL_ALIASES.get(text["level"].casefold())
         if level is None:
-            raise _Reject("level", "unknown_level")
+            raise _RejectError("level", "unknown_level")
         occupation = self._occupations.get(text["occupation"].casefold())
         if occupation is None:
-            raise _Reject("occupation", "unknown_occupation")
+            raise _RejectError("occupation", "unknown_occupation")
         unit = self._units.get(text["unit"].casefold())
         if unit is None:
-            raise _Reject("unit", "unknown_unit")
+            raise _RejectError("unit", "unknown_unit")
         if self.allowed_units is not None and unit not in self.allowed_units:
-            raise _Reject("unit", "unit_not_allowed")
+            raise _RejectError("unit", "unit_not_allowed")
         national_id = text.get("national_id") or None
         if national_id is not None and not valid_national_id(national_id.upper()):
-            raise _Reject("national_id", "invalid_national_id")
+            raise _RejectError("national_id", "invalid_national_id")
         request = IssueRequest(
             holder_name=text["name"],
             employee_number=text["employee_number"],
@@ -120,15 +120,15 @@ class RowValidator:
         )
         known = self._names.setdefault(request.employee_number, request.holder_name)
         if known != request.holder_name:
-            raise _Reject("name", "holder_name_mismatch")
+            raise _RejectError("name", "holder_name_mismatch")
         key = issuance_key(request)
         if key in self._seen:
-            raise _Reject("exam_session", "duplicate_row")
+            raise _RejectError("exam_session", "duplicate_row")
         self._seen.add(key)
         return request
 
 
-class _Reject(Exception):
+class _RejectError(Exception):
     def __init__(self, column: str | None, reason: str) -> None:
         super().__init__(reason)
         self.column = column
@@ -137,16 +137,16 @@ class _Reject(Exception):
 
 def _clean(column: str, value: str) -> str:
     if "\ufffd" in value:
-        raise _Reject(column, "bad_encoding")
+        raise _RejectError(column, "bad_encoding")
     value = value.strip().replace("\u3000", " ").strip()
     if len(value) > _MAX_LENGTHS.get(column, 64):
-        raise _Reject(column, "value_too_long")
+        raise _RejectError(column, "value_too_long")
     return value
 
 
 def _required(text: dict[str, str], column: str) -> None:
     if not text.get(column):
-        raise _Reject(column, "missing_value")
+        raise _RejectError(column, "missing_value")
 
 
 def _date(value: str, column: str) -> dt.date:
@@ -154,13 +154,13 @@ def _date(value: str, column: str) -> dt.date:
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            raise _Reject(column, "invalid_date") from None
+            raise _RejectError(column, "invalid_date") from None
     for pattern in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(value, pattern).date()
         except ValueError:
             continue
-    raise _Reject(column, "invalid_date")
+    raise _RejectError(column, "invalid_date")
 
 
 def _score(value: str) -> float | None:
@@ -169,9 +169,9 @@ def _score(value: str) -> float | None:
     try:
         score = float(value)
     except ValueError:
-        raise _Reject("score", "invalid_score") from None
+        raise _RejectError("score", "invalid_score") from None
     if not 0 <= score <= 1000:
-        raise _Reject("score", "invalid_score")
+        raise _RejectError("score", "invalid_score")
     return score
 
 

@@ -88,7 +88,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(DataError)
-    async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
+    async def _data_error(_request: Request, _exc: DataError) -> JSONResponse:
         # A value the database cannot hold (a number out of range): the request's fault.
         return problem(422, "value_out_of_range", "a value in the request is out of range")
 

@@ -43,7 +43,7 @@ _DESCRIPTIONS: Final = {
 _BODY_METHODS: Final = frozenset({"post", "put", "patch"})
 
 
-def _codes_for(path: str, method: str, operation: dict[str, Any]) -> list[str]:
+def _codes_for(path: str, method: str) -> list[str]:
     codes = ["400", "404", "422", "503"]
     if path.startswith("/api/v1/") and path != "/api/v1/verify":
         codes += ["401", "403"]
@@ -60,7 +60,7 @@ def _with_problems(schema: dict[str, Any]) -> dict[str, Any]:
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            for code in _codes_for(path, method, operation):
+            for code in _codes_for(path, method):
                 entry = responses.setdefault(code, {"description": _DESCRIPTIONS[code]})
                 content = entry.setdefault("content", {})
                 if code == "422":

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from jwcrypto import jwk, jws
+from PIL import Image, ImageDraw
 
 from issuer.campaigns.demo import catalog_data, load_catalog_data
 from issuer.services import Services
@@ -56,3 +58,17 @@ def schema(name: str) -> dict[str, Any]:
     }
     loaded: dict[str, Any] = json.loads(paths[name].read_text("utf-8"))
     return loaded
+
+
+def svg_to_image(svg: bytes) -> Image.Image:
+    """A QR SVG of ours drawn as a bitmap, 8 pixels a module, for a decoder to read."""
+    text = svg.decode("ascii")
+    view_box = re.search(r'viewBox="0 0 (\d+) \d+"', text)
+    assert view_box is not None
+    size = int(view_box.group(1))
+    image = Image.new("L", (size * 8, size * 8), 255)
+    draw = ImageDraw.Draw(image)
+    for x, y, width in re.findall(r"M(\d+) (\d+)h(\d+)", text):
+        left, top = int(x) * 8, int(y) * 8
+        draw.rectangle((left, top, left + int(width) * 8 - 1, top + 7), fill=0)
+    return image

@@ -12,7 +12,7 @@ from issuer.app import create_app
 from issuer.config import Settings
 from issuer.services import Services
 from issuer.store.models import Credential, SigningKey
-from tests.conftest import make_token
+from tests.helpers import make_token
 from tests.issuer.helpers import load_catalog
 from tests.issuer.lifecycle_helpers import bearer, issue, post, verify_api
 
@@ -47,21 +47,26 @@ def test_big_batch_waits_for_a_second_admin_and_the_maker_cannot_approve(
     filed = post(batch_client, "/api/v1/credentials/batch-revoke", maker, BATCH)
     assert filed.status_code == 202, filed.text
     approval = filed.json()["approval"]
-    assert approval["state"] == "pending" and approval["params"]["count"] == 3
+    assert approval["state"] == "pending"
+    assert approval["params"]["count"] == 3
     assert _states(services) == ["active"] * 3  # unapproved: nothing changed
     assert verify_api(batch_client, issued[0]["credential"])["status"] == "valid"
 
     own = post(batch_client, f"/api/v1/approvals/{approval['id']}/approve", maker)
-    assert own.status_code == 403 and own.json()["code"] == "own_request"
+    assert own.status_code == 403
+    assert own.json()["code"] == "own_request"
     assert _states(services) == ["active"] * 3
 
     done = post(batch_client, f"/api/v1/approvals/{approval['id']}/approve", checker)
-    assert done.status_code == 200 and done.json()["result"] == {"revoked": 3}
+    assert done.status_code == 200
+    assert done.json()["result"] == {"revoked": 3}
     assert _states(services) == ["revoked"] * 3
     result = verify_api(batch_client, issued[2]["credential"])
-    assert result["status"] == "revoked" and result["status_detail"]["reason"] == "exam_misconduct"
+    assert result["status"] == "revoked"
+    assert result["status_detail"]["reason"] == "exam_misconduct"
     twice = post(batch_client, f"/api/v1/approvals/{approval['id']}/approve", checker)
-    assert twice.status_code == 409 and twice.json()["code"] == "approval_decided"
+    assert twice.status_code == 409
+    assert twice.json()["code"] == "approval_decided"
 
 
 def test_rejected_request_does_nothing(batch_client: TestClient, services: Services) -> None:
@@ -69,7 +74,8 @@ def test_rejected_request_does_nothing(batch_client: TestClient, services: Servi
     _issue_three(batch_client, maker)
     approval = post(batch_client, "/api/v1/credentials/batch-revoke", maker, BATCH).json()
     rejected = post(batch_client, f"/api/v1/approvals/{approval['approval']['id']}/reject", checker)
-    assert rejected.status_code == 200 and rejected.json()["state"] == "rejected"
+    assert rejected.status_code == 200
+    assert rejected.json()["state"] == "rejected"
     assert _states(services) == ["active"] * 3
     listed = batch_client.get("/api/v1/approvals?state=rejected", headers=checker).json()
     assert listed["total"] == 1

@@ -18,7 +18,7 @@ from issuer.services import Services
 from issuer.store.audit import Actor, event_hash, record_event, verify_chain
 from issuer.store.engine import session_scope
 from issuer.store.models import AuditEvent
-from tests.conftest import PASSPHRASE, make_token
+from tests.helpers import PASSPHRASE, make_token
 from tests.issuer.helpers import load_catalog
 from tests.issuer.lifecycle_helpers import bearer, issue, post
 
@@ -84,7 +84,8 @@ def test_audit_verify_names_the_first_tampered_event(
     ids = _history(client, admin_headers)
     assert len(ids) == 5
     code, output = _cli(settings, "audit", "verify")
-    assert code == 0 and "intact" in output, output
+    assert code == 0, output
+    assert "intact" in output, output
     with session_scope(services.sessions) as session:
         bad = tamper(session, ids)
     code, output = _cli(settings, "audit", "verify")
@@ -100,7 +101,8 @@ def test_event_times_hash_identically_after_a_round_trip(services: Services) -> 
         )
     with services.sessions() as session:
         event = session.scalars(select(AuditEvent)).one()
-        assert event.occurred_at == moment and event.occurred_at.microsecond == 123456
+        assert event.occurred_at == moment
+        assert event.occurred_at.microsecond == 123456
         assert verify_chain(session).ok
 
 
@@ -111,11 +113,13 @@ def test_audit_api_filters_pages_and_exports_for_admin_and_auditor(
     _history(client, admin_headers)
     auditor = bearer(make_token(services, "auditor"))
     everything = client.get("/api/v1/audit?limit=2&offset=1", headers=auditor).json()
-    assert len(everything["items"]) == 2 and everything["total"] == 5
+    assert len(everything["items"]) == 2
+    assert everything["total"] == 5
     revokes = client.get("/api/v1/audit?action=credential.revoke", headers=auditor).json()
     assert revokes["total"] == 1
     event = revokes["items"][0]
-    assert event["reason"] == "exam_misconduct" and event["request_id"]
+    assert event["reason"] == "exam_misconduct"
+    assert event["request_id"]
     assert event["actor"].startswith("token:")
     by_target = client.get(f"/api/v1/audit?target={event['target']}", headers=auditor).json()
     assert {e["action"] for e in by_target["items"]} == {"credential.issue", "credential.revoke"}
@@ -130,5 +134,6 @@ def test_audit_api_filters_pages_and_exports_for_admin_and_auditor(
     previous = "0" * 64
     for line in lines:
         fields = {k: v for k, v in line.items() if k not in {"id", "hash", "prev_hash"}}
-        assert line["prev_hash"] == previous and event_hash(previous, fields) == line["hash"]
+        assert line["prev_hash"] == previous
+        assert event_hash(previous, fields) == line["hash"]
         previous = line["hash"]

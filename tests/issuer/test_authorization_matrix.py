@@ -15,7 +15,7 @@ from issuer.access.tokens import create_token, revoke_token
 from issuer.services import Services
 from issuer.store.engine import session_scope
 from issuer.store.models import Base, Credential, StatusAllocation
-from tests.conftest import make_token
+from tests.helpers import make_token
 from tests.issuer.helpers import issue_body, load_catalog
 from tests.issuer.lifecycle_helpers import bearer, issue, post
 
@@ -111,7 +111,7 @@ def test_every_registrar_endpoint_refuses_every_bad_caller(
     credential = issue(client, admin_headers)
     approval = post(client, "/api/v1/keys/rotate", admin_headers).json()
     token_id = client.get("/api/v1/tokens", headers=admin_headers).json()[0]["id"]
-    values = {
+    values: dict[str, str] = {
         "credential_id": credential["id"],
         "kid": credential["kid"],
         "token_id": str(token_id),

@@ -17,7 +17,7 @@ from issuer.app import create_app
 from issuer.config import Settings
 from issuer.services import Services
 from issuer.store.engine import create_db_engine
-from tests.conftest import BASE_URL, PASSPHRASE, fresh_database_url
+from tests.helpers import BASE_URL, PASSPHRASE, fresh_database_url
 from tests.issuer.helpers import issue_body
 from tests.servers import TESSERA, prepare_database, server_env
 
@@ -28,7 +28,7 @@ def _client(url: str, work: Path) -> Iterator[TestClient]:
     settings = Settings(
         database_url=url,
         keys_dir=work / "keys",
-        key_passphrase=PASSPHRASE,  # type: ignore[arg-type]
+        key_passphrase=PASSPHRASE,
         base_url=BASE_URL,
         rate_limit="off",
     )
@@ -104,7 +104,8 @@ def test_backup_wipe_restore_keeps_every_verdict(
         assert made.returncode == 0, made.stderr
         with tarfile.open(archive) as tar:
             names = tar.getnames()
-        assert "database" in names and any(n.startswith("keys/") for n in names)
+        assert "database" in names
+        assert any(n.startswith("keys/") for n in names)
         assert all(PASSPHRASE.encode() not in tar_bytes for tar_bytes in [archive.read_bytes()])
 
         _wipe(url, tmp_path)
@@ -113,7 +114,8 @@ def test_backup_wipe_restore_keeps_every_verdict(
         assert _verdicts(url, tmp_path, tokens) == before
 
         again = _cli(env, tmp_path, "restore", str(archive))
-        assert again.returncode == 1 and len(again.stderr.strip().splitlines()) == 1
+        assert again.returncode == 1
+        assert len(again.stderr.strip().splitlines()) == 1
         assert "--force" in again.stderr
         forced = _cli(env, tmp_path, "restore", "--force", str(archive))
         assert forced.returncode == 0, forced.stderr

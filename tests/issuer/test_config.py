@@ -92,25 +92,30 @@ def test_cli_reports_startup_problems_in_one_line(
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0]
+    assert len(lines) == 1
+    assert lines[0].startswith("error: ")
+    assert fragment in lines[0]
 
 
 def test_init_then_serve_checks_and_a_cli_token_works(tmp_path: Path) -> None:
     init = _tessera(["init"], tmp_path)
     assert init.returncode == 0, init.stderr
-    assert "var/dev-passphrase" in init.stdout and "1391" in init.stdout
+    assert "var/dev-passphrase" in init.stdout
+    assert "1391" in init.stdout
     passphrase = tmp_path / "var/dev-passphrase"
     assert (passphrase.stat().st_mode & 0o777) == 0o600
     assert ((tmp_path / "var/admin-token").stat().st_mode & 0o777) == 0o600
     assert len(list((tmp_path / "keys").glob("*.pem"))) == 1
     again = _tessera(["init"], tmp_path)
-    assert again.returncode == 0 and "already holds 1391" in again.stdout
+    assert again.returncode == 0
+    assert "already holds 1391" in again.stdout
     created = _tessera(["tokens", "create", "--role", "registrar", "--unit", "U01"], tmp_path)
     assert created.returncode == 0
     token = created.stdout.strip().splitlines()[-1]
     assert token.startswith("tsr_")
     listed = _tessera(["tokens", "list"], tmp_path)
-    assert token not in listed.stdout and "registrar" in listed.stdout
+    assert token not in listed.stdout
+    assert "registrar" in listed.stdout
 
     from fastapi.testclient import TestClient
 
@@ -138,7 +143,8 @@ def test_keys_rotate_and_list(tmp_path: Path) -> None:
     assert _tessera(["db", "upgrade"], tmp_path, **env).returncode == 0
     assert _tessera(["keys", "generate"], tmp_path, **env).returncode == 0
     second = _tessera(["keys", "generate"], tmp_path, **env)
-    assert second.returncode == 1 and "rotate" in second.stderr
+    assert second.returncode == 1
+    assert "rotate" in second.stderr
     assert _tessera(["keys", "rotate"], tmp_path, **env).returncode == 0
     listed = _tessera(["keys", "list"], tmp_path, **env).stdout.splitlines()
     assert [line.split()[2] for line in listed] == ["retired", "active"]

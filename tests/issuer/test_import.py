@@ -58,7 +58,8 @@ def test_campaign_csv_via_api_issues_1391_once(
     first = client.post("/api/v1/imports", files=files, headers=admin_headers)
     assert first.status_code == 202, first.text
     report = client.get(first.headers["location"], headers=admin_headers).json()
-    assert report["state"] == "done" and report["processed_rows"] == report["total_rows"] == 1391
+    assert report["state"] == "done"
+    assert report["processed_rows"] == report["total_rows"] == 1391
     assert report["counts"] == {"issued": 1391, "already_issued": 0, "invalid": 0}
     assert _level_counts(services) == LEVELS
 
@@ -126,7 +127,8 @@ def test_bad_rows_are_reported_by_column_and_only_good_rows_issued(
     path.write_bytes(data)
     job = _import(services, path)
     report = _rows(services, job.id)
-    assert report[2][0] == "issued" and report[5][0] == "issued"
+    assert report[2][0] == "issued"
+    assert report[5][0] == "issued"
     assert report[3] == ("invalid", "occupation", "unknown_occupation")
     assert report[4] == ("invalid", "exam_session", "duplicate_row")
     assert report[6] == ("invalid", "name", "missing_value")
@@ -163,7 +165,7 @@ def test_unusable_files_are_refused_whole(
 
 
 def test_api_refuses_a_file_without_the_needed_columns(
-    client: TestClient, services: Services, admin_headers: dict[str, str]
+    client: TestClient, admin_headers: dict[str, str]
 ) -> None:
     files = {"file": ("x.csv", "姓名,工号\r\n张三,1\r\n".encode(), "text/csv")}
     response = client.post("/api/v1/imports", files=files, headers=admin_headers)
@@ -172,7 +174,7 @@ def test_api_refuses_a_file_without_the_needed_columns(
 
 
 def test_registrar_imports_only_rows_of_its_units(client: TestClient, services: Services) -> None:
-    from tests.conftest import make_token
+    from tests.helpers import make_token
 
     load_catalog(services)
     rows = [request_row(r) for r in campaign()[:40]]

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from issuer.config import Settings
 from issuer.services import Services
 from issuer.store.models import Credential, ImportJob
-from tests.conftest import PASSPHRASE
+from tests.helpers import PASSPHRASE
 from tests.issuer.campaign_files import campaign, request_row, write_csv
 from tests.issuer.helpers import load_catalog
 

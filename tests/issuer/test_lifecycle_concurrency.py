@@ -13,12 +13,9 @@ from sqlalchemy import func, select
 from issuer.services import Services
 from issuer.store.audit import verify_chain
 from issuer.store.models import Credential
-from tests.conftest import make_token
+from tests.helpers import make_token
 from tests.issuer.helpers import issue_body, load_catalog
 from tests.issuer.lifecycle_helpers import bearer
-from tests.test_end_to_end import live_server
-
-__all__ = ["live_server"]  # the fixture, shared with the end-to-end tests
 
 ROUNDS = 6
 
@@ -64,19 +61,21 @@ def test_concurrent_reissues_of_one_credential_give_one_winner(
         assert loser["code"] in {"already_superseded", "already_revoked"}
         with services.sessions() as session:
             row = session.get(Credential, issued.json()["id"])
-            assert row is not None and row.state in {"superseded", "revoked"}
+            assert row is not None
+            assert row.state in {"superseded", "revoked"}
             winners = [a.json() for a in answers if a.status_code == 201]
             if row.state == "superseded":
                 assert [w["credential"]["id"] for w in winners] == [row.replaced_by_id]
             else:
-                assert winners == [] and row.replaced_by_id is None
+                assert winners == []
+                assert row.replaced_by_id is None
     with services.sessions() as session:
-        total = session.scalar(select(func.count()).select_from(Credential))
-        replaced = session.scalar(
+        total = session.execute(select(func.count()).select_from(Credential)).scalar_one()
+        replaced = session.execute(
             select(func.count())
             .select_from(Credential)
             .where(Credential.replaced_by_id.is_not(None))
-        )
+        ).scalar_one()
         assert total == ROUNDS + replaced  # one replacement per superseded credential, no more
         report = verify_chain(session)
     assert report.ok, report.problem

@@ -50,7 +50,7 @@ def sqlite_file(tmp_path: Path) -> Path:
     """A SQLite database holding two status lists, both at revision 0."""
     path = tmp_path / "lists.db"
     engine = create_db_engine(f"sqlite:///{path}")
-    StatusList.__table__.create(engine)
+    StatusList.metadata.tables[StatusList.__tablename__].create(engine)
     now = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
     with engine.begin() as connection:
         for list_id in (1, 2):

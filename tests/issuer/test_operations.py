@@ -15,7 +15,7 @@ from issuer.keys.keystore import key_path
 from issuer.services import Services
 from issuer.web.error_handlers import database_problem
 from issuer.web.middleware.rate_limit import is_rate_limited
-from tests.conftest import BASE_URL
+from tests.helpers import BASE_URL
 from tests.issuer.helpers import issue_body, load_catalog
 from verifier.jws import decode_unverified_jws
 
@@ -50,7 +50,8 @@ def test_readyz_is_ready_then_names_a_missing_signing_key(
     not_ready = client.get("/readyz")
     assert not_ready.status_code == 503
     body = not_ready.json()
-    assert body["code"] == "not_ready" and body["failing"] == ["signing_key"]
+    assert body["code"] == "not_ready"
+    assert body["failing"] == ["signing_key"]
     assert not_ready.headers["content-type"] == "application/problem+json"
 
 
@@ -60,7 +61,8 @@ def test_readyz_names_migrations_not_at_head(client: TestClient, services: Servi
         connection.execute(text("UPDATE alembic_version SET version_num = 'older'"))
     try:
         response = client.get("/readyz")
-        assert response.status_code == 503 and response.json()["failing"] == ["migrations"]
+        assert response.status_code == 503
+        assert response.json()["failing"] == ["migrations"]
     finally:
         with services.engine.begin() as connection:
             connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": current})
@@ -119,13 +121,16 @@ def test_html_pages_get_a_strict_csp_and_no_inline_style(client: TestClient) -> 
         response = client.get(path)
         assert response.headers["content-type"].startswith("text/html")
         csp = response.headers["content-security-policy"]
-        assert "'unsafe-inline'" not in csp and "frame-ancestors 'none'" in csp
+        assert "'unsafe-inline'" not in csp
+        assert "frame-ancestors 'none'" in csp
         assert "style-src 'self'" in csp
         assert response.headers["x-content-type-options"] == "nosniff"
-        assert "<style" not in response.text and " style=" not in response.text
+        assert "<style" not in response.text
+        assert " style=" not in response.text
         assert "strict-transport-security" not in response.headers  # plain http here
     css = client.get("/verify/verify.css")
-    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")
     assert client.get("/s/share.css").headers["content-type"].startswith("text/css")
 
 
@@ -174,7 +179,9 @@ def test_every_public_route_is_rate_limited(client: TestClient) -> None:
         if not (path.startswith("/api/v1/") and path != "/api/v1/verify")
         and path not in NOT_RATE_LIMITED
     ]
-    assert "/s/{token}" in public and "/c" in public and "/compromised-keys.json" in public
+    assert "/s/{token}" in public
+    assert "/c" in public
+    assert "/compromised-keys.json" in public
     assert [p for p in public if not is_rate_limited(p)] == []
 
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from issuer.services import Services
 from issuer.web.middleware.rate_limit import is_rate_limited
-from tests.conftest import BASE_URL
+from tests.helpers import BASE_URL
 from tests.issuer.helpers import issue_body, load_catalog, verify_with_jwcrypto
 
 
@@ -28,11 +28,15 @@ def test_achievement_is_served_for_every_occupation_and_level(
     load_catalog(services)
     doc = client.get("/achievements/6-17-05-01-senior").json()
     assert doc["id"] == f"{BASE_URL}/achievements/6-17-05-01-senior"
-    assert doc["type"] == ["Achievement"] and doc["humanCode"] == "6-17-05-01"
-    assert doc["criteria"]["narrative"] and doc["description"] and "高级工" in doc["name"]
+    assert doc["type"] == ["Achievement"]
+    assert doc["humanCode"] == "6-17-05-01"
+    assert doc["criteria"]["narrative"]
+    assert doc["description"]
+    assert "高级工" in doc["name"]
     for code in ("6-17-05-01-expert", "nope", "-senior", "6-17-05-01"):
         response = client.get(f"/achievements/{code}")
-        assert response.status_code == 404 and response.json()["code"] == "not_found"
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
 
 
 def test_status_list_is_a_signed_gzip_msb_first_list(
@@ -54,13 +58,15 @@ def test_status_list_is_a_signed_gzip_msb_first_list(
     encoded = subject["encodedList"]
     assert encoded.startswith("u")
     bits = gzip.decompress(base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4)))
-    assert len(bits) * 8 >= 131_072 and not any(bits)
+    assert len(bits) * 8 >= 131_072
+    assert not any(bits)
     etag = response.headers["etag"]
     assert response.headers["cache-control"] == (
         f"public, max-age={services.settings.status_list_ttl_seconds}"
     )
     again = client.get(list_url.removeprefix(BASE_URL), headers={"If-None-Match": etag})
-    assert again.status_code == 304 and not again.content
+    assert again.status_code == 304
+    assert not again.content
 
 
 @pytest.mark.parametrize("path", ["/status/999", "/status/abc", "/status/-1"])
@@ -72,7 +78,10 @@ def test_unknown_status_list_is_a_clean_4xx(client: TestClient, path: str) -> No
 
 def test_the_service_address_leads_to_the_verify_page(client: TestClient) -> None:
     response = client.get("/", follow_redirects=False)
-    assert response.status_code == 307 and response.headers["location"] == "/verify"
+    assert response.status_code == 307
+    assert response.headers["location"] == "/verify"
     page = client.get("/")
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert is_rate_limited("/") and not is_rate_limited("/healthz")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert is_rate_limited("/")
+    assert not is_rate_limited("/healthz")

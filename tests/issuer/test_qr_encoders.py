@@ -35,13 +35,12 @@ from issuer.credentials.qr import (
 )
 from issuer.errors import ConfigurationError
 from issuer.services import Services
-from tests.conftest import BASE_URL, PASSPHRASE
-from tests.issuer.helpers import issue_body, load_catalog
-from tests.issuer.test_qr import _svg_to_image
+from tests.helpers import BASE_URL, PASSPHRASE
+from tests.issuer.helpers import issue_body, load_catalog, svg_to_image
 from tests.verifier.kit import IssuerKit, new_ed25519
 from verifier.qr_packing import packed_verify_url
 
-QR = zxingcpp.BarcodeFormat.QRCode
+QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 ENCODERS = ("zxing", "qrcode")
 _FORMAT_MASK = 0x5412
 _ECC_OF_BITS = {0b00: "M", 0b01: "L", 0b10: "H", 0b11: "Q"}
@@ -135,7 +134,8 @@ def _format_word(ecc_bits: int, mask: int) -> int:
 def _symbol(text: str) -> tuple[int, str]:
     """(version, error-correction level) of the symbol the process's encoder draws."""
     side, pixels = qr_matrix(text)
-    assert len(pixels) == side * side and set(pixels) <= {0, 255}
+    assert len(pixels) == side * side
+    assert set(pixels) <= {0, 255}
     first, second = _format_bits(side, pixels)
     assert first == second, "the two copies of the format information differ"
     ecc_bits = (first ^ _FORMAT_MASK) >> 13
@@ -177,10 +177,11 @@ def test_each_encoder_draws_the_computed_version_at_ecc_m_and_the_exact_text(
     assert (version, ecc) == (credential_qr_version(base, token), "M")
     png = render_qr_png(text, module_pixels=4)
     [read] = _read(png)
-    assert (read.text, read.ec_level, read.extra["Version"]) == (text, "M", str(version))
+    extra: dict[str, str] = read.extra  # type: ignore[assignment]  # the stub says object
+    assert (read.text, read.ec_level, extra["Version"]) == (text, "M", str(version))
     assert _zbar(png, tmp_path) == [text]
     svg = render_qr_svg(text)
-    assert [r.text for r in zxingcpp.read_barcodes(_svg_to_image(svg), formats=QR)] == [text]
+    assert [r.text for r in zxingcpp.read_barcodes(svg_to_image(svg), formats=QR)] == [text]
 
 
 def test_both_encoders_agree_on_every_credential() -> None:
@@ -237,8 +238,9 @@ def test_the_setting_accepts_the_three_choices_and_nothing_else(
         load_settings(qr_encoder="pure-python")
 
 
+@pytest.mark.usefixtures("services")  # a migrated database with a key
 def test_the_cli_chooses_at_start_up_and_fails_in_one_line(
-    settings: Settings, services: Services, tmp_path: Path
+    settings: Settings, tmp_path: Path
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
     env.update(
@@ -261,7 +263,8 @@ def test_the_cli_chooses_at_start_up_and_fails_in_one_line(
         )  # fmt: skip
 
     refused = tessera("zxing")
-    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.returncode == 1
+    assert refused.stdout == ""
     assert refused.stderr.startswith("error: TESSERA_QR_ENCODER=zxing but zxing-cpp cannot")
     assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     started = tessera("auto")

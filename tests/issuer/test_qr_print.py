@@ -24,7 +24,7 @@ from PIL import Image, ImageFilter
 from issuer.campaigns.demo import campaign_requests, catalog_data
 from issuer.credentials.qr import PRINTED_QR_MM, QUIET_ZONE, render_qr_png
 from issuer.services import Services
-from tests.conftest import BASE_URL
+from tests.helpers import BASE_URL
 from tests.issuer.helpers import load_catalog
 
 DPI = 300
@@ -72,7 +72,8 @@ def _certificate_page(
             pytest.fail(f"CI must run the print test: {message}")
         pytest.skip(f"print test skipped: {message}")
     pdf = client.get(f"/api/v1/credentials/{credential_id}/certificate.pdf", headers=headers)
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
     (workdir / "certificate.pdf").write_bytes(pdf.content)
     subprocess.run(
         [pdftoppm, "-r", str(DPI), "-gray", "-png", "-singlefile", "certificate.pdf", "page"],
@@ -110,8 +111,8 @@ def _phone_photo(page: Image.Image) -> Image.Image:
 
 
 def _qr_texts(image: Image.Image) -> list[str]:
-    options = {"formats": zxingcpp.BarcodeFormat.QRCode}
-    return [r.text for r in zxingcpp.read_barcodes(image, **options)]
+    formats = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    return [r.text for r in zxingcpp.read_barcodes(image, formats=formats)]
 
 
 @pytest.mark.parametrize("which", ["shortest", "longest"])

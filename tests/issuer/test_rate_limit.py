@@ -18,7 +18,8 @@ def test_gcra_allows_the_rate_and_says_when_to_retry() -> None:
     assert limiter.retry_after("b") == 0.0  # clients are counted apart
     now[0] = 20.0
     assert limiter.retry_after("a") == 0.0
-    assert parse_rate("600/minute") == (600, 60.0) and parse_rate("off") is None
+    assert parse_rate("600/minute") == (600, 60.0)
+    assert parse_rate("off") is None
 
 
 def test_over_the_limit_public_requests_get_429_with_retry_after(

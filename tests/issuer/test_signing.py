@@ -16,7 +16,7 @@ from issuer.keys.signer import Signer
 from issuer.services import Services
 from issuer.store.engine import session_scope
 from issuer.store.models import SigningKey
-from tests.conftest import PASSPHRASE
+from tests.helpers import PASSPHRASE
 from tests.issuer.helpers import VECTORS, issue_body, load_catalog, verify_with_jwcrypto
 from verifier.encoding import b64url_decode
 from verifier.jwk import jwk_thumbprint
@@ -79,7 +79,8 @@ def test_credentials_signed_before_a_rotation_still_verify_after_it(
     verify_with_jwcrypto(old["credential"], jwks)
     verify_with_jwcrypto(new["credential"], jwks)
     one = client.get(f"/keys/{old['kid']}").json()
-    assert one["kid"] == old["kid"] and "d" not in one
+    assert one["kid"] == old["kid"]
+    assert "d" not in one
 
 
 @pytest.mark.parametrize("algorithm", ["ES256", "EdDSA"])

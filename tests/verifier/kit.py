@@ -14,10 +14,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from verifier.jwk import jwk_from_public_key
+from verifier.sources.fetch import build_http_client
 from verifier.sources.keys import StaticKeyResolver
 from verifier.sources.status_lists import CallableStatusSource, StatusListNotPublishedError
 from verifier.verification import Verifier
@@ -252,3 +254,42 @@ class IssuerKit:
             clock=lambda: clock_now,
             **kwargs,
         )
+
+
+class FakeIssuerServer:
+    """Serves an IssuerKit's published documents, counting requests per path."""
+
+    def __init__(self, kit: IssuerKit) -> None:
+        self.kit = kit
+        self.requests: list[str] = []
+        self.metadata_issuer = kit.base
+        self.down = False
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request.url.path)
+        if self.down:
+            return httpx.Response(503)
+        path = request.url.path
+        if path == "/.well-known/jwt-vc-issuer":
+            return httpx.Response(
+                200,
+                json={
+                    "issuer": self.metadata_issuer,
+                    "jwks_uri": f"{self.kit.base}/.well-known/jwks.json",
+                },
+            )
+        if path == "/.well-known/jwks.json":
+            return httpx.Response(200, json=self.kit.jwks)
+        if path.startswith("/status/") and path.endswith("/suspension"):
+            return httpx.Response(404)  # this issuer publishes no suspension twin
+        if path.startswith("/status/"):
+            assert request.headers["accept"] == "application/vc+jwt"
+            token = self.kit.status_list_token(int(path.rsplit("/", 1)[1]))
+            return httpx.Response(200, text=token, headers={"content-type": "application/vc+jwt"})
+        if path.startswith("/v/"):
+            assert request.headers["accept"] == "application/vc+jwt"
+            return httpx.Response(200, text=self.kit.token())
+        return httpx.Response(404)
+
+    def client(self) -> httpx.Client:
+        return build_http_client(transport=httpx.MockTransport(self.handler))

@@ -26,12 +26,15 @@ RESULT_KEYS = {
 }
 
 
-@pytest.fixture
-def kit() -> IssuerKit:
-    return IssuerKit()
+class VerifyClient(TestClient):
+    """A client of the verify router; ``tokens`` maps credential URLs to what they locate."""
+
+    def __init__(self, app: FastAPI, tokens: dict[str, str]) -> None:
+        super().__init__(app, raise_server_exceptions=False)
+        self.tokens = tokens
 
 
-def make_client(kit: IssuerKit, *, run_in_thread: bool = True) -> TestClient:
+def make_client(kit: IssuerKit, *, run_in_thread: bool = True) -> VerifyClient:
     tokens: dict[str, str] = {}
 
     def token_for(url: str) -> str:
@@ -42,13 +45,11 @@ def make_client(kit: IssuerKit, *, run_in_thread: bool = True) -> TestClient:
     verifier = kit.verifier(credential_locator=CallableCredentialLocator(token_for))
     app = FastAPI()
     app.include_router(create_verify_router(verifier, run_in_thread=run_in_thread))
-    client = TestClient(app, raise_server_exceptions=False)
-    client.tokens = tokens  # type: ignore[attr-defined]
-    return client
+    return VerifyClient(app, tokens)
 
 
 @pytest.fixture
-def client(kit: IssuerKit) -> Iterator[TestClient]:
+def client(kit: IssuerKit) -> Iterator[VerifyClient]:
     with make_client(kit) as test_client:
         yield test_client
 
@@ -58,7 +59,8 @@ def test_verify_json_body(client: TestClient, kit: IssuerKit) -> None:
     assert response.status_code == 200
     body = response.json()
     assert set(body) == RESULT_KEYS
-    assert body["verified"] is True and body["status"] == "valid"
+    assert body["verified"] is True
+    assert body["status"] == "valid"
     assert [c["code"] for c in body["checks"]] == [
         "parse",
         "header",
@@ -89,8 +91,8 @@ def test_verify_revoked(client: TestClient, kit: IssuerKit) -> None:
     assert (body["verified"], body["status"]) == (False, "revoked")
 
 
-def test_verify_url_body(client: TestClient, kit: IssuerKit) -> None:
-    client.tokens[f"{kit.base}/v/abc"] = kit.token()  # type: ignore[attr-defined]
+def test_verify_url_body(client: VerifyClient, kit: IssuerKit) -> None:
+    client.tokens[f"{kit.base}/v/abc"] = kit.token()
     body = client.post(
         "/api/v1/verify", content=f"{kit.base}/v/abc", headers={"content-type": "text/plain"}
     ).json()
@@ -206,11 +208,13 @@ def test_page_form(client: TestClient) -> None:
 def test_page_post_shows_verdict(client: TestClient, kit: IssuerKit) -> None:
     response = client.post("/verify", data={"credential": kit.token()})
     assert response.status_code == 200
-    assert "真实有效" in response.text and "Genuine and valid" in response.text
+    assert "真实有效" in response.text
+    assert "Genuine and valid" in response.text
     assert "张伟" in response.text
     kit.revoked.add(STATUS_INDEX)
     revoked = client.post("/verify", data={"credential": kit.token()})
-    assert "已撤销" in revoked.text and "Revoked" in revoked.text
+    assert "已撤销" in revoked.text
+    assert "Revoked" in revoked.text
 
 
 def test_page_post_garbage_and_empty(client: TestClient) -> None:

@@ -11,18 +11,11 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from tests.verifier.kit import STATUS_INDEX, IssuerKit
-from tests.verifier.test_sources import FakeIssuerServer
+from tests.verifier.kit import STATUS_INDEX, FakeIssuerServer, IssuerKit
 from verifier import cli
 from verifier.sources.fetch import build_http_client
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def kit() -> IssuerKit:
-    # Credentials valid until far beyond the real clock the CLI uses.
-    return IssuerKit()
 
 
 @pytest.fixture
@@ -59,7 +52,9 @@ def test_valid_token_with_jwks_and_status_list_files(
         kit.token(), "--jwks", str(files["jwks"]), "--status-list", str(files["status"])
     )
     assert code == 0
-    assert "VALID" in out and "真实有效" in out and "张伟" in out
+    assert "VALID" in out
+    assert "真实有效" in out
+    assert "张伟" in out
     assert "ok   signature" in out
 
 
@@ -76,7 +71,8 @@ def test_revoked_exits_one(files: dict[str, Path], kit: IssuerKit) -> None:
         str(files["token"]), "--jwks", str(files["jwks"]), "--status-list", str(files["status"])
     )
     assert code == 1
-    assert "REVOKED" in out and "已撤销" in out
+    assert "REVOKED" in out
+    assert "已撤销" in out
 
 
 def test_no_status_reports_skipped_check(files: dict[str, Path]) -> None:
@@ -91,7 +87,8 @@ def test_json_output(files: dict[str, Path]) -> None:
     )
     assert code == 0
     body = json.loads(out)
-    assert body["verified"] is True and body["checks"][-1]["skipped"] is True
+    assert body["verified"] is True
+    assert body["checks"][-1]["skipped"] is True
 
 
 def test_untrusted_without_keys_exits_one(files: dict[str, Path]) -> None:
@@ -130,14 +127,15 @@ def test_errors_are_one_line_and_exit_two(
 def test_bad_jwks_file_is_one_line(files: dict[str, Path]) -> None:
     files["jwks"].write_text("{not json")
     code, _, err = invoke(str(files["token"]), "--jwks", str(files["jwks"]), "--no-status")
-    assert code == 2 and "JWK Set" in err
+    assert code == 2
+    assert "JWK Set" in err
 
 
 @pytest.fixture
 def fake_network(monkeypatch: pytest.MonkeyPatch, kit: IssuerKit) -> FakeIssuerServer:
     server = FakeIssuerServer(kit)
 
-    def client(**kwargs: object) -> httpx.Client:
+    def client(**_kwargs: object) -> httpx.Client:
         return build_http_client(transport=httpx.MockTransport(server.handler))
 
     monkeypatch.setattr(cli, "build_http_client", client)
@@ -174,15 +172,15 @@ def test_offline_without_cache_fails_clearly(files: dict[str, Path]) -> None:
     assert "key_source_unavailable" in out
 
 
-def test_verify_url_through_network(kit: IssuerKit, fake_network: FakeIssuerServer) -> None:
+@pytest.mark.usefixtures("fake_network")
+def test_verify_url_through_network(kit: IssuerKit) -> None:
     code, out, _ = invoke(f"{kit.base}/v/abc", "--trusted-issuer", kit.base)
     assert code == 0, out
     assert "ok   locate" in out
 
 
-def test_qr_image_with_verify_url(
-    tmp_path: Path, kit: IssuerKit, fake_network: FakeIssuerServer
-) -> None:
+@pytest.mark.usefixtures("fake_network")
+def test_qr_image_with_verify_url(tmp_path: Path, kit: IssuerKit) -> None:
     qrcode = pytest.importorskip("qrcode")
     image = tmp_path / "qr.png"
     qrcode.make(f"{kit.base}/v/abc").save(image)
@@ -195,7 +193,8 @@ def test_qr_without_zxing_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     image = tmp_path / "qr.png"
     image.write_bytes(b"not an image")
     code, _, err = invoke("--qr", str(image))
-    assert code == 2 and "zxing-cpp" in err
+    assert code == 2
+    assert "zxing-cpp" in err
 
 
 def test_qr_image_without_code(tmp_path: Path) -> None:
@@ -204,10 +203,11 @@ def test_qr_image_without_code(tmp_path: Path) -> None:
     image = tmp_path / "blank.png"
     Image.new("L", (64, 64), 255).save(image)
     code, _, err = invoke("--qr", str(image))
-    assert code == 2 and "no QR code" in err
+    assert code == 2
+    assert "no QR code" in err
 
 
-def test_expired_exits_one(tmp_path: Path, kit: IssuerKit, files: dict[str, Path]) -> None:
+def test_expired_exits_one(kit: IssuerKit, files: dict[str, Path]) -> None:
     token = kit.token(
         kit.credential(
             valid_from=dt.datetime(2019, 1, 1, tzinfo=dt.UTC),
@@ -215,11 +215,13 @@ def test_expired_exits_one(tmp_path: Path, kit: IssuerKit, files: dict[str, Path
         )
     )
     code, out, _ = invoke(token, "--jwks", str(files["jwks"]), "--no-status")
-    assert code == 1 and "EXPIRED" in out
+    assert code == 1
+    assert "EXPIRED" in out
 
 
 def test_main_is_the_standalone_entry_point() -> None:
     assert callable(cli.main)
     result = runner.invoke(cli.app, ["--help"])
     assert result.exit_code == 0
-    assert "--status-list" in result.output and "--offline" in result.output
+    assert "--status-list" in result.output
+    assert "--offline" in result.output

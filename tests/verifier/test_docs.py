@@ -54,4 +54,5 @@ def test_problem_types_are_w3c_urls() -> None:
                 "https://www.w3.org/ns/credentials/status-list#",
             )
         )
-        assert kind.title and kind.title_zh
+        assert kind.title
+        assert kind.title_zh

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import verifier.jws
 import verifier.verification
 from tests.verifier.kit import NOW, STATUS_INDEX, IssuerKit, new_es256
 from verifier.result import CredentialStatus, VerificationResult
@@ -48,7 +49,7 @@ def live_verifier(
 def signatures_checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Counts signature checks of credentials (status lists are checked elsewhere)."""
     calls: list[str] = []
-    real = verifier.verification.verify_jws_signature
+    real = verifier.jws.verify_jws_signature
 
     def counting(jws: Any, *args: Any) -> None:
         calls.append(jws.token)
@@ -126,7 +127,8 @@ def test_a_key_that_stops_vouching_stops_the_memo(
     result = memo.verify(token)
     assert result.verified is False
     failed = result.failed_check()
-    assert failed is not None and failed.code.value == "key"
+    assert failed is not None
+    assert failed.code.value == "key"
 
 
 def test_a_new_key_under_the_same_kid_does_not_inherit_the_memo() -> None:
@@ -144,7 +146,8 @@ def test_a_new_key_under_the_same_kid_does_not_inherit_the_memo() -> None:
     result = memo.verify(token)
     assert result.verified is False
     failed = result.failed_check()
-    assert failed is not None and failed.code.value in ("key", "signature")
+    assert failed is not None
+    assert failed.code.value in ("key", "signature")
 
 
 def test_only_genuine_tokens_are_remembered_and_the_memo_is_bounded(

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.verifier.kit import NOW, STATUS_INDEX, IssuerKit, new_es256
+from tests.verifier.kit import NOW, STATUS_INDEX, FakeIssuerServer, IssuerKit, new_es256
 from verifier.errors import (
     KeyNotFoundError,
     KeySourceError,
@@ -43,50 +43,6 @@ class Clock:
 
     def __call__(self) -> dt.datetime:
         return self.now
-
-
-class FakeIssuerServer:
-    """Serves an IssuerKit's published documents, counting requests per path."""
-
-    def __init__(self, kit: IssuerKit) -> None:
-        self.kit = kit
-        self.requests: list[str] = []
-        self.metadata_issuer = kit.base
-        self.down = False
-
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request.url.path)
-        if self.down:
-            return httpx.Response(503)
-        path = request.url.path
-        if path == "/.well-known/jwt-vc-issuer":
-            return httpx.Response(
-                200,
-                json={
-                    "issuer": self.metadata_issuer,
-                    "jwks_uri": f"{self.kit.base}/.well-known/jwks.json",
-                },
-            )
-        if path == "/.well-known/jwks.json":
-            return httpx.Response(200, json=self.kit.jwks)
-        if path.startswith("/status/") and path.endswith("/suspension"):
-            return httpx.Response(404)  # this issuer publishes no suspension twin
-        if path.startswith("/status/"):
-            assert request.headers["accept"] == "application/vc+jwt"
-            token = self.kit.status_list_token(int(path.rsplit("/", 1)[1]))
-            return httpx.Response(200, text=token, headers={"content-type": "application/vc+jwt"})
-        if path.startswith("/v/"):
-            assert request.headers["accept"] == "application/vc+jwt"
-            return httpx.Response(200, text=self.kit.token())
-        return httpx.Response(404)
-
-    def client(self) -> httpx.Client:
-        return build_http_client(transport=httpx.MockTransport(self.handler))
-
-
-@pytest.fixture
-def kit() -> IssuerKit:
-    return IssuerKit()
 
 
 @pytest.fixture
@@ -130,8 +86,10 @@ def test_http_verifier_verifies_and_caches_keys_and_status(
     assert verifier.verify(kit.token()).verified
     assert server.requests.count("/.well-known/jwks.json") == 1
     assert server.requests.count("/status/1") == 1
-    assert keys.fetches == 1 and keys.cache_hits >= 2
-    assert status.fetches == 1 and status.cache_hits == 1
+    assert keys.fetches == 1
+    assert keys.cache_hits >= 2
+    assert status.fetches == 1
+    assert status.cache_hits == 1
 
 
 def test_status_cache_honours_list_ttl_in_milliseconds(
@@ -169,7 +127,9 @@ def test_key_rotation_is_picked_up_after_refresh_interval(
     kit.retired.append(kit.key)  # retired keys stay published
     kit.key = new_es256()
     token = kit.token()
-    assert verifier.verify(token).failed_check().error == "key_not_found"  # type: ignore[union-attr]
+    failed = verifier.verify(token).failed_check()
+    assert failed is not None
+    assert failed.error == "key_not_found"
     clock.now += dt.timedelta(seconds=31)
     assert verifier.verify(token).verified
     assert keys.fetches == 2
@@ -195,7 +155,9 @@ def test_key_fetch_failure_without_cache_is_key_source_error(
     server.down = True
     verifier, _, _ = http_verifier(kit, server, Clock())
     result = verifier.verify(kit.token())
-    assert result.failed_check().error == "key_source_unavailable"  # type: ignore[union-attr]
+    failed = result.failed_check()
+    assert failed is not None
+    assert failed.error == "key_source_unavailable"
 
 
 def test_metadata_naming_another_issuer_is_refused(
@@ -231,7 +193,9 @@ def test_status_list_fetch_failure_is_retrieval_error(
     keys.resolve_key(kit.base, kit.key.kid)
     server.down = True
     result = verifier.verify(kit.token())
-    assert result.failed_check().error == "status_retrieval_error"  # type: ignore[union-attr]
+    failed = result.failed_check()
+    assert failed is not None
+    assert failed.error == "status_retrieval_error"
 
 
 def responder(response: Callable[[httpx.Request], httpx.Response]) -> httpx.Client:
@@ -239,7 +203,7 @@ def responder(response: Callable[[httpx.Request], httpx.Response]) -> httpx.Clie
 
 
 def test_fetch_bounded_refuses_oversized_bodies_even_without_content_length() -> None:
-    def chunks(request: httpx.Request) -> httpx.Response:
+    def chunks(_request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=iter([b"x" * 1000] * 10))
 
     with pytest.raises(KeySourceError):
@@ -251,7 +215,7 @@ def test_fetch_bounded_refuses_oversized_bodies_even_without_content_length() ->
 
 
 def test_fetch_bounded_does_not_follow_redirects() -> None:
-    def redirect(request: httpx.Request) -> httpx.Response:
+    def redirect(_request: httpx.Request) -> httpx.Response:
         return httpx.Response(302, headers={"location": "http://169.254.169.254/"})
 
     with pytest.raises(KeySourceError):

@@ -15,7 +15,7 @@ import pytest
 
 from tests.verifier.kit import NOW, STATUS_INDEX, IssuerKit, encode_list, new_es256, sign
 from verifier.errors import StatusError, StatusListLengthError, StatusRangeError
-from verifier.result import CredentialStatus
+from verifier.result import CredentialStatus, VerificationResult
 from verifier.sources.keys import StaticKeyResolver
 from verifier.sources.status_lists import StaticStatusSource
 from verifier.status_list import (
@@ -159,11 +159,12 @@ def verify_with_list(kit: IssuerKit, list_token: str) -> Any:
     return verifier.verify(kit.token())
 
 
-def status_error(result: Any) -> str | None:
+def status_error(result: VerificationResult) -> str | None:
     assert result.status is CredentialStatus.INVALID
     failed = result.failed_check()
-    assert failed is not None and failed.code.value == "status"
-    return failed.error  # type: ignore[no-any-return]
+    assert failed is not None
+    assert failed.code.value == "status"
+    return failed.error
 
 
 def test_status_list_accepts_issuer_as_profile_object() -> None:

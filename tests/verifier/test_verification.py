@@ -26,11 +26,6 @@ def failure(result: VerificationResult) -> tuple[str, str | None]:
     return failed.code.value, failed.error
 
 
-@pytest.fixture
-def kit() -> IssuerKit:
-    return IssuerKit()
-
-
 def test_verify_accepts_valid_open_badge_credential(kit: IssuerKit) -> None:
     result = kit.verifier().verify(kit.token())
     assert result.verified is True
@@ -62,7 +57,8 @@ def test_verify_accepts_generic_vc_without_status(kit: IssuerKit) -> None:
     result = kit.verifier().verify(kit.token(payload))
     assert result.verified
     assert result.checks[-1].detail == "the credential has no status list entry"
-    assert result.credential is not None and result.credential.issuer_id == kit.base
+    assert result.credential is not None
+    assert result.credential.issuer_id == kit.base
 
 
 def test_parse_failure_stops_the_run(kit: IssuerKit) -> None:
@@ -292,7 +288,7 @@ def test_status_skipped_when_caller_disables_it(kit: IssuerKit) -> None:
 
 
 def test_status_retrieval_failure_makes_result_invalid(kit: IssuerKit) -> None:
-    def unavailable(url: str) -> str:
+    def unavailable(_url: str) -> str:
         raise LocatorError("down")
 
     from verifier.sources.keys import StaticKeyResolver
@@ -333,7 +329,7 @@ def test_status_detail_source_supplies_reason(kit: IssuerKit) -> None:
 
 def test_verify_never_raises_on_unexpected_error(kit: IssuerKit) -> None:
     class Broken:
-        def resolve_key(self, issuer_id: str, kid: str) -> Any:
+        def resolve_key(self, _issuer_id: str, _kid: str) -> Any:
             raise RuntimeError("bug")
 
     verifier = Verifier(trusted_issuers=[kit.base], key_resolver=Broken(), status_source=None)
@@ -369,7 +365,7 @@ def test_verify_submission_resolves_verify_url_through_locator(kit: IssuerKit) -
 )
 def test_verify_submission_refuses_urls_outside_trusted_issuers(kit: IssuerKit, url: str) -> None:
     class Locator:
-        def locate_credential(self, verify_url: str) -> str:
+        def locate_credential(self, _verify_url: str) -> str:
             raise AssertionError("must not be called")
 
     result = kit.verifier(credential_locator=Locator()).verify_submission(url)

@@ -36,7 +36,7 @@ _VERIFY_STYLESHEET: Final = (
 )
 
 
-class _BodyTooLarge(Exception):
+class _BodyTooLargeError(Exception):
     """Internal: the body passed ``MAX_BODY_BYTES`` while it was being read."""
 
 
@@ -47,12 +47,12 @@ def _media_type(request: Request) -> str:
 async def _read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _BodyTooLarge
+        raise _BodyTooLargeError
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > MAX_BODY_BYTES:
-            raise _BodyTooLarge
+            raise _BodyTooLargeError
     return bytes(body)
 
 
@@ -142,7 +142,7 @@ def create_verify_router(
             return _unsupported("application/json, application/vc+jwt or text/plain")
         try:
             body = await _read_body(request)
-        except _BodyTooLarge:
+        except _BodyTooLargeError:
             return _too_large()
         if media_type == "application/json":
             picked = _credential_from_json(body)
@@ -228,7 +228,7 @@ def create_verify_router(
             return _unsupported("application/x-www-form-urlencoded")
         try:
             body = await _read_body(request)
-        except _BodyTooLarge:
+        except _BodyTooLargeError:
             return _too_large()
         try:
             fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=10)

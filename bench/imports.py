@@ -1,6 +1,6 @@
 """Benchmark: importing the 1,391-candidate demo campaign, split into its stages.
 
-Run: .venv/bin/python bench/import.py [--repeat 3] [--render 300]
+Run: .venv/bin/python bench/imports.py [--repeat 3] [--render 300]
 
 Everything is measured in the same run, so the ratios hold on a noisy machine:
   raw JWS        plain compact JWS signing of the campaign's payloads (the baseline)
@@ -60,7 +60,7 @@ def make_services(workdir: Path, run: int) -> Services:
     settings = Settings(
         database_url=f"sqlite:///{workdir / f'import-{run}.db'}",
         keys_dir=workdir / f"keys-{run}",
-        key_passphrase=PASSPHRASE,  # type: ignore[arg-type]
+        key_passphrase=PASSPHRASE,
         base_url=BASE_URL,
         rate_limit="off",
     )

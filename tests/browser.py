@@ -1,0 +1,28 @@
+"""Debian's chromium for the browser tests, driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+def require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    message = f"{CHROMIUM} (Debian package 'chromium') is not installed"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the browser tests: {message}")
+    pytest.skip(f"browser test skipped: {message}")

@@ -1,0 +1,50 @@
+"""Constants and helpers the whole suite shares; the fixtures are in ``conftest.py``."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from issuer.access.tokens import create_token
+from issuer.services import Services
+from issuer.store.engine import session_scope
+
+POSTGRES_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL")
+BASE_URL = "https://tessera.test"
+PASSPHRASE = "test-passphrase-0123456789"
+
+
+def postgres_admin_url() -> str:
+    assert POSTGRES_URL
+    return make_url(POSTGRES_URL).set(drivername="postgresql+psycopg").render_as_string(False)
+
+
+def fresh_database_url(kind: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of ``kind``, dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / f'tessera-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    admin_url = postgres_admin_url()
+    name = f"tessera_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def make_token(services: Services, role: str = "admin", units: list[str] | None = None) -> str:
+    with session_scope(services.sessions) as session:
+        _record, plain = create_token(
+            session, name=f"test {role}", role=role, units=units or [], now=services.clock()
+        )
+    return plain
