@@ -21,7 +21,13 @@ from sqlalchemy.orm import Session
 from issuer.credentials.issuance import IssuerIdentity
 from issuer.credentials.lifecycle import check_reason, revoke_session, session_batch
 from issuer.credentials.reissue import reissue_signed_by
-from issuer.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from issuer.errors import (
+    ConflictError,
+    InvalidInputError,
+    IssuerErrorCode,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from issuer.keys.keystore import compromise_key, create_signing_key, get_key
 from issuer.store.audit import Actor, lock_writes, record_event
 from issuer.store.models import Approval
@@ -44,7 +50,7 @@ def request_approval(
 ) -> Approval:
     """Record a request; nothing else changes."""
     if action not in ACTIONS:
-        raise InvalidInputError("unknown action", code="unknown_action")
+        raise InvalidInputError("unknown action", code=IssuerErrorCode.UNKNOWN_ACTION)
     _check_params(session, action, params)
     approval = Approval(
         id=str(uuid.uuid4()),
@@ -75,9 +81,13 @@ def _check_params(session: Session, action: str, params: dict[str, Any]) -> None
     elif action in ("key.compromise", "key.reissue_compromised"):
         record = get_key(session, str(params.get("kid")))
         if action == "key.compromise" and record.state == "compromised":
-            raise ConflictError("the key is already compromised", code="key_already_compromised")
+            raise ConflictError(
+                "the key is already compromised", code=IssuerErrorCode.KEY_ALREADY_COMPROMISED
+            )
         if action == "key.reissue_compromised" and record.state != "compromised":
-            raise ConflictError("the key is not marked compromised", code="key_not_compromised")
+            raise ConflictError(
+                "the key is not marked compromised", code=IssuerErrorCode.KEY_NOT_COMPROMISED
+            )
 
 
 def get_approval(session: Session, approval_id: str) -> Approval:
@@ -105,9 +115,13 @@ def _pending(session: Session, approval_id: str, actor: Actor) -> Approval:
     approval = get_approval(session, approval_id)
     session.refresh(approval)
     if approval.state != "pending":
-        raise ConflictError("the request was already decided", code="approval_decided")
+        raise ConflictError(
+            "the request was already decided", code=IssuerErrorCode.APPROVAL_DECIDED
+        )
     if approval.requested_by == actor.name:
-        raise PermissionDeniedError("a request needs another admin's approval", code="own_request")
+        raise PermissionDeniedError(
+            "a request needs another admin's approval", code=IssuerErrorCode.OWN_REQUEST
+        )
     return approval
 
 

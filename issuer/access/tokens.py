@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.errors import AuthenticationError, InvalidInputError, NotFoundError
+from issuer.errors import AuthenticationError, InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.store.models import TOKEN_ROLES, ApiToken, Unit
 
 TOKEN_PREFIX = "tsr_"  # noqa: S105 - a public prefix, not a secret
@@ -45,11 +45,15 @@ def create_token(
 ) -> tuple[ApiToken, str]:
     """Create a token; the plain value is returned once and never stored."""
     if role not in TOKEN_ROLES:
-        raise InvalidInputError(f"role must be one of {', '.join(TOKEN_ROLES)}", code="bad_role")
+        raise InvalidInputError(
+            f"role must be one of {', '.join(TOKEN_ROLES)}", code=IssuerErrorCode.BAD_ROLE
+        )
     if expires_at is not None and expires_at <= now:
-        raise InvalidInputError("expiry must be in the future", code="bad_expiry")
+        raise InvalidInputError("expiry must be in the future", code=IssuerErrorCode.BAD_EXPIRY)
     if role == "registrar" and not units:
-        raise InvalidInputError("a registrar token needs at least one unit", code="units_required")
+        raise InvalidInputError(
+            "a registrar token needs at least one unit", code=IssuerErrorCode.UNITS_REQUIRED
+        )
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(
         token_hash=hash_token(plain),
@@ -109,4 +113,4 @@ def check_units_exist(session: Session, units: list[str]) -> None:
     """Refuse a token scoped to a unit the catalog does not know (a typo scopes to nothing)."""
     known = set(session.scalars(select(Unit.code).where(Unit.code.in_(units)))) if units else set()
     if set(units) - known:
-        raise InvalidInputError("unknown unit code", code="unknown_unit")
+        raise InvalidInputError("unknown unit code", code=IssuerErrorCode.UNKNOWN_UNIT)

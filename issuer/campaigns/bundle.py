@@ -30,7 +30,7 @@ from issuer.documents.credential_document import (
     document_filename,
 )
 from issuer.documents.share_link import create_share_link, share_url
-from issuer.errors import ConflictError
+from issuer.errors import ConflictError, IssuerErrorCode
 from issuer.services import Services
 from issuer.store.audit import Actor, record_event
 from issuer.store.engine import session_scope
@@ -63,11 +63,13 @@ def request_bundle(session: Session, job_id: str) -> None:
     """Mark an import's bundle as building (flushes); refuses dry runs and running imports."""
     job = get_import(session, job_id)
     if job.dry_run:
-        raise ConflictError("a dry run issued nothing to bundle", code="dry_run_import")
+        raise ConflictError(
+            "a dry run issued nothing to bundle", code=IssuerErrorCode.DRY_RUN_IMPORT
+        )
     if job.state == "running":
-        raise ConflictError("the import is still running", code="import_running")
+        raise ConflictError("the import is still running", code=IssuerErrorCode.IMPORT_RUNNING)
     if job.bundle_state == "building":
-        raise ConflictError("the bundle is being built", code="bundle_building")
+        raise ConflictError("the bundle is being built", code=IssuerErrorCode.BUNDLE_BUILDING)
     job.bundle_state = "building"
     session.flush()
 

@@ -26,7 +26,7 @@ from issuer.campaigns.results_file import RawRow, open_results_file
 from issuer.campaigns.rows import RowProblem, RowValidator
 from issuer.credentials.catalog import load_catalog
 from issuer.credentials.issuance import IssueRequest, find_issued, issuance_key, issue_credentials
-from issuer.errors import InvalidInputError, NotFoundError
+from issuer.errors import InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.services import Services
 from issuer.store.audit import Actor, lock_writes, record_event
 from issuer.store.engine import session_scope
@@ -57,7 +57,7 @@ def start_import(
     total = results.count_rows()
     if total > max_rows:
         raise InvalidInputError(
-            f"the file has more than {max_rows} rows; split it", code="too_many_rows"
+            f"the file has more than {max_rows} rows; split it", code=IssuerErrorCode.TOO_MANY_ROWS
         )
     job = ImportJob(
         id=str(uuid.uuid4()),

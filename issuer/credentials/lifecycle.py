@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from issuer.credentials.status_list import set_status_bit, set_suspension_bit
-from issuer.errors import ConflictError, InvalidInputError, NotFoundError
+from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.store.audit import Actor, lock_writes, record_event, record_events
 from issuer.store.models import Credential, Unit
 
@@ -67,15 +67,19 @@ def find_credential(session: Session, reference: str) -> Credential:
 
 def check_reason(reason: str) -> None:
     if reason not in REASON_CODES:
-        raise InvalidInputError("unknown reason code", code="unknown_reason")
+        raise InvalidInputError("unknown reason code", code=IssuerErrorCode.UNKNOWN_REASON)
 
 
 def _require_changeable(row: Credential) -> None:
     """Revoked and superseded credentials are final (BSL §2.1: revocation is not reversible)."""
     if row.state == "revoked":
-        raise ConflictError("the credential is already revoked", code="already_revoked")
+        raise ConflictError(
+            "the credential is already revoked", code=IssuerErrorCode.ALREADY_REVOKED
+        )
     if row.state == "superseded":
-        raise ConflictError("the credential was superseded", code="already_superseded")
+        raise ConflictError(
+            "the credential was superseded", code=IssuerErrorCode.ALREADY_SUPERSEDED
+        )
 
 
 def locked_credential(session: Session, credential_id: str) -> Credential:
@@ -167,7 +171,9 @@ def suspend_credential(
     check_reason(reason)
     row = locked_credential(session, credential_id)
     if row.state == "suspended":
-        raise ConflictError("the credential is already suspended", code="already_suspended")
+        raise ConflictError(
+            "the credential is already suspended", code=IssuerErrorCode.ALREADY_SUSPENDED
+        )
     set_suspension_bit(session, row.id, now=now)
     return _record_transition(
         session,
@@ -187,7 +193,7 @@ def reinstate_credential(
     """Lift a suspension: clear the suspension bit; the credential is valid again."""
     row = locked_credential(session, credential_id)
     if row.state != "suspended":
-        raise ConflictError("the credential is not suspended", code="not_suspended")
+        raise ConflictError("the credential is not suspended", code=IssuerErrorCode.NOT_SUSPENDED)
     set_suspension_bit(session, row.id, now=None)
     return _record_transition(
         session,
@@ -222,7 +228,9 @@ def session_batch(session: Session, exam_session: str) -> SessionBatch:
         .order_by(Credential.id)
     ).all()
     if not rows:
-        raise NotFoundError("no revocable credential in that exam session", code="empty_batch")
+        raise NotFoundError(
+            "no revocable credential in that exam session", code=IssuerErrorCode.EMPTY_BATCH
+        )
     return SessionBatch(exam_session, [r.id for r in rows], {r.code for r in rows})
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from issuer.credentials.issuance import IssueRequest, IssuerIdentity, issue_credentials
 from issuer.credentials.lifecycle import check_reason, locked_credential
 from issuer.credentials.status_list import set_status_bit, set_suspension_bit
-from issuer.errors import ConflictError, InvalidInputError
+from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode
 from issuer.store.audit import Actor, lock_writes, record_event, record_events
 from issuer.store.models import Credential, Holder
 
@@ -82,11 +82,15 @@ def reissue_credential(
     check_reason(reason)
     old = locked_credential(session, credential_id)
     if not corrections.changed() and reason == "data_correction":
-        raise InvalidInputError("a data correction must change a field", code="nothing_to_correct")
+        raise InvalidInputError(
+            "a data correction must change a field", code=IssuerErrorCode.NOTHING_TO_CORRECT
+        )
     request = request_from(old, corrections)
     if corrections.holder_name is not None and request.holder_name != old.holder.name:
         if not request.holder_name:
-            raise InvalidInputError("holder name is empty", code="missing_holder_name")
+            raise InvalidInputError(
+                "holder name is empty", code=IssuerErrorCode.MISSING_HOLDER_NAME
+            )
         holder = session.get(Holder, old.holder_id)
         assert holder is not None
         holder.name = request.holder_name
@@ -141,7 +145,9 @@ def reissue_signed_by(
     """Re-issue every active or suspended credential signed by ``kid`` with the active key;
     returns ``{old id: new id}``. Used after a key compromise (decision 0009)."""
     if issuer.signer.kid == kid:
-        raise ConflictError("the key is still the active key; rotate first", code="key_active")
+        raise ConflictError(
+            "the key is still the active key; rotate first", code=IssuerErrorCode.KEY_ACTIVE
+        )
     lock_writes(session)
     olds = list(
         session.scalars(

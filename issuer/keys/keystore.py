@@ -17,7 +17,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.errors import ConfigurationError, ConflictError, InvalidInputError, NotFoundError
+from issuer.errors import (
+    ConfigurationError,
+    ConflictError,
+    InvalidInputError,
+    IssuerErrorCode,
+    NotFoundError,
+)
 from issuer.keys.signer import PrivateKey, Signer
 from issuer.store.models import SigningKey
 from verifier.jwk import jwk_from_public_key
@@ -138,10 +144,12 @@ def compromise_key(
     """
     record = get_key(session, kid)
     if record.state == "compromised":
-        raise ConflictError("the key is already marked compromised", code="key_already_compromised")
+        raise ConflictError(
+            "the key is already marked compromised", code=IssuerErrorCode.KEY_ALREADY_COMPROMISED
+        )
     if compromised_at > now:
         raise InvalidInputError(
-            "the time of compromise is in the future", code="bad_compromise_time"
+            "the time of compromise is in the future", code=IssuerErrorCode.BAD_COMPROMISE_TIME
         )
     replacement = None
     if record.state == "active":
