@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.errors import AuthenticationError, InvalidInputError, IssuerErrorCode, NotFoundError
-from issuer.store.models import TOKEN_ROLES, ApiToken, Unit
+from issuer.store.models import ApiToken, Unit
+from issuer.vocabulary import Role, TokenState
 
 TOKEN_PREFIX = "tsr_"  # noqa: S105 - a public prefix, not a secret
 
@@ -44,13 +45,13 @@ def create_token(
     expires_at: dt.datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token; the plain value is returned once and never stored."""
-    if role not in TOKEN_ROLES:
+    if role not in set(Role):
         raise InvalidInputError(
-            f"role must be one of {', '.join(TOKEN_ROLES)}", code=IssuerErrorCode.BAD_ROLE
+            f"role must be one of {', '.join(Role)}", code=IssuerErrorCode.BAD_ROLE
         )
     if expires_at is not None and expires_at <= now:
         raise InvalidInputError("expiry must be in the future", code=IssuerErrorCode.BAD_EXPIRY)
-    if role == "registrar" and not units:
+    if role == Role.REGISTRAR and not units:
         raise InvalidInputError(
             "a registrar token needs at least one unit", code=IssuerErrorCode.UNITS_REQUIRED
         )
@@ -100,13 +101,13 @@ def revoke_token(session: Session, token_id: int, *, now: dt.datetime) -> ApiTok
     return record
 
 
-def token_state(record: ApiToken, now: dt.datetime) -> str:
+def token_state(record: ApiToken, now: dt.datetime) -> TokenState:
     """``active``, ``expired`` or ``revoked``: what ``authenticate`` would decide now."""
     if record.revoked_at is not None:
-        return "revoked"
+        return TokenState.REVOKED
     if record.expires_at is not None and record.expires_at <= now:
-        return "expired"
-    return "active"
+        return TokenState.EXPIRED
+    return TokenState.ACTIVE
 
 
 def check_units_exist(session: Session, units: list[str]) -> None:

@@ -35,6 +35,7 @@ from issuer.services import Services
 from issuer.store.audit import Actor, record_event
 from issuer.store.engine import session_scope
 from issuer.store.models import Credential, ImportRow
+from issuer.vocabulary import AuditAction, BundleState, ImportState
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +67,11 @@ def request_bundle(session: Session, job_id: str) -> None:
         raise ConflictError(
             "a dry run issued nothing to bundle", code=IssuerErrorCode.DRY_RUN_IMPORT
         )
-    if job.state == "running":
+    if job.state == ImportState.RUNNING:
         raise ConflictError("the import is still running", code=IssuerErrorCode.IMPORT_RUNNING)
-    if job.bundle_state == "building":
+    if job.bundle_state == BundleState.BUILDING:
         raise ConflictError("the bundle is being built", code=IssuerErrorCode.BUNDLE_BUILDING)
-    job.bundle_state = "building"
+    job.bundle_state = BundleState.BUILDING
     session.flush()
 
 
@@ -109,9 +110,9 @@ def build_bundle(
         partial.replace(target)
     except Exception:
         log.exception("bundle failed", extra={"import_id": job_id})
-        _set_state(services, job_id, "failed", None)
+        _set_state(services, job_id, BundleState.FAILED, None)
         raise
-    _set_state(services, job_id, "ready", str(target))
+    _set_state(services, job_id, BundleState.READY, str(target))
     return target
 
 
@@ -155,7 +156,7 @@ def _prepare(
         record_event(
             session,
             actor,
-            "import.bundle",
+            AuditAction.IMPORT_BUNDLE,
             f"import:{job_id}",
             now=now,
             details={"credentials": len(documents)},
@@ -163,7 +164,7 @@ def _prepare(
     return documents, links
 
 
-def _set_state(services: Services, job_id: str, state: str, path: str | None) -> None:
+def _set_state(services: Services, job_id: str, state: BundleState, path: str | None) -> None:
     with session_scope(services.sessions) as session:
         job = get_import(session, job_id)
         job.bundle_state = state

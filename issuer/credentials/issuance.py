@@ -23,6 +23,7 @@ from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode
 from issuer.keys.signer import SignedJws, Signer
 from issuer.store.audit import Actor, lock_writes, record_events
 from issuer.store.models import Credential, Holder, StatusAllocation, core_table
+from issuer.vocabulary import AuditAction, CredentialState
 
 _CHUNK = 200  # bind parameters per IN (...) query; SQLAlchemy compiles these slowly
 
@@ -144,7 +145,7 @@ def issue_credentials(
                 "issued_at": now,
                 "kid": issuer.signer.kid,
                 "jws": signed.token,
-                "state": "active",
+                "state": CredentialState.ACTIVE.value,
                 "issuance_key": issuance_key(request) if exactly_once else None,
             }
         )
@@ -158,7 +159,7 @@ def issue_credentials(
     connection = session.connection()
     connection.execute(insert(core_table(Credential)), credential_rows)
     connection.execute(insert(core_table(StatusAllocation)), allocation_rows)
-    record_events(session, actor, "credential.issue", events, now=now)
+    record_events(session, actor, AuditAction.CREDENTIAL_ISSUE, events, now=now)
     return [row["id"] for row in credential_rows]
 
 

@@ -22,6 +22,7 @@ from issuer.credentials.status_list import set_status_bit, set_suspension_bit
 from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode
 from issuer.store.audit import Actor, lock_writes, record_event, record_events
 from issuer.store.models import Credential, Holder
+from issuer.vocabulary import AuditAction, CredentialState, ReasonCode
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def reissue_credential(
     """
     check_reason(reason)
     old = locked_credential(session, credential_id)
-    if not corrections.changed() and reason == "data_correction":
+    if not corrections.changed() and reason == ReasonCode.DATA_CORRECTION:
         raise InvalidInputError(
             "a data correction must change a field", code=IssuerErrorCode.NOTHING_TO_CORRECT
         )
@@ -100,7 +101,7 @@ def reissue_credential(
     record_event(
         session,
         actor,
-        "credential.reissue",
+        AuditAction.CREDENTIAL_REISSUE,
         old.id,
         now=now,
         reason=reason,
@@ -120,8 +121,8 @@ def reissue_credential(
 def _supersede(
     session: Session, old: Credential, new_id: str, *, reason: str, now: dt.datetime
 ) -> None:
-    was_suspended, suspension_reason = old.state == "suspended", old.state_reason
-    old.state = "superseded"
+    was_suspended, suspension_reason = old.state == CredentialState.SUSPENDED, old.state_reason
+    old.state = CredentialState.SUPERSEDED
     old.state_changed_at = now
     old.state_reason = reason
     old.replaced_by_id = new_id
@@ -130,7 +131,11 @@ def _supersede(
         set_suspension_bit(session, new_id, now=now)
         new = session.get(Credential, new_id)
         assert new is not None
-        new.state, new.state_reason, new.state_changed_at = "suspended", suspension_reason, now
+        new.state, new.state_reason, new.state_changed_at = (
+            CredentialState.SUSPENDED,
+            suspension_reason,
+            now,
+        )
 
 
 def reissue_signed_by(
@@ -152,7 +157,10 @@ def reissue_signed_by(
     olds = list(
         session.scalars(
             select(Credential)
-            .where(Credential.kid == kid, Credential.state.in_(("active", "suspended")))
+            .where(
+                Credential.kid == kid,
+                Credential.state.in_((CredentialState.ACTIVE, CredentialState.SUSPENDED)),
+            )
             .order_by(Credential.issued_at, Credential.id)
         )
     )
@@ -168,9 +176,16 @@ def reissue_signed_by(
     )
     events: list[tuple[str | None, dict[str, Any]]] = []
     for old, new_id in zip(olds, new_ids, strict=True):
-        _supersede(session, old, new_id, reason="superseded", now=now)
+        _supersede(session, old, new_id, reason=ReasonCode.SUPERSEDED, now=now)
         events.append((old.id, {"replaced_by": new_id, "key_compromised": kid}))
-    record_events(session, actor, "credential.reissue", events, now=now, reason="superseded")
+    record_events(
+        session,
+        actor,
+        AuditAction.CREDENTIAL_REISSUE,
+        events,
+        now=now,
+        reason=ReasonCode.SUPERSEDED,
+    )
     session.flush()
     log.info("credentials re-issued after key compromise", extra={"kid": kid, "count": len(olds)})
     return {old.id: new for old, new in zip(olds, new_ids, strict=True)}

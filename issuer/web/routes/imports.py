@@ -34,6 +34,7 @@ from issuer.services import Services
 from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
 from issuer.store.models import ImportJob
+from issuer.vocabulary import BundleState
 from issuer.web.deps import (
     MAX_ROW_ID,
     ActorDep,
@@ -205,7 +206,11 @@ def bundle(
 def bundle_zip(import_id: str, principal: PrincipalDep, session: ReadSessionDep) -> FileResponse:
     """The bundle, once ``bundle_state`` is ``ready``."""
     job = _visible(principal, get_import(session, import_id))
-    if job.bundle_state != "ready" or not job.bundle_path or not Path(job.bundle_path).exists():
+    if (
+        job.bundle_state != BundleState.READY
+        or not job.bundle_path
+        or not Path(job.bundle_path).exists()
+    ):
         raise ConflictError(
             "the bundle is not ready; POST .../bundle first", code=IssuerErrorCode.BUNDLE_NOT_READY
         )
