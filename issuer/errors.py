@@ -8,19 +8,91 @@
     ├── AuthenticationError  no valid token
     └── PermissionDeniedError the token's role or units do not allow this
 
-Domain code raises these; the app maps them to RFC 9457 problem details in one place.
+Every code is a member of ``IssuerErrorCode``. Domain code raises these and knows nothing of
+HTTP; the web layer maps the classes to RFC 9457 problem details and their HTTP statuses in one
+place (``issuer/web/error_handlers.py``).
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
+
+
+class IssuerErrorCode(StrEnum):
+    """Every problem ``code`` the issuing side answers with; the values are public API."""
+
+    # the error classes' default codes
+    ISSUER_ERROR = "issuer_error"
+    CONFIGURATION_ERROR = "configuration_error"
+    NOT_FOUND = "not_found"
+    INVALID_INPUT = "invalid_input"
+    CONFLICT = "conflict"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    # credentials: issuance, lifecycle, reissue, QR
+    MISSING_HOLDER_NAME = "missing_holder_name"
+    MISSING_EMPLOYEE_NUMBER = "missing_employee_number"
+    UNKNOWN_OCCUPATION = "unknown_occupation"
+    UNKNOWN_LEVEL = "unknown_level"
+    UNKNOWN_UNIT = "unknown_unit"
+    INVALID_VALIDITY = "invalid_validity"
+    HOLDER_NAME_MISMATCH = "holder_name_mismatch"
+    ALREADY_ISSUED = "already_issued"
+    CREDENTIAL_TOO_LARGE_FOR_QR = "credential_too_large_for_qr"
+    UNKNOWN_REASON = "unknown_reason"
+    ALREADY_REVOKED = "already_revoked"
+    ALREADY_SUPERSEDED = "already_superseded"
+    ALREADY_SUSPENDED = "already_suspended"
+    NOT_SUSPENDED = "not_suspended"
+    EMPTY_BATCH = "empty_batch"
+    NOTHING_TO_CORRECT = "nothing_to_correct"
+    # keys
+    KEY_ACTIVE = "key_active"
+    KEY_ALREADY_COMPROMISED = "key_already_compromised"
+    KEY_NOT_COMPROMISED = "key_not_compromised"
+    BAD_COMPROMISE_TIME = "bad_compromise_time"
+    # tokens and maker-checker approvals
+    BAD_ROLE = "bad_role"
+    BAD_EXPIRY = "bad_expiry"
+    UNITS_REQUIRED = "units_required"
+    UNKNOWN_ACTION = "unknown_action"
+    APPROVAL_DECIDED = "approval_decided"
+    OWN_REQUEST = "own_request"
+    # campaign imports and bundles
+    EMPTY_FILE = "empty_file"
+    MISSING_COLUMNS = "missing_columns"
+    DUPLICATE_COLUMN = "duplicate_column"
+    MALFORMED_FILE = "malformed_file"
+    TOO_MANY_ROWS = "too_many_rows"
+    MISSING_FILE = "missing_file"
+    UNSUPPORTED_FILE = "unsupported_file"
+    DRY_RUN_IMPORT = "dry_run_import"
+    IMPORT_RUNNING = "import_running"
+    BUNDLE_BUILDING = "bundle_building"
+    BUNDLE_NOT_READY = "bundle_not_ready"
+    # answered by the web layer and the CLI, not raised as an IssuerError: the request, the
+    # transport and the database
+    MALFORMED_JSON = "malformed_json"
+    INVALID_REQUEST = "invalid_request"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    BODY_TOO_LARGE = "body_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    RATE_LIMITED = "rate_limited"
+    HTTP_ERROR = "http_error"
+    VALUE_OUT_OF_RANGE = "value_out_of_range"
+    INTERNAL_ERROR = "internal_error"
+    DATABASE_UNAVAILABLE = "database_unavailable"
+    DATABASE_READ_ONLY = "database_read_only"
+    STORAGE_FULL = "storage_full"
+    NOT_READY = "not_ready"
 
 
 class IssuerError(Exception):
     """Root of the issuing side's errors."""
 
-    code = "issuer_error"
-    http_status = 400
+    code: IssuerErrorCode = IssuerErrorCode.ISSUER_ERROR
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: IssuerErrorCode | None = None) -> None:
         super().__init__(message)
         if code is not None:
             self.code = code
@@ -29,40 +101,34 @@ class IssuerError(Exception):
 class ConfigurationError(IssuerError):
     """Settings, signing keys or the database cannot be used."""
 
-    code = "configuration_error"
-    http_status = 503
+    code = IssuerErrorCode.CONFIGURATION_ERROR
 
 
 class NotFoundError(IssuerError):
     """A referenced record (credential, occupation, unit, level, list) does not exist."""
 
-    code = "not_found"
-    http_status = 404
+    code = IssuerErrorCode.NOT_FOUND
 
 
 class InvalidInputError(IssuerError):
     """The request is well-formed but a value is not acceptable."""
 
-    code = "invalid_input"
-    http_status = 422
+    code = IssuerErrorCode.INVALID_INPUT
 
 
 class ConflictError(IssuerError):
     """The request conflicts with stored state."""
 
-    code = "conflict"
-    http_status = 409
+    code = IssuerErrorCode.CONFLICT
 
 
 class AuthenticationError(IssuerError):
     """No valid bearer token was presented."""
 
-    code = "unauthenticated"
-    http_status = 401
+    code = IssuerErrorCode.UNAUTHENTICATED
 
 
 class PermissionDeniedError(IssuerError):
     """The token's role or units do not allow this action."""
 
-    code = "forbidden"
-    http_status = 403
+    code = IssuerErrorCode.FORBIDDEN

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from verifier.errors import CredentialShapeError, UntrustedIssuerError
+from verifier.errors import CredentialErrorCode, CredentialShapeError, UntrustedIssuerError
 from verifier.format import (
     ACHIEVEMENT_CREDENTIAL,
     OPEN_BADGE_CREDENTIAL,
@@ -60,11 +60,17 @@ def issuer_id_of(payload: dict[str, Any]) -> str:
     issuer = payload.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     if not isinstance(issuer_id, str) or not issuer_id:
-        raise UntrustedIssuerError("the credential names no issuer", code="missing_issuer")
+        raise UntrustedIssuerError(
+            "the credential names no issuer", code=CredentialErrorCode.MISSING_ISSUER
+        )
     return issuer_id
 
 
-def _require(condition: bool, message: str, code: str = "invalid_property") -> None:
+def _require(
+    condition: bool,
+    message: str,
+    code: CredentialErrorCode = CredentialErrorCode.INVALID_PROPERTY,
+) -> None:
     if not condition:
         raise CredentialShapeError(message, code=code)
 
@@ -72,15 +78,16 @@ def _require(condition: bool, message: str, code: str = "invalid_property") -> N
 def _check_envelope(payload: dict[str, Any]) -> list[str]:
     if "vc" in payload and "@context" not in payload:
         raise CredentialShapeError(
-            "VCDM 1.1 vc-claim credentials are not supported", code="unsupported_legacy_credential"
+            "VCDM 1.1 vc-claim credentials are not supported",
+            code=CredentialErrorCode.UNSUPPORTED_LEGACY_CREDENTIAL,
         )
     _require(
         "vc" not in payload and "vp" not in payload,
         "vc/vp claims are not allowed",
-        "vc_vp_claim_present",
+        CredentialErrorCode.VC_VP_CLAIM_PRESENT,
     )
     context = payload.get("@context")
-    _require(context is not None, "@context is missing", "missing_property")
+    _require(context is not None, "@context is missing", CredentialErrorCode.MISSING_PROPERTY)
     contexts = context if isinstance(context, list) else [context]
     _require(
         bool(contexts) and contexts[0] == VC_V2_CONTEXT,
@@ -88,11 +95,11 @@ def _check_envelope(payload: dict[str, Any]) -> list[str]:
     )
     _require(all(isinstance(c, str | dict) for c in contexts), "@context holds an invalid item")
     types = types_of(payload.get("type"))
-    _require("type" in payload, "type is missing", "missing_property")
+    _require("type" in payload, "type is missing", CredentialErrorCode.MISSING_PROPERTY)
     _require(VERIFIABLE_CREDENTIAL in types, "type does not include VerifiableCredential")
     if STATUS_LIST_CREDENTIAL in types:
         raise CredentialShapeError(
-            "a status list is not a credential", code="status_list_as_credential"
+            "a status list is not a credential", code=CredentialErrorCode.STATUS_LIST_AS_CREDENTIAL
         )
     if "id" in payload:
         _require(is_url(payload["id"]), "id is not a URL")
@@ -100,7 +107,9 @@ def _check_envelope(payload: dict[str, Any]) -> list[str]:
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     _require(is_url(issuer_id), "issuer is not a URL or an object with a URL id")
     subject = payload.get("credentialSubject")
-    _require(subject is not None, "credentialSubject is missing", "missing_property")
+    _require(
+        subject is not None, "credentialSubject is missing", CredentialErrorCode.MISSING_PROPERTY
+    )
     subjects = subject if isinstance(subject, list) else [subject]
     _require(
         bool(subjects) and all(isinstance(s, dict) for s in subjects),
@@ -123,8 +132,14 @@ def _check_open_badge(payload: dict[str, Any]) -> None:
         "Open Badges context missing",
     )
     _require(isinstance(payload.get("type"), list), "Open Badges type must be an array")
-    _require("id" in payload, "Open Badges credentials need an id", "missing_property")
-    _require("validFrom" in payload, "Open Badges credentials need validFrom", "missing_property")
+    _require(
+        "id" in payload, "Open Badges credentials need an id", CredentialErrorCode.MISSING_PROPERTY
+    )
+    _require(
+        "validFrom" in payload,
+        "Open Badges credentials need validFrom",
+        CredentialErrorCode.MISSING_PROPERTY,
+    )
     subject = payload["credentialSubject"]
     _require(isinstance(subject, dict), "Open Badges credentialSubject must be one object")
     identifiers = subject.get("identifier")
@@ -132,16 +147,20 @@ def _check_open_badge(payload: dict[str, Any]) -> None:
     _require(
         "id" in subject or has_identifier,
         "credentialSubject needs an id or an identifier",
-        "missing_property",
+        CredentialErrorCode.MISSING_PROPERTY,
     )
     achievement = subject.get("achievement")
     _require(
         isinstance(achievement, dict),
         "credentialSubject.achievement is missing",
-        "missing_property",
+        CredentialErrorCode.MISSING_PROPERTY,
     )
     for name in ("id", "type", "name", "description", "criteria"):
-        _require(name in achievement, f"achievement.{name} is missing", "missing_property")
+        _require(
+            name in achievement,
+            f"achievement.{name} is missing",
+            CredentialErrorCode.MISSING_PROPERTY,
+        )
     _require(is_url(achievement["id"]), "achievement.id is not a URL")
     _require(
         "Achievement" in types_of(achievement["type"]),
@@ -149,14 +168,22 @@ def _check_open_badge(payload: dict[str, Any]) -> None:
     )
     _require(isinstance(achievement["criteria"], dict), "achievement.criteria is not an object")
     for claim in ("iss", "jti", "nbf"):
-        _require(claim in payload, f"Open Badges JWTs need the {claim} claim", "missing_property")
+        _require(
+            claim in payload,
+            f"Open Badges JWTs need the {claim} claim",
+            CredentialErrorCode.MISSING_PROPERTY,
+        )
     if "id" in subject:
-        _require("sub" in payload, "Open Badges JWTs need the sub claim", "missing_property")
+        _require(
+            "sub" in payload,
+            "Open Badges JWTs need the sub claim",
+            CredentialErrorCode.MISSING_PROPERTY,
+        )
     if "validUntil" in payload:
         _require(
             "exp" in payload,
             "Open Badges JWTs need exp when validUntil is present",
-            "missing_property",
+            CredentialErrorCode.MISSING_PROPERTY,
         )
 
 
@@ -183,21 +210,37 @@ def check_credential(payload: dict[str, Any]) -> CredentialFacts:
     exp = from_numeric_date(payload["exp"], "exp") if "exp" in payload else None
 
     if "iss" in payload:
-        _require(payload["iss"] == issuer_id, "iss does not equal the issuer", "claim_mismatch")
+        _require(
+            payload["iss"] == issuer_id,
+            "iss does not equal the issuer",
+            CredentialErrorCode.CLAIM_MISMATCH,
+        )
     if "jti" in payload:
-        _require(payload["jti"] == payload.get("id"), "jti does not equal id", "claim_mismatch")
+        _require(
+            payload["jti"] == payload.get("id"),
+            "jti does not equal id",
+            CredentialErrorCode.CLAIM_MISMATCH,
+        )
     subject = payload["credentialSubject"]
     if "sub" in payload:
         subject_id = subject.get("id") if isinstance(subject, dict) else None
         _require(
             payload["sub"] == subject_id,
             "sub does not equal credentialSubject.id",
-            "claim_mismatch",
+            CredentialErrorCode.CLAIM_MISMATCH,
         )
     if nbf is not None and valid_from is not None:
-        _require(_same_instant(nbf, valid_from), "nbf does not equal validFrom", "claim_mismatch")
+        _require(
+            _same_instant(nbf, valid_from),
+            "nbf does not equal validFrom",
+            CredentialErrorCode.CLAIM_MISMATCH,
+        )
     if exp is not None and valid_until is not None:
-        _require(_same_instant(exp, valid_until), "exp does not equal validUntil", "claim_mismatch")
+        _require(
+            _same_instant(exp, valid_until),
+            "exp does not equal validUntil",
+            CredentialErrorCode.CLAIM_MISMATCH,
+        )
 
     status = payload.get("credentialStatus")
     entries = status if isinstance(status, list) else ([status] if status is not None else [])

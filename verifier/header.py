@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
-from verifier.errors import HeaderError
+from verifier.errors import CredentialErrorCode, HeaderError
 from verifier.format import (
     ACHIEVEMENT_CREDENTIAL,
     ALLOWED_ALGORITHMS,
@@ -67,11 +67,11 @@ def is_open_badge(payload: dict[str, Any]) -> bool:
 def check_kid_shape(kid: object) -> str:
     """Return ``kid`` if it is shaped like a key id, else raise ``HeaderError``."""
     if kid is None:
-        raise HeaderError("header has no kid", code="missing_kid")
+        raise HeaderError("header has no kid", code=CredentialErrorCode.MISSING_KID)
     if not isinstance(kid, str):
-        raise HeaderError("kid is not a string", code="invalid_kid")
+        raise HeaderError("kid is not a string", code=CredentialErrorCode.INVALID_KID)
     if ".." in kid or not (_BARE_KID.fullmatch(kid) or _URI_KID.fullmatch(kid)):
-        raise HeaderError("kid is not shaped like a key id", code="invalid_kid")
+        raise HeaderError("kid is not shaped like a key id", code=CredentialErrorCode.INVALID_KID)
     return kid
 
 
@@ -82,9 +82,9 @@ def _check_typ(
     if raw is None:
         if allow_ob_jwt and is_open_badge(payload):
             return None
-        raise HeaderError("header has no typ", code="wrong_typ")
+        raise HeaderError("header has no typ", code=CredentialErrorCode.WRONG_TYP)
     if not isinstance(raw, str):
-        raise HeaderError("typ is not a string", code="wrong_typ")
+        raise HeaderError("typ is not a string", code=CredentialErrorCode.WRONG_TYP)
     typ = normalise_typ(raw)
     if typ == VC_JWT_TYP:
         return typ
@@ -92,9 +92,10 @@ def _check_typ(
         return typ
     if typ in UNSUPPORTED_TYPES:
         raise HeaderError(
-            "presentations and SD-JWT are not supported", code="unsupported_token_type"
+            "presentations and SD-JWT are not supported",
+            code=CredentialErrorCode.UNSUPPORTED_TOKEN_TYPE,
         )
-    raise HeaderError("typ is not vc+jwt", code="wrong_typ")
+    raise HeaderError("typ is not vc+jwt", code=CredentialErrorCode.WRONG_TYP)
 
 
 def check_header(
@@ -106,19 +107,29 @@ def check_header(
     """
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
-        raise HeaderError("algorithm is not on the allowlist", code="unsupported_algorithm")
+        raise HeaderError(
+            "algorithm is not on the allowlist", code=CredentialErrorCode.UNSUPPORTED_ALGORITHM
+        )
     if "crit" in header:
         raise HeaderError(
-            "critical header extensions are not supported", code="unsupported_critical_header"
+            "critical header extensions are not supported",
+            code=CredentialErrorCode.UNSUPPORTED_CRITICAL_HEADER,
         )
     for name in FORBIDDEN_KEY_PARAMETERS:
         if name in header:
-            raise HeaderError("header names its own key source", code="forbidden_header_parameter")
+            raise HeaderError(
+                "header names its own key source",
+                code=CredentialErrorCode.FORBIDDEN_HEADER_PARAMETER,
+            )
     if "jwk" in header and not isinstance(header["jwk"], dict):
-        raise HeaderError("inline jwk is not an object", code="forbidden_header_parameter")
+        raise HeaderError(
+            "inline jwk is not an object", code=CredentialErrorCode.FORBIDDEN_HEADER_PARAMETER
+        )
     cty = header.get("cty")
     if isinstance(cty, str) and normalise_typ(cty) == "jwt":
-        raise HeaderError("nested JWTs are not supported", code="unsupported_token_type")
+        raise HeaderError(
+            "nested JWTs are not supported", code=CredentialErrorCode.UNSUPPORTED_TOKEN_TYPE
+        )
     typ = _check_typ(header, payload, allow_ob_jwt=allow_ob_jwt)
     kid = check_kid_shape(header.get("kid"))
     return CheckedHeader(algorithm=alg, kid=kid, typ=typ)

@@ -16,7 +16,7 @@ from typing import Any, Final
 import jwt
 
 from verifier.encoding import b64url_decode
-from verifier.errors import MalformedError, ParseError, SignatureError
+from verifier.errors import CredentialErrorCode, MalformedError, ParseError, SignatureError
 from verifier.format import ALLOWED_ALGORITHMS
 from verifier.jwk import PublicKey
 from verifier.strict_json import loads_strict_object
@@ -41,29 +41,33 @@ def decode_unverified_jws(unverified_token: str) -> UnverifiedJws:
     """Split and parse a compact JWS strictly; raises ``ParseError`` with a precise code."""
     token = unverified_token.strip()
     if len(token) > MAX_TOKEN_CHARS:
-        raise ParseError("token exceeds the size limit", code="token_too_large")
+        raise ParseError("token exceeds the size limit", code=CredentialErrorCode.TOKEN_TOO_LARGE)
     if not token:
-        raise ParseError("no token given", code="malformed_token")
+        raise ParseError("no token given", code=CredentialErrorCode.MALFORMED_TOKEN)
     if token.startswith("{"):
         raise ParseError(
-            "JWS JSON serialization is not accepted", code="json_serialization_unsupported"
+            "JWS JSON serialization is not accepted",
+            code=CredentialErrorCode.JSON_SERIALIZATION_UNSUPPORTED,
         )
     if "~" in token:
-        raise ParseError("SD-JWT is not supported", code="sd_jwt_unsupported")
+        raise ParseError("SD-JWT is not supported", code=CredentialErrorCode.SD_JWT_UNSUPPORTED)
     dots = token.count(".")
     if dots == 4:
         raise ParseError(
-            "encrypted tokens (JWE) are not accepted", code="encrypted_token_unsupported"
+            "encrypted tokens (JWE) are not accepted",
+            code=CredentialErrorCode.ENCRYPTED_TOKEN_UNSUPPORTED,
         )
     if dots != 2 or not _COMPACT.fullmatch(token):
-        raise ParseError("not a compact JWS", code="malformed_token")
+        raise ParseError("not a compact JWS", code=CredentialErrorCode.MALFORMED_TOKEN)
     header_part, payload_part, signature_part = token.split(".")
     try:
         header_bytes = b64url_decode(header_part)
         payload_bytes = b64url_decode(payload_part)
         signature = b64url_decode(signature_part)
     except MalformedError:
-        raise ParseError("a token part is not base64url", code="invalid_base64url") from None
+        raise ParseError(
+            "a token part is not base64url", code=CredentialErrorCode.INVALID_BASE64URL
+        ) from None
     header = loads_strict_object(header_bytes)
     payload = loads_strict_object(payload_bytes)
     return UnverifiedJws(token=token, header=header, payload=payload, signature=signature)
@@ -78,14 +82,18 @@ def verify_jws_signature(jws: UnverifiedJws, public_key: PublicKey, algorithm: s
     Parsing the token once, here, avoids PyJWT re-decoding it character by character.
     """
     if jws.header.get("alg") != algorithm or algorithm not in _ALGORITHMS:
-        raise SignatureError("algorithm not bound to this key", code="bad_signature")
+        raise SignatureError(
+            "algorithm not bound to this key", code=CredentialErrorCode.BAD_SIGNATURE
+        )
     signing_input = jws.token.rsplit(".", 1)[0].encode("ascii")
     try:
         valid = _ALGORITHMS[algorithm].verify(signing_input, public_key, jws.signature)
     except (ValueError, TypeError):  # a key/curve mismatch inside cryptography
-        raise SignatureError("signature could not be checked", code="bad_signature") from None
+        raise SignatureError(
+            "signature could not be checked", code=CredentialErrorCode.BAD_SIGNATURE
+        ) from None
     if not valid:
-        raise SignatureError("signature does not verify", code="bad_signature")
+        raise SignatureError("signature does not verify", code=CredentialErrorCode.BAD_SIGNATURE)
 
 
 # PyJWT's algorithm objects, one per allowlisted algorithm (RFC 8725 §3.1).

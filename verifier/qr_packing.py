@@ -34,7 +34,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from verifier.encoding import b64url_decode, b64url_encode
-from verifier.errors import LocatorError, MalformedError
+from verifier.errors import CredentialErrorCode, LocatorError, MalformedError
 from verifier.jws import MAX_TOKEN_CHARS
 
 VERSION: Final = 1
@@ -78,7 +78,7 @@ def _inflate(data: bytes) -> bytes:
 
 
 def _invalid(message: str) -> LocatorError:
-    return LocatorError(message, code="invalid_packed_credential")
+    return LocatorError(message, code=CredentialErrorCode.INVALID_PACKED_CREDENTIAL)
 
 
 def _to_digits(number: int) -> str:

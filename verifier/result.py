@@ -37,6 +37,18 @@ class CredentialStatus(StrEnum):
     INVALID = "invalid"
 
 
+class ReasonCode(StrEnum):
+    """Why an issuer revoked, suspended or replaced a credential (SPEC §5): the issuer's
+    revoke/suspend/reissue requests take one, and the verify page and CLI show it."""
+
+    ISSUED_IN_ERROR = "issued_in_error"
+    EXAM_MISCONDUCT = "exam_misconduct"
+    DATA_CORRECTION = "data_correction"
+    SUPERSEDED = "superseded"
+    WITHDRAWN_BY_AUTHORITY = "withdrawn_by_authority"
+    HOLDER_REQUEST = "holder_request"
+
+
 class Check(BaseModel):
     """One check: passed, failed (with ``error``), or ``skipped`` by the caller's choice."""
 
@@ -86,7 +98,10 @@ class CredentialDisplay(BaseModel):
 
 
 class StatusReport(BaseModel):
-    """Detail behind a revoked/suspended status, when the issuer supplies it."""
+    """Detail behind a revoked/suspended status, when the issuer supplies it.
+
+    ``reason`` is what the issuer says: normally a ``ReasonCode``, kept as text because
+    another issuer may use categories of its own."""
 
     reason: str | None = None
     superseded_by: str | None = None

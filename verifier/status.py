@@ -28,6 +28,7 @@ from typing import Any, Final
 from verifier.credential import is_url, issuer_id_of, types_of
 from verifier.errors import (
     CredentialError,
+    CredentialErrorCode,
     KeySourceError,
     StatusError,
     StatusRetrievalError,
@@ -161,11 +162,12 @@ class StatusChecker:
         if not isinstance(purpose, str) or not is_url(url) or not isinstance(url, str):
             raise StatusError(
                 "status entry lacks statusPurpose or statusListCredential",
-                code="malformed_status_entry",
+                code=CredentialErrorCode.MALFORMED_STATUS_ENTRY,
             )
         if entry.get("id") == url:
             raise StatusError(
-                "status entry id must not be the list URL", code="malformed_status_entry"
+                "status entry id must not be the list URL",
+                code=CredentialErrorCode.MALFORMED_STATUS_ENTRY,
             )
         index = parse_status_index(entry.get("statusListIndex"))
         size = parse_status_size(entry.get("statusSize"))

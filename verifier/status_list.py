@@ -13,7 +13,13 @@ import zlib
 from typing import Final
 
 from verifier.encoding import b64url_decode
-from verifier.errors import MalformedError, StatusError, StatusListLengthError, StatusRangeError
+from verifier.errors import (
+    CredentialErrorCode,
+    MalformedError,
+    StatusError,
+    StatusListLengthError,
+    StatusRangeError,
+)
 from verifier.format import MIN_STATUS_LIST_ENTRIES
 
 MAX_BITSTRING_BYTES: Final = 2 * 1024 * 1024
@@ -26,25 +32,35 @@ _INDEX = re.compile(r"0|[1-9][0-9]{0,18}")
 def decode_encoded_list(encoded_list: object) -> bytes:
     """The bitstring bytes of an ``encodedList``; raise ``StatusError`` if malformed."""
     if not isinstance(encoded_list, str) or not encoded_list.startswith("u"):
-        raise StatusError("encodedList is not multibase base64url", code="malformed_status_list")
+        raise StatusError(
+            "encodedList is not multibase base64url", code=CredentialErrorCode.MALFORMED_STATUS_LIST
+        )
     if len(encoded_list) > MAX_ENCODED_LIST_CHARS:
-        raise StatusError("encodedList is too large", code="malformed_status_list")
+        raise StatusError(
+            "encodedList is too large", code=CredentialErrorCode.MALFORMED_STATUS_LIST
+        )
     try:
         compressed = b64url_decode(encoded_list[1:])
     except MalformedError:
-        raise StatusError("encodedList is not base64url", code="malformed_status_list") from None
+        raise StatusError(
+            "encodedList is not base64url", code=CredentialErrorCode.MALFORMED_STATUS_LIST
+        ) from None
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # GZIP container only
     try:
         bitstring = inflater.decompress(compressed, MAX_BITSTRING_BYTES)
     except zlib.error:
-        raise StatusError("encodedList is not GZIP", code="malformed_status_list") from None
+        raise StatusError(
+            "encodedList is not GZIP", code=CredentialErrorCode.MALFORMED_STATUS_LIST
+        ) from None
     if inflater.unconsumed_tail:
         raise StatusError(
-            "status list inflates beyond the size limit", code="malformed_status_list"
+            "status list inflates beyond the size limit",
+            code=CredentialErrorCode.MALFORMED_STATUS_LIST,
         )
     if not inflater.eof or inflater.unused_data:
         raise StatusError(
-            "encodedList is not one complete GZIP member", code="malformed_status_list"
+            "encodedList is not one complete GZIP member",
+            code=CredentialErrorCode.MALFORMED_STATUS_LIST,
         )
     return bitstring
 
@@ -52,7 +68,10 @@ def decode_encoded_list(encoded_list: object) -> bytes:
 def parse_status_index(value: object) -> int:
     """``statusListIndex``: a base-10 string of a non-negative integer (BSL §2.1)."""
     if not isinstance(value, str) or not _INDEX.fullmatch(value):
-        raise StatusError("statusListIndex is not a decimal string", code="malformed_status_entry")
+        raise StatusError(
+            "statusListIndex is not a decimal string",
+            code=CredentialErrorCode.MALFORMED_STATUS_ENTRY,
+        )
     return int(value)
 
 
@@ -62,7 +81,8 @@ def parse_status_size(value: object) -> int:
         return 1
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 8:
         raise StatusError(
-            "statusSize is not a supported positive integer", code="malformed_status_entry"
+            "statusSize is not a supported positive integer",
+            code=CredentialErrorCode.MALFORMED_STATUS_ENTRY,
         )
     return value
 

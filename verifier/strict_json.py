@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any, Final
 
-from verifier.errors import ParseError
+from verifier.errors import CredentialErrorCode, ParseError
 
 MAX_JSON_DEPTH: Final = 32
 """Deepest nesting of objects and arrays accepted; our credentials use 5."""
@@ -26,13 +26,13 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _refuse_constant(_name: str) -> Any:
-    raise ParseError("JSON holds a non-finite number", code="invalid_json")
+    raise ParseError("JSON holds a non-finite number", code=CredentialErrorCode.INVALID_JSON)
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise ParseError("JSON holds a non-finite number", code="invalid_json")
+        raise ParseError("JSON holds a non-finite number", code=CredentialErrorCode.INVALID_JSON)
     return value
 
 
@@ -40,7 +40,9 @@ def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise ParseError("JSON object repeats a member name", code="duplicate_json_key")
+            raise ParseError(
+                "JSON object repeats a member name", code=CredentialErrorCode.DUPLICATE_JSON_KEY
+            )
         result[key] = value
     return result
 
@@ -54,7 +56,7 @@ def _check_depth(text: str) -> None:
         if token in ("[", "{"):
             depth += 1
             if depth > MAX_JSON_DEPTH:
-                raise ParseError("JSON nests too deeply", code="json_too_deep")
+                raise ParseError("JSON nests too deeply", code=CredentialErrorCode.JSON_TOO_DEEP)
         elif token in ("]", "}"):
             depth -= 1
 
@@ -67,7 +69,9 @@ def _check_strings(value: Any) -> None:
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                raise ParseError("JSON string is not valid Unicode", code="invalid_json") from None
+                raise ParseError(
+                    "JSON string is not valid Unicode", code=CredentialErrorCode.INVALID_JSON
+                ) from None
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
@@ -78,11 +82,13 @@ def _check_strings(value: Any) -> None:
 def loads_strict(data: bytes) -> Any:
     """Parse ``data`` as strict UTF-8 JSON; any deviation raises ``ParseError``."""
     if data.startswith(b"\xef\xbb\xbf"):
-        raise ParseError("JSON starts with a byte order mark", code="invalid_json")
+        raise ParseError(
+            "JSON starts with a byte order mark", code=CredentialErrorCode.INVALID_JSON
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ParseError("JSON is not valid UTF-8", code="invalid_json") from None
+        raise ParseError("JSON is not valid UTF-8", code=CredentialErrorCode.INVALID_JSON) from None
     _check_depth(text)
     try:
         value = json.loads(
@@ -94,10 +100,10 @@ def loads_strict(data: bytes) -> Any:
     except ParseError:
         raise
     except RecursionError:  # pragma: no cover - _check_depth refuses this first
-        raise ParseError("JSON nests too deeply", code="json_too_deep") from None
+        raise ParseError("JSON nests too deeply", code=CredentialErrorCode.JSON_TOO_DEEP) from None
     except ValueError:
         # JSONDecodeError (syntax, trailing data) and over-long integers.
-        raise ParseError("not valid JSON", code="invalid_json") from None
+        raise ParseError("not valid JSON", code=CredentialErrorCode.INVALID_JSON) from None
     if _SURROGATE_ESCAPE.search(text):  # only an escape can spell a lone surrogate
         _check_strings(value)
     return value
@@ -107,5 +113,5 @@ def loads_strict_object(data: bytes) -> dict[str, Any]:
     """Parse ``data`` as strict JSON that must be an object."""
     value = loads_strict(data)
     if not isinstance(value, dict):
-        raise ParseError("JSON is not an object", code="invalid_json")
+        raise ParseError("JSON is not an object", code=CredentialErrorCode.INVALID_JSON)
     return value

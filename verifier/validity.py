@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Final
 
-from verifier.errors import CredentialShapeError, ValidityError
+from verifier.errors import CredentialErrorCode, CredentialShapeError, ValidityError
 
 DEFAULT_CLOCK_SKEW: Final = dt.timedelta(seconds=60)
 
@@ -64,6 +64,8 @@ def check_validity(
 ) -> None:
     """Raise ``ValidityError`` (``not_yet_valid`` / ``expired``) outside the period."""
     if not_before is not None and now + skew < not_before:
-        raise ValidityError("the credential is not valid yet", code="not_yet_valid")
+        raise ValidityError(
+            "the credential is not valid yet", code=CredentialErrorCode.NOT_YET_VALID
+        )
     if not_after is not None and now - skew >= not_after:
-        raise ValidityError("the credential has expired", code="expired")
+        raise ValidityError("the credential has expired", code=CredentialErrorCode.EXPIRED)

@@ -27,7 +27,13 @@ from typing import Any
 
 from verifier.credential import CredentialFacts, check_credential, issuer_id_of
 from verifier.display import extract_display
-from verifier.errors import CredentialError, LocatorError, StatusError, UntrustedIssuerError
+from verifier.errors import (
+    CredentialError,
+    CredentialErrorCode,
+    LocatorError,
+    StatusError,
+    UntrustedIssuerError,
+)
 from verifier.header import check_header
 from verifier.jws import decode_unverified_jws, verify_jws_signature
 from verifier.problem import make_problem
@@ -147,7 +153,10 @@ class Verifier:
         run = _Run()
         try:
             if self.credential_locator is None:
-                raise LocatorError("verify URLs are not accepted here", code="untrusted_verify_url")
+                raise LocatorError(
+                    "verify URLs are not accepted here",
+                    code=CredentialErrorCode.UNTRUSTED_VERIFY_URL,
+                )
             url = checked_verify_url(self.trusted_issuers, unverified_text)
             token = self.credential_locator.locate_credential(url)
         except CredentialError as exc:
@@ -155,7 +164,10 @@ class Verifier:
             return self._result(run, CredentialStatus.INVALID, None)
         except Exception:
             log.exception("credential locator failed unexpectedly")
-            run.failed(CheckCode.LOCATE, CredentialError("internal error", code="internal_error"))
+            run.failed(
+                CheckCode.LOCATE,
+                CredentialError("internal error", code=CredentialErrorCode.INTERNAL_ERROR),
+            )
             return self._result(run, CredentialStatus.INVALID, None)
         run.passed(CheckCode.LOCATE, "the link is under a trusted issuer")
         return self._verify(token, run)
@@ -182,7 +194,10 @@ class Verifier:
             return self._result(run, CredentialStatus.INVALID, None)
         except Exception:
             log.exception("verification failed unexpectedly at check %s", state["step"])
-            run.failed(state["step"], CredentialError("internal error", code="internal_error"))
+            run.failed(
+                state["step"],
+                CredentialError("internal error", code=CredentialErrorCode.INTERNAL_ERROR),
+            )
             return self._result(run, CredentialStatus.INVALID, None)
 
     def _run_checks(self, token: str, run: _Run, state: dict[str, Any]) -> VerificationResult:
@@ -311,7 +326,9 @@ class Verifier:
         if issuer_id not in self.trusted_issuers:
             raise UntrustedIssuerError("the issuer is not in the trusted list")
         if "iss" in payload and payload["iss"] != issuer_id:
-            raise UntrustedIssuerError("iss names another issuer", code="issuer_mismatch")
+            raise UntrustedIssuerError(
+                "iss names another issuer", code=CredentialErrorCode.ISSUER_MISMATCH
+            )
         return issuer_id
 
     def _status_report(

@@ -21,12 +21,17 @@ from sqlalchemy.orm import Session
 from issuer.credentials.issuance import IssuerIdentity
 from issuer.credentials.lifecycle import check_reason, revoke_session, session_batch
 from issuer.credentials.reissue import reissue_signed_by
-from issuer.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from issuer.errors import (
+    ConflictError,
+    InvalidInputError,
+    IssuerErrorCode,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from issuer.keys.keystore import compromise_key, create_signing_key, get_key
 from issuer.store.audit import Actor, lock_writes, record_event
 from issuer.store.models import Approval
-
-ACTIONS = ("credential.batch_revoke", "key.rotate", "key.compromise", "key.reissue_compromised")
+from issuer.vocabulary import ApprovalAction, ApprovalState, AuditAction, KeyState
 
 
 @dataclass(frozen=True)
@@ -43,14 +48,16 @@ def request_approval(
     session: Session, action: str, params: dict[str, Any], *, actor: Actor, now: dt.datetime
 ) -> Approval:
     """Record a request; nothing else changes."""
-    if action not in ACTIONS:
-        raise InvalidInputError("unknown action", code="unknown_action")
+    try:
+        action = ApprovalAction(action)
+    except ValueError:
+        raise InvalidInputError("unknown action", code=IssuerErrorCode.UNKNOWN_ACTION) from None
     _check_params(session, action, params)
     approval = Approval(
         id=str(uuid.uuid4()),
         action=action,
         params=params,
-        state="pending",
+        state=ApprovalState.PENDING,
         requested_by=actor.name,
         requested_at=now,
     )
@@ -58,7 +65,7 @@ def request_approval(
     record_event(
         session,
         actor,
-        "approval.request",
+        AuditAction.APPROVAL_REQUEST,
         approval.id,
         now=now,
         details={"action": action, "params": params},
@@ -67,17 +74,24 @@ def request_approval(
     return approval
 
 
-def _check_params(session: Session, action: str, params: dict[str, Any]) -> None:
+def _check_params(session: Session, action: ApprovalAction, params: dict[str, Any]) -> None:
     """Fail at request time what would certainly fail at approval time."""
-    if action == "credential.batch_revoke":
+    if action == ApprovalAction.CREDENTIAL_BATCH_REVOKE:
         check_reason(str(params.get("reason")))
         session_batch(session, str(params.get("exam_session")))
-    elif action in ("key.compromise", "key.reissue_compromised"):
+    elif action in (ApprovalAction.KEY_COMPROMISE, ApprovalAction.KEY_REISSUE_COMPROMISED):
         record = get_key(session, str(params.get("kid")))
-        if action == "key.compromise" and record.state == "compromised":
-            raise ConflictError("the key is already compromised", code="key_already_compromised")
-        if action == "key.reissue_compromised" and record.state != "compromised":
-            raise ConflictError("the key is not marked compromised", code="key_not_compromised")
+        if action == ApprovalAction.KEY_COMPROMISE and record.state == KeyState.COMPROMISED:
+            raise ConflictError(
+                "the key is already compromised", code=IssuerErrorCode.KEY_ALREADY_COMPROMISED
+            )
+        if (
+            action == ApprovalAction.KEY_REISSUE_COMPROMISED
+            and record.state != KeyState.COMPROMISED
+        ):
+            raise ConflictError(
+                "the key is not marked compromised", code=IssuerErrorCode.KEY_NOT_COMPROMISED
+            )
 
 
 def get_approval(session: Session, approval_id: str) -> Approval:
@@ -104,10 +118,14 @@ def _pending(session: Session, approval_id: str, actor: Actor) -> Approval:
     lock_writes(session)  # two admins deciding at once: the second sees the first's decision
     approval = get_approval(session, approval_id)
     session.refresh(approval)
-    if approval.state != "pending":
-        raise ConflictError("the request was already decided", code="approval_decided")
+    if approval.state != ApprovalState.PENDING:
+        raise ConflictError(
+            "the request was already decided", code=IssuerErrorCode.APPROVAL_DECIDED
+        )
     if approval.requested_by == actor.name:
-        raise PermissionDeniedError("a request needs another admin's approval", code="own_request")
+        raise PermissionDeniedError(
+            "a request needs another admin's approval", code=IssuerErrorCode.OWN_REQUEST
+        )
     return approval
 
 
@@ -117,11 +135,12 @@ def approve(
     """Approve and carry out the request, in the caller's one transaction."""
     approval = _pending(session, approval_id, actor)
     approval.result = _execute(session, approval, actor=actor, operator=operator, now=now)
-    approval.state, approval.decided_by, approval.decided_at = "approved", actor.name, now
+    approval.state = ApprovalState.APPROVED
+    approval.decided_by, approval.decided_at = actor.name, now
     record_event(
         session,
         actor,
-        "approval.approve",
+        AuditAction.APPROVAL_APPROVE,
         approval.id,
         now=now,
         details={"action": approval.action, "requested_by": approval.requested_by},
@@ -133,11 +152,12 @@ def approve(
 def reject(session: Session, approval_id: str, *, actor: Actor, now: dt.datetime) -> Approval:
     """Reject: the request is closed and nothing else changes."""
     approval = _pending(session, approval_id, actor)
-    approval.state, approval.decided_by, approval.decided_at = "rejected", actor.name, now
+    approval.state = ApprovalState.REJECTED
+    approval.decided_by, approval.decided_at = actor.name, now
     record_event(
         session,
         actor,
-        "approval.reject",
+        AuditAction.APPROVAL_REJECT,
         approval.id,
         now=now,
         details={"action": approval.action, "requested_by": approval.requested_by},
@@ -150,7 +170,7 @@ def _execute(
     session: Session, approval: Approval, *, actor: Actor, operator: Operator, now: dt.datetime
 ) -> dict[str, Any]:
     params = approval.params
-    if approval.action == "credential.batch_revoke":
+    if approval.action == ApprovalAction.CREDENTIAL_BATCH_REVOKE:
         units = params.get("units")
         batch = session_batch(session, params["exam_session"])
         if units is not None and not batch.unit_codes <= set(units):
@@ -164,13 +184,13 @@ def _execute(
             now=now,
         )
         return {"revoked": len(revoked)}
-    if approval.action == "key.rotate":
+    if approval.action == ApprovalAction.KEY_ROTATE:
         record = create_signing_key(
             session, operator.keys_dir, operator.passphrase(), operator.key_algorithm, now=now
         )
-        record_event(session, actor, "key.rotate", record.kid, now=now)
+        record_event(session, actor, AuditAction.KEY_ROTATE, record.kid, now=now)
         return {"active_kid": record.kid}
-    if approval.action == "key.compromise":
+    if approval.action == ApprovalAction.KEY_COMPROMISE:
         compromised_at = dt.datetime.fromisoformat(params["compromised_at"])
         key, replacement = compromise_key(
             session,
@@ -184,7 +204,7 @@ def _execute(
         record_event(
             session,
             actor,
-            "key.compromise",
+            AuditAction.KEY_COMPROMISE,
             key.kid,
             now=now,
             details={"compromised_at": params["compromised_at"]},

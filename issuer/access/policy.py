@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from issuer.access.tokens import Principal
 from issuer.errors import PermissionDeniedError
+from issuer.vocabulary import Role
 
-WRITER_ROLES = frozenset({"admin", "registrar"})
-OVERSEER_ROLES = frozenset({"admin", "auditor"})
+WRITER_ROLES = frozenset({Role.ADMIN, Role.REGISTRAR})
+OVERSEER_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
 
 
 def require_writer(principal: Principal) -> Principal:
@@ -24,7 +25,7 @@ def require_writer(principal: Principal) -> Principal:
 
 
 def require_admin(principal: Principal) -> Principal:
-    if principal.role != "admin":
+    if principal.role != Role.ADMIN:
         raise PermissionDeniedError("admin role required")
     return principal
 
@@ -38,15 +39,15 @@ def require_overseer(principal: Principal) -> Principal:
 
 def require_unit(principal: Principal, unit_code: str) -> None:
     """Changes: registrars act only within their units; admins everywhere."""
-    if principal.role == "admin":
+    if principal.role == Role.ADMIN:
         return
-    if principal.role != "registrar" or unit_code not in principal.units:
+    if principal.role != Role.REGISTRAR or unit_code not in principal.units:
         raise PermissionDeniedError("this token may not act for that unit")
 
 
 def unit_scope(principal: Principal) -> tuple[str, ...] | None:
     """The units ``principal`` is confined to, for reads and changes; ``None``: every unit."""
-    return principal.units if principal.role == "registrar" else None
+    return principal.units if principal.role == Role.REGISTRAR else None
 
 
 def require_readable(principal: Principal, unit_code: str) -> None:
@@ -58,5 +59,5 @@ def require_readable(principal: Principal, unit_code: str) -> None:
 
 def require_own_import(principal: Principal, created_by: str) -> None:
     """Registrars see the imports they started; admins and auditors every import."""
-    if principal.role == "registrar" and created_by != principal.actor_name:
+    if principal.role == Role.REGISTRAR and created_by != principal.actor_name:
         raise PermissionDeniedError("registrars see their own imports only")

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.errors import AuthenticationError, InvalidInputError, NotFoundError
-from issuer.store.models import TOKEN_ROLES, ApiToken, Unit
+from issuer.errors import AuthenticationError, InvalidInputError, IssuerErrorCode, NotFoundError
+from issuer.store.models import ApiToken, Unit
+from issuer.vocabulary import Role, TokenState
 
 TOKEN_PREFIX = "tsr_"  # noqa: S105 - a public prefix, not a secret
 
@@ -44,12 +45,16 @@ def create_token(
     expires_at: dt.datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token; the plain value is returned once and never stored."""
-    if role not in TOKEN_ROLES:
-        raise InvalidInputError(f"role must be one of {', '.join(TOKEN_ROLES)}", code="bad_role")
+    if role not in set(Role):
+        raise InvalidInputError(
+            f"role must be one of {', '.join(Role)}", code=IssuerErrorCode.BAD_ROLE
+        )
     if expires_at is not None and expires_at <= now:
-        raise InvalidInputError("expiry must be in the future", code="bad_expiry")
-    if role == "registrar" and not units:
-        raise InvalidInputError("a registrar token needs at least one unit", code="units_required")
+        raise InvalidInputError("expiry must be in the future", code=IssuerErrorCode.BAD_EXPIRY)
+    if role == Role.REGISTRAR and not units:
+        raise InvalidInputError(
+            "a registrar token needs at least one unit", code=IssuerErrorCode.UNITS_REQUIRED
+        )
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(
         token_hash=hash_token(plain),
@@ -96,17 +101,17 @@ def revoke_token(session: Session, token_id: int, *, now: dt.datetime) -> ApiTok
     return record
 
 
-def token_state(record: ApiToken, now: dt.datetime) -> str:
+def token_state(record: ApiToken, now: dt.datetime) -> TokenState:
     """``active``, ``expired`` or ``revoked``: what ``authenticate`` would decide now."""
     if record.revoked_at is not None:
-        return "revoked"
+        return TokenState.REVOKED
     if record.expires_at is not None and record.expires_at <= now:
-        return "expired"
-    return "active"
+        return TokenState.EXPIRED
+    return TokenState.ACTIVE
 
 
 def check_units_exist(session: Session, units: list[str]) -> None:
     """Refuse a token scoped to a unit the catalog does not know (a typo scopes to nothing)."""
     known = set(session.scalars(select(Unit.code).where(Unit.code.in_(units)))) if units else set()
     if set(units) - known:
-        raise InvalidInputError("unknown unit code", code="unknown_unit")
+        raise InvalidInputError("unknown unit code", code=IssuerErrorCode.UNKNOWN_UNIT)

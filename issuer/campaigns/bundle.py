@@ -31,11 +31,12 @@ from issuer.documents.credential_document import (
     document_filename,
 )
 from issuer.documents.share_link import create_share_link, share_url
-from issuer.errors import ConflictError
+from issuer.errors import ConflictError, IssuerErrorCode
 from issuer.services import Services
 from issuer.store.audit import Actor, record_event
 from issuer.store.engine import session_scope
 from issuer.store.models import Credential, ImportRow
+from issuer.vocabulary import AuditAction, BundleState, ImportState
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +65,14 @@ def request_bundle(session: Session, job_id: str) -> None:
     """Mark an import's bundle as building (flushes); refuses dry runs and running imports."""
     job = get_import(session, job_id)
     if job.dry_run:
-        raise ConflictError("a dry run issued nothing to bundle", code="dry_run_import")
-    if job.state == "running":
-        raise ConflictError("the import is still running", code="import_running")
-    if job.bundle_state == "building":
-        raise ConflictError("the bundle is being built", code="bundle_building")
-    job.bundle_state = "building"
+        raise ConflictError(
+            "a dry run issued nothing to bundle", code=IssuerErrorCode.DRY_RUN_IMPORT
+        )
+    if job.state == ImportState.RUNNING:
+        raise ConflictError("the import is still running", code=IssuerErrorCode.IMPORT_RUNNING)
+    if job.bundle_state == BundleState.BUILDING:
+        raise ConflictError("the bundle is being built", code=IssuerErrorCode.BUNDLE_BUILDING)
+    job.bundle_state = BundleState.BUILDING
     session.flush()
 
 
@@ -108,9 +111,9 @@ def build_bundle(
         partial.replace(target)
     except Exception:
         log.exception("bundle failed", extra={"import_id": job_id})
-        _set_state(services, job_id, "failed", None)
+        _set_state(services, job_id, BundleState.FAILED, None)
         raise
-    _set_state(services, job_id, "ready", str(target))
+    _set_state(services, job_id, BundleState.READY, str(target))
     return target
 
 
@@ -158,7 +161,7 @@ def _prepare(
         record_event(
             session,
             actor,
-            "import.bundle",
+            AuditAction.IMPORT_BUNDLE,
             f"import:{job_id}",
             now=now,
             details={"credentials": len(documents)},
@@ -166,7 +169,7 @@ def _prepare(
     return documents, links
 
 
-def _set_state(services: Services, job_id: str, state: str, path: str | None) -> None:
+def _set_state(services: Services, job_id: str, state: BundleState, path: str | None) -> None:
     with session_scope(services.sessions) as session:
         job = get_import(session, job_id)
         job.bundle_state = state

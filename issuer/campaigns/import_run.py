@@ -26,11 +26,12 @@ from issuer.campaigns.results_file import RawRow, open_results_file
 from issuer.campaigns.rows import RowProblem, RowValidator
 from issuer.credentials.catalog import load_catalog
 from issuer.credentials.issuance import IssueRequest, find_issued, issuance_key, issue_credentials
-from issuer.errors import InvalidInputError, NotFoundError
+from issuer.errors import InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.services import Services
 from issuer.store.audit import Actor, lock_writes, record_event
 from issuer.store.engine import session_scope
 from issuer.store.models import Holder, ImportJob, ImportRow, core_table
+from issuer.vocabulary import AuditAction, ImportState
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def start_import(
     total = results.count_rows()
     if total > max_rows:
         raise InvalidInputError(
-            f"the file has more than {max_rows} rows; split it", code="too_many_rows"
+            f"the file has more than {max_rows} rows; split it", code=IssuerErrorCode.TOO_MANY_ROWS
         )
     job = ImportJob(
         id=str(uuid.uuid4()),
@@ -65,7 +66,7 @@ def start_import(
         file_sha256=_sha256(request.path),
         format=results.format,
         dry_run=request.dry_run,
-        state="running",
+        state=ImportState.RUNNING,
         total_rows=total,
         processed_rows=0,
         issued=0,
@@ -82,7 +83,12 @@ def start_import(
         "sha256": job.file_sha256,
     }
     record_event(
-        session, request.actor, "import.start", f"import:{job.id}", now=now, details=details
+        session,
+        request.actor,
+        AuditAction.IMPORT_START,
+        f"import:{job.id}",
+        now=now,
+        details=details,
     )
     session.flush()
     return job
@@ -215,7 +221,7 @@ def _finish(services: Services, job_id: str, actor: Actor, *, error: str | None)
     now = services.clock()
     with session_scope(services.sessions) as session:
         job = _job(session, job_id)
-        job.state = "failed" if error else "done"
+        job.state = ImportState.FAILED if error else ImportState.DONE
         job.error = error
         job.finished_at = now
         details = {
@@ -225,7 +231,9 @@ def _finish(services: Services, job_id: str, actor: Actor, *, error: str | None)
             "already_issued": job.already_issued,
             "invalid": job.failed,
         }
-        record_event(session, actor, "import.finish", f"import:{job.id}", now=now, details=details)
+        record_event(
+            session, actor, AuditAction.IMPORT_FINISH, f"import:{job.id}", now=now, details=details
+        )
     log.info("import finished", extra={"import_id": job_id, "state": job.state})
     return job
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from issuer.errors import InvalidInputError
+from issuer.errors import InvalidInputError, IssuerErrorCode
 
 # Canonical column -> accepted headers (compared after trimming, case-insensitively).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -78,7 +78,7 @@ def open_results_file(path: Path) -> ResultsFile:
     with path.open("rb") as handle:
         head = handle.read(4)
     if not head:
-        raise InvalidInputError("the file is empty", code="empty_file")
+        raise InvalidInputError("the file is empty", code=IssuerErrorCode.EMPTY_FILE)
     if head == _XLSX_MAGIC:
         file_format, encoding = "xlsx", None
         header = next(_xlsx_rows(path), None)
@@ -87,16 +87,18 @@ def open_results_file(path: Path) -> ResultsFile:
         probe = ResultsFile(path, "csv", encoding, ())
         header = next(_csv_rows(probe), None)
     if header is None or not any(cell.strip() for cell in header):
-        raise InvalidInputError("the file has no header row", code="empty_file")
+        raise InvalidInputError("the file has no header row", code=IssuerErrorCode.EMPTY_FILE)
     columns = tuple(_HEADERS.get(cell.strip().lstrip("\ufeff").casefold()) for cell in header)
     present = [c for c in columns if c is not None]
     if len(present) != len(set(present)):
-        raise InvalidInputError("a column appears twice in the header", code="duplicate_column")
+        raise InvalidInputError(
+            "a column appears twice in the header", code=IssuerErrorCode.DUPLICATE_COLUMN
+        )
     missing = [c for c in REQUIRED if c not in present]
     if missing:
         raise InvalidInputError(
             f"missing columns: {', '.join(missing)} (docs/import-format.md)",
-            code="missing_columns",
+            code=IssuerErrorCode.MISSING_COLUMNS,
         )
     return ResultsFile(path, file_format, encoding, columns)
 
@@ -132,7 +134,9 @@ def _csv_rows(results: ResultsFile) -> Iterator[list[str]]:
         try:
             yield from csv.reader(handle, delimiter=delimiter, strict=False)
         except csv.Error as exc:
-            raise InvalidInputError("the CSV file is malformed", code="malformed_file") from exc
+            raise InvalidInputError(
+                "the CSV file is malformed", code=IssuerErrorCode.MALFORMED_FILE
+            ) from exc
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:
@@ -146,7 +150,9 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
             # read_only streams rows; data_only=False keeps a formula as its text.
             book = openpyxl.load_workbook(handle, read_only=True, data_only=False)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-            raise InvalidInputError("the XLSX file cannot be read", code="malformed_file") from exc
+            raise InvalidInputError(
+                "the XLSX file cannot be read", code=IssuerErrorCode.MALFORMED_FILE
+            ) from exc
         try:
             sheet = book.worksheets[0]
             for values in sheet.iter_rows(values_only=True):

@@ -10,6 +10,7 @@ import typer
 from issuer.access.approvals import Operator, approve, list_approvals, reject
 from issuer.cli.context import actor, services_of
 from issuer.store.engine import session_scope
+from issuer.vocabulary import ApprovalState, either
 
 approvals_app = typer.Typer(help="Maker-checker requests (approve as the operator).")
 
@@ -17,7 +18,9 @@ approvals_app = typer.Typer(help="Maker-checker requests (approve as the operato
 @approvals_app.command("list")
 def approvals_list(
     ctx: typer.Context,
-    state: Annotated[str | None, typer.Option(help="pending, approved or rejected")] = "pending",
+    state: Annotated[
+        str | None, typer.Option(help=either(ApprovalState))
+    ] = ApprovalState.PENDING.value,
 ) -> None:
     """Requests waiting for (or given) a second admin's decision."""
     services = services_of(ctx)

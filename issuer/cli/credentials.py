@@ -10,7 +10,6 @@ import typer
 from issuer.cli.context import actor, services_of
 from issuer.credentials.issuance import IssueRequest, issue_credentials
 from issuer.credentials.lifecycle import (
-    REASON_CODES,
     find_credential,
     get_credential,
     reinstate_credential,
@@ -20,10 +19,11 @@ from issuer.credentials.lifecycle import (
 )
 from issuer.credentials.reissue import Corrections, reissue_credential
 from issuer.store.engine import session_scope
+from issuer.vocabulary import ReasonCode
 from issuer.web.schemas.credentials import CredentialResponse
 from verifier.urls import IssuerUrls
 
-REASONS_HELP = f"one of: {', '.join(REASON_CODES)}"
+REASONS_HELP = f"one of: {', '.join(ReasonCode)}"
 
 
 def issue(
@@ -80,7 +80,7 @@ def issue(
 def revoke(
     ctx: typer.Context,
     credential: Annotated[str, typer.Argument(help="credential id or certificate number")],
-    reason: Annotated[str, typer.Option(help=f"one of: {', '.join(REASON_CODES)}")],
+    reason: Annotated[str, typer.Option(help=REASONS_HELP)],
     note: Annotated[str | None, typer.Option(help="free text for the record")] = None,
 ) -> None:
     """Revoke a credential for good; verifiers see `revoked` with the reason category."""

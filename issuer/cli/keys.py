@@ -15,6 +15,7 @@ from issuer.keys.keystore import active_key, compromise_key, create_signing_key,
 from issuer.services import Services
 from issuer.store.audit import record_event
 from issuer.store.engine import session_scope
+from issuer.vocabulary import AuditAction
 
 keys_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
 
@@ -49,7 +50,7 @@ def create_active_key(services: Services, session: Session) -> None:
     record_event(
         session,
         actor(),
-        "key.create",
+        AuditAction.KEY_CREATE,
         record.kid,
         now=now,
         details={"algorithm": record.algorithm},
@@ -93,11 +94,11 @@ def keys_compromise(
             now=now,
         )
         if replacement is not None:
-            record_event(session, actor(), "key.create", replacement.kid, now=now)
+            record_event(session, actor(), AuditAction.KEY_CREATE, replacement.kid, now=now)
         record_event(
             session,
             actor(),
-            "key.compromise",
+            AuditAction.KEY_COMPROMISE,
             key.kid,
             now=now,
             details={"compromised_at": at.replace(tzinfo=dt.UTC).isoformat()},

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from issuer.cli import approvals, audit, campaigns, credentials, keys, operations, setup, tokens
 from issuer.config import load_settings
 from issuer.credentials.qr import use_encoder
-from issuer.errors import IssuerError
+from issuer.errors import IssuerError, IssuerErrorCode
 from issuer.runtime import prepare_process
 from issuer.web.error_handlers import database_problem
 from verifier.cli import verify_command
@@ -54,7 +54,7 @@ def main() -> None:
         sys.exit(1)
     except SQLAlchemyError as exc:
         code, detail = database_problem(exc)
-        if code == "database_unavailable":
+        if code == IssuerErrorCode.DATABASE_UNAVAILABLE:
             detail = f"database error: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}"
         typer.echo(f"error: {detail}", err=True)
         sys.exit(1)

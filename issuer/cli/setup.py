@@ -19,6 +19,7 @@ from issuer.store import migration
 from issuer.store.audit import record_event
 from issuer.store.engine import session_scope
 from issuer.store.models import ApiToken, Credential
+from issuer.vocabulary import AuditAction, Role
 
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 
@@ -54,15 +55,15 @@ def init(ctx: typer.Context) -> None:
             create_active_key(services, session)
         if session.scalar(select(func.count()).select_from(ApiToken)) == 0:
             record, plain = create_token(
-                session, name="first admin", role="admin", units=[], now=services.clock()
+                session, name="first admin", role=Role.ADMIN, units=[], now=services.clock()
             )
             record_event(
                 session,
                 actor(),
-                "token.create",
+                AuditAction.TOKEN_CREATE,
                 f"token:{record.id}",
                 now=services.clock(),
-                details={"role": "admin", "units": []},
+                details={"role": Role.ADMIN, "units": []},
             )
             _write_secret(settings.admin_token_file, plain)
             typer.echo(f"created the first admin API token in {settings.admin_token_file}")

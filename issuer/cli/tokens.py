@@ -7,10 +7,17 @@ from typing import Annotated
 
 import typer
 
-from issuer.access.tokens import check_units_exist, create_token, list_tokens, revoke_token
+from issuer.access.tokens import (
+    check_units_exist,
+    create_token,
+    list_tokens,
+    revoke_token,
+    token_state,
+)
 from issuer.cli.context import actor, services_of
 from issuer.store.audit import record_event
 from issuer.store.engine import session_scope
+from issuer.vocabulary import AuditAction, Role, either
 
 tokens_app = typer.Typer(help="Registrar API tokens.", no_args_is_help=True)
 
@@ -18,7 +25,7 @@ tokens_app = typer.Typer(help="Registrar API tokens.", no_args_is_help=True)
 @tokens_app.command("create")
 def tokens_create(
     ctx: typer.Context,
-    role: Annotated[str, typer.Option(help="admin, registrar or auditor")],
+    role: Annotated[str, typer.Option(help=either(Role))],
     name: Annotated[str, typer.Option(help="who or what uses the token")] = "cli",
     unit: Annotated[
         list[str] | None, typer.Option(help="unit code (registrars; repeatable)")
@@ -37,7 +44,7 @@ def tokens_create(
         record_event(
             session,
             actor(),
-            "token.create",
+            AuditAction.TOKEN_CREATE,
             f"token:{record.id}",
             now=now,
             details={"role": role, "units": record.units},
@@ -53,12 +60,7 @@ def tokens_list(ctx: typer.Context) -> None:
     now = services.clock()
     with services.sessions() as session:
         for record in list_tokens(session):
-            if record.revoked_at:
-                state = "revoked"
-            elif record.expires_at and record.expires_at <= now:
-                state = "expired"
-            else:
-                state = "active"
+            state = token_state(record, now)
             typer.echo(
                 f"{record.id:4}  {record.prefix}…  {record.role:9}  "
                 f"{','.join(record.units) or '-':12}  {state:8}  {record.name}"
@@ -72,5 +74,5 @@ def tokens_revoke(ctx: typer.Context, token_id: int) -> None:
     now = services.clock()
     with session_scope(services.sessions) as session:
         revoke_token(session, token_id, now=now)
-        record_event(session, actor(), "token.revoke", f"token:{token_id}", now=now)
+        record_event(session, actor(), AuditAction.TOKEN_REVOKE, f"token:{token_id}", now=now)
     typer.echo(f"token {token_id} revoked")

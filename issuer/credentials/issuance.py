@@ -19,10 +19,11 @@ from issuer.credentials.catalog import Catalog, achievement, load_catalog, unit_
 from issuer.credentials.claims import build_credential
 from issuer.credentials.qr import check_qr_capacity
 from issuer.credentials.status_list import allocate_indexes, status_entry
-from issuer.errors import ConflictError, InvalidInputError
+from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode
 from issuer.keys.signer import SignedJws, Signer
 from issuer.store.audit import Actor, lock_writes, record_events
 from issuer.store.models import Credential, Holder, StatusAllocation, core_table
+from issuer.vocabulary import AuditAction, CredentialState
 
 _CHUNK = 200  # bind parameters per IN (...) query; SQLAlchemy compiles these slowly
 
@@ -86,7 +87,7 @@ def issue_credentials(
         if len(set(keys)) != len(keys) or (not checked_new and find_issued(session, requests)):
             raise ConflictError(
                 "this candidate already holds a credential for this exam session",
-                code="already_issued",
+                code=IssuerErrorCode.ALREADY_ISSUED,
             )
     holders = _holders_for(session, requests, now)
     slots = allocate_indexes(session, len(requests), now=now, rng=rng)
@@ -144,7 +145,7 @@ def issue_credentials(
                 "issued_at": now,
                 "kid": issuer.signer.kid,
                 "jws": signed.token,
-                "state": "active",
+                "state": CredentialState.ACTIVE.value,
                 "issuance_key": issuance_key(request) if exactly_once else None,
             }
         )
@@ -158,7 +159,7 @@ def issue_credentials(
     connection = session.connection()
     connection.execute(insert(core_table(Credential)), credential_rows)
     connection.execute(insert(core_table(StatusAllocation)), allocation_rows)
-    record_events(session, actor, "credential.issue", events, now=now)
+    record_events(session, actor, AuditAction.CREDENTIAL_ISSUE, events, now=now)
     return [row["id"] for row in credential_rows]
 
 
@@ -170,17 +171,21 @@ def random_uuids(rng: random.Random, count: int) -> list[str]:
 
 def _check_request(request: IssueRequest, catalog: Catalog, now: dt.datetime) -> None:
     if not request.holder_name.strip():
-        raise InvalidInputError("holder name is empty", code="missing_holder_name")
+        raise InvalidInputError("holder name is empty", code=IssuerErrorCode.MISSING_HOLDER_NAME)
     if not request.employee_number.strip():
-        raise InvalidInputError("employee number is empty", code="missing_employee_number")
+        raise InvalidInputError(
+            "employee number is empty", code=IssuerErrorCode.MISSING_EMPLOYEE_NUMBER
+        )
     if request.occupation not in catalog.occupations:
-        raise InvalidInputError("unknown occupation code", code="unknown_occupation")
+        raise InvalidInputError("unknown occupation code", code=IssuerErrorCode.UNKNOWN_OCCUPATION)
     if request.level not in catalog.levels:
-        raise InvalidInputError("unknown level", code="unknown_level")
+        raise InvalidInputError("unknown level", code=IssuerErrorCode.UNKNOWN_LEVEL)
     if request.unit not in catalog.units:
-        raise InvalidInputError("unknown unit code", code="unknown_unit")
+        raise InvalidInputError("unknown unit code", code=IssuerErrorCode.UNKNOWN_UNIT)
     if request.valid_until is not None and request.valid_until <= now:
-        raise InvalidInputError("valid_until must be in the future", code="invalid_validity")
+        raise InvalidInputError(
+            "valid_until must be in the future", code=IssuerErrorCode.INVALID_VALIDITY
+        )
 
 
 class _HolderRef(NamedTuple):
@@ -221,7 +226,7 @@ def _holders_for(
         elif holder.name != name:
             raise ConflictError(
                 "this employee number is registered under another name; correct it by reissue",
-                code="holder_name_mismatch",
+                code=IssuerErrorCode.HOLDER_NAME_MISMATCH,
             )
     if new_rows:
         session.connection().execute(insert(core_table(Holder)), new_rows)

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from issuer.credentials.status_list import set_status_bit, set_suspension_bit
-from issuer.errors import ConflictError, InvalidInputError, NotFoundError
+from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.store.audit import Actor, lock_writes, record_event, record_events
 from issuer.store.models import Credential, Unit
+from issuer.vocabulary import AuditAction, CredentialState, ReasonCode
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +46,6 @@ def list_credentials(
     return list(rows), session.scalar(count) or 0
 
 
-REASON_CODES = (
-    "issued_in_error",
-    "exam_misconduct",
-    "data_correction",
-    "superseded",
-    "withdrawn_by_authority",
-    "holder_request",
-)
-
-
 def find_credential(session: Session, reference: str) -> Credential:
     """A credential by id or by certificate number (what is printed on the certificate)."""
     if _UUID.match(reference):
@@ -65,17 +56,26 @@ def find_credential(session: Session, reference: str) -> Credential:
     return row
 
 
-def check_reason(reason: str) -> None:
-    if reason not in REASON_CODES:
-        raise InvalidInputError("unknown reason code", code="unknown_reason")
+def check_reason(reason: str) -> ReasonCode:
+    """``reason`` as a ``ReasonCode``; anything else is refused."""
+    try:
+        return ReasonCode(reason)
+    except ValueError:
+        raise InvalidInputError(
+            "unknown reason code", code=IssuerErrorCode.UNKNOWN_REASON
+        ) from None
 
 
 def _require_changeable(row: Credential) -> None:
     """Revoked and superseded credentials are final (BSL §2.1: revocation is not reversible)."""
-    if row.state == "revoked":
-        raise ConflictError("the credential is already revoked", code="already_revoked")
-    if row.state == "superseded":
-        raise ConflictError("the credential was superseded", code="already_superseded")
+    if row.state == CredentialState.REVOKED:
+        raise ConflictError(
+            "the credential is already revoked", code=IssuerErrorCode.ALREADY_REVOKED
+        )
+    if row.state == CredentialState.SUPERSEDED:
+        raise ConflictError(
+            "the credential was superseded", code=IssuerErrorCode.ALREADY_SUPERSEDED
+        )
 
 
 def locked_credential(session: Session, credential_id: str) -> Credential:
@@ -104,9 +104,9 @@ def _record_transition(
     session: Session,
     row: Credential,
     *,
-    state: str,
+    state: CredentialState,
     reason: str | None,
-    action: str,
+    action: AuditAction,
     note: str | None,
     actor: Actor,
     now: dt.datetime,
@@ -145,9 +145,9 @@ def revoke_credential(
     return _record_transition(
         session,
         row,
-        state="revoked",
+        state=CredentialState.REVOKED,
         reason=reason,
-        action="credential.revoke",
+        action=AuditAction.CREDENTIAL_REVOKE,
         note=note,
         actor=actor,
         now=now,
@@ -166,15 +166,17 @@ def suspend_credential(
     """Suspend (reversible): set the bit in the suspension twin list (decision 0008)."""
     check_reason(reason)
     row = locked_credential(session, credential_id)
-    if row.state == "suspended":
-        raise ConflictError("the credential is already suspended", code="already_suspended")
+    if row.state == CredentialState.SUSPENDED:
+        raise ConflictError(
+            "the credential is already suspended", code=IssuerErrorCode.ALREADY_SUSPENDED
+        )
     set_suspension_bit(session, row.id, now=now)
     return _record_transition(
         session,
         row,
-        state="suspended",
+        state=CredentialState.SUSPENDED,
         reason=reason,
-        action="credential.suspend",
+        action=AuditAction.CREDENTIAL_SUSPEND,
         note=note,
         actor=actor,
         now=now,
@@ -186,15 +188,15 @@ def reinstate_credential(
 ) -> Credential:
     """Lift a suspension: clear the suspension bit; the credential is valid again."""
     row = locked_credential(session, credential_id)
-    if row.state != "suspended":
-        raise ConflictError("the credential is not suspended", code="not_suspended")
+    if row.state != CredentialState.SUSPENDED:
+        raise ConflictError("the credential is not suspended", code=IssuerErrorCode.NOT_SUSPENDED)
     set_suspension_bit(session, row.id, now=None)
     return _record_transition(
         session,
         row,
-        state="active",
+        state=CredentialState.ACTIVE,
         reason=None,
-        action="credential.reinstate",
+        action=AuditAction.CREDENTIAL_REINSTATE,
         note=note,
         actor=actor,
         now=now,
@@ -217,12 +219,14 @@ def session_batch(session: Session, exam_session: str) -> SessionBatch:
         .join(Unit, Credential.unit_id == Unit.id)
         .where(
             Credential.exam_session == exam_session,
-            Credential.state.in_(("active", "suspended")),
+            Credential.state.in_((CredentialState.ACTIVE, CredentialState.SUSPENDED)),
         )
         .order_by(Credential.id)
     ).all()
     if not rows:
-        raise NotFoundError("no revocable credential in that exam session", code="empty_batch")
+        raise NotFoundError(
+            "no revocable credential in that exam session", code=IssuerErrorCode.EMPTY_BATCH
+        )
     return SessionBatch(exam_session, [r.id for r in rows], {r.code for r in rows})
 
 
@@ -242,16 +246,16 @@ def revoke_session(
     events: list[tuple[str | None, dict[str, object]]] = []
     for credential_id in batch.credential_ids:
         row = _locked(session, credential_id)
-        row.state = "revoked"
+        row.state = CredentialState.REVOKED
         row.state_changed_at = now
         row.state_reason = reason
         set_status_bit(session, row.id, now=now)
         events.append((row.id, {"batch": exam_session}))
-    record_events(session, actor, "credential.revoke", events, now=now, reason=reason)
+    record_events(session, actor, AuditAction.CREDENTIAL_REVOKE, events, now=now, reason=reason)
     record_event(
         session,
         actor,
-        "credential.batch_revoke",
+        AuditAction.CREDENTIAL_BATCH_REVOKE,
         exam_session,
         now=now,
         reason=reason,

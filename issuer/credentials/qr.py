@@ -26,7 +26,7 @@ from typing import Final, Protocol
 
 from PIL import Image
 
-from issuer.errors import ConfigurationError, InvalidInputError
+from issuer.errors import ConfigurationError, InvalidInputError, IssuerErrorCode
 from issuer.keys.signer import SignedJws
 from verifier.qr_packing import PACKED_PATH, packed_length, packed_length_of
 from verifier.urls import IssuerUrls
@@ -87,7 +87,7 @@ def check_qr_capacity(base_url: str, signed: SignedJws) -> None:
         raise InvalidInputError(
             f"the credential needs a version {version} QR code; at most version "
             f"{MAX_QR_VERSION} scans from a printed certificate (shorten names or texts)",
-            code="credential_too_large_for_qr",
+            code=IssuerErrorCode.CREDENTIAL_TOO_LARGE_FOR_QR,
         )
 
 

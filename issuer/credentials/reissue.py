@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from issuer.credentials.issuance import IssueRequest, IssuerIdentity, issue_credentials
 from issuer.credentials.lifecycle import check_reason, locked_credential
 from issuer.credentials.status_list import set_status_bit, set_suspension_bit
-from issuer.errors import ConflictError, InvalidInputError
+from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode
 from issuer.store.audit import Actor, lock_writes, record_event, record_events
 from issuer.store.models import Credential, Holder
+from issuer.vocabulary import AuditAction, CredentialState, ReasonCode
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +82,16 @@ def reissue_credential(
     """
     check_reason(reason)
     old = locked_credential(session, credential_id)
-    if not corrections.changed() and reason == "data_correction":
-        raise InvalidInputError("a data correction must change a field", code="nothing_to_correct")
+    if not corrections.changed() and reason == ReasonCode.DATA_CORRECTION:
+        raise InvalidInputError(
+            "a data correction must change a field", code=IssuerErrorCode.NOTHING_TO_CORRECT
+        )
     request = request_from(old, corrections)
     if corrections.holder_name is not None and request.holder_name != old.holder.name:
         if not request.holder_name:
-            raise InvalidInputError("holder name is empty", code="missing_holder_name")
+            raise InvalidInputError(
+                "holder name is empty", code=IssuerErrorCode.MISSING_HOLDER_NAME
+            )
         holder = session.get(Holder, old.holder_id)
         assert holder is not None
         holder.name = request.holder_name
@@ -96,7 +101,7 @@ def reissue_credential(
     record_event(
         session,
         actor,
-        "credential.reissue",
+        AuditAction.CREDENTIAL_REISSUE,
         old.id,
         now=now,
         reason=reason,
@@ -116,8 +121,8 @@ def reissue_credential(
 def _supersede(
     session: Session, old: Credential, new_id: str, *, reason: str, now: dt.datetime
 ) -> None:
-    was_suspended, suspension_reason = old.state == "suspended", old.state_reason
-    old.state = "superseded"
+    was_suspended, suspension_reason = old.state == CredentialState.SUSPENDED, old.state_reason
+    old.state = CredentialState.SUPERSEDED
     old.state_changed_at = now
     old.state_reason = reason
     old.replaced_by_id = new_id
@@ -126,7 +131,11 @@ def _supersede(
         set_suspension_bit(session, new_id, now=now)
         new = session.get(Credential, new_id)
         assert new is not None
-        new.state, new.state_reason, new.state_changed_at = "suspended", suspension_reason, now
+        new.state, new.state_reason, new.state_changed_at = (
+            CredentialState.SUSPENDED,
+            suspension_reason,
+            now,
+        )
 
 
 def reissue_signed_by(
@@ -141,12 +150,17 @@ def reissue_signed_by(
     """Re-issue every active or suspended credential signed by ``kid`` with the active key;
     returns ``{old id: new id}``. Used after a key compromise (decision 0009)."""
     if issuer.signer.kid == kid:
-        raise ConflictError("the key is still the active key; rotate first", code="key_active")
+        raise ConflictError(
+            "the key is still the active key; rotate first", code=IssuerErrorCode.KEY_ACTIVE
+        )
     lock_writes(session)
     olds = list(
         session.scalars(
             select(Credential)
-            .where(Credential.kid == kid, Credential.state.in_(("active", "suspended")))
+            .where(
+                Credential.kid == kid,
+                Credential.state.in_((CredentialState.ACTIVE, CredentialState.SUSPENDED)),
+            )
             .order_by(Credential.issued_at, Credential.id)
         )
     )
@@ -162,9 +176,16 @@ def reissue_signed_by(
     )
     events: list[tuple[str | None, dict[str, Any]]] = []
     for old, new_id in zip(olds, new_ids, strict=True):
-        _supersede(session, old, new_id, reason="superseded", now=now)
+        _supersede(session, old, new_id, reason=ReasonCode.SUPERSEDED, now=now)
         events.append((old.id, {"replaced_by": new_id, "key_compromised": kid}))
-    record_events(session, actor, "credential.reissue", events, now=now, reason="superseded")
+    record_events(
+        session,
+        actor,
+        AuditAction.CREDENTIAL_REISSUE,
+        events,
+        now=now,
+        reason=ReasonCode.SUPERSEDED,
+    )
     session.flush()
     log.info("credentials re-issued after key compromise", extra={"kid": kid, "count": len(olds)})
     return {old.id: new for old, new in zip(olds, new_ids, strict=True)}

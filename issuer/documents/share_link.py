@@ -19,6 +19,7 @@ from issuer.credentials.lifecycle import get_credential
 from issuer.errors import NotFoundError
 from issuer.store.audit import Actor, record_event
 from issuer.store.models import Credential, ShareLink
+from issuer.vocabulary import AuditAction
 from verifier.urls import IssuerUrls
 
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
@@ -48,7 +49,12 @@ def create_share_link(
     session.flush()
     if audit:
         record_event(
-            session, actor, "share_link.create", credential_id, now=now, details={"link": link.id}
+            session,
+            actor,
+            AuditAction.SHARE_LINK_CREATE,
+            credential_id,
+            now=now,
+            details={"link": link.id},
         )
     return link, token
 
@@ -97,7 +103,7 @@ def revoke_share_links(
     record_event(
         session,
         actor,
-        "share_link.revoke",
+        AuditAction.SHARE_LINK_REVOKE,
         credential_id,
         now=now,
         details={"link": link_id, "revoked": count},

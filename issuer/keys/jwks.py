@@ -9,12 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.store.models import SigningKey
+from issuer.vocabulary import KeyState
 
 
 def published_jwks(session: Session) -> dict[str, list[dict[str, Any]]]:
     """Active and retired public keys: certificates outlive the key that signed them."""
     rows = session.scalars(
-        select(SigningKey).where(SigningKey.state != "compromised").order_by(SigningKey.created_at)
+        select(SigningKey)
+        .where(SigningKey.state != KeyState.COMPROMISED)
+        .order_by(SigningKey.created_at)
     )
     return {"keys": [dict(row.public_jwk) for row in rows]}
 
@@ -24,7 +27,7 @@ def compromised_keys_document(session: Session, issuer_id: str) -> dict[str, Any
     longer vouch for anything, and since when the issuer believes they leaked."""
     rows = session.scalars(
         select(SigningKey)
-        .where(SigningKey.state == "compromised")
+        .where(SigningKey.state == KeyState.COMPROMISED)
         .order_by(SigningKey.compromised_at, SigningKey.kid)
     )
     return {

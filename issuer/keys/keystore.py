@@ -17,9 +17,16 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.errors import ConfigurationError, ConflictError, InvalidInputError, NotFoundError
+from issuer.errors import (
+    ConfigurationError,
+    ConflictError,
+    InvalidInputError,
+    IssuerErrorCode,
+    NotFoundError,
+)
 from issuer.keys.signer import PrivateKey, Signer
 from issuer.store.models import SigningKey
+from issuer.vocabulary import KeyState
 from verifier.jwk import jwk_from_public_key
 
 log = logging.getLogger(__name__)
@@ -79,12 +86,12 @@ def create_signing_key(
     current = active_key(session)
     if current is not None:
         read_private_key(key_path(keys_dir, current.kid), passphrase)
-        current.state = "retired"
+        current.state = KeyState.RETIRED
         current.retired_at = now
     private_key = generate_private_key(algorithm)
     jwk = jwk_from_public_key(private_key.public_key())
     record = SigningKey(
-        kid=jwk["kid"], algorithm=jwk["alg"], public_jwk=jwk, state="active", created_at=now
+        kid=jwk["kid"], algorithm=jwk["alg"], public_jwk=jwk, state=KeyState.ACTIVE, created_at=now
     )
     session.add(record)
     session.flush()
@@ -94,7 +101,9 @@ def create_signing_key(
 
 
 def active_key(session: Session) -> SigningKey | None:
-    return session.scalars(select(SigningKey).where(SigningKey.state == "active")).one_or_none()
+    return session.scalars(
+        select(SigningKey).where(SigningKey.state == KeyState.ACTIVE)
+    ).one_or_none()
 
 
 def load_signer(session: Session, keys_dir: Path, passphrase: bytes) -> Signer:
@@ -137,16 +146,18 @@ def compromise_key(
     (docs/decisions/0009-superseded-and-compromised-keys.md).
     """
     record = get_key(session, kid)
-    if record.state == "compromised":
-        raise ConflictError("the key is already marked compromised", code="key_already_compromised")
+    if record.state == KeyState.COMPROMISED:
+        raise ConflictError(
+            "the key is already marked compromised", code=IssuerErrorCode.KEY_ALREADY_COMPROMISED
+        )
     if compromised_at > now:
         raise InvalidInputError(
-            "the time of compromise is in the future", code="bad_compromise_time"
+            "the time of compromise is in the future", code=IssuerErrorCode.BAD_COMPROMISE_TIME
         )
     replacement = None
-    if record.state == "active":
+    if record.state == KeyState.ACTIVE:
         replacement = create_signing_key(session, keys_dir, passphrase, algorithm, now=now)
-    record.state = "compromised"
+    record.state = KeyState.COMPROMISED
     record.compromised_at = compromised_at
     session.flush()
     log.warning("signing key marked compromised", extra={"kid": kid})

@@ -19,6 +19,7 @@ from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from issuer.store.models import AuditEvent, AuditHead, core_table
+from issuer.vocabulary import AuditAction
 
 GENESIS_HASH = "0" * 64
 # session.info key: how many events of each action this transaction recorded, which the
@@ -78,7 +79,7 @@ def lock_writes(session: Session) -> str:
 def record_events(
     session: Session,
     actor: Actor,
-    action: str,
+    action: AuditAction,
     targets: list[tuple[str | None, dict[str, Any]]],
     *,
     now: dt.datetime,
@@ -116,7 +117,7 @@ def record_events(
 def record_event(
     session: Session,
     actor: Actor,
-    action: str,
+    action: AuditAction,
     target: str | None = None,
     *,
     now: dt.datetime,

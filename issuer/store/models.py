@@ -24,6 +24,15 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from issuer.vocabulary import (
+    ApprovalState,
+    CredentialState,
+    ImportState,
+    KeyState,
+    Role,
+    one_of,
+)
+
 # Alembic naming convention (alembic docs, naming.rst): stable constraint names on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -32,10 +41,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-CREDENTIAL_STATES = ("active", "revoked", "suspended", "superseded")
-TOKEN_ROLES = ("admin", "registrar", "auditor")
-KEY_STATES = ("active", "retired", "compromised")
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -144,7 +149,7 @@ class SigningKey(Base):
     """Metadata of a signing key; the encrypted private key lives in the keys directory."""
 
     __tablename__ = "signing_keys"
-    __table_args__ = (CheckConstraint(f"state IN {KEY_STATES}", name="state"),)
+    __table_args__ = (CheckConstraint(one_of("state", KeyState), name="state"),)
 
     kid: Mapped[str] = mapped_column(String(64), primary_key=True)
     algorithm: Mapped[str] = mapped_column(String(16))
@@ -188,7 +193,7 @@ class Credential(Base):
     """An issued credential and its lifecycle state."""
 
     __tablename__ = "credentials"
-    __table_args__ = (CheckConstraint(f"state IN {CREDENTIAL_STATES}", name="state"),)
+    __table_args__ = (CheckConstraint(one_of("state", CredentialState), name="state"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -204,7 +209,7 @@ class Credential(Base):
     issued_at: Mapped[dt.datetime]
     kid: Mapped[str] = mapped_column(ForeignKey("signing_keys.kid"))
     jws: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="active")
+    state: Mapped[str] = mapped_column(String(16), default=CredentialState.ACTIVE.value)
     state_changed_at: Mapped[dt.datetime | None]
     state_reason: Mapped[str | None] = mapped_column(String(32))
     replaced_by_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"))
@@ -222,7 +227,7 @@ class ApiToken(Base):
     """A registrar API token; only its SHA-256 hash is stored."""
 
     __tablename__ = "api_tokens"
-    __table_args__ = (CheckConstraint(f"role IN {TOKEN_ROLES}", name="role"),)
+    __table_args__ = (CheckConstraint(one_of("role", Role), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -261,14 +266,11 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-APPROVAL_STATES = ("pending", "approved", "rejected")
-
-
 class Approval(Base):
     """A maker-checker request: recorded, carried out only when a second admin approves."""
 
     __tablename__ = "approvals"
-    __table_args__ = (CheckConstraint(f"state IN {APPROVAL_STATES}", name="state"),)
+    __table_args__ = (CheckConstraint(one_of("state", ApprovalState), name="state"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     action: Mapped[str] = mapped_column(String(64))
@@ -281,14 +283,11 @@ class Approval(Base):
     result: Mapped[dict[str, Any] | None]
 
 
-IMPORT_STATES = ("running", "done", "failed")
-
-
 class ImportJob(Base):
     """One import of an exam campaign's results file (CSV or XLSX)."""
 
     __tablename__ = "imports"
-    __table_args__ = (CheckConstraint(f"state IN {IMPORT_STATES}", name="state"),)
+    __table_args__ = (CheckConstraint(one_of("state", ImportState), name="state"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     filename: Mapped[str] = mapped_column(String(255))
@@ -305,7 +304,7 @@ class ImportJob(Base):
     created_at: Mapped[dt.datetime]
     finished_at: Mapped[dt.datetime | None]
     bundle_path: Mapped[str | None] = mapped_column(String(500))
-    # None until a bundle is asked for, then "building", "ready" or "failed".
+    # None until a bundle is asked for, then a ``BundleState``.
     bundle_state: Mapped[str | None] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
 

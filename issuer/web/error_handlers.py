@@ -11,7 +11,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from issuer.errors import AuthenticationError, IssuerError
+from issuer.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ConflictError,
+    InvalidInputError,
+    IssuerError,
+    IssuerErrorCode,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from issuer.web.middleware.request_log import route_template
 from verifier.web.problem_response import problem_response
 
@@ -35,7 +44,29 @@ _TITLES = {
 }
 
 
-def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+# The HTTP status of each class of the error tree; a subclass not listed takes its nearest
+# listed ancestor's (the root's 400 at worst).
+ERROR_STATUS: dict[type[IssuerError], int] = {
+    IssuerError: 400,
+    ConfigurationError: 503,
+    NotFoundError: 404,
+    InvalidInputError: 422,
+    ConflictError: 409,
+    AuthenticationError: 401,
+    PermissionDeniedError: 403,
+}
+
+
+def error_status(exc: IssuerError) -> int:
+    """The HTTP status answering ``exc``."""
+    for cls in type(exc).__mro__:
+        status = ERROR_STATUS.get(cls)
+        if status is not None:
+            return status
+    return ERROR_STATUS[IssuerError]
+
+
+def problem(status: int, code: IssuerErrorCode, detail: str, **extra: Any) -> JSONResponse:
     """A problem document; ``code`` is Tessera's stable code (docs/errors.md)."""
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return problem_response(
@@ -43,14 +74,14 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
     )
 
 
-def database_problem(exc: SQLAlchemyError) -> tuple[str, str]:
+def database_problem(exc: SQLAlchemyError) -> tuple[IssuerErrorCode, str]:
     """The code and a one-line detail for a database error (never its SQL or values)."""
     reason = str(getattr(exc, "orig", None) or "").lower()
     if "readonly database" in reason or "read-only" in reason:
-        return "database_read_only", "the database is read-only: writes are refused"
+        return IssuerErrorCode.DATABASE_READ_ONLY, "the database is read-only: writes are refused"
     if "disk is full" in reason or "no space left" in reason:
-        return "storage_full", "the database's disk is full: writes are refused"
-    return "database_unavailable", "the database is unavailable; retry later"
+        return IssuerErrorCode.STORAGE_FULL, "the database's disk is full: writes are refused"
+    return IssuerErrorCode.DATABASE_UNAVAILABLE, "the database is unavailable; retry later"
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
@@ -64,15 +95,17 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(IssuerError)
     async def _issuer_error(_request: Request, exc: IssuerError) -> JSONResponse:
-        return problem(exc.http_status, exc.code, str(exc))
+        return problem(error_status(exc), exc.code, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         if any(err.get("type") == "json_invalid" for err in exc.errors()):
-            return problem(400, "malformed_json", "the request body is not valid JSON")
+            return problem(
+                400, IssuerErrorCode.MALFORMED_JSON, "the request body is not valid JSON"
+            )
         return problem(
             422,
-            "invalid_request",
+            IssuerErrorCode.INVALID_REQUEST,
             "the request does not match the schema",
             errors=_field_errors(exc),
         )
@@ -80,17 +113,19 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {
-            404: "not_found",
-            405: "method_not_allowed",
-            413: "body_too_large",
-            415: "unsupported_media_type",
-        }.get(exc.status_code, "http_error")
+            404: IssuerErrorCode.NOT_FOUND,
+            405: IssuerErrorCode.METHOD_NOT_ALLOWED,
+            413: IssuerErrorCode.BODY_TOO_LARGE,
+            415: IssuerErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        }.get(exc.status_code, IssuerErrorCode.HTTP_ERROR)
         return problem(exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(DataError)
     async def _data_error(_request: Request, _exc: DataError) -> JSONResponse:
         # A value the database cannot hold (a number out of range): the request's fault.
-        return problem(422, "value_out_of_range", "a value in the request is out of range")
+        return problem(
+            422, IssuerErrorCode.VALUE_OUT_OF_RANGE, "a value in the request is out of range"
+        )
 
     @app.exception_handler(SQLAlchemyError)
     async def _database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
@@ -116,7 +151,13 @@ def install_problem_handlers(app: FastAPI) -> None:
             route_template(request.scope),
             type(exc).__name__,
         )
-        return problem(500, "internal_error", "an unexpected error occurred")
+        return problem(500, IssuerErrorCode.INTERNAL_ERROR, "an unexpected error occurred")
 
 
-__all__ = ["AuthenticationError", "install_problem_handlers", "problem"]
+__all__ = [
+    "ERROR_STATUS",
+    "AuthenticationError",
+    "error_status",
+    "install_problem_handlers",
+    "problem",
+]

@@ -20,7 +20,13 @@ from issuer.errors import IssuerError
 from issuer.keys.jwks import compromised_keys_document, published_jwks
 from issuer.services import Services
 from issuer.store.models import Credential
-from verifier.errors import KeyNotFoundError, KeySourceError, LocatorError, StatusRetrievalError
+from verifier.errors import (
+    CredentialErrorCode,
+    KeyNotFoundError,
+    KeySourceError,
+    LocatorError,
+    StatusRetrievalError,
+)
 from verifier.sources.compromised_keys import CallableCompromisedKeySource, parse_compromised_keys
 from verifier.sources.credential_locator import CallableCredentialLocator
 from verifier.sources.fetch import build_http_client
@@ -121,15 +127,20 @@ def build_local_verifier(
     def token_for(url: str) -> str:
         credential_id = urls.parse_verify_page(url)
         if credential_id is None:
-            raise LocatorError("not a verify link of this issuer", code="credential_not_found")
+            raise LocatorError(
+                "not a verify link of this issuer", code=CredentialErrorCode.CREDENTIAL_NOT_FOUND
+            )
         with services.read_sessions() as session:
             try:
                 return get_credential(session, credential_id).jws
             except IssuerError:
-                raise LocatorError("no such credential", code="credential_not_found") from None
+                raise LocatorError(
+                    "no such credential", code=CredentialErrorCode.CREDENTIAL_NOT_FOUND
+                ) from None
             except SQLAlchemyError:
                 raise LocatorError(
-                    "the credential store is unavailable", code="credential_store_unavailable"
+                    "the credential store is unavailable",
+                    code=CredentialErrorCode.CREDENTIAL_STORE_UNAVAILABLE,
                 ) from None
 
     return Verifier(

@@ -27,15 +27,16 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.store.audit import PENDING_ACTIONS_KEY
+from issuer.vocabulary import AuditAction
 from verifier.result import VerificationResult
 
 MULTIPROCESS_ENV: Final = "PROMETHEUS_MULTIPROC_DIR"
 METRICS_MEDIA_TYPE: Final = CONTENT_TYPE_LATEST
 # Audit actions (issuer/store/audit.py) counted once their transaction commits.
-_COUNTED_ACTIONS: Final = {
-    "credential.issue": "issued",
-    "credential.reissue": "issued",
-    "credential.revoke": "revoked",
+_COUNTED_ACTIONS: Final[dict[str, str]] = {
+    AuditAction.CREDENTIAL_ISSUE: "issued",
+    AuditAction.CREDENTIAL_REISSUE: "issued",
+    AuditAction.CREDENTIAL_REVOKE: "revoked",
 }
 _LATENCY_BUCKETS: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 

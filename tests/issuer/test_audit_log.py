@@ -18,6 +18,7 @@ from issuer.services import Services
 from issuer.store.audit import Actor, event_hash, record_event, verify_chain
 from issuer.store.engine import session_scope
 from issuer.store.models import AuditEvent
+from issuer.vocabulary import AuditAction
 from tests.helpers import PASSPHRASE, make_token
 from tests.issuer.helpers import load_catalog
 from tests.issuer.lifecycle_helpers import bearer, issue, post
@@ -97,7 +98,12 @@ def test_event_times_hash_identically_after_a_round_trip(services: Services) -> 
     moment = dt.datetime(2026, 11, 27, 18, 4, 5, 123456, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     with session_scope(services.sessions) as session:
         record_event(
-            session, Actor("test", "req-1"), "test.event", "x", now=moment, details={"n": 1}
+            session,
+            Actor("test", "req-1"),
+            AuditAction.TOKEN_CREATE,
+            "x",
+            now=moment,
+            details={"n": 1},
         )
     with services.sessions() as session:
         event = session.scalars(select(AuditEvent)).one()

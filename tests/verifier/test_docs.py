@@ -8,42 +8,82 @@ from pathlib import Path
 import pytest
 
 from verifier import errors
+from verifier.errors import CredentialError, CredentialErrorCode
 from verifier.problem import PROBLEM_KINDS
-from verifier.result import CheckCode, CredentialStatus
+from verifier.result import CheckCode, CredentialStatus, ReasonCode
 
 ROOT = Path(__file__).resolve().parents[2]
 ERRORS_DOC = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
-SOURCE_CODES = sorted(
-    {
-        match
-        for path in (ROOT / "verifier").glob("*.py")
-        for match in re.findall(r'code="([a-z_]+)"', path.read_text(encoding="utf-8"))
-    }
-)
-CLASS_CODES = sorted(
-    {
-        cls.code
-        for cls in vars(errors).values()
-        if isinstance(cls, type) and issubclass(cls, errors.CredentialError)
-    }
-)
+CODES_BY_CHECK = ERRORS_DOC.split("## Codes by check", 1)[1].split("## Request-level", 1)[0]
+# The first column of the section's tables: "| `malformed`, `credential_error` | ..."
+DOCUMENTED_CODES = {
+    code
+    for cell in re.findall(r"^\| (`[^|]+) \|", CODES_BY_CHECK, re.MULTILINE)
+    for code in re.findall(r"`([a-z_0-9]+)`", cell)
+}
+# Findings, not errors: the status check reports them as the credential's status.
+STATUS_FINDINGS = {
+    CredentialStatus.REVOKED,
+    CredentialStatus.SUSPENDED,
+    CredentialStatus.SUPERSEDED,
+}
+# Raised by the issuer's in-process locator only; it falls back on the locate check's type.
+WITHOUT_PROBLEM_KIND = {CredentialErrorCode.CREDENTIAL_STORE_UNAVAILABLE}
+ERROR_CLASSES = [
+    cls
+    for cls in vars(errors).values()
+    if isinstance(cls, type) and issubclass(cls, CredentialError)
+]
 
 
-@pytest.mark.parametrize("code", sorted({*SOURCE_CODES, *CLASS_CODES, *PROBLEM_KINDS}))
-def test_every_error_code_is_documented_and_has_a_problem_kind(code: str) -> None:
-    assert f"`{code}`" in ERRORS_DOC
-    assert code in PROBLEM_KINDS
+@pytest.mark.parametrize("code", list(CredentialErrorCode))
+def test_every_error_code_is_documented_and_has_a_problem_kind(code: CredentialErrorCode) -> None:
+    assert code in DOCUMENTED_CODES
+    assert (code in PROBLEM_KINDS) != (code in WITHOUT_PROBLEM_KIND)
 
 
-@pytest.mark.parametrize("check", [c.value for c in CheckCode])
-def test_every_check_is_documented(check: str) -> None:
+@pytest.mark.parametrize("code", sorted(DOCUMENTED_CODES))
+def test_every_documented_code_is_an_error_code_or_a_finding(code: str) -> None:
+    assert code in set(CredentialErrorCode) | STATUS_FINDINGS
+
+
+def test_problem_kinds_are_keyed_by_error_codes() -> None:
+    assert all(isinstance(code, CredentialErrorCode) for code in PROBLEM_KINDS)
+
+
+@pytest.mark.parametrize("cls", ERROR_CLASSES, ids=lambda cls: cls.__name__)
+def test_every_error_class_default_code_is_an_error_code(cls: type[CredentialError]) -> None:
+    assert isinstance(cls.code, CredentialErrorCode)
+
+
+def test_raise_sites_name_codes_from_the_enum() -> None:
+    """No code is spelled as a bare string where an error is raised."""
+    literal = re.compile(r'\bcode=["\']|^\s+code = ["\']', re.MULTILINE)
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "verifier").rglob("*.py")
+        if literal.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("check", list(CheckCode))
+def test_every_check_is_documented(check: CheckCode) -> None:
     assert f"| `{check}` |" in ERRORS_DOC
 
 
-@pytest.mark.parametrize("status", ["revoked", "suspended"])
-def test_status_findings_are_documented(status: str) -> None:
+@pytest.mark.parametrize("status", sorted(STATUS_FINDINGS))
+def test_status_findings_are_documented(status: CredentialStatus) -> None:
     assert f"| `{status}` |" in ERRORS_DOC
-    assert CredentialStatus(status)
+
+
+def test_the_reason_codes_are_documented() -> None:
+    """The ``unknown_reason`` row and the registrar guide name every reason code."""
+    guide = (ROOT / "docs" / "registrar-guide.md").read_text(encoding="utf-8")
+    row = next(line for line in ERRORS_DOC.splitlines() if "`unknown_reason`" in line)
+    for reason in ReasonCode:
+        assert f"`{reason}`" in row
+        assert f"`{reason}`" in guide
 
 
 def test_problem_types_are_w3c_urls() -> None:

@@ -23,7 +23,7 @@ from typing import Any, Final, Protocol
 
 import httpx
 
-from verifier.errors import CredentialError, KeyNotFoundError
+from verifier.errors import CredentialError, CredentialErrorCode, KeyNotFoundError
 from verifier.sources.fetch import fetch_bounded
 from verifier.sources.keys import Clock, utc_now
 from verifier.sources.offline_cache import CachedDocument, OfflineCache
@@ -39,7 +39,7 @@ MAX_DOCUMENT_BYTES: Final = 64 * 1024
 class KeyCompromisedError(KeyNotFoundError):
     """The issuer lists this key as compromised: nothing it signed is trusted."""
 
-    code = "key_compromised"
+    code = CredentialErrorCode.KEY_COMPROMISED
 
 
 class CompromisedKeySource(Protocol):
@@ -56,7 +56,7 @@ def check_key_not_compromised(source: CompromisedKeySource, issuer_id: str, kid:
     if since is not None:
         raise KeyCompromisedError(
             f"the issuer reports this signing key compromised since {since}",
-            code="key_compromised",
+            code=CredentialErrorCode.KEY_COMPROMISED,
         )
 
 

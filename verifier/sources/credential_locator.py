@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from verifier.errors import KeySourceError, LocatorError
+from verifier.errors import CredentialErrorCode, KeySourceError, LocatorError
 from verifier.format import VC_JWT_MEDIA_TYPE
 from verifier.jws import MAX_TOKEN_CHARS
 from verifier.sources.fetch import fetch_bounded
@@ -34,11 +34,13 @@ def checked_verify_url(trusted_issuers: TrustedIssuers, unverified_url: str) -> 
     """The URL without its fragment, if it lies under a trusted issuer; else ``LocatorError``."""
     url = unverified_url.strip()
     if len(url) > MAX_URL_CHARS or any(ch.isspace() for ch in url):
-        raise LocatorError("not a usable verify URL", code="untrusted_verify_url")
+        raise LocatorError("not a usable verify URL", code=CredentialErrorCode.UNTRUSTED_VERIFY_URL)
     parts = urlsplit(url)
     url = urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
     if trusted_issuers.issuer_for_url(url) is None:
-        raise LocatorError("the link is not under a trusted issuer", code="untrusted_verify_url")
+        raise LocatorError(
+            "the link is not under a trusted issuer", code=CredentialErrorCode.UNTRUSTED_VERIFY_URL
+        )
     return url
 
 

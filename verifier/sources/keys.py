@@ -26,6 +26,7 @@ import httpx
 
 from verifier.errors import (
     CredentialError,
+    CredentialErrorCode,
     KeyBindingError,
     KeyNotFoundError,
     KeySourceError,
@@ -102,7 +103,9 @@ def check_key_binding(key: VerificationKey, header: dict[str, Any], algorithm: s
         except CredentialError:
             same = False
         if not same:
-            raise KeyBindingError("inline jwk is not the issuer's key", code="header_jwk_mismatch")
+            raise KeyBindingError(
+                "inline jwk is not the issuer's key", code=CredentialErrorCode.HEADER_JWK_MISMATCH
+            )
 
 
 class StaticKeyResolver:

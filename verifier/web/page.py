@@ -15,7 +15,7 @@ from html import escape
 from typing import Final
 
 from verifier.problem import problem_kind
-from verifier.result import CredentialDisplay, CredentialStatus, VerificationResult
+from verifier.result import CredentialDisplay, CredentialStatus, ReasonCode, VerificationResult
 
 
 @dataclass(frozen=True)
@@ -39,13 +39,13 @@ VERDICTS: Final = {
 }
 
 # The reason categories of SPEC §5 (revoke/suspend bodies), as a person reads them.
-REASONS: Final = {
-    "issued_in_error": ("误发", "Issued in error"),
-    "exam_misconduct": ("考试违纪", "Exam misconduct"),
-    "data_correction": ("信息更正", "Data correction"),
-    "superseded": ("已被新证书取代", "Superseded by a new credential"),
-    "withdrawn_by_authority": ("主管部门撤回", "Withdrawn by the authority"),
-    "holder_request": ("持证人申请", "At the holder's request"),
+REASONS: Final[dict[str, tuple[str, str]]] = {
+    ReasonCode.ISSUED_IN_ERROR: ("误发", "Issued in error"),
+    ReasonCode.EXAM_MISCONDUCT: ("考试违纪", "Exam misconduct"),
+    ReasonCode.DATA_CORRECTION: ("信息更正", "Data correction"),
+    ReasonCode.SUPERSEDED: ("已被新证书取代", "Superseded by a new credential"),
+    ReasonCode.WITHDRAWN_BY_AUTHORITY: ("主管部门撤回", "Withdrawn by the authority"),
+    ReasonCode.HOLDER_REQUEST: ("持证人申请", "At the holder's request"),
 }
 
 STYLESHEET: Final = "/verify/verify.css"

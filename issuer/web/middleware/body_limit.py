@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from issuer.errors import IssuerErrorCode
 from verifier.web.problem_response import send_problem
 
 
@@ -70,7 +71,7 @@ class BodySizeLimit:
             413,
             "Request body too large",
             f"request bodies are limited to {self.max_bytes} bytes",
-            "body_too_large",
+            IssuerErrorCode.BODY_TOO_LARGE,
             headers=[(b"connection", b"close")],
         )
 

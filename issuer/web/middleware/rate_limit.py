@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from issuer.errors import IssuerErrorCode
 from verifier.web.problem_response import send_problem
 
 PUBLIC_PREFIXES = (
@@ -97,6 +98,6 @@ class RateLimitMiddleware:
             429,
             "Too many requests",
             f"retry in {seconds} s",
-            "rate_limited",
+            IssuerErrorCode.RATE_LIMITED,
             headers=[(b"retry-after", str(seconds).encode())],
         )

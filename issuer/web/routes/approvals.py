@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from issuer.access.approvals import Operator, approve, get_approval, list_approvals, reject
 from issuer.services import Services
+from issuer.vocabulary import ApprovalState
 from issuer.web.deps import (
     MAX_ROW_ID,
     ActorDep,
@@ -37,7 +38,7 @@ def operator_of(services: Services) -> Operator:
 def list_all(
     _reader: OverseerDep,
     session: ReadSessionDep,
-    state: Annotated[Literal["pending", "approved", "rejected"] | None, Query()] = None,
+    state: Annotated[ApprovalState | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> ApprovalPage:

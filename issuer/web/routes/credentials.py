@@ -25,6 +25,7 @@ from issuer.credentials.qr import qr_text, render_qr_png, render_qr_svg
 from issuer.credentials.reissue import Corrections, reissue_credential
 from issuer.services import Services
 from issuer.store.models import Credential
+from issuer.vocabulary import ApprovalAction, Role
 from issuer.web.deps import (
     MAX_ROW_ID,
     ActorDep,
@@ -303,10 +304,10 @@ def batch_revoke(
         params = {
             **body.model_dump(exclude_none=True),
             "count": len(batch.credential_ids),
-            "units": None if principal.role == "admin" else list(principal.units),
+            "units": None if principal.role == Role.ADMIN else list(principal.units),
         }
         approval = request_approval(
-            session, "credential.batch_revoke", params, actor=actor, now=now
+            session, ApprovalAction.CREDENTIAL_BATCH_REVOKE, params, actor=actor, now=now
         )
         session.commit()
         response.status_code = status.HTTP_202_ACCEPTED

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from issuer.errors import IssuerError
+from issuer.errors import IssuerError, IssuerErrorCode
 from issuer.keys.keystore import key_path
 from issuer.services import SIGNER_MAX_AGE_HOT_PATH, Services
 from issuer.store import migration
@@ -61,7 +61,11 @@ def readyz(services: ServicesDep) -> Response:
     if not failing:
         return JSONResponse({"status": "ready", "checks": checks})
     response = problem(
-        503, "not_ready", f"not ready: {', '.join(failing)}", checks=checks, failing=failing
+        503,
+        IssuerErrorCode.NOT_READY,
+        f"not ready: {', '.join(failing)}",
+        checks=checks,
+        failing=failing,
     )
     response.headers["Retry-After"] = "5"
     return response

@@ -29,11 +29,12 @@ from issuer.campaigns.import_run import (
     run_import,
     start_import,
 )
-from issuer.errors import ConflictError, InvalidInputError
+from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode
 from issuer.services import Services
 from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
 from issuer.store.models import ImportJob
+from issuer.vocabulary import BundleState
 from issuer.web.deps import (
     MAX_ROW_ID,
     ActorDep,
@@ -71,7 +72,7 @@ async def _spool(request: Request) -> tuple[Path, str]:
                     upload = form.get("file")
                     if not isinstance(upload, UploadFile):
                         raise InvalidInputError(
-                            "send the file in the field `file`", code="missing_file"
+                            "send the file in the field `file`", code=IssuerErrorCode.MISSING_FILE
                         )
                     while block := await upload.read(1 << 20):
                         handle.write(block)
@@ -82,7 +83,8 @@ async def _spool(request: Request) -> tuple[Path, str]:
                 name = request.query_params.get("filename", "upload")
             else:
                 raise InvalidInputError(
-                    "send multipart/form-data, text/csv or an XLSX body", code="unsupported_file"
+                    "send multipart/form-data, text/csv or an XLSX body",
+                    code=IssuerErrorCode.UNSUPPORTED_FILE,
                 )
     except BaseException:
         path.unlink(missing_ok=True)
@@ -204,9 +206,13 @@ def bundle(
 def bundle_zip(import_id: str, principal: PrincipalDep, session: ReadSessionDep) -> FileResponse:
     """The bundle, once ``bundle_state`` is ``ready``."""
     job = _visible(principal, get_import(session, import_id))
-    if job.bundle_state != "ready" or not job.bundle_path or not Path(job.bundle_path).exists():
+    if (
+        job.bundle_state != BundleState.READY
+        or not job.bundle_path
+        or not Path(job.bundle_path).exists()
+    ):
         raise ConflictError(
-            "the bundle is not ready; POST .../bundle first", code="bundle_not_ready"
+            "the bundle is not ready; POST .../bundle first", code=IssuerErrorCode.BUNDLE_NOT_READY
         )
     return FileResponse(
         job.bundle_path, media_type="application/zip", filename=f"import-{import_id}.zip"

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from issuer.access.approvals import request_approval
 from issuer.keys.jwks import compromised_keys_document
 from issuer.keys.keystore import get_key, list_keys
+from issuer.vocabulary import ApprovalAction
 from issuer.web.deps import ActorDep, AdminDep, OverseerDep, ReadSessionDep, ServicesDep, SessionDep
 from issuer.web.media import require_json
 from issuer.web.schemas.approvals import ApprovalResponse
@@ -33,7 +34,9 @@ def rotate(
     _admin: AdminDep, actor: ActorDep, session: SessionDep, services: ServicesDep
 ) -> ApprovalResponse:
     """Request a new active key; a second admin's approval carries it out."""
-    approval = request_approval(session, "key.rotate", {}, actor=actor, now=services.clock())
+    approval = request_approval(
+        session, ApprovalAction.KEY_ROTATE, {}, actor=actor, now=services.clock()
+    )
     session.commit()
     return ApprovalResponse.of(approval)
 
@@ -55,7 +58,7 @@ def compromise(
     if body.note:
         params["note"] = body.note
     approval = request_approval(
-        session, "key.compromise", params, actor=actor, now=services.clock()
+        session, ApprovalAction.KEY_COMPROMISE, params, actor=actor, now=services.clock()
     )
     session.commit()
     return ApprovalResponse.of(approval)
@@ -70,7 +73,11 @@ def reissue_compromised(
     """Request re-issuing every credential the compromised ``kid`` signed (maker-checker)."""
     get_key(session, kid)
     approval = request_approval(
-        session, "key.reissue_compromised", {"kid": kid}, actor=actor, now=services.clock()
+        session,
+        ApprovalAction.KEY_REISSUE_COMPROMISED,
+        {"kid": kid},
+        actor=actor,
+        now=services.clock(),
     )
     session.commit()
     return ApprovalResponse.of(approval)

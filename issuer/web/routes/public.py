@@ -12,6 +12,7 @@ from issuer.credentials.catalog import find_achievement, find_unit_profile
 from issuer.errors import NotFoundError
 from issuer.keys.jwks import published_jwks
 from issuer.keys.keystore import get_key
+from issuer.vocabulary import KeyState
 from issuer.web.deps import ReadSessionDep, RowIdPath, ServicesDep
 from issuer.web.routes.status_lists import published_list_response
 from verifier.format import JWK_SET_MEDIA_TYPE, STATUS_PURPOSE_REVOCATION, VC_JWT_MEDIA_TYPE
@@ -50,7 +51,7 @@ def jwt_vc_issuer(services: ServicesDep) -> Response:
 def key(kid: str, session: ReadSessionDep) -> Response:
     """One public JWK: Open Badges 3.0 wants a ``kid`` that dereferences to a JWK."""
     record = get_key(session, kid)
-    if record.state == "compromised":
+    if record.state == KeyState.COMPROMISED:
         raise NotFoundError("no such key")
     return JSONResponse(
         record.public_jwk,

@@ -21,6 +21,7 @@ from issuer.documents.credential_document import (
 )
 from issuer.documents.share_link import linkedin_url, resolve_share_link
 from issuer.services import Services
+from issuer.vocabulary import CredentialState
 from issuer.web.deps import ReadSessionDep, ServicesDep
 from issuer.web.routes.documents import badge_png_response, badge_svg_response, certificate_response
 from verifier.format import VC_JWT_MEDIA_TYPE
@@ -31,11 +32,11 @@ _HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex",
 }
-_STATES = {
-    "active": ("有效", "Valid"),
-    "revoked": ("已撤销", "Revoked"),
-    "suspended": ("已暂停", "Suspended"),
-    "superseded": ("已被取代", "Superseded"),
+_STATES: dict[str, tuple[str, str]] = {
+    CredentialState.ACTIVE: ("有效", "Valid"),
+    CredentialState.REVOKED: ("已撤销", "Revoked"),
+    CredentialState.SUSPENDED: ("已暂停", "Suspended"),
+    CredentialState.SUPERSEDED: ("已被取代", "Superseded"),
 }
 _STYLESHEET = files("issuer.web").joinpath("static/share.css").read_bytes()
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from issuer.credentials.lifecycle import get_credential
 from issuer.services import Services
+from issuer.vocabulary import CredentialState
 from issuer.web.deps import ReadSessionDep, RowIdPath, ServicesDep
 from verifier.format import STATUS_PURPOSE_SUSPENSION, VC_JWT_MEDIA_TYPE
 from verifier.urls import IssuerUrls
@@ -55,7 +56,7 @@ def credential_status(
     body = {
         "id": f"urn:uuid:{row.id}",
         "state": row.state,
-        "reason": row.state_reason if row.state != "active" else None,
+        "reason": row.state_reason if row.state != CredentialState.ACTIVE else None,
         "superseded_by": (
             IssuerUrls(services.settings.base_url).verify_page(row.replaced_by_id)
             if row.replaced_by_id

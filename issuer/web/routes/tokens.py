@@ -14,6 +14,7 @@ from issuer.access.tokens import (
     token_state,
 )
 from issuer.store.audit import record_event
+from issuer.vocabulary import AuditAction, TokenState
 from issuer.web.deps import ActorDep, AdminDep, ReadSessionDep, RowIdPath, ServicesDep, SessionDep
 from issuer.web.media import require_json
 from issuer.web.schemas.tokens import TokenCreatedResponse, TokenCreateRequest, TokenResponse
@@ -53,13 +54,15 @@ def create(
     record_event(
         session,
         actor,
-        "token.create",
+        AuditAction.TOKEN_CREATE,
         f"token:{record.id}",
         now=now,
         details={"role": record.role, "units": record.units},
     )
     session.commit()
-    return TokenCreatedResponse(**TokenResponse.of(record, "active").model_dump(), token=plain)
+    return TokenCreatedResponse(
+        **TokenResponse.of(record, TokenState.ACTIVE).model_dump(), token=plain
+    )
 
 
 @router.post("/{token_id}/revoke", response_model=TokenResponse)
@@ -73,6 +76,6 @@ def revoke(
     """Revoke a token: the next request with it is refused (401)."""
     now = services.clock()
     record = revoke_token(session, token_id, now=now)
-    record_event(session, actor, "token.revoke", f"token:{token_id}", now=now)
+    record_event(session, actor, AuditAction.TOKEN_REVOKE, f"token:{token_id}", now=now)
     session.commit()
     return TokenResponse.of(record, token_state(record, now))

@@ -8,13 +8,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from issuer.store.models import Approval
+from issuer.vocabulary import ApprovalAction, ApprovalState
 
 
 class ApprovalResponse(BaseModel):
     id: str
-    action: str
+    action: ApprovalAction
     params: dict[str, Any]
-    state: str
+    state: ApprovalState
     requested_by: str
     requested_at: dt.datetime
     decided_by: str | None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -10,14 +10,6 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 ExamSession = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-ReasonCode = Literal[
-    "issued_in_error",
-    "exam_misconduct",
-    "data_correction",
-    "superseded",
-    "withdrawn_by_authority",
-    "holder_request",
-]
 
 
 class StrictModel(BaseModel):

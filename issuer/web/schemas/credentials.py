@@ -9,8 +9,9 @@ from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from issuer.credentials.catalog import achievement_code
 from issuer.store.models import Credential
+from issuer.vocabulary import CredentialState, ReasonCode
 from issuer.web.schemas.approvals import ApprovalResponse
-from issuer.web.schemas.common import Code, ExamSession, Note, ReasonCode, StrictModel, Text
+from issuer.web.schemas.common import Code, ExamSession, Note, StrictModel, Text
 from verifier.urls import IssuerUrls
 
 
@@ -67,7 +68,7 @@ class CredentialResponse(BaseModel):
 
     id: str
     number: str
-    state: str
+    state: CredentialState
     holder: HolderOut
     occupation: NamedCode
     level: NamedCode

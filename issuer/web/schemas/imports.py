@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from issuer.store.models import ImportJob, ImportRow
+from issuer.vocabulary import BundleState, ImportState
 
 
 class ImportCounts(BaseModel):
@@ -43,14 +44,14 @@ class ImportResponse(BaseModel):
     filename: str
     format: str
     dry_run: bool
-    state: str = Field(description="running, done or failed")
+    state: ImportState = Field(description="running, done or failed")
     total_rows: int
     processed_rows: int
     counts: ImportCounts
     created_at: dt.datetime
     finished_at: dt.datetime | None
     error: str | None
-    bundle_state: str | None = Field(description="null, building, ready or failed")
+    bundle_state: BundleState | None = Field(description="null, building, ready or failed")
     rows: list[ImportRowResponse]
 
     @classmethod

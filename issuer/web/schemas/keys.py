@@ -6,13 +6,14 @@ import datetime as dt
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from issuer.vocabulary import KeyState
 from issuer.web.schemas.common import Note, StrictModel
 
 
 class KeyResponse(BaseModel):
     kid: str
     algorithm: str
-    state: str
+    state: KeyState
     created_at: dt.datetime
     retired_at: dt.datetime | None
     compromised_at: dt.datetime | None

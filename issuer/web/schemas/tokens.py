@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
 from issuer.store.models import ApiToken
+from issuer.vocabulary import Role, TokenState
 from issuer.web.schemas.common import Code, StrictModel, Text
 
 
 class TokenCreateRequest(StrictModel):
     name: Text
-    role: Literal["admin", "registrar", "auditor"]
+    role: Role
     units: list[Code] = Field(default_factory=list, max_length=100)
     expires_at: AwareDatetime | None = None
 
@@ -22,15 +22,15 @@ class TokenResponse(BaseModel):
     id: int
     prefix: str
     name: str
-    role: str
+    role: Role
     units: list[str]
     created_at: dt.datetime
     expires_at: dt.datetime | None
     revoked_at: dt.datetime | None
-    state: str
+    state: TokenState
 
     @classmethod
-    def of(cls, row: ApiToken, state: str) -> TokenResponse:
+    def of(cls, row: ApiToken, state: TokenState) -> TokenResponse:
         return cls(
             id=row.id,
             prefix=row.prefix,

@@ -1,0 +1,133 @@
+"""The issuing side's words: one word, one meaning, shared by the database, the API, the CLI,
+the pages and the docs.
+
+Each is a ``StrEnum``: a member is its string, so it is stored, compared, serialised and
+printed exactly as that string. The values are public API and stored in the database (with
+CHECK constraints, issuer/store/models.py): never change one.
+
+The reason categories are the verifier's ``ReasonCode`` (verifier/result.py), used here
+unchanged: the issuer records them and the verify page shows them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from verifier.result import ReasonCode
+
+
+class CredentialState(StrEnum):
+    """Where a credential is in its lifecycle (``credentials.state``)."""
+
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    SUSPENDED = "suspended"
+    SUPERSEDED = "superseded"
+
+
+class Role(StrEnum):
+    """An API token's role (``api_tokens.role``); docs/security.md says what each may do."""
+
+    ADMIN = "admin"
+    REGISTRAR = "registrar"
+    AUDITOR = "auditor"
+
+
+class TokenState(StrEnum):
+    """An API token as ``authenticate`` would judge it now (derived, not stored)."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+class KeyState(StrEnum):
+    """A signing key's state (``signing_keys.state``)."""
+
+    ACTIVE = "active"
+    RETIRED = "retired"
+    COMPROMISED = "compromised"
+
+
+class ApprovalState(StrEnum):
+    """A maker-checker request's state (``approvals.state``)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ApprovalAction(StrEnum):
+    """What a maker-checker request asks for (``approvals.action``)."""
+
+    CREDENTIAL_BATCH_REVOKE = "credential.batch_revoke"
+    KEY_ROTATE = "key.rotate"
+    KEY_COMPROMISE = "key.compromise"
+    KEY_REISSUE_COMPROMISED = "key.reissue_compromised"
+
+
+class ImportState(StrEnum):
+    """An import job's state (``imports.state``)."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class BundleState(StrEnum):
+    """An import's bundle, once asked for (``imports.bundle_state``; null before)."""
+
+    BUILDING = "building"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class AuditAction(StrEnum):
+    """Every action the audit log records (``audit_events.action``)."""
+
+    CREDENTIAL_ISSUE = "credential.issue"
+    CREDENTIAL_REVOKE = "credential.revoke"
+    CREDENTIAL_SUSPEND = "credential.suspend"
+    CREDENTIAL_REINSTATE = "credential.reinstate"
+    CREDENTIAL_REISSUE = "credential.reissue"
+    CREDENTIAL_BATCH_REVOKE = "credential.batch_revoke"
+    TOKEN_CREATE = "token.create"  # noqa: S105 - an action, not a secret
+    TOKEN_REVOKE = "token.revoke"  # noqa: S105 - an action, not a secret
+    KEY_CREATE = "key.create"
+    KEY_ROTATE = "key.rotate"
+    KEY_COMPROMISE = "key.compromise"
+    APPROVAL_REQUEST = "approval.request"
+    APPROVAL_APPROVE = "approval.approve"
+    APPROVAL_REJECT = "approval.reject"
+    IMPORT_START = "import.start"
+    IMPORT_FINISH = "import.finish"
+    IMPORT_BUNDLE = "import.bundle"
+    SHARE_LINK_CREATE = "share_link.create"
+    SHARE_LINK_REVOKE = "share_link.revoke"
+
+
+def either(values: type[StrEnum]) -> str:
+    """The values as help text reads them: ``admin, registrar or auditor``."""
+    words = [member.value for member in values]
+    return f"{', '.join(words[:-1])} or {words[-1]}" if len(words) > 1 else words[0]
+
+
+def one_of(column: str, values: type[StrEnum]) -> str:
+    """A CHECK constraint's SQL: ``state IN ('active', 'revoked')``, the values in order."""
+    return f"{column} IN {tuple(member.value for member in values)}"
+
+
+__all__ = [
+    "ApprovalAction",
+    "ApprovalState",
+    "AuditAction",
+    "BundleState",
+    "CredentialState",
+    "ImportState",
+    "KeyState",
+    "ReasonCode",
+    "Role",
+    "TokenState",
+    "either",
+    "one_of",
+]
