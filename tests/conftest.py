@@ -6,6 +6,7 @@ generated per test in temporary directories; tests never read ``keys/``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
@@ -23,7 +24,8 @@ from issuer.keys.keystore import create_signing_key
 from issuer.services import Services
 from issuer.store import migration
 from issuer.store.audit import GENESIS_HASH
-from issuer.store.engine import create_db_engine, session_scope
+from issuer.store.engine import create_db_engine, create_session_factory, session_scope
+from issuer.store.identity import store_base_url
 from issuer.store.models import AuditHead, Base, core_table
 
 POSTGRES_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL")
@@ -63,6 +65,16 @@ def fresh_database_url(kind: str, tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
+def store_identity(database_url: str, base_url: str = BASE_URL) -> None:
+    """Store the issuer's identity in a migrated database, as ``tessera init`` would."""
+    engine = create_db_engine(database_url)
+    try:
+        with session_scope(create_session_factory(engine)) as session:
+            store_base_url(session, base_url, now=dt.datetime.now(dt.UTC))
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -91,7 +103,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def services(settings: Settings) -> Iterator[Services]:
-    """Services with an active ES256 key; the tables are emptied afterwards."""
+    """Services with the issuer's identity (``BASE_URL``) stored and an active ES256 key;
+    the tables are emptied afterwards."""
+    store_identity(settings.database_url)
     services = Services.from_settings(settings)
     with session_scope(services.sessions) as session:
         create_signing_key(

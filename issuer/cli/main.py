@@ -10,10 +10,21 @@ import sys
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from issuer.cli import approvals, audit, campaigns, credentials, keys, operations, setup, tokens
+from issuer.cli import (
+    approvals,
+    audit,
+    campaigns,
+    credentials,
+    identity,
+    keys,
+    operations,
+    setup,
+    tokens,
+)
 from issuer.config import load_settings
 from issuer.errors import IssuerError
 from issuer.runtime import prepare_process
+from issuer.services import peek_stored_base_url
 from issuer.web.error_handlers import database_problem
 from verifier.cli import verify_command
 
@@ -27,7 +38,13 @@ app = typer.Typer(
 
 @app.callback()
 def _load(ctx: typer.Context) -> None:
-    ctx.obj = load_settings()
+    settings = load_settings()
+    if ctx.invoked_subcommand == "verify" and settings.base_url is None:
+        # `tessera verify` trusts this issuer: the identity stored in its database, if any.
+        stored = peek_stored_base_url(settings)
+        if stored is not None:
+            settings = settings.model_copy(update={"base_url": stored})
+    ctx.obj = settings
 
 
 setup.register(app)
@@ -37,6 +54,7 @@ credentials.register(app)
 campaigns.register(app)
 app.add_typer(approvals.approvals_app, name="approvals")
 app.add_typer(audit.audit_app, name="audit")
+identity.register(app)
 operations.register(app)
 app.command("verify")(verify_command)
 
