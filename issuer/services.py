@@ -73,21 +73,25 @@ class Services:
         reads the issuer's identity; ``require_identity`` then refuses a database that stores
         none, or a ``TESSERA_BASE_URL`` that differs from it (processes that sign)."""
         engine = create_db_engine(settings.database_url)
-        check_database(engine)
-        if require_schema and not migration.is_at_head(engine):
-            raise ConfigurationError("the database is not migrated: run `tessera db upgrade`")
-        services = cls(
-            settings=settings,
-            engine=engine,
-            sessions=create_session_factory(engine),
-            read_sessions=create_session_factory(engine, read_only=True),
-            revisions=ListRevisions(engine),
-            clock=clock,
-        )
-        if require_schema:
-            services.load_identity()
-            if require_identity:
-                services.check_identity()
+        try:
+            check_database(engine)
+            if require_schema and not migration.is_at_head(engine):
+                raise ConfigurationError("the database is not migrated: run `tessera db upgrade`")
+            services = cls(
+                settings=settings,
+                engine=engine,
+                sessions=create_session_factory(engine),
+                read_sessions=create_session_factory(engine, read_only=True),
+                revisions=ListRevisions(engine),
+                clock=clock,
+            )
+            if require_schema:
+                services.load_identity()
+                if require_identity:
+                    services.check_identity()
+        except BaseException:
+            engine.dispose()
+            raise
         return services
 
     def load_identity(self) -> str | None:
