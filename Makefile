@@ -4,9 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-# QR codes and links use the public base URL: by default, where `make run` listens.
-TESSERA_BASE_URL ?= http://$(HOST):$(PORT)
-export HOST PORT TESSERA_BASE_URL
+# The issuer's identity (public base URL) is stored by `tessera init` on the first run: from
+# TESSERA_BASE_URL if you set it, else where `make run` listens (HOST, PORT). See docs/configuration.md.
+export HOST PORT
 
 .PHONY: run test lint pytest clean
 

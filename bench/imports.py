@@ -15,6 +15,7 @@ Everything is measured in the same run, so the ratios hold on a noisy machine:
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import statistics
 import tempfile
 import time
@@ -38,7 +39,8 @@ from issuer.runtime import prepare_process
 from issuer.services import Services
 from issuer.store import migration
 from issuer.store.audit import Actor
-from issuer.store.engine import create_db_engine, session_scope
+from issuer.store.engine import create_db_engine, create_session_factory, session_scope
+from issuer.store.identity import store_base_url
 from issuer.store.models import Credential
 
 BASE_URL = "https://certs.example.org"
@@ -66,6 +68,8 @@ def make_services(workdir: Path, run: int) -> Services:
     )
     engine = create_db_engine(settings.database_url)
     migration.upgrade(engine)
+    with session_scope(create_session_factory(engine)) as session:
+        store_base_url(session, BASE_URL, now=dt.datetime.now(dt.UTC))
     engine.dispose()
     services = Services.from_settings(settings)
     with session_scope(services.sessions) as session:

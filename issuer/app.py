@@ -39,9 +39,11 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
-    """Build the app; a missing key or unusable database fails here, with one clear line."""
+    """Build the app; a missing key or unusable database fails here, with one clear line, and
+    so does an issuer identity that is not stored or that ``TESSERA_BASE_URL`` contradicts."""
     use_encoder(settings.qr_encoder)
     services = services or Services.from_settings(settings)
+    services.check_identity()
     with services.sessions() as session:
         services.signer(session)  # fail at start-up, not on the first request
     app = FastAPI(

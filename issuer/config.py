@@ -25,6 +25,14 @@ _PLACEHOLDERS = frozenset({"", "changeme", "change-me", "changethis", "secret", 
 _RATE_LIMIT = re.compile(r"^(off|\d+/(second|minute|hour|day))$")
 
 
+def normalise_base_url(value: str) -> str:
+    """A public base URL as the issuer's id: an absolute http(s) URL without query or
+    fragment, its trailing ``/`` removed; raises ``ValueError`` otherwise."""
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise ValueError("TESSERA_BASE_URL must be an absolute http(s) URL without query")
+    return value.rstrip("/")
+
+
 class Settings(BaseSettings):
     """Tessera's configuration. Construct with ``load_settings()`` to get one-line errors."""
 
@@ -36,7 +44,9 @@ class Settings(BaseSettings):
     key_passphrase: SecretStr | None = None
     key_passphrase_file: Path | None = None
     key_algorithm: Literal["ES256", "EdDSA"] = "ES256"
-    base_url: str = "http://127.0.0.1:8000"
+    # The issuer's identity is stored in the database (``tessera init``, ``tessera db
+    # upgrade``); when set, this must agree with it, or the process refuses to sign.
+    base_url: str | None = None
     issuer_name: str = (
         "朔方稀土集团职业技能等级认定中心 / "
         "Shuofang Rare Earth Group Vocational Skills Certification Centre"
@@ -83,10 +93,8 @@ class Settings(BaseSettings):
 
     @field_validator("base_url")
     @classmethod
-    def _check_base_url(cls, value: str) -> str:
-        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
-            raise ValueError("TESSERA_BASE_URL must be an absolute http(s) URL without query")
-        return value.rstrip("/")
+    def _check_base_url(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_base_url(value)
 
     @field_validator("database_url")
     @classmethod

@@ -1,4 +1,5 @@
-"""What the app and the CLI share: settings, database, signer, clock. Built once, passed down."""
+"""What the app and the CLI share: settings, database, issuer identity, signer, clock.
+Built once, passed down."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.config import Settings
 from issuer.credentials.issuance import IssuerIdentity
 from issuer.credentials.list_revisions import ListRevisions
 from issuer.credentials.status_list import PublishedList, StatusListPublisher
-from issuer.errors import ConfigurationError, NotFoundError
+from issuer.errors import ConfigurationError, IssuerError, NotFoundError
 from issuer.keys.keystore import active_key, load_signer
 from issuer.keys.signer import Signer
 from issuer.store import migration
@@ -26,6 +29,8 @@ from issuer.store.engine import (
     create_session_factory,
     session_scope,
 )
+from issuer.store.identity import NO_IDENTITY, identity_in_force, same_base_url, stored_base_url
+from verifier.urls import IssuerUrls
 
 SIGNER_MAX_AGE_HOT_PATH = 5.0
 
@@ -36,15 +41,21 @@ def utc_now() -> dt.datetime:
 
 @dataclass
 class Services:
-    """Long-lived objects for one process."""
+    """Long-lived objects for one process.
+
+    ``stored_base_url`` is the issuer's identity as the database stores it (read at start;
+    ``None`` before ``tessera init``); everything this process signs or links uses it, never
+    ``TESSERA_BASE_URL`` (docs/decisions/0017-issuer-identity.md).
+    """
 
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
-    publisher: StatusListPublisher
     revisions: ListRevisions
     clock: Callable[[], dt.datetime] = utc_now
+    stored_base_url: str | None = None
+    _publisher: StatusListPublisher | None = field(default=None, repr=False)
     _signer: Signer | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _signer_checked: float = field(default=0.0, repr=False)
@@ -56,24 +67,67 @@ class Services:
         *,
         clock: Callable[[], dt.datetime] = utc_now,
         require_schema: bool = True,
+        require_identity: bool = True,
     ) -> Services:
-        """Connect and check; ``require_schema`` refuses a database not migrated to head."""
+        """Connect and check; ``require_schema`` refuses a database not migrated to head and
+        reads the issuer's identity; ``require_identity`` then refuses a database that stores
+        none, or a ``TESSERA_BASE_URL`` that differs from it (processes that sign)."""
         engine = create_db_engine(settings.database_url)
-        check_database(engine)
-        if require_schema and not migration.is_at_head(engine):
-            raise ConfigurationError("the database is not migrated: run `tessera db upgrade`")
-        publisher = StatusListPublisher(
-            settings.base_url, settings.status_list_ttl_seconds, resign_after=dt.timedelta(hours=1)
-        )
-        return cls(
-            settings=settings,
-            engine=engine,
-            sessions=create_session_factory(engine),
-            read_sessions=create_session_factory(engine, read_only=True),
-            publisher=publisher,
-            revisions=ListRevisions(engine),
-            clock=clock,
-        )
+        try:
+            check_database(engine)
+            if require_schema and not migration.is_at_head(engine):
+                raise ConfigurationError("the database is not migrated: run `tessera db upgrade`")
+            services = cls(
+                settings=settings,
+                engine=engine,
+                sessions=create_session_factory(engine),
+                read_sessions=create_session_factory(engine, read_only=True),
+                revisions=ListRevisions(engine),
+                clock=clock,
+            )
+            if require_schema:
+                services.load_identity()
+                if require_identity:
+                    services.check_identity()
+        except BaseException:
+            engine.dispose()
+            raise
+        return services
+
+    def load_identity(self) -> str | None:
+        """Read the issuer's identity from the database (after a migration, or a change)."""
+        with self.read_sessions() as session:
+            self.stored_base_url = stored_base_url(session)
+        self._publisher = None
+        return self.stored_base_url
+
+    def check_identity(self) -> str:
+        """The identity in force; ``ConfigurationError`` when none is stored or when
+        ``TESSERA_BASE_URL`` is set and differs from it: such a process must not sign."""
+        return identity_in_force(self.settings.base_url, self.stored_base_url)
+
+    @property
+    def base_url(self) -> str:
+        """The issuer's public base URL (its id), as stored in the database."""
+        if self.stored_base_url is None:
+            raise ConfigurationError(NO_IDENTITY)
+        return self.stored_base_url
+
+    @property
+    def urls(self) -> IssuerUrls:
+        """This issuer's public URLs, built from the stored identity."""
+        return IssuerUrls(self.base_url)
+
+    @property
+    def publisher(self) -> StatusListPublisher:
+        """The status-list publisher of this issuer (made on first use)."""
+        if self._publisher is None:
+            self._publisher = StatusListPublisher(
+                self.base_url,
+                self.settings.status_list_ttl_seconds,
+                resign_after=dt.timedelta(hours=1),
+            )
+        return self._publisher
 
     def signer(self, session: Session, *, max_age: float = 0.0) -> Signer:
         """The active key's signer, checked against the database unless it was checked less
@@ -122,8 +176,19 @@ class Services:
             return self.publisher.publish(session, list_id, signer, now=now, purpose=purpose)
 
     def issuer(self, session: Session) -> IssuerIdentity:
+        """Who signs a new credential. The stored identity is read again first: if it was
+        changed since this process started, this process refuses until it is restarted."""
+        base_url = self.base_url
+        current = stored_base_url(session)
+        if current is None:
+            raise ConfigurationError(NO_IDENTITY)
+        if not same_base_url(current, base_url):
+            raise ConfigurationError(
+                f"this issuer's identity changed from {base_url} to {current} since this "
+                "process started: restart it"
+            )
         return IssuerIdentity(
-            base_url=self.settings.base_url,
+            base_url=base_url,
             name=self.settings.issuer_name,
             signer=self.signer(session),
         )
@@ -141,3 +206,19 @@ class Services:
             for path in set(keys_dir.glob("*.pem")) - before:
                 path.unlink(missing_ok=True)
             raise
+
+
+def peek_stored_base_url(settings: Settings) -> str | None:
+    """The stored identity if the configured database exists and is at the newest schema,
+    else ``None``; creates nothing (a SQLite file that is not there is not made)."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
+        return None
+    try:
+        services = Services.from_settings(settings, require_identity=False)
+    except (IssuerError, SQLAlchemyError):
+        return None
+    try:
+        return services.stored_base_url
+    finally:
+        services.engine.dispose()

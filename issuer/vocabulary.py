@@ -104,6 +104,8 @@ class AuditAction(StrEnum):
     IMPORT_BUNDLE = "import.bundle"
     SHARE_LINK_CREATE = "share_link.create"
     SHARE_LINK_REVOKE = "share_link.revoke"
+    ISSUER_BASE_URL_SET = "issuer.base_url_set"
+    ISSUER_BASE_URL_CHANGE = "issuer.base_url_change"
 
 
 def either(values: type[StrEnum]) -> str:

@@ -28,6 +28,7 @@ from tests.helpers import (
     fresh_database_url,
     make_token,
     postgres_admin_url,
+    store_identity,
 )
 from tests.servers import in_process_server
 
@@ -69,7 +70,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def services(settings: Settings) -> Iterator[Services]:
-    """Services with an active ES256 key; the tables are emptied afterwards."""
+    """Services with the issuer's identity (``BASE_URL``) stored and an active ES256 key;
+    the tables are emptied afterwards."""
+    store_identity(settings.database_url)
     services = Services.from_settings(settings)
     with session_scope(services.sessions) as session:
         create_signing_key(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
@@ -12,7 +13,8 @@ from sqlalchemy.engine import make_url
 
 from issuer.access.tokens import create_token
 from issuer.services import Services
-from issuer.store.engine import session_scope
+from issuer.store.engine import create_db_engine, create_session_factory, session_scope
+from issuer.store.identity import store_base_url
 
 POSTGRES_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL")
 BASE_URL = "https://tessera.test"
@@ -48,3 +50,13 @@ def make_token(services: Services, role: str = "admin", units: list[str] | None 
             session, name=f"test {role}", role=role, units=units or [], now=services.clock()
         )
     return plain
+
+
+def store_identity(database_url: str, base_url: str = BASE_URL) -> None:
+    """Store the issuer's identity in a migrated database, as ``tessera init`` would."""
+    engine = create_db_engine(database_url)
+    try:
+        with session_scope(create_session_factory(engine)) as session:
+            store_base_url(session, base_url, now=dt.datetime.now(dt.UTC))
+    finally:
+        engine.dispose()

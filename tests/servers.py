@@ -30,6 +30,7 @@ from issuer.keys.keystore import create_signing_key
 from issuer.services import Services
 from issuer.store import migration
 from issuer.store.engine import session_scope
+from issuer.store.identity import change_base_url, store_base_url
 from tests.helpers import BASE_URL, PASSPHRASE
 
 TESSERA = str(Path(sys.executable).parent / "tessera")
@@ -58,7 +59,8 @@ def server_env(database_url: str, work: Path, **extra: str) -> dict[str, str]:
 
 
 def prepare_database(database_url: str, work: Path) -> str:
-    """Migrate, create a signing key in ``work/keys``, load the catalog; an admin token."""
+    """Migrate, store the issuer's identity (``BASE_URL``), create a signing key in
+    ``work/keys``, load the catalog; an admin token."""
     settings = Settings(
         database_url=database_url,
         keys_dir=work / "keys",
@@ -68,6 +70,7 @@ def prepare_database(database_url: str, work: Path) -> str:
     services = Services.from_settings(settings, require_schema=False)
     migration.upgrade(services.engine)
     with session_scope(services.sessions) as session:
+        store_base_url(session, BASE_URL, now=services.clock())
         create_signing_key(
             session, settings.keys_dir, PASSPHRASE.encode(), "ES256", now=services.clock()
         )
@@ -141,10 +144,14 @@ def stop_server(server: Server, *, timeout: float = 30) -> bool:
 @contextlib.contextmanager
 def in_process_server(settings: Settings) -> Iterator[tuple[str, TestClient]]:
     """The app in this process on a loopback port (uvicorn on a thread), its base URL being
-    that address: (base URL, a test client of the same app)."""
+    that address: (base URL, a test client of the same app). The stored identity becomes
+    that address meanwhile, as ``tessera identity set-base-url`` would make it."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     live_settings = settings.model_copy(update={"base_url": base})
+    identity = Services.from_settings(settings, require_identity=False)
+    with session_scope(identity.sessions) as session:
+        old = change_base_url(session, base, now=identity.clock())
     live_services = Services.from_settings(live_settings)
     app = create_app(live_settings, services=live_services)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
@@ -161,6 +168,9 @@ def in_process_server(settings: Settings) -> Iterator[tuple[str, TestClient]]:
         server.should_exit = True
         thread.join(timeout=10)
         live_services.engine.dispose()
+        with session_scope(identity.sessions) as session:
+            change_base_url(session, old, now=identity.clock())
+        identity.engine.dispose()
 
 
 def verify_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

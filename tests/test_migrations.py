@@ -23,6 +23,7 @@ TABLES = {
     "signing_keys",
     "api_tokens",
     "audit_events",
+    "issuer_identity",
 }
 
 

@@ -1,7 +1,7 @@
 """Two real server processes on one PostgreSQL database behave as one service.
 
 Replica A runs one worker, replica B two (``--workers 2``, metrics in multiprocess mode);
-both share the database, the keys directory and ``TESSERA_BASE_URL``.
+both share the database (and so the issuer identity stored in it) and the keys directory.
 """
 
 from __future__ import annotations

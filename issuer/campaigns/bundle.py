@@ -153,11 +153,11 @@ def _prepare(
                 row = by_id[str(credential_id)]
                 documents.append(
                     credential_document(
-                        row, base_url=settings.base_url, issuer_name=settings.issuer_name
+                        row, base_url=services.base_url, issuer_name=settings.issuer_name
                     )
                 )
                 _link, token = create_share_link(session, row.id, actor=actor, now=now, audit=False)
-                links[row.id] = share_url(settings.base_url, token)
+                links[row.id] = share_url(services.base_url, token)
         record_event(
             session,
             actor,

@@ -23,7 +23,7 @@ def approvals_list(
     ] = ApprovalState.PENDING.value,
 ) -> None:
     """Requests waiting for (or given) a second admin's decision."""
-    services = services_of(ctx)
+    services = services_of(ctx, read_only=True)
     with services.sessions() as session:
         rows, total = list_approvals(session, state=state, limit=500, offset=0)
         for row in rows:

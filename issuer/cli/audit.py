@@ -16,7 +16,7 @@ audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=Tr
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
     """Recompute the hash chain; name the first edited, deleted or reordered event."""
-    services = services_of(ctx)
+    services = services_of(ctx, read_only=True)
     try:
         with services.sessions() as session:
             report = verify_chain(session)
@@ -31,7 +31,7 @@ def audit_verify(ctx: typer.Context) -> None:
 @audit_app.command("export")
 def audit_export(ctx: typer.Context) -> None:
     """Every event as JSON lines on stdout, hashes included."""
-    services = services_of(ctx)
+    services = services_of(ctx, read_only=True)
     out = sys.stdout.buffer
     with services.sessions() as session:
         for event in iter_events(session):

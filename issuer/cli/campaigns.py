@@ -127,7 +127,7 @@ def share_command(
             message = f"revoked {count} share links of {row.number}"
         else:
             _link, token = create_share_link(session, row.id, actor=actor(), now=now)
-            message = share_url(services.settings.base_url, token)
+            message = share_url(services.base_url, token)
     typer.echo(message)
 
 

@@ -21,7 +21,6 @@ from issuer.credentials.reissue import Corrections, reissue_credential
 from issuer.store.engine import session_scope
 from issuer.vocabulary import ReasonCode
 from issuer.web.schemas.credentials import CredentialResponse
-from verifier.urls import IssuerUrls
 
 REASONS_HELP = f"one of: {', '.join(ReasonCode)}"
 
@@ -68,7 +67,7 @@ def issue(
         )
         session.flush()
         row = get_credential(session, credential_id)
-        response = CredentialResponse.of(row, services.settings.base_url)
+        response = CredentialResponse.of(row, services.base_url)
     if as_json:
         typer.echo(response.model_dump_json(indent=2))
         return
@@ -162,7 +161,7 @@ def reissue(
         done = [
             f"superseded {old.id} ({old.number})",
             f"issued {new.id} ({new.number})",
-            f"verify: {IssuerUrls(services.settings.base_url).verify_page(new.id)}",
+            f"verify: {services.urls.verify_page(new.id)}",
         ]
     typer.echo("\n".join(done))
 

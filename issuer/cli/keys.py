@@ -63,7 +63,7 @@ def create_active_key(services: Services, session: Session) -> None:
 @keys_app.command("list")
 def keys_list(ctx: typer.Context) -> None:
     """Every key with its state: active, retired or compromised."""
-    services = services_of(ctx)
+    services = services_of(ctx, read_only=True)
     with services.sessions() as session:
         for record in list_keys(session):
             typer.echo(

@@ -10,11 +10,22 @@ import sys
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from issuer.cli import approvals, audit, campaigns, credentials, keys, operations, setup, tokens
+from issuer.cli import (
+    approvals,
+    audit,
+    campaigns,
+    credentials,
+    identity,
+    keys,
+    operations,
+    setup,
+    tokens,
+)
 from issuer.config import load_settings
 from issuer.credentials.qr import use_encoder
 from issuer.errors import IssuerError, IssuerErrorCode
 from issuer.runtime import prepare_process
+from issuer.services import peek_stored_base_url
 from issuer.web.error_handlers import database_problem
 from verifier.cli import verify_command
 
@@ -30,6 +41,11 @@ app = typer.Typer(
 def _load(ctx: typer.Context) -> None:
     settings = load_settings()
     use_encoder(settings.qr_encoder)  # QR codes are drawn by the library chosen here
+    if ctx.invoked_subcommand == "verify" and settings.base_url is None:
+        # `tessera verify` trusts this issuer: the identity stored in its database, if any.
+        stored = peek_stored_base_url(settings)
+        if stored is not None:
+            settings = settings.model_copy(update={"base_url": stored})
     ctx.obj = settings
 
 
@@ -40,6 +56,7 @@ credentials.register(app)
 campaigns.register(app)
 app.add_typer(approvals.approvals_app, name="approvals")
 app.add_typer(audit.audit_app, name="audit")
+identity.register(app)
 operations.register(app)
 app.command("verify")(verify_command)
 

@@ -39,7 +39,7 @@ def serve(
         # Worker processes sum their metrics through files here (issuer/web/metrics.py).
         metrics_dir = tempfile.mkdtemp(prefix="tessera-metrics-")
         os.environ[MULTIPROCESS_ENV] = metrics_dir
-    typer.echo(f"Tessera serving on http://{host}:{port} (public base URL {settings.base_url})")
+    typer.echo(f"Tessera serving on http://{host}:{port} (public base URL {services.base_url})")
     # No access log: request paths carry credential ids (/v/<id>); the request log
     # (issuer/web/middleware/request_log.py) writes one line per request naming the route
     # template instead.

@@ -1,4 +1,5 @@
-"""``tessera init`` and ``tessera db upgrade``: a database and a key to start with."""
+"""``tessera init`` and ``tessera db upgrade``: a database, the issuer's identity and a key to
+start with."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from issuer.access.tokens import create_token
 from issuer.campaigns.demo import load_demo
 from issuer.cli.context import actor, services_of, settings_of
+from issuer.cli.identity import settle_identity
 from issuer.cli.keys import create_active_key
 from issuer.errors import ConfigurationError
 from issuer.keys.keystore import active_key
@@ -26,14 +28,19 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
-    """Migrate the database to the newest schema."""
+    """Migrate the database to the newest schema; store the issuer's identity if none is."""
     services = services_of(ctx, require_schema=False)
-    migration.upgrade(services.engine)
-    typer.echo("database is at the newest schema")
+    try:
+        migration.upgrade(services.engine)
+        typer.echo("database is at the newest schema")
+        settle_identity(services)
+    finally:
+        services.engine.dispose()
 
 
 def init(ctx: typer.Context) -> None:
-    """First-run set-up for development: passphrase, schema, key, admin token, demo campaign.
+    """First-run set-up for development: passphrase, schema, the issuer's identity, key, admin
+    token, demo campaign.
 
     Development only: production installs run `tessera db upgrade`, `tessera keys generate`
     and `tessera tokens create` themselves (docs/keys.md), and never load demo data.
@@ -50,6 +57,7 @@ def init(ctx: typer.Context) -> None:
         )
     services = services_of(ctx, require_schema=False)
     migration.upgrade(services.engine)
+    settle_identity(services)
     with services.key_transaction() as session:
         if active_key(session) is None:
             create_active_key(services, session)

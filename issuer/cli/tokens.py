@@ -56,7 +56,7 @@ def tokens_create(
 @tokens_app.command("list")
 def tokens_list(ctx: typer.Context) -> None:
     """Every token (never the token itself): id, prefix, role, units, state."""
-    services = services_of(ctx)
+    services = services_of(ctx, read_only=True)
     now = services.clock()
     with services.sessions() as session:
         for record in list_tokens(session):

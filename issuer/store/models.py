@@ -336,6 +336,20 @@ class ShareLink(Base):
     revoked_at: Mapped[dt.datetime | None]
 
 
+class StoredIdentity(Base):
+    """The issuer's identity: its public base URL, signed into every credential (``issuer.id``,
+    ``iss``, status-list and QR URLs). One row (``id`` 1), written by ``tessera init`` or
+    ``tessera db upgrade`` and changed only by ``tessera identity set-base-url``."""
+
+    __tablename__ = "issuer_identity"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    base_url: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
 def core_table(model: type[Base]) -> Table:
     """The Core ``Table`` of a model, for executemany inserts that skip the unit of work."""
     return Base.metadata.tables[model.__tablename__]

@@ -53,7 +53,7 @@ class _OwnKeys:
         self._cached: tuple[float, dict[str, Any]] | None = None
 
     def __call__(self, issuer_id: str) -> dict[str, Any]:
-        if issuer_id != self._services.settings.base_url:
+        if issuer_id != self._services.base_url:
             raise KeyNotFoundError("not this server's issuer")
         with self._lock:
             now = time.monotonic()
@@ -104,7 +104,7 @@ def build_local_verifier(
     """A verifier trusting this server (and ``TESSERA_TRUSTED_ISSUERS``); ``on_remote_lookup``
     hears of every other issuer's status-list lookup (True: served from the cache)."""
     settings = services.settings
-    base = settings.base_url
+    base = services.base_url
     trusted = TrustedIssuers([base, *settings.trusted_issuers])
     others = [i for i in trusted if i != base]
     client = build_http_client(timeout=5.0) if others else None
@@ -173,7 +173,7 @@ class _StatusDetails:
     def get_status_detail(
         self, credential_id: str, status: str, *, issuer_id: str
     ) -> StatusDetail | None:
-        if issuer_id != self._services.settings.base_url:
+        if issuer_id != self._services.base_url:
             return None
         if not credential_id.startswith("urn:uuid:"):
             return None
@@ -183,9 +183,7 @@ class _StatusDetails:
             except IssuerError:
                 return None
             successor = (
-                IssuerUrls(self._services.settings.base_url).verify_page(row.replaced_by_id)
-                if row.replaced_by_id
-                else None
+                self._services.urls.verify_page(row.replaced_by_id) if row.replaced_by_id else None
             )
             return StatusDetail(reason=row.state_reason, superseded_by=successor)
 
@@ -200,7 +198,7 @@ class _OwnCompromisedKeys:
         self._cached: tuple[float, dict[str, str]] | None = None
 
     def __call__(self, issuer_id: str) -> dict[str, str]:
-        base = self._services.settings.base_url
+        base = self._services.base_url
         if issuer_id != base:
             return {}
         with self._lock:

@@ -19,7 +19,7 @@ from issuer.store.audit import Actor, event_hash, record_event, verify_chain
 from issuer.store.engine import session_scope
 from issuer.store.models import AuditEvent
 from issuer.vocabulary import AuditAction
-from tests.helpers import PASSPHRASE, make_token
+from tests.helpers import BASE_URL, PASSPHRASE, make_token
 from tests.issuer.helpers import load_catalog
 from tests.issuer.lifecycle_helpers import bearer, issue, post
 
@@ -29,7 +29,7 @@ def _cli(settings: Settings, *args: str) -> tuple[int, str]:
         "TESSERA_DATABASE_URL": settings.database_url,
         "TESSERA_KEYS_DIR": str(settings.keys_dir),
         "TESSERA_KEY_PASSPHRASE": PASSPHRASE,
-        "TESSERA_BASE_URL": settings.base_url,
+        "TESSERA_BASE_URL": BASE_URL,
     }
     result = CliRunner().invoke(tessera, list(args), env=env)
     return result.exit_code, result.output

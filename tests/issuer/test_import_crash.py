@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from issuer.config import Settings
 from issuer.services import Services
 from issuer.store.models import Credential, ImportJob
-from tests.helpers import PASSPHRASE
+from tests.helpers import BASE_URL, PASSPHRASE
 from tests.issuer.campaign_files import campaign, request_row, write_csv
 from tests.issuer.helpers import load_catalog
 
@@ -32,7 +32,7 @@ def _env(settings: Settings) -> dict[str, str]:
         "TESSERA_DATABASE_URL": settings.database_url,
         "TESSERA_KEYS_DIR": str(settings.keys_dir),
         "TESSERA_KEY_PASSPHRASE": PASSPHRASE,
-        "TESSERA_BASE_URL": settings.base_url,
+        "TESSERA_BASE_URL": BASE_URL,
         "TESSERA_IMPORT_CHUNK_ROWS": "10",  # many small commits: a kill lands between two
     }
 

@@ -100,7 +100,7 @@ def issue(
     location = {"Location": f"/api/v1/credentials/{credential_id}"}
     if wants_jwt(request):
         return Response(row.jws, status_code=201, media_type=VC_JWT_MEDIA_TYPE, headers=location)
-    response = CredentialResponse.of(row, services.settings.base_url)
+    response = CredentialResponse.of(row, services.base_url)
     return Response(
         response.model_dump_json(), status_code=201, media_type="application/json", headers=location
     )
@@ -117,7 +117,7 @@ def list_all(
     """A page of credentials, newest first; registrars see their units only."""
     units = unit_scope(principal)
     rows, total = list_credentials(session, limit=limit, offset=offset, units=units)
-    base = services.settings.base_url
+    base = services.base_url
     return CredentialPage(items=[CredentialResponse.of(r, base) for r in rows], total=total)
 
 
@@ -133,7 +133,7 @@ def read(
     row = _visible(principal, get_credential(session, credential_id))
     if wants_jwt(request):
         return Response(row.jws, media_type=VC_JWT_MEDIA_TYPE)
-    return CredentialResponse.of(row, services.settings.base_url)
+    return CredentialResponse.of(row, services.base_url)
 
 
 @router.get(
@@ -146,9 +146,7 @@ def qr_png(
 ) -> Response:
     """The QR code (the packed verify URL), PNG, error correction M, 8 pixels per module."""
     row = _visible(principal, get_credential(session, credential_id))
-    return Response(
-        render_qr_png(qr_text(services.settings.base_url, row.jws)), media_type="image/png"
-    )
+    return Response(render_qr_png(qr_text(services.base_url, row.jws)), media_type="image/png")
 
 
 @router.get(
@@ -161,9 +159,7 @@ def qr_svg(
 ) -> Response:
     """The QR code (the packed verify URL) as SVG, 40 mm wide without the quiet zone."""
     row = _visible(principal, get_credential(session, credential_id))
-    return Response(
-        render_qr_svg(qr_text(services.settings.base_url, row.jws)), media_type="image/svg+xml"
-    )
+    return Response(render_qr_svg(qr_text(services.base_url, row.jws)), media_type="image/svg+xml")
 
 
 def _change_state(
@@ -178,7 +174,7 @@ def _change_state(
     require_unit(principal, row.unit.code)
     change(row.id)
     session.commit()
-    return CredentialResponse.of(get_credential(session, credential_id), services.settings.base_url)
+    return CredentialResponse.of(get_credential(session, credential_id), services.base_url)
 
 
 @router.post("/{credential_id}/revoke", response_model=CredentialResponse)
@@ -277,7 +273,7 @@ def reissue(
     )
     new_id = new.id
     session.commit()
-    base = services.settings.base_url
+    base = services.base_url
     return ReissueResponse(
         superseded=CredentialResponse.of(get_credential(session, credential_id), base),
         credential=CredentialResponse.of(get_credential(session, new_id), base),

@@ -42,8 +42,9 @@ def _visible(principal: Principal, row: Credential) -> Credential:
 
 
 def _document(services: Services, row: Credential) -> CredentialDocument:
-    settings = services.settings
-    return credential_document(row, base_url=settings.base_url, issuer_name=settings.issuer_name)
+    return credential_document(
+        row, base_url=services.base_url, issuer_name=services.settings.issuer_name
+    )
 
 
 def _file(data: bytes, media_type: str, filename: str, *, inline: bool = True) -> Response:
@@ -120,7 +121,7 @@ def create_link(
     require_unit(principal, row.unit.code)
     link, token = create_share_link(session, row.id, actor=actor, now=services.clock())
     session.commit()
-    return ShareLinkResponse.of(link, share_url(services.settings.base_url, token))
+    return ShareLinkResponse.of(link, share_url(services.base_url, token))
 
 
 @router.get("/{credential_id}/share-links", response_model=list[ShareLinkResponse])

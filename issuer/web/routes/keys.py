@@ -87,6 +87,6 @@ def reissue_compromised(
 def compromised_keys(session: ReadSessionDep, services: ServicesDep) -> Response:
     """Keys this issuer no longer vouches for, with the time of compromise (public)."""
     return JSONResponse(
-        compromised_keys_document(session, services.settings.base_url),
+        compromised_keys_document(session, services.base_url),
         headers={"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": "*"},
     )

@@ -42,7 +42,7 @@ def jwks(session: ReadSessionDep) -> Response:
 @router.get("/.well-known/jwt-vc-issuer")
 def jwt_vc_issuer(services: ServicesDep) -> Response:
     """JWT VC Issuer Metadata (SD-JWT VC): where this issuer's keys are published."""
-    base = services.settings.base_url
+    base = services.base_url
     body = {"issuer": base, "jwks_uri": IssuerUrls(base).jwks}
     return JSONResponse(body, headers={"Cache-Control": _PUBLIC_CACHE})
 
@@ -64,7 +64,7 @@ def key(kid: str, session: ReadSessionDep) -> Response:
 def unit(code: str, session: ReadSessionDep, services: ServicesDep) -> Response:
     """The unit (branch, plant) a credential names as ``credentialSubject.source``."""
     return JSONResponse(
-        find_unit_profile(session, services.settings.base_url, code),
+        find_unit_profile(session, services.base_url, code),
         headers={"Cache-Control": _PUBLIC_CACHE},
     )
 
@@ -72,7 +72,7 @@ def unit(code: str, session: ReadSessionDep, services: ServicesDep) -> Response:
 @router.get("/achievements/{code}")
 def achievement(code: str, session: ReadSessionDep, services: ServicesDep) -> dict[str, Any]:
     """The Open Badges ``Achievement`` (occupation at a level) credentials point at."""
-    return find_achievement(session, services.settings.base_url, code)
+    return find_achievement(session, services.base_url, code)
 
 
 @router.get(

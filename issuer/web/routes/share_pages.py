@@ -43,8 +43,9 @@ _STYLESHEET = files("issuer.web").joinpath("static/share.css").read_bytes()
 
 def _document(services: Services, session: ReadSessionDep, token: str) -> CredentialDocument:
     row = resolve_share_link(session, token)
-    settings = services.settings
-    return credential_document(row, base_url=settings.base_url, issuer_name=settings.issuer_name)
+    return credential_document(
+        row, base_url=services.base_url, issuer_name=services.settings.issuer_name
+    )
 
 
 def render_share_page(document: CredentialDocument, token: str) -> str:

@@ -14,7 +14,6 @@ from issuer.services import Services
 from issuer.vocabulary import CredentialState
 from issuer.web.deps import ReadSessionDep, RowIdPath, ServicesDep
 from verifier.format import STATUS_PURPOSE_SUSPENSION, VC_JWT_MEDIA_TYPE
-from verifier.urls import IssuerUrls
 
 router = APIRouter(tags=["public"])
 
@@ -58,9 +57,7 @@ def credential_status(
         "state": row.state,
         "reason": row.state_reason if row.state != CredentialState.ACTIVE else None,
         "superseded_by": (
-            IssuerUrls(services.settings.base_url).verify_page(row.replaced_by_id)
-            if row.replaced_by_id
-            else None
+            services.urls.verify_page(row.replaced_by_id) if row.replaced_by_id else None
         ),
     }
     return JSONResponse(

@@ -11,7 +11,6 @@ from issuer.web.deps import ReadSessionDep, ServicesDep
 from issuer.web.media import wants_jwt
 from verifier.format import VC_JWT_MEDIA_TYPE
 from verifier.result import CheckCode
-from verifier.urls import IssuerUrls
 from verifier.web.page import render_verify_page
 
 router = APIRouter(tags=["verify page"])
@@ -40,7 +39,7 @@ async def verify_page(
             media_type=VC_JWT_MEDIA_TYPE,
             headers={"Cache-Control": "no-store", "Vary": "Accept"},
         )
-    url = IssuerUrls(services.settings.base_url).verify_page(credential_id)
+    url = services.urls.verify_page(credential_id)
     result = await run_in_threadpool(request.app.state.verifier.verify_submission, url)
     request.app.state.metrics.observe_verification(result)
     located = not any(c.code == CheckCode.LOCATE and not c.passed for c in result.checks)
