@@ -33,6 +33,7 @@ def test_check_constraints_are_the_migrations_text() -> None:
         ("signing_keys", "state IN ('active', 'retired', 'compromised')"),
         ("approvals", "state IN ('pending', 'approved', 'rejected')"),
         ("imports", "state IN ('running', 'done', 'failed')"),
+        ("issuer_identity", "id = 1"),
     }
     migrations = "".join(p.read_text("utf-8") for p in (ROOT / "migrations").rglob("*.py"))
     for _table, sql in checks:
