@@ -37,6 +37,8 @@ class IssuerErrorCode(StrEnum):
     UNKNOWN_UNIT = "unknown_unit"
     INVALID_VALIDITY = "invalid_validity"
     HOLDER_NAME_MISMATCH = "holder_name_mismatch"
+    CONFLICTS_WITH_OTHER_UNIT = "conflicts_with_other_unit"
+    HOLDER_IN_OTHER_UNITS = "holder_in_other_units"
     ALREADY_ISSUED = "already_issued"
     CREDENTIAL_TOO_LARGE_FOR_QR = "credential_too_large_for_qr"
     UNKNOWN_REASON = "unknown_reason"

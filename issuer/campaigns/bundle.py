@@ -4,8 +4,9 @@ plus ``manifest.csv`` (holder, certificate number, verify URL, share link).
 Rendering is CPU-bound (about 30 ms a holder), so it runs in a pool of ``render_workers``
 processes (spawned, never forked from a threaded server) while the API keeps answering; the
 zip is written as results arrive, so memory holds a few documents, not the campaign. Each
-build creates one new share link per credential: the links are stored hashed, so the old ones
-cannot be shown again (they keep working until a registrar revokes them).
+build creates one new share link per credential, each an audit event: the links are stored
+hashed, so the old ones cannot be shown again (they keep working until a registrar revokes
+them). A bundle holds only credentials of the importer's units.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from issuer.documents.credential_document import (
     credential_document,
     document_filename,
 )
-from issuer.documents.share_link import create_share_link, share_url
+from issuer.documents.share_link import create_share_links, share_url
 from issuer.errors import ConflictError, IssuerErrorCode
 from issuer.services import Services
 from issuer.store.audit import Actor, record_event
@@ -77,12 +78,21 @@ def request_bundle(session: Session, job_id: str) -> None:
 
 
 def build_bundle(
-    services: Services, job_id: str, *, actor: Actor, workers: int | None = None
+    services: Services,
+    job_id: str,
+    *,
+    actor: Actor,
+    workers: int | None = None,
+    units: Collection[str] | None = None,
 ) -> Path:
-    """Render and zip the bundle of an import; returns the zip's path."""
+    """Render and zip the bundle of an import; returns the zip's path.
+
+    Only credentials of the importer's units (``ImportJob.units``) and of ``units`` (the
+    caller's, a registrar's token) are rendered and linked, whatever the import's rows say.
+    """
     settings = services.settings
     try:
-        documents, links = _prepare(services, job_id, actor)
+        documents, links = _prepare(services, job_id, actor, units)
         target = settings.bundle_dir / f"import-{job_id}.zip"
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".zip.partial")
@@ -131,11 +141,13 @@ def _render(documents: list[CredentialDocument], workers: int) -> Iterator[list[
 
 
 def _prepare(
-    services: Services, job_id: str, actor: Actor
+    services: Services, job_id: str, actor: Actor, units: Collection[str] | None
 ) -> tuple[list[CredentialDocument], dict[str, str]]:
     """The documents of the import's credentials, and a new share link for each (committed)."""
     settings, now = services.settings, services.clock()
     with session_scope(services.sessions) as session:
+        job = get_import(session, job_id)
+        allowed = [set(u) for u in (job.units, units) if u is not None]
         ids = list(
             session.scalars(
                 select(ImportRow.credential_id)
@@ -143,21 +155,28 @@ def _prepare(
                 .order_by(ImportRow.row_number)
             )
         )
-        documents, links = [], {}
+        rows: list[Credential] = []
         for start in range(0, len(ids), 200):
-            rows = session.scalars(
+            found = session.scalars(
                 select(Credential).where(Credential.id.in_(ids[start : start + 200]))
             )
-            by_id = {row.id: row for row in rows}
-            for credential_id in ids[start : start + 200]:
-                row = by_id[str(credential_id)]
-                documents.append(
-                    credential_document(
-                        row, base_url=services.base_url, issuer_name=settings.issuer_name
-                    )
-                )
-                _link, token = create_share_link(session, row.id, actor=actor, now=now, audit=False)
-                links[row.id] = share_url(services.base_url, token)
+            by_id = {row.id: row for row in found}
+            rows.extend(
+                row
+                for row in (by_id.get(str(cid)) for cid in ids[start : start + 200])
+                if row is not None and all(row.unit.code in scope for scope in allowed)
+            )
+        if len(rows) < len(ids):
+            log.warning(
+                "bundle left out credentials outside the importer's units",
+                extra={"import_id": job_id, "count": len(ids) - len(rows)},
+            )
+        documents = [
+            credential_document(row, base_url=services.base_url, issuer_name=settings.issuer_name)
+            for row in rows
+        ]
+        created = create_share_links(session, [row.id for row in rows], actor=actor, now=now)
+        links = {link.credential_id: share_url(services.base_url, token) for link, token in created}
         record_event(
             session,
             actor,

@@ -25,18 +25,26 @@ from sqlalchemy.orm import Session
 from issuer.campaigns.results_file import RawRow, open_results_file
 from issuer.campaigns.rows import RowProblem, RowValidator
 from issuer.credentials.catalog import load_catalog
-from issuer.credentials.issuance import IssueRequest, find_issued, issuance_key, issue_credentials
+from issuer.credentials.issuance import (
+    IssueRequest,
+    find_issued,
+    holder_names,
+    issuance_key,
+    issue_credentials,
+    other_unit_conflicts,
+)
 from issuer.errors import InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.services import Services
 from issuer.store.audit import Actor, lock_writes, record_event
 from issuer.store.engine import session_scope
-from issuer.store.models import Holder, ImportJob, ImportRow, core_table
+from issuer.store.models import ImportJob, ImportRow, core_table
 from issuer.vocabulary import AuditAction, ImportState
 
 log = logging.getLogger(__name__)
 
 Validated = tuple[RawRow, IssueRequest | RowProblem | None]
 ProgressCallback = Callable[[int, int], None]
+OTHER_UNIT = "conflicts_with_other_unit"
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,7 @@ def start_import(
         already_issued=0,
         failed=0,
         created_by=request.actor.name,
+        units=sorted(request.units) if request.units is not None else None,
         created_at=now,
     )
     session.add(job)
@@ -153,14 +162,25 @@ def process_chunk(
             outcomes[row.number] = _outcome(row, "not_passed")
         else:
             candidates.append((row, checked))
-    issued = find_issued(session, [r for _, r in candidates])
-    mismatched = _name_mismatches(session, [r for _, r in candidates])
+    requests = [r for _, r in candidates]
+    issued = find_issued(session, requests)
+    names = holder_names(session, [r.employee_number for r in requests])
+    # A registrar's import never reveals, links or issues over another unit's record: every
+    # kind of collision outside its units gets one neutral reason and no id.
+    foreign = (
+        other_unit_conflicts(session, requests, request.units)
+        if request.units is not None
+        else set()
+    )
     todo: list[tuple[RawRow, IssueRequest]] = []
     for row, req in candidates:
-        existing = issued.get(issuance_key(req))
-        if existing is not None:
-            outcomes[row.number] = _outcome(row, "already_issued", credential_id=existing)
-        elif req.employee_number in mismatched:
+        key = issuance_key(req)
+        existing = issued.get(key)
+        if key in foreign:
+            outcomes[row.number] = _outcome(row, "invalid", "employee_number", OTHER_UNIT)
+        elif existing is not None:
+            outcomes[row.number] = _outcome(row, "already_issued", credential_id=existing.id)
+        elif names.get(req.employee_number, req.holder_name) != req.holder_name:
             outcomes[row.number] = _outcome(row, "invalid", "name", "holder_name_mismatch")
         elif job.dry_run:
             outcomes[row.number] = _outcome(row, "ok")
@@ -175,6 +195,7 @@ def process_chunk(
             now=services.clock(),
             exactly_once=True,
             checked_new=True,  # find_issued above, under the same write lock
+            units=request.units,
         )
         for (row, _), credential_id in zip(todo, ids, strict=True):
             outcomes[row.number] = _outcome(row, "issued", credential_id=credential_id)
@@ -202,19 +223,6 @@ def _outcome(
         "reason": reason,
         "credential_id": credential_id,
     }
-
-
-def _name_mismatches(session: Session, requests: Sequence[IssueRequest]) -> set[str]:
-    """Employee numbers registered under another name than the row gives."""
-    names = {r.employee_number: r.holder_name for r in requests}
-    found: set[str] = set()
-    numbers = list(names)
-    for start in range(0, len(numbers), 200):
-        query = select(Holder.employee_number, Holder.name).where(
-            Holder.employee_number.in_(numbers[start : start + 200])
-        )
-        found.update(n for n, name in session.execute(query) if names[n] != name)
-    return found
 
 
 def _finish(services: Services, job_id: str, actor: Actor, *, error: str | None) -> ImportJob:

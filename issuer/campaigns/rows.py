@@ -46,6 +46,7 @@ REASONS = {
     "unit_not_allowed": "this registrar may not issue for that unit",
     "duplicate_row": "the same candidate and exam session appear on an earlier row",
     "holder_name_mismatch": "this employee number has another name (earlier row or register)",
+    "conflicts_with_other_unit": "the row collides with a record of a unit outside this token",
 }
 
 

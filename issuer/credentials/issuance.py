@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -22,7 +22,7 @@ from issuer.credentials.status_list import allocate_indexes, status_entry
 from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode
 from issuer.keys.signer import SignedJws, Signer
 from issuer.store.audit import Actor, lock_writes, record_events
-from issuer.store.models import Credential, Holder, StatusAllocation, core_table
+from issuer.store.models import Credential, Holder, StatusAllocation, Unit, core_table
 from issuer.vocabulary import AuditAction, CredentialState
 
 _CHUNK = 200  # bind parameters per IN (...) query; SQLAlchemy compiles these slowly
@@ -64,6 +64,7 @@ def issue_credentials(
     rng: random.Random | None = None,
     exactly_once: bool = False,
     checked_new: bool = False,
+    units: Collection[str] | None = None,
 ) -> list[str]:
     """Sign and store one credential per request; returns their ids in request order.
 
@@ -74,6 +75,10 @@ def issue_credentials(
     ``checked_new`` says the caller has just found none of these exams issued
     (``find_issued``) under this transaction's write lock, so the look-up is not repeated;
     the unique issuance key still stands behind it.
+    ``units`` confines the caller (a registrar's token) to those units: a request that
+    collides with another unit's record (its exam issued there, or its employee number
+    registered there under another name) raises ``ConflictError``
+    (``conflicts_with_other_unit``), which names no id and says no more.
     """
     if not requests:
         return []
@@ -82,6 +87,8 @@ def issue_credentials(
     catalog = load_catalog(session)
     for request in requests:
         _check_request(request, catalog, now)
+    if units is not None:
+        _refuse_other_units(session, requests, units, check_issued=exactly_once and not checked_new)
     if exactly_once:
         keys = [issuance_key(r) for r in requests]
         if len(set(keys)) != len(keys) or (not checked_new and find_issued(session, requests)):
@@ -92,7 +99,7 @@ def issue_credentials(
     holders = _holders_for(session, requests, now)
     slots = allocate_indexes(session, len(requests), now=now, rng=rng)
     achievements: dict[tuple[str, str], dict[str, Any]] = {}
-    units: dict[str, dict[str, Any]] = {}
+    unit_profiles: dict[str, dict[str, Any]] = {}
     credential_rows: list[dict[str, Any]] = []
     allocation_rows: list[dict[str, Any]] = []
     events: list[tuple[str | None, dict[str, Any]]] = []
@@ -109,8 +116,8 @@ def issue_credentials(
         key = (request.occupation, request.level)
         if key not in achievements:
             achievements[key] = achievement(issuer.base_url, occupation, level)
-        if request.unit not in units:
-            units[request.unit] = unit_profile(issuer.base_url, unit)
+        if request.unit not in unit_profiles:
+            unit_profiles[request.unit] = unit_profile(issuer.base_url, unit)
         holder = holders[request.employee_number]
         payload = build_credential(
             base_url=issuer.base_url,
@@ -120,7 +127,7 @@ def issue_credentials(
             holder_name=holder.name,
             employee_number=holder.employee_number,
             achievement=achievements[key],
-            unit=units[request.unit],
+            unit=unit_profiles[request.unit],
             exam_date=request.exam_date,
             valid_from=now,
             valid_until=request.valid_until,
@@ -134,6 +141,7 @@ def issue_credentials(
                 "id": credential_id,
                 "number": number,
                 "holder_id": holder.id,
+                "holder_name": holder.name,
                 "occupation_id": occupation.id,
                 "level_id": level.id,
                 "unit_id": unit.id,
@@ -188,6 +196,47 @@ def _check_request(request: IssueRequest, catalog: Catalog, now: dt.datetime) ->
         )
 
 
+def _refuse_other_units(
+    session: Session,
+    requests: Sequence[IssueRequest],
+    units: Collection[str],
+    *,
+    check_issued: bool,
+) -> None:
+    outside = other_unit_conflicts(session, requests, units, check_issued=check_issued)
+    if outside:
+        raise ConflictError(
+            "this record conflicts with a record of another unit; ask an admin",
+            code=IssuerErrorCode.CONFLICTS_WITH_OTHER_UNIT,
+        )
+
+
+def other_unit_conflicts(
+    session: Session,
+    requests: Sequence[IssueRequest],
+    units: Collection[str],
+    *,
+    check_issued: bool = True,
+) -> set[str]:
+    """The issuance keys of ``requests`` that collide with a record outside ``units``: the
+    exam already issued in another unit (``check_issued``), or the employee number known
+    under another name to a holder who has credentials in another unit."""
+    conflicts: set[str] = set()
+    if check_issued:
+        issued = find_issued(session, requests)
+        conflicts.update(key for key, found in issued.items() if found.unit not in units)
+    names = holder_names(session, [r.employee_number for r in requests])
+    renamed = [
+        r
+        for r in requests
+        if r.employee_number in names and names[r.employee_number] != r.holder_name.strip()
+    ]
+    if renamed:
+        shared = holders_outside(session, [r.employee_number for r in renamed], units)
+        conflicts.update(issuance_key(r) for r in renamed if r.employee_number in shared)
+    return conflicts
+
+
 class _HolderRef(NamedTuple):
     id: str
     employee_number: str
@@ -238,33 +287,76 @@ def issuance_key(request: IssueRequest) -> str:
     return f"{request.employee_number.strip()}|{request.exam_session.strip()}"
 
 
-def find_issued(session: Session, requests: Sequence[IssueRequest]) -> dict[str, str]:
-    """Credential ids already issued for these requests' exams, by issuance key.
+class Issued(NamedTuple):
+    """A credential already issued for an exam: its id and its unit's code."""
+
+    id: str
+    unit: str
+
+
+def find_issued(session: Session, requests: Sequence[IssueRequest]) -> dict[str, Issued]:
+    """Credentials already issued for these requests' exams, by issuance key.
 
     Matches the stored ``issuance_key`` and, for credentials issued without one (the demo
     loader, single issues), the same employee number and exam session.
     """
     wanted = {issuance_key(r): r for r in requests}
     keys = list(wanted)
-    found: dict[str, str] = {}
+    found: dict[str, Issued] = {}
     for start in range(0, len(keys), _CHUNK):
         part = keys[start : start + _CHUNK]
-        query = select(Credential.issuance_key, Credential.id).where(
-            Credential.issuance_key.in_(part)
+        query = (
+            select(Credential.issuance_key, Credential.id, Unit.code)
+            .join(Unit, Unit.id == Credential.unit_id)
+            .where(Credential.issuance_key.in_(part))
         )
-        found.update((str(key), str(cid)) for key, cid in session.execute(query))
+        for key, cid, unit in session.execute(query):
+            found[str(key)] = Issued(str(cid), unit)
     numbers = list({r.employee_number.strip() for r in requests})
     for start in range(0, len(numbers), _CHUNK):
         pairs = (
-            select(Holder.employee_number, Credential.exam_session, Credential.id)
+            select(Holder.employee_number, Credential.exam_session, Credential.id, Unit.code)
             .join(Credential, Credential.holder_id == Holder.id)
+            .join(Unit, Unit.id == Credential.unit_id)
             .where(Holder.employee_number.in_(numbers[start : start + _CHUNK]))
             .where(Credential.replaced_by_id.is_(None))
         )
-        for number, exam_session, cid in session.execute(pairs):
+        for number, exam_session, cid, unit in session.execute(pairs):
             key = f"{number}|{exam_session}"
             if key in wanted:
-                found.setdefault(key, str(cid))
+                found.setdefault(key, Issued(str(cid), unit))
+    return found
+
+
+def holders_outside(
+    session: Session, employee_numbers: Collection[str], units: Collection[str]
+) -> set[str]:
+    """The employee numbers whose holder has a credential (in any state) outside ``units``:
+    their record is shared with another unit."""
+    numbers = list(set(employee_numbers))
+    found: set[str] = set()
+    for start in range(0, len(numbers), _CHUNK):
+        query = (
+            select(Holder.employee_number)
+            .join(Credential, Credential.holder_id == Holder.id)
+            .join(Unit, Unit.id == Credential.unit_id)
+            .where(Holder.employee_number.in_(numbers[start : start + _CHUNK]))
+            .where(Unit.code.not_in(list(units)))
+            .distinct()
+        )
+        found.update(session.scalars(query))
+    return found
+
+
+def holder_names(session: Session, employee_numbers: Collection[str]) -> dict[str, str]:
+    """The register's current name of each known employee number."""
+    numbers = list(set(employee_numbers))
+    found: dict[str, str] = {}
+    for start in range(0, len(numbers), _CHUNK):
+        query = select(Holder.employee_number, Holder.name).where(
+            Holder.employee_number.in_(numbers[start : start + _CHUNK])
+        )
+        found.update((number, name) for number, name in session.execute(query))
     return found
 
 

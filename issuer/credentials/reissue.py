@@ -10,16 +10,27 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.credentials.issuance import IssueRequest, IssuerIdentity, issue_credentials
+from issuer.credentials.issuance import (
+    IssueRequest,
+    IssuerIdentity,
+    holders_outside,
+    issue_credentials,
+)
 from issuer.credentials.lifecycle import check_reason, locked_credential
 from issuer.credentials.status_list import set_status_bit, set_suspension_bit
-from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode
+from issuer.errors import (
+    ConflictError,
+    InvalidInputError,
+    IssuerErrorCode,
+    PermissionDeniedError,
+)
 from issuer.store.audit import Actor, lock_writes, record_event, record_events
 from issuer.store.models import Credential, Holder
 from issuer.vocabulary import AuditAction, CredentialState, ReasonCode
@@ -74,11 +85,16 @@ def reissue_credential(
     actor: Actor,
     now: dt.datetime,
     rng: random.Random | None = None,
+    units: Collection[str] | None = None,
 ) -> Credential:
     """Issue the replacement of ``credential_id`` and supersede the old one; returns the new.
 
     A holder-name correction renames the holder deliberately (holders are keyed by employee
-    number, and issuance refuses a different name anywhere else).
+    number, and issuance refuses a different name anywhere else). The holder's other
+    credentials keep the name they were signed with (``Credential.holder_name``) until they
+    are themselves reissued. ``units`` confines the caller (a registrar's token): a rename of
+    a holder who also holds credentials outside them is refused (``holder_in_other_units``),
+    an admin makes it.
     """
     check_reason(reason)
     old = locked_credential(session, credential_id)
@@ -91,6 +107,12 @@ def reissue_credential(
         if not request.holder_name:
             raise InvalidInputError(
                 "holder name is empty", code=IssuerErrorCode.MISSING_HOLDER_NAME
+            )
+        number = old.holder.employee_number
+        if units is not None and holders_outside(session, [number], units):
+            raise PermissionDeniedError(
+                "this holder also holds credentials of other units; an admin corrects the name",
+                code=IssuerErrorCode.HOLDER_IN_OTHER_UNITS,
             )
         holder = session.get(Holder, old.holder_id)
         assert holder is not None

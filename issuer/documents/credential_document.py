@@ -56,7 +56,7 @@ def credential_document(row: Credential, *, base_url: str, issuer_name: str) -> 
         number=row.number,
         issuer_zh=issuer_zh,
         issuer_en=issuer_en,
-        holder_name=row.holder.name,
+        holder_name=row.holder_name,
         employee_number=row.holder.employee_number,
         occupation_code=row.occupation.code,
         occupation_zh=row.occupation.name_zh,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from sqlalchemy import select, update
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from issuer.credentials.lifecycle import get_credential
 from issuer.errors import NotFoundError
-from issuer.store.audit import Actor, record_event
+from issuer.store.audit import Actor, record_event, record_events
 from issuer.store.models import Credential, ShareLink
 from issuer.vocabulary import AuditAction
 from verifier.urls import IssuerUrls
@@ -34,29 +35,38 @@ def share_url(base_url: str, token: str) -> str:
 
 
 def create_share_link(
-    session: Session,
-    credential_id: str,
-    *,
-    actor: Actor,
-    now: dt.datetime,
-    audit: bool = True,
+    session: Session, credential_id: str, *, actor: Actor, now: dt.datetime
 ) -> tuple[ShareLink, str]:
     """A new link for the credential: (record, token). The token is shown once."""
     get_credential(session, credential_id)
-    token = secrets.token_urlsafe(32)
-    link = ShareLink(credential_id=credential_id, token_hash=_hash(token), created_at=now)
-    session.add(link)
-    session.flush()
-    if audit:
-        record_event(
-            session,
-            actor,
-            AuditAction.SHARE_LINK_CREATE,
-            credential_id,
-            now=now,
-            details={"link": link.id},
-        )
+    [(link, token)] = create_share_links(session, [credential_id], actor=actor, now=now)
     return link, token
+
+
+def create_share_links(
+    session: Session, credential_ids: Sequence[str], *, actor: Actor, now: dt.datetime
+) -> list[tuple[ShareLink, str]]:
+    """A new link for each credential, in order: (record, token); the tokens are shown once.
+
+    Every link is an audit event (``share_link.create``), appended in one statement; the
+    caller has checked that it may act for the credentials' units (flushes).
+    """
+    links: list[tuple[ShareLink, str]] = []
+    for credential_id in credential_ids:
+        token = secrets.token_urlsafe(32)
+        link = ShareLink(credential_id=credential_id, token_hash=_hash(token), created_at=now)
+        links.append((link, token))
+    session.add_all(link for link, _ in links)
+    session.flush()
+    record_events(
+        session,
+        actor,
+        AuditAction.SHARE_LINK_CREATE,
+        [(link.credential_id, {"link": link.id}) for link, _ in links],
+        now=now,
+    )
+    session.flush()
+    return links
 
 
 def resolve_share_link(session: Session, token: str) -> Credential:

@@ -198,6 +198,9 @@ class Credential(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     holder_id: Mapped[str] = mapped_column(ForeignKey("holders.id"), index=True)
+    # The name this credential was signed with: documents show it, whatever the holder's
+    # record says now (a correction reaches a credential only when it is itself reissued).
+    holder_name: Mapped[str] = mapped_column(String(200))
     occupation_id: Mapped[int] = mapped_column(ForeignKey("occupations.id"))
     level_id: Mapped[int] = mapped_column(ForeignKey("levels.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
@@ -301,6 +304,8 @@ class ImportJob(Base):
     already_issued: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(200))
+    # The importer's units (a registrar's token); None: every unit (admins, the CLI).
+    units: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime]
     finished_at: Mapped[dt.datetime | None]
     bundle_path: Mapped[str | None] = mapped_column(String(500))

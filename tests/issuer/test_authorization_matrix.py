@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import re
+import zipfile
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -16,6 +18,7 @@ from issuer.services import Services
 from issuer.store.engine import session_scope
 from issuer.store.models import Base, Credential, StatusAllocation
 from tests.helpers import make_token
+from tests.issuer.campaign_files import csv_bytes
 from tests.issuer.helpers import issue_body, load_catalog
 from tests.issuer.lifecycle_helpers import bearer, issue, post
 
@@ -167,3 +170,68 @@ def test_every_registrar_endpoint_refuses_every_bad_caller(
             tried += 1
     assert tried >= len(endpoints) * 5
     assert _snapshot(services) == before
+
+
+def _import_file(*rows: tuple[str, str, str]) -> dict[str, Any]:
+    """Rows (name, unit, exam session) for employee number E-0001."""
+    cells = [
+        [name, "E-0001", "6-17-05-01", "高级", unit, "2026-10-14", session, "91", "合格"]
+        for name, unit, session in rows
+    ]
+    return {"file": ("c.csv", csv_bytes(cells).encode(), "text/csv")}
+
+
+def test_a_registrar_never_gets_another_units_id_file_link_or_rename(
+    client: TestClient, services: Services, admin_headers: dict[str, str]
+) -> None:
+    """Imports (dry run and real) with rows of another unit, bundles, share links and holder
+    corrections: a registrar of U01 never sees U02's id, file or link, nor renames its holder."""
+    load_catalog(services)
+    other = issue(client, admin_headers, unit="U02")
+    mine = issue(client, admin_headers, exam={"date": "2026-10-14", "session": "2026-Q4-U01"})
+    registrar = bearer(make_token(services, "registrar", ["U01"]))
+    before = client.get(f"/api/v1/credentials/{other['id']}", headers=admin_headers).json()
+    answers: list[bytes] = []
+    probes = {
+        # another unit's exam, then a row of another unit
+        "exam": _import_file(("王小明", "U01", SESSION), ("王小明", "U02", "2026-Q4-NEW")),
+        # another unit's holder under another name
+        "name": _import_file(("someone else", "U01", "2026-Q4-NEW")),
+    }
+    expected = {
+        "exam": ["conflicts_with_other_unit", "unit_not_allowed"],
+        "name": ["conflicts_with_other_unit"],
+    }
+    for probe, files in probes.items():
+        for url in ("/api/v1/imports?dry_run=true", "/api/v1/imports"):
+            response = client.post(url, files=files, headers=registrar)
+            assert response.status_code in (200, 202), response.text
+            job_id = response.json()["id"]
+            report = client.get(f"/api/v1/imports/{job_id}", headers=registrar)
+            assert [row["reason"] for row in report.json()["rows"]] == expected[probe]
+            csv_report = client.get(f"/api/v1/imports/{job_id}/report.csv", headers=registrar)
+            answers.extend([response.content, report.content, csv_report.content])
+    assert client.post(f"/api/v1/imports/{job_id}/bundle", headers=registrar).status_code == 202
+    bundle = client.get(f"/api/v1/imports/{job_id}/bundle.zip", headers=registrar)
+    assert bundle.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(bundle.content))
+    answers.extend(
+        [*(archive.read(n) for n in archive.namelist()), "".join(archive.namelist()).encode()]
+    )
+    link = client.post(f"/api/v1/credentials/{other['id']}/share-links", headers=registrar)
+    rename = client.post(
+        f"/api/v1/credentials/{mine['id']}/reissue",
+        json={"reason": "data_correction", "holder_name": "Planted"},
+        headers=registrar,
+    )
+    assert (link.status_code, rename.status_code) == (403, 403)
+    answers.extend([link.content, rename.content])
+    for answer in answers:
+        assert other["id"].encode() not in answer
+        assert other["number"].encode() not in answer
+    after = client.get(f"/api/v1/credentials/{other['id']}", headers=admin_headers).json()
+    assert after == before
+    assert (
+        client.get(f"/api/v1/credentials/{other['id']}/share-links", headers=admin_headers).json()
+        == []
+    )

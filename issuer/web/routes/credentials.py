@@ -93,7 +93,12 @@ def issue(
         valid_until=body.valid_until,
     )
     [credential_id] = issue_credentials(
-        session, [issue_request], issuer=services.issuer(session), actor=actor, now=services.clock()
+        session,
+        [issue_request],
+        issuer=services.issuer(session),
+        actor=actor,
+        now=services.clock(),
+        units=unit_scope(principal),
     )
     session.commit()
     row = get_credential(session, credential_id)
@@ -270,6 +275,7 @@ def reissue(
         issuer=services.issuer(session),
         actor=actor,
         now=services.clock(),
+        units=unit_scope(principal),
     )
     new_id = new.id
     session.commit()

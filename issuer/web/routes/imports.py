@@ -177,9 +177,11 @@ def report_csv(import_id: str, principal: PrincipalDep, session: ReadSessionDep)
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
 
-def _bundle_task(services: Services, job_id: str, actor: Actor) -> None:
+def _bundle_task(
+    services: Services, job_id: str, actor: Actor, units: tuple[str, ...] | None
+) -> None:
     with contextlib.suppress(Exception):  # recorded as bundle_state "failed"
-        build_bundle(services, job_id, actor=actor)
+        build_bundle(services, job_id, actor=actor, units=units)
 
 
 @router.post("/{import_id}/bundle", status_code=202, response_model=ImportResponse)
@@ -194,7 +196,7 @@ def bundle(
     with session_scope(services.sessions) as session:
         _visible(principal, get_import(session, import_id))
         request_bundle(session, import_id)
-    background.add_task(_bundle_task, services, import_id, actor)
+    background.add_task(_bundle_task, services, import_id, actor, unit_scope(principal))
     return _report(services, import_id, 0, 0)
 
 

@@ -93,7 +93,7 @@ class CredentialResponse(BaseModel):
             id=row.id,
             number=row.number,
             state=row.state,
-            holder=HolderOut(name=row.holder.name, employee_number=row.holder.employee_number),
+            holder=HolderOut(name=row.holder_name, employee_number=row.holder.employee_number),
             occupation=NamedCode(
                 code=row.occupation.code,
                 name_zh=row.occupation.name_zh,
