@@ -70,6 +70,7 @@ class IssuerErrorCode(StrEnum):
     IMPORT_RUNNING = "import_running"
     BUNDLE_BUILDING = "bundle_building"
     BUNDLE_NOT_READY = "bundle_not_ready"
+    BUNDLE_EXPIRED = "bundle_expired"
     # answered by the web layer and the CLI, not raised as an IssuerError: the request, the
     # transport and the database
     MALFORMED_JSON = "malformed_json"
