@@ -58,6 +58,10 @@ class IssuerErrorCode(StrEnum):
     UNKNOWN_ACTION = "unknown_action"
     APPROVAL_DECIDED = "approval_decided"
     OWN_REQUEST = "own_request"
+    # the audit log's signed checkpoints
+    AUDIT_LOG_EMPTY = "audit_log_empty"
+    AUDIT_CHAIN_BROKEN = "audit_chain_broken"
+    INVALID_CHECKPOINT = "invalid_checkpoint"
     # campaign imports and bundles
     EMPTY_FILE = "empty_file"
     MISSING_COLUMNS = "missing_columns"
