@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 
+from issuer.campaigns.bundle import purge_expired_bundles
 from issuer.config import Settings, load_settings
 from issuer.credentials.qr import use_encoder
 from issuer.runtime import prepare_process
@@ -46,6 +48,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     services.check_identity()
     with services.sessions() as session:
         services.signer(session)  # fail at start-up, not on the first request
+    _purge_bundles(services)
     app = FastAPI(
         title="Tessera",
         version="0.1.0",
@@ -88,6 +91,14 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.add_middleware(RequestContext, metrics=metrics)
     document_problems(app)
     return app
+
+
+def _purge_bundles(services: Services) -> None:
+    """Delete expired bundles at start-up; a failure here is logged, never fatal."""
+    try:
+        purge_expired_bundles(services)
+    except (SQLAlchemyError, OSError):
+        log.warning("expired bundles could not be purged at start-up", exc_info=True)
 
 
 def app_from_environment() -> FastAPI:

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     import_max_rows: int = Field(default=100_000, ge=1, le=1_000_000)
     import_chunk_rows: int = Field(default=500, ge=1, le=5000)
     bundle_dir: Path = Path("var/bundles")
+    # Bundles hold every holder's PDF with a live share link: deleted this long after building.
+    bundle_ttl_hours: int = Field(default=72, ge=1, le=8760)
     render_workers: int = Field(default=2, ge=1, le=64)
     # Operations (docs/operations.md): logs, the reverse proxy, shutdown.
     log_format: Literal["text", "json"] = "text"
@@ -135,6 +137,10 @@ class Settings(BaseSettings):
     @property
     def clock_skew(self) -> dt.timedelta:
         return dt.timedelta(seconds=self.verify_clock_skew_seconds)
+
+    @property
+    def bundle_ttl(self) -> dt.timedelta:
+        return dt.timedelta(hours=self.bundle_ttl_hours)
 
     @property
     def is_sqlite(self) -> bool:

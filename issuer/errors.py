@@ -60,6 +60,10 @@ class IssuerErrorCode(StrEnum):
     UNKNOWN_ACTION = "unknown_action"
     APPROVAL_DECIDED = "approval_decided"
     OWN_REQUEST = "own_request"
+    # the audit log's signed checkpoints
+    AUDIT_LOG_EMPTY = "audit_log_empty"
+    AUDIT_CHAIN_BROKEN = "audit_chain_broken"
+    INVALID_CHECKPOINT = "invalid_checkpoint"
     # campaign imports and bundles
     EMPTY_FILE = "empty_file"
     MISSING_COLUMNS = "missing_columns"
@@ -72,6 +76,7 @@ class IssuerErrorCode(StrEnum):
     IMPORT_RUNNING = "import_running"
     BUNDLE_BUILDING = "bundle_building"
     BUNDLE_NOT_READY = "bundle_not_ready"
+    BUNDLE_EXPIRED = "bundle_expired"
     # answered by the web layer and the CLI, not raised as an IssuerError: the request, the
     # transport and the database
     MALFORMED_JSON = "malformed_json"

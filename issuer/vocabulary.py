@@ -80,6 +80,7 @@ class BundleState(StrEnum):
     BUILDING = "building"
     READY = "ready"
     FAILED = "failed"
+    EXPIRED = "expired"  # deleted after TESSERA_BUNDLE_TTL_HOURS; build it again if needed
 
 
 class AuditAction(StrEnum):

@@ -11,6 +11,7 @@ them). A bundle holds only credentials of the importer's units.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import multiprocessing
 import zipfile
@@ -36,7 +37,8 @@ from issuer.errors import ConflictError, IssuerErrorCode
 from issuer.services import Services
 from issuer.store.audit import Actor, record_event
 from issuer.store.engine import session_scope
-from issuer.store.models import Credential, ImportRow
+from issuer.store.models import Credential, ImportJob, ImportRow
+from issuer.store.private_files import create_private_file, private_dir
 from issuer.vocabulary import AuditAction, BundleState, ImportState
 
 log = logging.getLogger(__name__)
@@ -91,13 +93,17 @@ def build_bundle(
     caller's, a registrar's token) are rendered and linked, whatever the import's rows say.
     """
     settings = services.settings
+    purge_expired_bundles(services)
     try:
         documents, links = _prepare(services, job_id, actor, units)
         target = settings.bundle_dir / f"import-{job_id}.zip"
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent, narrow=True)
         partial = target.with_suffix(".zip.partial")
         manifest = []
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with (
+            create_private_file(partial, exclusive=False) as handle,
+            zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        ):
             for document, files in zip(
                 documents, _render(documents, workers or settings.render_workers), strict=True
             ):
@@ -193,3 +199,61 @@ def _set_state(services: Services, job_id: str, state: BundleState, path: str | 
         job = get_import(session, job_id)
         job.bundle_state = state
         job.bundle_path = path
+
+
+def bundle_expired(path: Path, ttl: dt.timedelta, now: dt.datetime) -> bool:
+    """Whether the bundle at ``path`` was written more than ``ttl`` before ``now``."""
+    try:
+        written = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+    except FileNotFoundError:
+        return True
+    return now - written >= ttl
+
+
+def purge_expired_bundles(services: Services) -> int:
+    """Delete bundles older than ``TESSERA_BUNDLE_TTL_HOURS``; returns how many imports lost one.
+
+    Their imports' ``bundle_state`` becomes ``expired``; the share links in them stay valid
+    (they are the holders'). Only files inside ``TESSERA_BUNDLE_DIR`` are ever deleted, and
+    stray bundle files there (an interrupted build) go too once they are as old.
+    """
+    settings, now = services.settings, services.clock()
+    ready = select(ImportJob.id, ImportJob.bundle_path).where(
+        ImportJob.bundle_state == BundleState.READY
+    )
+    with services.read_sessions() as session:  # no write lock unless there is work
+        due = [
+            job_id
+            for job_id, path in session.execute(ready)
+            if not path or bundle_expired(Path(path), settings.bundle_ttl, now)
+        ]
+    expired = 0
+    if due:
+        expired = _expire(services, due, now)
+    if settings.bundle_dir.is_dir():
+        for stray in settings.bundle_dir.glob("import-*.zip*"):
+            if bundle_expired(stray, settings.bundle_ttl, now):
+                stray.unlink(missing_ok=True)
+    if expired:
+        log.info("expired bundles deleted", extra={"count": expired})
+    return expired
+
+
+def _expire(services: Services, job_ids: list[str], now: dt.datetime) -> int:
+    bundle_dir, ttl = services.settings.bundle_dir.resolve(), services.settings.bundle_ttl
+    expired = 0
+    with session_scope(services.sessions) as session:
+        jobs = session.scalars(
+            select(ImportJob).where(
+                ImportJob.id.in_(job_ids), ImportJob.bundle_state == BundleState.READY
+            )
+        )
+        for job in jobs:
+            path = Path(job.bundle_path) if job.bundle_path else None
+            if path is not None and not bundle_expired(path, ttl, now):
+                continue  # rebuilt since it was found due
+            if path is not None and path.resolve().parent == bundle_dir:
+                path.unlink(missing_ok=True)  # never a file outside the bundle directory
+            job.bundle_state, job.bundle_path = BundleState.EXPIRED, None
+            expired += 1
+    return expired

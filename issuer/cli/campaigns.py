@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from issuer.campaigns.bundle import build_bundle, request_bundle
+from issuer.campaigns.bundle import build_bundle, purge_expired_bundles, request_bundle
 from issuer.campaigns.csv_export import render_csv
 from issuer.campaigns.demo import load_demo
 from issuer.campaigns.import_run import (
@@ -28,6 +28,7 @@ from issuer.store.engine import session_scope
 
 _SHOWN_PROBLEMS = 50
 demo_app = typer.Typer(help="The demo campaign.", no_args_is_help=True)
+bundles_app = typer.Typer(help="Download bundles of imports.", no_args_is_help=True)
 
 
 def import_command(
@@ -131,6 +132,18 @@ def share_command(
     typer.echo(message)
 
 
+@bundles_app.command("purge")
+def bundles_purge(ctx: typer.Context) -> None:
+    """Delete bundles older than TESSERA_BUNDLE_TTL_HOURS (their share links stay valid)."""
+    services = services_of(ctx)
+    try:
+        count = purge_expired_bundles(services)
+    finally:
+        services.engine.dispose()
+    hours = services.settings.bundle_ttl_hours
+    typer.echo(f"deleted {count} expired bundles (older than {hours} hours)")
+
+
 @demo_app.command("load")
 def demo_load(ctx: typer.Context) -> None:
     """Load the demo campaign (1,391 candidates); a second run issues nothing new."""
@@ -149,3 +162,4 @@ def register(app: typer.Typer) -> None:
     app.command("bundle")(bundle_command)
     app.command("share")(share_command)
     app.add_typer(demo_app, name="demo")
+    app.add_typer(bundles_app, name="bundles")

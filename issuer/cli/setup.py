@@ -3,7 +3,6 @@ start with."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
@@ -15,12 +14,14 @@ from issuer.campaigns.demo import load_demo
 from issuer.cli.context import actor, services_of, settings_of
 from issuer.cli.identity import settle_identity
 from issuer.cli.keys import create_active_key
+from issuer.config import DEV_PASSPHRASE_FILE
 from issuer.errors import ConfigurationError
 from issuer.keys.keystore import active_key
 from issuer.store import migration
 from issuer.store.audit import record_event
 from issuer.store.engine import session_scope
 from issuer.store.models import ApiToken, Credential
+from issuer.store.private_files import create_private_file, private_dir
 from issuer.vocabulary import AuditAction, Role
 
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -48,6 +49,8 @@ def init(ctx: typer.Context) -> None:
     settings = settings_of(ctx)
     if settings.environment != "development":
         raise ConfigurationError("`tessera init` is for development; see docs/keys.md")
+    # var/ holds the development passphrase, the admin token, the database and bundles.
+    private_dir(DEV_PASSPHRASE_FILE.parent, narrow=True)
     passphrase_file = settings.passphrase_path()
     if passphrase_file is not None and not passphrase_file.exists():
         _write_secret(passphrase_file, secrets.token_urlsafe(32))
@@ -86,11 +89,10 @@ def init(ctx: typer.Context) -> None:
 
 def _write_secret(path: Path, value: str) -> None:
     """Write ``value`` to ``path`` with mode 0600 from the start, replacing any old file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(value + "\n")
+    with create_private_file(temporary) as handle:
+        handle.write((value + "\n").encode("utf-8"))
     temporary.replace(path)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from pathlib import Path
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -26,6 +25,7 @@ from issuer.errors import (
 )
 from issuer.keys.signer import PrivateKey, Signer
 from issuer.store.models import SigningKey
+from issuer.store.private_files import create_private_file, private_dir
 from issuer.vocabulary import KeyState
 from verifier.jwk import jwk_from_public_key
 
@@ -51,9 +51,8 @@ def write_private_key(path: Path, key: PrivateKey, passphrase: bytes) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(passphrase),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
+    private_dir(path.parent, narrow=True)
+    with create_private_file(path) as handle:
         handle.write(pem)
 
 

@@ -11,6 +11,7 @@ Restoring refuses a database that holds credentials or keys unless ``force`` is 
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -27,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from issuer.errors import ConfigurationError, ConflictError, InvalidInputError
 from issuer.store.models import Credential, SigningKey
+from issuer.store.private_files import create_private_file, private_dir, write_private_file
 
 FORMAT: Final = "tessera-backup/1"
 _PG_BIN_DIRS: Final = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
@@ -60,13 +62,37 @@ def find_program(name: str) -> str:
 
 
 def _libpq_url(engine: Engine) -> str:
-    url = engine.url.set(drivername="postgresql")
+    """The database URL for ``--dbname``, without any password (argv is readable by all)."""
+    # ``URL.set(password=None)`` keeps the password; ``_replace`` is the documented way.
+    url = engine.url._replace(password=None).set(drivername="postgresql")
+    url = url.difference_update_query([key for key in url.query if key.lower() == "password"])
     return url.render_as_string(hide_password=False)
 
 
-def _run(argv: list[str]) -> None:
-    # No shell; the URL is an argument. Only the program's last line is shown (no secrets).
-    done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=3600)  # noqa: S603
+def _passfile_line(engine: Engine) -> str:
+    """A ``.pgpass`` line giving the URL's password for any host, port, database and user."""
+    password = engine.url.password or str(engine.url.query.get("password", ""))
+    escaped = str(password).replace("\\", "\\\\").replace(":", "\\:")
+    return f"*:*:*:*:{escaped}\n"
+
+
+def _run(argv: list[str], engine: Engine) -> None:
+    """Run a PostgreSQL client program; the password reaches it in a 0600 ``PGPASSFILE``.
+
+    No shell, and no secret on the command line (``ps`` shows it to every user). Only the
+    program's last line is shown (no secrets).
+    """
+    environment = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="tessera-pg-") as scratch:
+        if engine.url.password or engine.url.query.get("password"):
+            passfile = Path(scratch) / "pgpass"
+            with create_private_file(passfile) as handle:
+                handle.write(_passfile_line(engine).encode("utf-8"))
+            environment["PGPASSFILE"] = str(passfile)
+            environment.pop("PGPASSWORD", None)
+        done = subprocess.run(  # noqa: S603
+            argv, capture_output=True, text=True, check=False, timeout=3600, env=environment
+        )
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["failed"])[-1]
         raise ConfigurationError(f"{Path(argv[0]).name}: {last}")
@@ -83,7 +109,7 @@ def _dump_database(engine: Engine, target: Path) -> str:
             source.close()
         return "sqlite"
     _run([find_program("pg_dump"), "--format=custom", "--no-owner", f"--file={target}",
-          f"--dbname={_libpq_url(engine)}"])  # fmt: skip
+          f"--dbname={_libpq_url(engine)}"], engine)  # fmt: skip
     return "postgresql"
 
 
@@ -97,14 +123,27 @@ def create_backup(engine: Engine, keys_dir: Path, archive: Path) -> BackupSummar
         kind = _dump_database(engine, dump)
         key_files = sorted(keys_dir.glob("*.pem")) if keys_dir.is_dir() else []
         manifest = {"format": FORMAT, "database": kind, "credentials": credentials, "keys": keys}
-        archive.parent.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(archive, "x") as tar:
-            _add_bytes(tar, "manifest.json", orjson.dumps(manifest))
-            tar.add(dump, arcname="database")
-            for path in key_files:
-                tar.add(path, arcname=f"keys/{path.name}")
-    archive.chmod(0o600)  # the keys are encrypted, the personal data in the database is not
+        private_dir(archive.parent)
+        # 0600 from its first byte: the keys are encrypted, the personal data is not.
+        try:
+            handle = create_private_file(archive)
+        except FileExistsError:
+            raise ConflictError(f"{archive} exists; choose a new file name") from None
+        try:
+            with handle, tarfile.open(fileobj=handle, mode="w") as tar:
+                _add_bytes(tar, "manifest.json", orjson.dumps(manifest))
+                tar.add(dump, arcname="database", filter=_private_member)
+                for path in key_files:
+                    tar.add(path, arcname=f"keys/{path.name}", filter=_private_member)
+        except BaseException:
+            archive.unlink(missing_ok=True)  # no half-written archive left behind
+            raise
     return BackupSummary(kind, credentials, keys)
+
+
+def _private_member(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    info.mode = 0o600
+    return info
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -167,15 +206,14 @@ def _restore_database(engine: Engine, dump: Path) -> None:
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     _run([find_program("pg_restore"), "--no-owner", "--exit-on-error",
-          f"--dbname={_libpq_url(engine)}", str(dump)])  # fmt: skip
+          f"--dbname={_libpq_url(engine)}", str(dump)], engine)  # fmt: skip
 
 
 def _restore_keys(source: Path, keys_dir: Path, *, force: bool) -> None:
-    keys_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(keys_dir, narrow=True)
     for path in sorted(source.glob("*.pem")) if source.is_dir() else []:
         target = keys_dir / path.name
         data = path.read_bytes()
         if target.exists() and target.read_bytes() != data and not force:
             raise ConflictError(f"{target} differs from the backup's; use --force to replace")
-        target.write_bytes(data)
-        target.chmod(0o600)
+        write_private_file(target, data)

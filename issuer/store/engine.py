@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.errors import ConfigurationError
+from issuer.store.private_files import private_dir, touch_private_file
 
 
 def create_db_engine(database_url: str) -> Engine:
@@ -22,12 +23,7 @@ def create_db_engine(database_url: str) -> Engine:
     if url.get_backend_name() == "sqlite":
         # A ``file:`` URI (``?mode=ro&uri=true``) names its file itself; SQLite opens it as is.
         if url.database and url.database != ":memory:" and url.query.get("uri") != "true":
-            try:
-                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise ConfigurationError(
-                    f"database directory for {url.database} cannot be created ({exc.strerror})"
-                ) from None
+            _create_private_database(Path(url.database))
         # Verification runs on the event loop under SQLite (issuer/app.py), so taking a pooled
         # connection must never wait: a waiting event loop cannot finish the thread-pool
         # requests (their sessions close through it) that would give a connection back, and
@@ -56,6 +52,31 @@ def create_db_engine(database_url: str) -> Engine:
         connect_args={"connect_timeout": 3},
         json_serializer=_json_text,
     )
+
+
+def _create_private_database(path: Path) -> None:
+    """Create the database file 0600 (its new directories 0700) before SQLite opens it.
+
+    It holds national ids and birth dates. SQLite gives its ``-wal`` and ``-shm`` files the
+    database file's mode, so they are private too; an existing file wider than 0600 (and
+    its ``-wal``/``-shm``) is narrowed.
+    """
+    try:
+        private_dir(path.parent)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"database directory for {path} cannot be created ({exc.strerror})"
+        ) from None
+    try:
+        touch_private_file(path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            companion = path.with_name(path.name + suffix)
+            if companion.exists():
+                touch_private_file(companion)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"database file {path} cannot be created ({exc.strerror})"
+        ) from None
 
 
 def _json_text(value: Any) -> str:

@@ -269,6 +269,23 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditCheckpoint(Base):
+    """A signed statement of the audit chain's head: event ``event_id`` has hash ``head_hash``.
+
+    ``token`` is the compact JWS (``typ`` ``audit-checkpoint+jwt``) signed with the issuer's
+    key; exported and kept elsewhere, it shows a later truncation or rewrite of the chain.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, index=True)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    kid: Mapped[str] = mapped_column(String(64))
+    token: Mapped[str] = mapped_column(Text)
+
+
 class Approval(Base):
     """A maker-checker request: recorded, carried out only when a second admin approves."""
 

@@ -16,6 +16,7 @@ from issuer.access.tokens import Principal, authenticate
 from issuer.errors import AuthenticationError
 from issuer.services import Services
 from issuer.store.audit import Actor
+from issuer.web.middleware.request_log import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +101,9 @@ def get_overseer(principal: PrincipalDep) -> Principal:
 OverseerDep = Annotated[Principal, Depends(get_overseer)]
 
 
-def get_actor(request: Request, principal: PrincipalDep) -> Actor:
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-    return Actor(name=principal.actor_name, request_id=request_id[:64])
+def get_actor(principal: PrincipalDep) -> Actor:
+    """Who acts, under the request id the server generated (never the client's header)."""
+    return Actor(name=principal.actor_name, request_id=current_request_id() or uuid.uuid4().hex)
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]

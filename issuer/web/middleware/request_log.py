@@ -1,8 +1,10 @@
 """Request ids, one log line per request, optional JSON logs, and the request metrics.
 
-Every request gets an id: the client's ``X-Request-ID`` when it is a plain token (letters,
-digits, ``.``, ``_``, ``-``; at most 64), else a new one. It is echoed in the response, named
-on every log line written while the request runs, and stored with audit events.
+Every request gets a new id generated here, never taken from the client: it is sent back as
+``X-Request-ID``, named on every log line written while the request runs, and stored with
+audit events, so a client cannot choose (or forge, or repeat) what the audit log records.
+A client's own ``X-Request-ID``, when it is a plain token (letters, digits, ``.``, ``_``,
+``-``; at most 64), is only logged, as ``client_request_id`` on the request's line.
 
 The per-request line names the route *template* (``/v/{credential_id}``), never the raw
 path: paths carry credential ids and share tokens, and which credential is checked when is
@@ -33,7 +35,7 @@ _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "tessera_request_id", default=None
 )
 # Fields of a per-request line that the JSON formatter copies (all plain, none personal).
-_EXTRA_FIELDS: Final = ("method", "route", "status", "duration_ms")
+_EXTRA_FIELDS: Final = ("method", "route", "status", "duration_ms", "client_request_id")
 
 
 def current_request_id() -> str | None:
@@ -60,9 +62,8 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         presented = next((v for k, v in scope.get("headers", []) if k == REQUEST_ID_HEADER), b"")
-        request_id = (
-            presented.decode("ascii") if _PLAIN_ID.fullmatch(presented) else uuid.uuid4().hex
-        )
+        client_request_id = presented.decode("ascii") if _PLAIN_ID.fullmatch(presented) else None
+        request_id = uuid.uuid4().hex  # ours: the client's id is only logged
         token = _request_id.set(request_id)
         started = time.perf_counter()
         status = 500
@@ -82,17 +83,21 @@ class RequestContext:
             seconds = time.perf_counter() - started
             method, route = scope.get("method", ""), route_template(scope)
             self.metrics.observe_request(method, route, status, seconds)
+            extra: dict[str, Any] = {
+                "method": method,
+                "route": route,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 2),
+            }
+            if client_request_id is not None:
+                extra["client_request_id"] = client_request_id
             log.info(
-                "%s %s %d",
+                "%s %s %d%s",
                 method,
                 route,
                 status,
-                extra={
-                    "method": method,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 2),
-                },
+                f" client_request_id={client_request_id}" if client_request_id else "",
+                extra=extra,
             )
             _request_id.reset(token)
 

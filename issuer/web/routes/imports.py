@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 
 from issuer.access.policy import require_own_import, unit_scope
 from issuer.access.tokens import Principal
-from issuer.campaigns.bundle import build_bundle, request_bundle
+from issuer.campaigns.bundle import build_bundle, bundle_expired, request_bundle
 from issuer.campaigns.csv_export import render_csv
 from issuer.campaigns.import_run import (
     ImportRequest,
@@ -205,9 +205,22 @@ def bundle(
     response_class=FileResponse,
     responses={200: {"content": {"application/zip": {}}}},
 )
-def bundle_zip(import_id: str, principal: PrincipalDep, session: ReadSessionDep) -> FileResponse:
-    """The bundle, once ``bundle_state`` is ``ready``."""
+def bundle_zip(
+    import_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
+) -> FileResponse:
+    """The bundle, once ``bundle_state`` is ``ready`` and until it expires (409 after)."""
     job = _visible(principal, get_import(session, import_id))
+    settings = services.settings
+    if job.bundle_state == BundleState.EXPIRED or (
+        job.bundle_state == BundleState.READY
+        and job.bundle_path
+        and bundle_expired(Path(job.bundle_path), settings.bundle_ttl, services.clock())
+    ):
+        raise ConflictError(
+            f"the bundle expired ({settings.bundle_ttl_hours} hours after it was built) and "
+            "was deleted; POST .../bundle to build it again",
+            code=IssuerErrorCode.BUNDLE_EXPIRED,
+        )
     if (
         job.bundle_state != BundleState.READY
         or not job.bundle_path

@@ -51,7 +51,7 @@ class ImportResponse(BaseModel):
     created_at: dt.datetime
     finished_at: dt.datetime | None
     error: str | None
-    bundle_state: BundleState | None = Field(description="null, building, ready or failed")
+    bundle_state: BundleState | None = Field(description="null, building, ready, failed or expired")
     rows: list[ImportRowResponse]
 
     @classmethod
