@@ -58,6 +58,9 @@ class IssuerErrorCode(StrEnum):
     UNKNOWN_ACTION = "unknown_action"
     APPROVAL_DECIDED = "approval_decided"
     OWN_REQUEST = "own_request"
+    RIGHTS_EXCEEDED = "rights_exceeded"
+    PRINCIPAL_DISABLED = "principal_disabled"
+    BAD_KIND = "bad_kind"
     # campaign imports and bundles
     EMPTY_FILE = "empty_file"
     MISSING_COLUMNS = "missing_columns"

@@ -10,7 +10,17 @@ import sys
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from issuer.cli import approvals, audit, campaigns, credentials, keys, operations, setup, tokens
+from issuer.cli import (
+    approvals,
+    audit,
+    campaigns,
+    credentials,
+    keys,
+    operations,
+    principals,
+    setup,
+    tokens,
+)
 from issuer.config import load_settings
 from issuer.credentials.qr import use_encoder
 from issuer.errors import IssuerError, IssuerErrorCode
@@ -36,6 +46,7 @@ def _load(ctx: typer.Context) -> None:
 setup.register(app)
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(tokens.tokens_app, name="tokens")
+app.add_typer(principals.principals_app, name="principals")
 credentials.register(app)
 campaigns.register(app)
 app.add_typer(approvals.approvals_app, name="approvals")

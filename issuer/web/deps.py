@@ -102,7 +102,7 @@ OverseerDep = Annotated[Principal, Depends(get_overseer)]
 
 def get_actor(request: Request, principal: PrincipalDep) -> Actor:
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-    return Actor(name=principal.actor_name, request_id=request_id[:64])
+    return principal.actor(request_id[:64])
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
