@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 
@@ -25,3 +27,13 @@ def settings_of(ctx: typer.Context) -> Settings:
 def services_of(ctx: typer.Context, *, require_schema: bool = True) -> Services:
     """Services built from the command's settings."""
     return Services.from_settings(settings_of(ctx), require_schema=require_schema)
+
+
+@contextmanager
+def command_services(ctx: typer.Context) -> Iterator[Services]:
+    """``services_of`` for one command, its database connections closed at the end."""
+    services = services_of(ctx)
+    try:
+        yield services
+    finally:
+        services.engine.dispose()

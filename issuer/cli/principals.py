@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from issuer.access.principals import create_principal, disable_principal, list_principals
-from issuer.cli.context import actor, services_of
+from issuer.cli.context import actor, command_services
 from issuer.store.engine import session_scope
 from issuer.vocabulary import PrincipalKind, Role, either
 
@@ -19,8 +19,7 @@ principals_app = typer.Typer(
 @principals_app.command("list")
 def principals_list(ctx: typer.Context) -> None:
     """Every principal: id, kind, role, units, enabled or disabled, name."""
-    services = services_of(ctx)
-    with services.sessions() as session:
+    with command_services(ctx) as services, services.sessions() as session:
         for record in list_principals(session):
             state = "disabled" if record.disabled_at is not None else "enabled"
             typer.echo(
@@ -41,25 +40,25 @@ def principals_create(
 ) -> None:
     """Create a principal (as the operator: directly, audited). `tessera tokens create
     --principal ID` then gives it a token."""
-    services = services_of(ctx)
-    with session_scope(services.sessions) as session:
-        record = create_principal(
-            session,
-            name=name,
-            kind=kind,
-            role=role,
-            units=unit or [],
-            actor=actor(),
-            now=services.clock(),
-        )
-        done = f"principal {record.id} ({record.kind}, {record.role}) created"
-    typer.echo(done)
+    with command_services(ctx) as services:
+        with session_scope(services.sessions) as session:
+            record = create_principal(
+                session,
+                name=name,
+                kind=kind,
+                role=role,
+                units=unit or [],
+                actor=actor(),
+                now=services.clock(),
+            )
+            done = f"principal {record.id} ({record.kind}, {record.role}) created"
+        typer.echo(done)
 
 
 @principals_app.command("disable")
 def principals_disable(ctx: typer.Context, principal_id: int) -> None:
     """Disable a principal: every token of it stops working at once."""
-    services = services_of(ctx)
-    with session_scope(services.sessions) as session:
-        disable_principal(session, principal_id, actor=actor(), now=services.clock())
-    typer.echo(f"principal {principal_id} disabled")
+    with command_services(ctx) as services:
+        with session_scope(services.sessions) as session:
+            disable_principal(session, principal_id, actor=actor(), now=services.clock())
+        typer.echo(f"principal {principal_id} disabled")

@@ -9,7 +9,7 @@ import typer
 
 from issuer.access.principals import create_principal_with_token, get_principal, issue_token
 from issuer.access.tokens import list_tokens, revoke_token, token_state
-from issuer.cli.context import actor, services_of
+from issuer.cli.context import actor, command_services
 from issuer.store.audit import record_event
 from issuer.store.engine import session_scope
 from issuer.vocabulary import AuditAction, PrincipalKind, Role, either
@@ -38,60 +38,60 @@ def tokens_create(
 ) -> None:
     """Create an API token. Without --principal, a new principal (named --name, of --kind)
     holds it. The token itself is printed once, on the last line."""
-    services = services_of(ctx)
-    now = services.clock()
-    expires = now + dt.timedelta(days=expires_in_days) if expires_in_days else None
-    with session_scope(services.sessions) as session:
-        if principal is None:
-            if role is None:
-                raise typer.BadParameter("give --role (or --principal)", param_hint="--role")
-            owner, record, plain = create_principal_with_token(
-                session,
-                name=name,
-                kind=kind,
-                role=role,
-                units=unit or [],
-                actor=actor(),
-                now=now,
-                expires_at=expires,
-            )
-        else:
-            owner = get_principal(session, principal)
-            record, plain = issue_token(
-                session,
-                owner,
-                name=name,
-                role=role,
-                units=unit,
-                actor=actor(),
-                now=now,
-                expires_at=expires,
-            )
-        summary = f"token {record.id} ({record.role}) of principal {owner.id} created"
-    typer.echo(f"{summary}; it is shown once:")
-    typer.echo(plain)
+    with command_services(ctx) as services:
+        now = services.clock()
+        expires = now + dt.timedelta(days=expires_in_days) if expires_in_days else None
+        with session_scope(services.sessions) as session:
+            if principal is None:
+                if role is None:
+                    raise typer.BadParameter("give --role (or --principal)", param_hint="--role")
+                owner, record, plain = create_principal_with_token(
+                    session,
+                    name=name,
+                    kind=kind,
+                    role=role,
+                    units=unit or [],
+                    actor=actor(),
+                    now=now,
+                    expires_at=expires,
+                )
+            else:
+                owner = get_principal(session, principal)
+                record, plain = issue_token(
+                    session,
+                    owner,
+                    name=name,
+                    role=role,
+                    units=unit,
+                    actor=actor(),
+                    now=now,
+                    expires_at=expires,
+                )
+            summary = f"token {record.id} ({record.role}) of principal {owner.id} created"
+        typer.echo(f"{summary}; it is shown once:")
+        typer.echo(plain)
 
 
 @tokens_app.command("list")
 def tokens_list(ctx: typer.Context) -> None:
     """Every token (never the token itself): id, principal, prefix, role, units, state."""
-    services = services_of(ctx)
-    now = services.clock()
-    with services.sessions() as session:
-        for record in list_tokens(session):
-            state = token_state(record, now)
-            typer.echo(
-                f"{record.id:4}  p{record.principal_id:<4} {record.prefix}…  {record.role:9}  "
-                f"{','.join(record.units) or '-':12}  {state:8}  {record.name}"
-            )
+    with command_services(ctx) as services:
+        now = services.clock()
+        with services.sessions() as session:
+            for record in list_tokens(session):
+                state = token_state(record, now)
+                typer.echo(
+                    f"{record.id:4}  p{record.principal_id:<4} {record.prefix}…  {record.role:9}  "
+                    f"{','.join(record.units) or '-':12}  {state:8}  {record.name}"
+                )
 
 
 @tokens_app.command("revoke")
 def tokens_revoke(ctx: typer.Context, token_id: int) -> None:
     """Revoke a token: it stops working at once."""
-    services = services_of(ctx)
-    now = services.clock()
-    with session_scope(services.sessions) as session:
-        revoke_token(session, token_id, now=now)
-        record_event(session, actor(), AuditAction.TOKEN_REVOKE, f"token:{token_id}", now=now)
-    typer.echo(f"token {token_id} revoked")
+    with command_services(ctx) as services:
+        now = services.clock()
+        with session_scope(services.sessions) as session:
+            revoke_token(session, token_id, now=now)
+            record_event(session, actor(), AuditAction.TOKEN_REVOKE, f"token:{token_id}", now=now)
+        typer.echo(f"token {token_id} revoked")
