@@ -29,6 +29,7 @@ from issuer.web.routes import (
     health,
     imports,
     keys,
+    principals,
     public,
     share_pages,
     status_lists,
@@ -73,7 +74,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.include_router(verify_router, tags=["verify"])
     for module in (health, public, verify_links, credentials, catalog):
         app.include_router(module.router)
-    for module in (status_lists, tokens, keys, audit, approvals):
+    for module in (status_lists, principals, tokens, keys, audit, approvals):
         app.include_router(module.router)
     for module in (imports, documents, share_pages):  # issue 5: campaigns, certificates, sharing
         app.include_router(module.router)

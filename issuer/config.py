@@ -60,8 +60,10 @@ class Settings(BaseSettings):
     verify_memo_size: int = Field(default=2048, ge=0, le=1_000_000)
     trusted_issuers: Annotated[list[str], NoDecode] = Field(default_factory=list)
     admin_token_file: Path = Path("var/admin-token")
-    # A batch revocation of more credentials than this waits for a second admin (issue 4).
+    # More revocations or suspensions than this by one principal within the window (one at a
+    # time or as a batch) wait for a second admin (issue 4; issuer/access/limits.py).
     batch_approval_threshold: int = Field(default=50, ge=0)
+    batch_approval_window_seconds: int = Field(default=3600, ge=1, le=366 * 86400)
     # Imports of exam results (docs/import-format.md) and their download bundles.
     import_max_bytes: int = Field(default=20 * 1_048_576, ge=1024)
     import_max_rows: int = Field(default=100_000, ge=1, le=1_000_000)

@@ -64,6 +64,9 @@ class IssuerErrorCode(StrEnum):
     AUDIT_LOG_EMPTY = "audit_log_empty"
     AUDIT_CHAIN_BROKEN = "audit_chain_broken"
     INVALID_CHECKPOINT = "invalid_checkpoint"
+    RIGHTS_EXCEEDED = "rights_exceeded"
+    PRINCIPAL_DISABLED = "principal_disabled"
+    BAD_KIND = "bad_kind"
     # campaign imports and bundles
     EMPTY_FILE = "empty_file"
     MISSING_COLUMNS = "missing_columns"

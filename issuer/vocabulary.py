@@ -33,6 +33,13 @@ class Role(StrEnum):
     AUDITOR = "auditor"
 
 
+class PrincipalKind(StrEnum):
+    """Who a principal is (``principals.kind``): a person or a service account."""
+
+    PERSON = "person"
+    SERVICE = "service"
+
+
 class TokenState(StrEnum):
     """An API token as ``authenticate`` would judge it now (derived, not stored)."""
 
@@ -64,6 +71,10 @@ class ApprovalAction(StrEnum):
     KEY_ROTATE = "key.rotate"
     KEY_COMPROMISE = "key.compromise"
     KEY_REISSUE_COMPROMISED = "key.reissue_compromised"
+    CREDENTIAL_REVOKE = "credential.revoke"
+    CREDENTIAL_SUSPEND = "credential.suspend"
+    PRINCIPAL_CREATE = "principal.create"
+    TOKEN_CREATE = "token.create"  # noqa: S105 - an action, not a secret
 
 
 class ImportState(StrEnum):
@@ -92,6 +103,8 @@ class AuditAction(StrEnum):
     CREDENTIAL_REINSTATE = "credential.reinstate"
     CREDENTIAL_REISSUE = "credential.reissue"
     CREDENTIAL_BATCH_REVOKE = "credential.batch_revoke"
+    PRINCIPAL_CREATE = "principal.create"
+    PRINCIPAL_DISABLE = "principal.disable"
     TOKEN_CREATE = "token.create"  # noqa: S105 - an action, not a secret
     TOKEN_REVOKE = "token.revoke"  # noqa: S105 - an action, not a secret
     KEY_CREATE = "key.create"
@@ -128,6 +141,7 @@ __all__ = [
     "CredentialState",
     "ImportState",
     "KeyState",
+    "PrincipalKind",
     "ReasonCode",
     "Role",
     "TokenState",

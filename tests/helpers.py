@@ -10,11 +10,13 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from issuer.access.tokens import create_token
 from issuer.services import Services
 from issuer.store.engine import create_db_engine, create_session_factory, session_scope
 from issuer.store.identity import store_base_url
+from issuer.store.models import PrincipalRecord
 
 POSTGRES_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL")
 BASE_URL = "https://tessera.test"
@@ -44,10 +46,29 @@ def fresh_database_url(kind: str, tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
+def new_principal(
+    session: Session, now: dt.datetime, role: str = "admin", units: list[str] | None = None
+) -> PrincipalRecord:
+    """A principal of its own (not audited), as the migration gives every old token."""
+    record = PrincipalRecord(
+        name=f"test {role}", kind="service", role=role, units=units or [], created_at=now
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
 def make_token(services: Services, role: str = "admin", units: list[str] | None = None) -> str:
+    """A token of a new principal of its own: two calls, two different principals."""
     with session_scope(services.sessions) as session:
+        owner = new_principal(session, services.clock(), role, units)
         _record, plain = create_token(
-            session, name=f"test {role}", role=role, units=units or [], now=services.clock()
+            session,
+            principal=owner,
+            name=f"test {role}",
+            role=role,
+            units=units or [],
+            now=services.clock(),
         )
     return plain
 

@@ -31,7 +31,7 @@ from issuer.services import Services
 from issuer.store import migration
 from issuer.store.engine import session_scope
 from issuer.store.identity import change_base_url, store_base_url
-from tests.helpers import BASE_URL, PASSPHRASE
+from tests.helpers import BASE_URL, PASSPHRASE, new_principal
 
 TESSERA = str(Path(sys.executable).parent / "tessera")
 
@@ -75,8 +75,9 @@ def prepare_database(database_url: str, work: Path) -> str:
             session, settings.keys_dir, PASSPHRASE.encode(), "ES256", now=services.clock()
         )
         load_catalog_data(session, catalog_data())
+        owner = new_principal(session, services.clock())
         _record, token = create_token(
-            session, name="ops test", role="admin", units=[], now=services.clock()
+            session, principal=owner, name="ops test", role="admin", units=[], now=services.clock()
         )
     services.engine.dispose()
     return token

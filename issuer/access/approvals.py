@@ -1,13 +1,17 @@
 """Maker-checker: requests that change nothing until a second admin approves them.
 
-Large batch revocations and every key operation through the API are filed here
-(docs/decisions/0011-maker-checker.md). Approval carries the action out in the same
-transaction that marks the request approved: both happen or neither. Rejection does nothing
-but record the decision. Nobody approves their own request.
+Revocations and suspensions past the limit (issuer/access/limits.py), every key operation
+through the API, and admin grants (a new admin principal, a token for another admin) are
+filed here (docs/decisions/0011-maker-checker.md, 0020-principals.md). Approval carries the
+action out in the same transaction that marks the request approved: both happen or neither.
+Rejection does nothing but record the decision. Requester and decider are compared as
+principals: nobody decides a request of their own principal, nor one whose principal or
+tokens they created (they could have filed it themselves).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable
@@ -18,8 +22,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from issuer.access.principals import create_principal, get_principal, issue_token
+from issuer.access.tokens import check_role_and_units, check_units_exist
 from issuer.credentials.issuance import IssuerIdentity
-from issuer.credentials.lifecycle import check_reason, revoke_session, session_batch
+from issuer.credentials.lifecycle import (
+    check_reason,
+    get_credential,
+    revoke_credential,
+    revoke_session,
+    session_batch,
+    suspend_credential,
+)
 from issuer.credentials.reissue import reissue_signed_by
 from issuer.errors import (
     ConflictError,
@@ -30,8 +43,8 @@ from issuer.errors import (
 )
 from issuer.keys.keystore import compromise_key, create_signing_key, get_key
 from issuer.store.audit import Actor, lock_writes, record_event
-from issuer.store.models import Approval
-from issuer.vocabulary import ApprovalAction, ApprovalState, AuditAction, KeyState
+from issuer.store.models import ApiToken, Approval, PrincipalRecord
+from issuer.vocabulary import ApprovalAction, ApprovalState, AuditAction, KeyState, PrincipalKind
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,15 @@ class Operator:
     passphrase: Callable[[], bytes]
     key_algorithm: str
     issuer: Callable[[Session], IssuerIdentity]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decided request, and the API token an approved grant created: shown once, to the
+    decider, and never stored."""
+
+    approval: Approval
+    token: str | None = None
 
 
 def request_approval(
@@ -59,6 +81,7 @@ def request_approval(
         params=params,
         state=ApprovalState.PENDING,
         requested_by=actor.name,
+        requested_by_principal_id=actor.principal_id,
         requested_at=now,
     )
     session.add(approval)
@@ -79,6 +102,16 @@ def _check_params(session: Session, action: ApprovalAction, params: dict[str, An
     if action == ApprovalAction.CREDENTIAL_BATCH_REVOKE:
         check_reason(str(params.get("reason")))
         session_batch(session, str(params.get("exam_session")))
+    elif action in (ApprovalAction.CREDENTIAL_REVOKE, ApprovalAction.CREDENTIAL_SUSPEND):
+        check_reason(str(params.get("reason")))
+        get_credential(session, str(params.get("credential_id")))
+    elif action == ApprovalAction.PRINCIPAL_CREATE:
+        if params.get("kind") not in set(PrincipalKind):
+            raise InvalidInputError("unknown principal kind", code=IssuerErrorCode.BAD_KIND)
+        check_role_and_units(str(params.get("role")), list(params.get("units") or []))
+        check_units_exist(session, list(params.get("units") or []))
+    elif action == ApprovalAction.TOKEN_CREATE:
+        get_principal(session, int(params["principal_id"]))
     elif action in (ApprovalAction.KEY_COMPROMISE, ApprovalAction.KEY_REISSUE_COMPROMISED):
         record = get_key(session, str(params.get("kid")))
         if action == ApprovalAction.KEY_COMPROMISE and record.state == KeyState.COMPROMISED:
@@ -122,21 +155,41 @@ def _pending(session: Session, approval_id: str, actor: Actor) -> Approval:
         raise ConflictError(
             "the request was already decided", code=IssuerErrorCode.APPROVAL_DECIDED
         )
-    if approval.requested_by == actor.name:
+    if approval.requested_by == actor.name or _could_act_as(
+        session, actor.principal_id, approval.requested_by_principal_id
+    ):
         raise PermissionDeniedError(
             "a request needs another admin's approval", code=IssuerErrorCode.OWN_REQUEST
         )
     return approval
 
 
+def _could_act_as(session: Session, decider: int | None, requester: int | None) -> bool:
+    """Whether principal ``decider`` is ``requester``, created it, or created one of its
+    tokens: then a request filed as ``requester`` may be the decider's own."""
+    if decider is None or requester is None:
+        return False
+    if decider == requester:
+        return True
+    record = session.get(PrincipalRecord, requester)
+    if record is not None and record.created_by_principal_id == decider:
+        return True
+    minted = select(func.count()).where(
+        ApiToken.principal_id == requester, ApiToken.created_by_principal_id == decider
+    )
+    return bool(session.scalar(minted))
+
+
 def approve(
     session: Session, approval_id: str, *, actor: Actor, operator: Operator, now: dt.datetime
-) -> Approval:
+) -> Decision:
     """Approve and carry out the request, in the caller's one transaction."""
     approval = _pending(session, approval_id, actor)
-    approval.result = _execute(session, approval, actor=actor, operator=operator, now=now)
+    acting = dataclasses.replace(actor, approval_id=approval.id)
+    approval.result, token = _execute(session, approval, actor=acting, operator=operator, now=now)
     approval.state = ApprovalState.APPROVED
     approval.decided_by, approval.decided_at = actor.name, now
+    approval.decided_by_principal_id = actor.principal_id
     record_event(
         session,
         actor,
@@ -146,7 +199,7 @@ def approve(
         details={"action": approval.action, "requested_by": approval.requested_by},
     )
     session.flush()
-    return approval
+    return Decision(approval, token)
 
 
 def reject(session: Session, approval_id: str, *, actor: Actor, now: dt.datetime) -> Approval:
@@ -154,6 +207,7 @@ def reject(session: Session, approval_id: str, *, actor: Actor, now: dt.datetime
     approval = _pending(session, approval_id, actor)
     approval.state = ApprovalState.REJECTED
     approval.decided_by, approval.decided_at = actor.name, now
+    approval.decided_by_principal_id = actor.principal_id
     record_event(
         session,
         actor,
@@ -168,8 +222,63 @@ def reject(session: Session, approval_id: str, *, actor: Actor, now: dt.datetime
 
 def _execute(
     session: Session, approval: Approval, *, actor: Actor, operator: Operator, now: dt.datetime
+) -> tuple[dict[str, Any], str | None]:
+    """What the approved request did, and the token it created, if any."""
+    params = approval.params
+    if approval.action == ApprovalAction.PRINCIPAL_CREATE:
+        record = create_principal(
+            session,
+            name=params["name"],
+            kind=params["kind"],
+            role=params["role"],
+            units=list(params["units"]),
+            actor=actor,
+            now=now,
+        )
+        token, plain = issue_token(
+            session, record, name=params["name"], role=None, units=None, actor=actor, now=now
+        )
+        return {"principal_id": record.id, "token_id": token.id, "prefix": token.prefix}, plain
+    if approval.action == ApprovalAction.TOKEN_CREATE:
+        owner = get_principal(session, int(params["principal_id"]))
+        expires_at = params.get("expires_at")
+        token, plain = issue_token(
+            session,
+            owner,
+            name=params["name"],
+            role=params.get("role"),
+            units=params.get("units"),
+            actor=actor,
+            now=now,
+            expires_at=dt.datetime.fromisoformat(expires_at) if expires_at else None,
+        )
+        return {"principal_id": owner.id, "token_id": token.id, "prefix": token.prefix}, plain
+    return _execute_change(session, approval, actor=actor, operator=operator, now=now), None
+
+
+def _execute_change(
+    session: Session, approval: Approval, *, actor: Actor, operator: Operator, now: dt.datetime
 ) -> dict[str, Any]:
     params = approval.params
+    if approval.action in (ApprovalAction.CREDENTIAL_REVOKE, ApprovalAction.CREDENTIAL_SUSPEND):
+        row = get_credential(session, params["credential_id"])
+        units = params.get("units")
+        if units is not None and row.unit.code not in units:
+            raise PermissionDeniedError("the credential is no longer in the requester's units")
+        change = (
+            revoke_credential
+            if approval.action == ApprovalAction.CREDENTIAL_REVOKE
+            else suspend_credential
+        )
+        changed = change(
+            session,
+            row.id,
+            reason=params["reason"],
+            note=params.get("note"),
+            actor=actor,
+            now=now,
+        )
+        return {"credential_id": changed.id, "state": changed.state}
     if approval.action == ApprovalAction.CREDENTIAL_BATCH_REVOKE:
         units = params.get("units")
         batch = session_batch(session, params["exam_session"])

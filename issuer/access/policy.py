@@ -4,17 +4,36 @@
 - ``registrar``: reads and changes credentials of its units only; sees its own imports.
 - ``auditor``: reads everything, the audit log included; changes nothing.
 
+Rights pass down, never up: a principal creates principals and tokens with at most its own
+role and units (``covers``), and an admin principal, or a token for another admin, only
+through a second principal's approval (issuer/access/principals.py).
+
 Routes and commands ask here; nothing else decides who may do what.
 """
 
 from __future__ import annotations
 
 from issuer.access.tokens import Principal
-from issuer.errors import PermissionDeniedError
+from issuer.errors import IssuerErrorCode, PermissionDeniedError
+from issuer.store.models import PrincipalRecord
 from issuer.vocabulary import Role
 
 WRITER_ROLES = frozenset({Role.ADMIN, Role.REGISTRAR})
 OVERSEER_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
+
+
+def covers(role: str, units: tuple[str, ...], wanted_role: str, wanted_units: list[str]) -> bool:
+    """Whether rights ``role`` over ``units`` include ``wanted_role`` over ``wanted_units``.
+
+    An admin's include every right. Otherwise only the same role: a registrar's over a subset
+    of its units, an auditor's. (An auditor reads every unit, a registrar only its own: neither
+    includes the other.)
+    """
+    if role == Role.ADMIN:
+        return True
+    if wanted_role != role:
+        return False
+    return role != Role.REGISTRAR or set(wanted_units) <= set(units)
 
 
 def require_writer(principal: Principal) -> Principal:
@@ -61,3 +80,25 @@ def require_own_import(principal: Principal, created_by: str) -> None:
     """Registrars see the imports they started; admins and auditors every import."""
     if principal.role == Role.REGISTRAR and created_by != principal.actor_name:
         raise PermissionDeniedError("registrars see their own imports only")
+
+
+def require_grant(caller: Principal, role: str, units: list[str]) -> None:
+    """The caller may hand out ``role`` over ``units``: within its own rights (403
+    ``rights_exceeded``)."""
+    if not covers(caller.role, caller.units, role, units):
+        raise PermissionDeniedError(
+            "a principal cannot grant more rights than its own",
+            code=IssuerErrorCode.RIGHTS_EXCEEDED,
+        )
+
+
+def require_token_for(caller: Principal, owner: PrincipalRecord) -> None:
+    """A token for oneself within one's rights; for another principal, admins only."""
+    if owner.id != caller.principal_id and caller.role != Role.ADMIN:
+        raise PermissionDeniedError("only admins create tokens for other principals")
+
+
+def grant_needs_approval(caller: Principal, owner_role: str, owner_id: int | None) -> bool:
+    """Whether a grant needs a second principal's approval: a new admin principal
+    (``owner_id`` None), or any token for an admin principal other than the caller."""
+    return owner_role == Role.ADMIN and owner_id != caller.principal_id

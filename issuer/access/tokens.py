@@ -1,4 +1,4 @@
-"""API tokens: random, shown once, stored as SHA-256; role, units and expiry."""
+"""API tokens: random, shown once, stored as SHA-256; a principal's, with role, units, expiry."""
 
 from __future__ import annotations
 
@@ -10,8 +10,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.errors import AuthenticationError, InvalidInputError, IssuerErrorCode, NotFoundError
-from issuer.store.models import ApiToken, Unit
+from issuer.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    IssuerErrorCode,
+    NotFoundError,
+)
+from issuer.store.audit import Actor
+from issuer.store.models import ApiToken, PrincipalRecord, Unit
 from issuer.vocabulary import Role, TokenState
 
 TOKEN_PREFIX = "tsr_"  # noqa: S105 - a public prefix, not a secret
@@ -19,44 +26,77 @@ TOKEN_PREFIX = "tsr_"  # noqa: S105 - a public prefix, not a secret
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller of a registrar endpoint."""
+    """The authenticated caller of a registrar endpoint: a principal, through one token.
+
+    ``role`` and ``units`` are the token's (at most the principal's).
+    """
 
     token_id: int
     name: str
     role: str
     units: tuple[str, ...]
+    principal_id: int
+    principal_name: str
 
     @property
     def actor_name(self) -> str:
-        return f"token:{self.token_id}:{self.name}"
+        """The audit log's actor: the principal; the token is in each event's details."""
+        return f"principal:{self.principal_id}:{self.principal_name}"
+
+    def actor(self, request_id: str | None = None) -> Actor:
+        return Actor(
+            name=self.actor_name,
+            request_id=request_id,
+            principal_id=self.principal_id,
+            token_id=self.token_id,
+        )
+
+
+def principal_actor_prefix(principal_id: int) -> str:
+    """What every actor name of principal ``principal_id`` starts with."""
+    return f"principal:{principal_id}:"
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def check_role_and_units(role: str, units: list[str]) -> None:
+    """A known role; registrars need at least one unit."""
+    if role not in set(Role):
+        raise InvalidInputError(
+            f"role must be one of {', '.join(Role)}", code=IssuerErrorCode.BAD_ROLE
+        )
+    if role == Role.REGISTRAR and not units:
+        raise InvalidInputError(
+            "a registrar needs at least one unit", code=IssuerErrorCode.UNITS_REQUIRED
+        )
+
+
 def create_token(
     session: Session,
     *,
+    principal: PrincipalRecord,
     name: str,
     role: str,
     units: list[str],
     now: dt.datetime,
     expires_at: dt.datetime | None = None,
+    created_by: int | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a token; the plain value is returned once and never stored."""
-    if role not in set(Role):
-        raise InvalidInputError(
-            f"role must be one of {', '.join(Role)}", code=IssuerErrorCode.BAD_ROLE
-        )
+    """Create a token of ``principal``; the plain value is returned once and never stored.
+
+    Whether the role and units are within the principal's is the caller's check
+    (``issuer.access.principals.issue_token``).
+    """
+    check_role_and_units(role, units)
+    if principal.disabled_at is not None:
+        raise ConflictError("the principal is disabled", code=IssuerErrorCode.PRINCIPAL_DISABLED)
     if expires_at is not None and expires_at <= now:
         raise InvalidInputError("expiry must be in the future", code=IssuerErrorCode.BAD_EXPIRY)
-    if role == Role.REGISTRAR and not units:
-        raise InvalidInputError(
-            "a registrar token needs at least one unit", code=IssuerErrorCode.UNITS_REQUIRED
-        )
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(
+        principal_id=principal.id,
         token_hash=hash_token(plain),
         prefix=plain[: len(TOKEN_PREFIX) + 6],
         name=name,
@@ -64,6 +104,7 @@ def create_token(
         units=sorted(set(units)),
         created_at=now,
         expires_at=expires_at,
+        created_by_principal_id=created_by if created_by != principal.id else None,
     )
     session.add(record)
     session.flush()
@@ -74,22 +115,35 @@ def authenticate(session: Session, presented: str, *, now: dt.datetime) -> Princ
     """The principal for a presented token; unknown, revoked or expired tokens fail alike."""
     if not presented.startswith(TOKEN_PREFIX) or len(presented) > 200:
         raise AuthenticationError("invalid token")
-    record = session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(presented))
+    found = session.execute(
+        select(ApiToken, PrincipalRecord)
+        .join(PrincipalRecord, PrincipalRecord.id == ApiToken.principal_id)
+        .where(ApiToken.token_hash == hash_token(presented))
     ).one_or_none()
+    if found is None:
+        raise AuthenticationError("invalid token")
+    record, owner = found
     if (
-        record is None
-        or record.revoked_at is not None
+        record.revoked_at is not None
         or (record.expires_at is not None and record.expires_at <= now)
+        or owner.disabled_at is not None
     ):
         raise AuthenticationError("invalid token")
     return Principal(
-        token_id=record.id, name=record.name, role=record.role, units=tuple(record.units)
+        token_id=record.id,
+        name=record.name,
+        role=record.role,
+        units=tuple(record.units),
+        principal_id=owner.id,
+        principal_name=owner.name,
     )
 
 
-def list_tokens(session: Session) -> list[ApiToken]:
-    return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
+def list_tokens(session: Session, *, principal_id: int | None = None) -> list[ApiToken]:
+    query = select(ApiToken).order_by(ApiToken.id)
+    if principal_id is not None:
+        query = query.where(ApiToken.principal_id == principal_id)
+    return list(session.scalars(query))
 
 
 def revoke_token(session: Session, token_id: int, *, now: dt.datetime) -> ApiToken:

@@ -36,16 +36,23 @@ def approvals_list(
 
 @approvals_app.command("approve")
 def approvals_approve(ctx: typer.Context, approval_id: str) -> None:
-    """Approve a request as the operator and carry it out."""
+    """Approve a request as the operator and carry it out. An approved admin principal or
+    token is printed once, on the last line."""
     services = services_of(ctx)
     settings = services.settings
     operator = Operator(
         settings.keys_dir, settings.read_passphrase, settings.key_algorithm, services.issuer
     )
     with services.key_transaction() as session:
-        row = approve(session, approval_id, actor=actor(), operator=operator, now=services.clock())
+        decision = approve(
+            session, approval_id, actor=actor(), operator=operator, now=services.clock()
+        )
+        row = decision.approval
         done = f"approved {row.id} ({row.action}): {orjson.dumps(row.result).decode()}"
     typer.echo(done)
+    if decision.token is not None:
+        typer.echo("its API token is shown once:")
+        typer.echo(decision.token)
 
 
 @approvals_app.command("reject")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 
@@ -31,3 +33,13 @@ def services_of(
     return Services.from_settings(
         settings_of(ctx), require_schema=require_schema, require_identity=not read_only
     )
+
+
+@contextmanager
+def command_services(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Services]:
+    """``services_of`` for one command, its database connections closed at the end."""
+    services = services_of(ctx, read_only=read_only)
+    try:
+        yield services
+    finally:
+        services.engine.dispose()

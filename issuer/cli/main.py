@@ -18,6 +18,7 @@ from issuer.cli import (
     identity,
     keys,
     operations,
+    principals,
     setup,
     tokens,
 )
@@ -52,6 +53,7 @@ def _load(ctx: typer.Context) -> None:
 setup.register(app)
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(tokens.tokens_app, name="tokens")
+app.add_typer(principals.principals_app, name="principals")
 credentials.register(app)
 campaigns.register(app)
 app.add_typer(approvals.approvals_app, name="approvals")

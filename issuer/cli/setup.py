@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from sqlalchemy import func, select
 
-from issuer.access.tokens import create_token
+from issuer.access.principals import create_principal_with_token
 from issuer.campaigns.demo import load_demo
 from issuer.cli.context import actor, services_of, settings_of
 from issuer.cli.identity import settle_identity
@@ -18,11 +18,10 @@ from issuer.config import DEV_PASSPHRASE_FILE
 from issuer.errors import ConfigurationError
 from issuer.keys.keystore import active_key
 from issuer.store import migration
-from issuer.store.audit import record_event
 from issuer.store.engine import session_scope
 from issuer.store.models import ApiToken, Credential
 from issuer.store.private_files import create_private_file, private_dir
-from issuer.vocabulary import AuditAction, Role
+from issuer.vocabulary import PrincipalKind, Role
 
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 
@@ -65,16 +64,14 @@ def init(ctx: typer.Context) -> None:
         if active_key(session) is None:
             create_active_key(services, session)
         if session.scalar(select(func.count()).select_from(ApiToken)) == 0:
-            record, plain = create_token(
-                session, name="first admin", role=Role.ADMIN, units=[], now=services.clock()
-            )
-            record_event(
+            _owner, _record, plain = create_principal_with_token(
                 session,
-                actor(),
-                AuditAction.TOKEN_CREATE,
-                f"token:{record.id}",
+                name="first admin",
+                kind=PrincipalKind.PERSON,
+                role=Role.ADMIN,
+                units=[],
+                actor=actor(),
                 now=services.clock(),
-                details={"role": Role.ADMIN, "units": []},
             )
             _write_secret(settings.admin_token_file, plain)
             typer.echo(f"created the first admin API token in {settings.admin_token_file}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from issuer.store.models import AuditEvent, AuditHead, core_table
@@ -29,10 +29,28 @@ PENDING_ACTIONS_KEY = "tessera_pending_actions"
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts, and under which request id (for the audit log)."""
+    """Who acts, and under which request id (for the audit log).
+
+    Through the API ``name`` is ``principal:<id>:<name>``; ``principal_id`` and ``token_id``
+    say which principal and which of its tokens, and the token id is recorded in each event's
+    details (``token_id``). An action carried out because a request was approved names the
+    request (``approval``) in its details. The CLI operator is ``cli:<user>`` with neither.
+    """
 
     name: str
     request_id: str | None = None
+    principal_id: int | None = None
+    token_id: int | None = None
+    approval_id: str | None = None
+
+    def stamped(self, details: dict[str, Any]) -> dict[str, Any]:
+        """``details`` with the token and approval this actor acts under, if any."""
+        extra: dict[str, Any] = {}
+        if self.token_id is not None:
+            extra["token_id"] = self.token_id
+        if self.approval_id is not None:
+            extra["approval"] = self.approval_id
+        return {**details, **extra} if extra else details
 
 
 def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
@@ -89,7 +107,8 @@ def record_events(
     prev = lock_writes(session)
     rows = []
     common = hashed_fields(now, actor, action, None, reason, {})  # the same for every event
-    for target, details in targets:
+    for target, given in targets:
+        details = actor.stamped(given)
         digest = event_hash(prev, {**common, "target": target, "details": details})
         rows.append(
             {
@@ -246,3 +265,26 @@ def _check_events(session: Session, events: Iterator[AuditEvent]) -> ChainReport
             "event (events at the end were deleted)",
         )
     return ChainReport(count)
+
+
+def count_recent(
+    session: Session,
+    actor_prefixes: list[str],
+    actions: tuple[AuditAction, ...],
+    *,
+    since: dt.datetime,
+) -> int:
+    """How many ``actions`` actors whose names start with one of ``actor_prefixes`` recorded
+    since ``since``, not counting those carried out because a request was approved (they
+    were checked then)."""
+    query = (
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            or_(*(AuditEvent.actor.startswith(p, autoescape=True) for p in actor_prefixes)),
+            AuditEvent.occurred_at >= since,
+            AuditEvent.action.in_([str(action) for action in actions]),
+            AuditEvent.details["approval"].as_string().is_(None),
+        )
+    )
+    return session.scalar(query) or 0

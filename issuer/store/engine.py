@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.errors import ConfigurationError
-from issuer.store.private_files import private_dir, touch_private_file
+from issuer.store.private_files import narrow_private_file, private_dir, touch_private_file
 
 
 def create_db_engine(database_url: str) -> Engine:
@@ -70,9 +70,9 @@ def _create_private_database(path: Path) -> None:
     try:
         touch_private_file(path)
         for suffix in ("-wal", "-shm", "-journal"):
-            companion = path.with_name(path.name + suffix)
-            if companion.exists():
-                touch_private_file(companion)
+            # Never created here: SQLite makes and deletes these itself, with the database's
+            # mode; one left wider by an older version is narrowed.
+            narrow_private_file(path.with_name(path.name + suffix))
     except OSError as exc:
         raise ConfigurationError(
             f"database file {path} cannot be created ({exc.strerror})"

@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -29,6 +30,7 @@ from issuer.vocabulary import (
     CredentialState,
     ImportState,
     KeyState,
+    PrincipalKind,
     Role,
     one_of,
 )
@@ -226,13 +228,44 @@ class Credential(Base):
     unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
 
 
+class PrincipalRecord(Base):
+    """A person or service account that holds API tokens; rights are the principal's.
+
+    Maker-checker compares principals, not tokens (docs/decisions/0020-principals.md). A
+    person signing in to a web console later adds nullable columns here (an email, a
+    password hash); tokens and approvals already point at the principal.
+    """
+
+    __tablename__ = "principals"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", PrincipalKind), name="kind"),
+        CheckConstraint(one_of("role", Role), name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))
+    units: Mapped[list[str]]
+    created_at: Mapped[dt.datetime]
+    # The admin who created it through the API: its revocations count against that admin's
+    # limit too (issuer/access/limits.py). Null when the operator's CLI, the migration or an
+    # approved request created it.
+    created_by_principal_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"))
+    disabled_at: Mapped[dt.datetime | None]
+
+
 class ApiToken(Base):
-    """A registrar API token; only its SHA-256 hash is stored."""
+    """An API token of a principal; only its SHA-256 hash is stored.
+
+    Its role and units are at most its principal's (issuer/access/principals.py).
+    """
 
     __tablename__ = "api_tokens"
     __table_args__ = (CheckConstraint(one_of("role", Role), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    principal_id: Mapped[int] = mapped_column(ForeignKey("principals.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200))
@@ -241,12 +274,18 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+    # Who created it through the API for another principal: that principal could act as this
+    # token's, so it never decides their requests (issuer/access/approvals.py). Null when the
+    # owner itself, the operator's CLI, the migration or an approved request created it.
+    created_by_principal_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"))
 
 
 class AuditEvent(Base):
     """An append-only record of a state-changing action; ``hash`` chains to the previous one."""
 
     __tablename__ = "audit_events"
+    # A principal's recent revocations and suspensions (issuer/access/limits.py).
+    __table_args__ = (Index("ix_audit_events_actor_occurred_at", "actor", "occurred_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[dt.datetime]
@@ -297,8 +336,11 @@ class Approval(Base):
     params: Mapped[dict[str, Any]]
     state: Mapped[str] = mapped_column(String(16))
     requested_by: Mapped[str] = mapped_column(String(200))
+    # The principals behind ``requested_by`` and ``decided_by``; null for the CLI operator.
+    requested_by_principal_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"))
     requested_at: Mapped[dt.datetime]
     decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_by_principal_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"))
     decided_at: Mapped[dt.datetime | None]
     result: Mapped[dict[str, Any] | None]
 

@@ -79,3 +79,17 @@ def touch_private_file(path: Path) -> None:
                 os.fchmod(fd, FILE_MODE)
     finally:
         os.close(fd)
+
+
+def narrow_private_file(path: Path) -> None:
+    """Narrow an existing ``path`` to 0600; a missing one is left missing (never created)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            with suppress(PermissionError):  # another owner's file: SQLite decides
+                os.fchmod(fd, FILE_MODE)
+    finally:
+        os.close(fd)

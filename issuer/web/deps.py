@@ -103,7 +103,7 @@ OverseerDep = Annotated[Principal, Depends(get_overseer)]
 
 def get_actor(principal: PrincipalDep) -> Actor:
     """Who acts, under the request id the server generated (never the client's header)."""
-    return Actor(name=principal.actor_name, request_id=current_request_id() or uuid.uuid4().hex)
+    return principal.actor(current_request_id() or uuid.uuid4().hex)
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]

@@ -111,3 +111,19 @@ def test_key_rotation_through_the_api_needs_approval(
     keys = client.get("/api/v1/keys", headers=checker).json()
     assert sorted(k["state"] for k in keys) == ["active", "retired"]
     assert done.json()["result"]["active_kid"] != before
+
+
+def test_requests_name_the_principals_and_a_second_token_of_the_maker_cannot_decide(
+    batch_client: TestClient, services: Services
+) -> None:
+    maker, checker = bearer(make_token(services)), bearer(make_token(services))
+    _issue_three(batch_client, maker)
+    extra = post(batch_client, "/api/v1/tokens", maker, {"name": "maker's laptop"})
+    assert extra.status_code == 201
+    filed = post(batch_client, "/api/v1/credentials/batch-revoke", maker, BATCH).json()["approval"]
+    assert filed["requested_by"].startswith(f"principal:{filed['requested_by_principal_id']}:")
+    url = f"/api/v1/approvals/{filed['id']}/approve"
+    assert post(batch_client, url, bearer(extra.json()["token"])).status_code == 403
+    done = post(batch_client, url, checker).json()
+    assert done["decided_by_principal_id"] not in (None, filed["requested_by_principal_id"])
+    assert _states(services) == ["revoked"] * 3

@@ -126,7 +126,8 @@ def test_audit_api_filters_pages_and_exports_for_admin_and_auditor(
     event = revokes["items"][0]
     assert event["reason"] == "exam_misconduct"
     assert event["request_id"]
-    assert event["actor"].startswith("token:")
+    assert event["actor"].startswith("principal:")
+    assert isinstance(event["details"]["token_id"], int)
     by_target = client.get(f"/api/v1/audit?target={event['target']}", headers=auditor).json()
     assert {e["action"] for e in by_target["items"]} == {"credential.issue", "credential.revoke"}
     future = client.get("/api/v1/audit?since=2999-01-01T00:00:00Z", headers=auditor).json()

@@ -17,7 +17,7 @@ from issuer.access.tokens import create_token, revoke_token
 from issuer.services import Services
 from issuer.store.engine import session_scope
 from issuer.store.models import Base, Credential, StatusAllocation
-from tests.helpers import make_token
+from tests.helpers import make_token, new_principal
 from tests.issuer.campaign_files import csv_bytes
 from tests.issuer.helpers import issue_body, load_catalog
 from tests.issuer.lifecycle_helpers import bearer, issue, post
@@ -25,15 +25,27 @@ from tests.issuer.lifecycle_helpers import bearer, issue, post
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 SESSION = "2026-Q4-D3-R05"
 # Endpoints no registrar may use (GET included): admin only, or admin and auditor.
-NOT_FOR_REGISTRARS = ("/api/v1/tokens", "/api/v1/keys", "/api/v1/audit", "/api/v1/approvals")
-ADMIN_ONLY = ("/api/v1/tokens", "/api/v1/keys", "/api/v1/approvals")
+NOT_FOR_REGISTRARS = (
+    "/api/v1/tokens",
+    "/api/v1/principals",
+    "/api/v1/keys",
+    "/api/v1/audit",
+    "/api/v1/approvals",
+)
+# POST /api/v1/tokens is open to every principal for its own tokens, within its rights: the
+# body asks for an admin token, which a registrar may not have (403 rights_exceeded).
+ADMIN_ONLY = ("/api/v1/tokens", "/api/v1/principals", "/api/v1/keys", "/api/v1/approvals")
 MY_ENDPOINTS = {
     ("post", "/api/v1/credentials/{credential_id}/suspend"),
     ("post", "/api/v1/credentials/{credential_id}/reinstate"),
     ("post", "/api/v1/credentials/{credential_id}/reissue"),
     ("post", "/api/v1/credentials/batch-revoke"),
     ("get", "/api/v1/tokens"),
+    ("post", "/api/v1/tokens"),
     ("post", "/api/v1/tokens/{token_id}/revoke"),
+    ("get", "/api/v1/principals"),
+    ("post", "/api/v1/principals"),
+    ("post", "/api/v1/principals/{principal_id}/disable"),
     ("post", "/api/v1/keys/{kid}/compromise"),
     ("get", "/api/v1/audit"),
     ("get", "/api/v1/audit/export"),
@@ -53,6 +65,8 @@ def _body(method: str, path: str) -> dict[str, Any]:
         return {"exam_session": SESSION, "reason": "exam_misconduct"}
     if path == "/api/v1/tokens":
         return {"name": "intruder", "role": "admin"}
+    if path == "/api/v1/principals":
+        return {"name": "intruder", "kind": "person", "role": "admin"}
     if path.endswith("/compromise"):
         return {"compromised_at": "2026-01-01T00:00:00Z"}
     return {}
@@ -88,6 +102,7 @@ def _callers(services: Services) -> dict[str, dict[str, str]]:
     with session_scope(services.sessions) as session:
         _expired, expired = create_token(
             session,
+            principal=new_principal(session, past),
             name="old",
             role="admin",
             units=[],
@@ -95,15 +110,26 @@ def _callers(services: Services) -> dict[str, dict[str, str]]:
             expires_at=past + dt.timedelta(hours=1),
         )
         record, revoked = create_token(
-            session, name="gone", role="admin", units=[], now=services.clock()
+            session,
+            principal=new_principal(session, past),
+            name="gone",
+            role="admin",
+            units=[],
+            now=services.clock(),
         )
         revoke_token(session, record.id, now=services.clock())
+        disabled = new_principal(session, past)
+        _token, of_disabled = create_token(
+            session, principal=disabled, name="left", role="admin", units=[], now=past
+        )
+        disabled.disabled_at = services.clock()
     return {
         "no token": {},
         "malformed": {"Authorization": "Bearer not-a-token"},
         "not bearer": {"Authorization": f"Basic {make_token(services)}"},
         "expired": bearer(expired),
         "revoked": bearer(revoked),
+        "principal disabled": bearer(of_disabled),
     }
 
 
@@ -114,10 +140,12 @@ def test_every_registrar_endpoint_refuses_every_bad_caller(
     credential = issue(client, admin_headers)
     approval = post(client, "/api/v1/keys/rotate", admin_headers).json()
     token_id = client.get("/api/v1/tokens", headers=admin_headers).json()[0]["id"]
+    principal_id = client.get("/api/v1/principals", headers=admin_headers).json()[0]["id"]
     values: dict[str, str] = {
         "credential_id": credential["id"],
         "kid": credential["kid"],
         "token_id": str(token_id),
+        "principal_id": str(principal_id),
         "approval_id": approval["id"],
     }
     unauthenticated = _callers(services)

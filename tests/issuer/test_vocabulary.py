@@ -30,6 +30,8 @@ def test_check_constraints_are_the_migrations_text() -> None:
     assert checks == {
         ("credentials", "state IN ('active', 'revoked', 'suspended', 'superseded')"),
         ("api_tokens", "role IN ('admin', 'registrar', 'auditor')"),
+        ("principals", "role IN ('admin', 'registrar', 'auditor')"),
+        ("principals", "kind IN ('person', 'service')"),
         ("signing_keys", "state IN ('active', 'retired', 'compromised')"),
         ("approvals", "state IN ('pending', 'approved', 'rejected')"),
         ("imports", "state IN ('running', 'done', 'failed')"),
@@ -57,7 +59,7 @@ def test_approval_actions_that_change_things_are_audited_under_the_same_word() -
             action
             for text in DOCS.values()
             for action in re.findall(
-                r"`((?:credential|token|key|approval|import|share_link)\.[a-z_]+)`", text
+                r"`((?:credential|token|principal|key|approval|import|share_link)\.[a-z_]+)`", text
             )
             if not action.endswith(".jwt")
         }

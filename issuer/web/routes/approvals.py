@@ -56,12 +56,13 @@ def read(approval_id: str, _reader: OverseerDep, session: ReadSessionDep) -> App
 def approve_request(
     approval_id: str, _admin: AdminDep, actor: ActorDep, session: SessionDep, services: ServicesDep
 ) -> ApprovalResponse:
-    """Approve another admin's request and carry it out, in one transaction."""
-    row = approve(
+    """Approve another principal's request and carry it out, in one transaction. An approved
+    admin principal or token comes with its API token (``token``), shown this once."""
+    decision = approve(
         session, approval_id, actor=actor, operator=operator_of(services), now=services.clock()
     )
     session.commit()
-    return ApprovalResponse.of(row)
+    return ApprovalResponse.of(decision.approval, decision.token)
 
 
 @router.post("/{approval_id}/reject", response_model=ApprovalResponse)

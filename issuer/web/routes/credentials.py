@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from issuer.access.approvals import request_approval
+from issuer.access.limits import needs_approval
 from issuer.access.policy import require_readable, require_unit, unit_scope
 from issuer.access.tokens import Principal
 from issuer.credentials.issuance import IssueRequest, issue_credentials
@@ -24,6 +26,7 @@ from issuer.credentials.lifecycle import (
 from issuer.credentials.qr import qr_text, render_qr_png, render_qr_svg
 from issuer.credentials.reissue import Corrections, reissue_credential
 from issuer.services import Services
+from issuer.store.audit import Actor
 from issuer.store.models import Credential
 from issuer.vocabulary import ApprovalAction, Role
 from issuer.web.deps import (
@@ -182,7 +185,61 @@ def _change_state(
     return CredentialResponse.of(get_credential(session, credential_id), services.base_url)
 
 
-@router.post("/{credential_id}/revoke", response_model=CredentialResponse)
+def _over_limit(
+    session: Session, services: Services, principal: Principal, adding: int, now: dt.datetime
+) -> bool:
+    """Whether ``adding`` revocations or suspensions pass the caller's limit in the window
+    (issuer/access/limits.py)."""
+    settings = services.settings
+    return needs_approval(
+        session,
+        principal,
+        adding,
+        threshold=settings.batch_approval_threshold,
+        window=dt.timedelta(seconds=settings.batch_approval_window_seconds),
+        now=now,
+    )
+
+
+def _limited_change(
+    credential_id: str,
+    action: ApprovalAction,
+    principal: Principal,
+    actor: Actor,
+    body: StatusChangeRequest,
+    session: Session,
+    services: Services,
+    response: Response,
+    change: Callable[[str], object],
+) -> CredentialResponse | ApprovalResponse:
+    """A revocation or suspension: carried out at once within the caller's limit, past it a
+    request for a second admin (202) that changes nothing yet."""
+    row = get_credential(session, credential_id)
+    require_unit(principal, row.unit.code)
+    now = services.clock()
+    if _over_limit(session, services, principal, 1, now):
+        params = {
+            "credential_id": row.id,
+            **body.model_dump(exclude_none=True),
+            "units": None if principal.role == Role.ADMIN else list(principal.units),
+        }
+        approval = request_approval(session, action, params, actor=actor, now=now)
+        session.commit()
+        response.status_code = status.HTTP_202_ACCEPTED
+        return ApprovalResponse.of(approval)
+    return _change_state(credential_id, principal, session, services, change)
+
+
+_LIMITED: dict[int | str, dict[str, Any]] = {
+    202: {"model": ApprovalResponse, "description": "past the limit: waits for a second admin"}
+}
+
+
+@router.post(
+    "/{credential_id}/revoke",
+    response_model=CredentialResponse | ApprovalResponse,
+    responses=_LIMITED,
+)
 def revoke(
     credential_id: str,
     principal: WriterDep,
@@ -191,20 +248,31 @@ def revoke(
     body: StatusChangeRequest,
     session: SessionDep,
     services: ServicesDep,
-) -> CredentialResponse:
-    """Revoke for good, with a reason code; the status list shows it at once."""
-    return _change_state(
+    response: Response,
+) -> CredentialResponse | ApprovalResponse:
+    """Revoke for good, with a reason code; the status list shows it at once. Past
+    ``TESSERA_BATCH_APPROVAL_THRESHOLD`` revocations and suspensions in the window it waits
+    for a second admin (202)."""
+    return _limited_change(
         credential_id,
+        ApprovalAction.CREDENTIAL_REVOKE,
         principal,
+        actor,
+        body,
         session,
         services,
+        response,
         lambda cid: revoke_credential(
             session, cid, reason=body.reason, note=body.note, actor=actor, now=services.clock()
         ),
     )
 
 
-@router.post("/{credential_id}/suspend", response_model=CredentialResponse)
+@router.post(
+    "/{credential_id}/suspend",
+    response_model=CredentialResponse | ApprovalResponse,
+    responses=_LIMITED,
+)
 def suspend(
     credential_id: str,
     principal: WriterDep,
@@ -213,13 +281,19 @@ def suspend(
     body: StatusChangeRequest,
     session: SessionDep,
     services: ServicesDep,
-) -> CredentialResponse:
-    """Suspend (reversible): the suspension twin list shows it at once (decision 0008)."""
-    return _change_state(
+    response: Response,
+) -> CredentialResponse | ApprovalResponse:
+    """Suspend (reversible): the suspension twin list shows it at once (decision 0008).
+    Counted with revocations against the caller's limit (202 past it)."""
+    return _limited_change(
         credential_id,
+        ApprovalAction.CREDENTIAL_SUSPEND,
         principal,
+        actor,
+        body,
         session,
         services,
+        response,
         lambda cid: suspend_credential(
             session, cid, reason=body.reason, note=body.note, actor=actor, now=services.clock()
         ),
@@ -296,13 +370,14 @@ def batch_revoke(
     services: ServicesDep,
     response: Response,
 ) -> BatchRevokeResponse:
-    """Revoke a whole exam session in one transaction; above
-    ``TESSERA_BATCH_APPROVAL_THRESHOLD`` credentials it waits for a second admin (202)."""
+    """Revoke a whole exam session in one transaction; past
+    ``TESSERA_BATCH_APPROVAL_THRESHOLD`` revocations and suspensions in the window (this
+    batch's and the caller's earlier ones) it waits for a second admin (202)."""
     batch = session_batch(session, body.exam_session)
     for unit_code in sorted(batch.unit_codes):
         require_unit(principal, unit_code)
     now = services.clock()
-    if len(batch.credential_ids) > services.settings.batch_approval_threshold:
+    if _over_limit(session, services, principal, len(batch.credential_ids), now):
         params = {
             **body.model_dump(exclude_none=True),
             "count": len(batch.credential_ids),

@@ -10,16 +10,24 @@ from issuer.store.models import ApiToken
 from issuer.vocabulary import Role, TokenState
 from issuer.web.schemas.common import Code, StrictModel, Text
 
+MAX_ID = 2_147_483_647
+
 
 class TokenCreateRequest(StrictModel):
     name: Text
-    role: Role
-    units: list[Code] = Field(default_factory=list, max_length=100)
+    principal_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="whose token; default the caller's own"
+    )
+    role: Role | None = Field(default=None, description="default the principal's role")
+    units: list[Code] | None = Field(
+        default=None, max_length=100, description="default the principal's units"
+    )
     expires_at: AwareDatetime | None = None
 
 
 class TokenResponse(BaseModel):
     id: int
+    principal_id: int
     prefix: str
     name: str
     role: Role
@@ -33,6 +41,7 @@ class TokenResponse(BaseModel):
     def of(cls, row: ApiToken, state: TokenState) -> TokenResponse:
         return cls(
             id=row.id,
+            principal_id=row.principal_id,
             prefix=row.prefix,
             name=row.name,
             role=row.role,
