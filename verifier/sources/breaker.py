@@ -48,6 +48,22 @@ class FailurePolicy:
     wait_for_other: dt.timedelta = dt.timedelta(seconds=5)
 
 
+def failure_policy(
+    *,
+    failure_cache_seconds: float,
+    breaker_failures: int,
+    cool_off_seconds: float,
+    request_seconds: float,
+) -> FailurePolicy:
+    """A policy from settings; a second request waits at most one request deadline."""
+    return FailurePolicy(
+        failure_cache=dt.timedelta(seconds=failure_cache_seconds),
+        breaker_failures=breaker_failures,
+        cool_off=dt.timedelta(seconds=cool_off_seconds),
+        wait_for_other=dt.timedelta(seconds=request_seconds),
+    )
+
+
 @dataclass
 class _IssuerState:
     lock: threading.Lock = field(default_factory=threading.Lock)
