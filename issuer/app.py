@@ -13,7 +13,7 @@ from issuer.credentials.qr import use_encoder
 from issuer.runtime import prepare_process
 from issuer.services import Services
 from issuer.web.error_handlers import install_problem_handlers
-from issuer.web.local_verifier import build_local_verifier
+from issuer.web.local_verifier import build_local_verifier, stays_in_process
 from issuer.web.metrics import Metrics
 from issuer.web.middleware.body_limit import PerPathBodyLimit
 from issuer.web.middleware.rate_limit import RateLimiter, RateLimitMiddleware, parse_rate
@@ -63,11 +63,16 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.state.verifier = build_local_verifier(services, on_remote_lookup=metrics.remote_lookup)
     install_problem_handlers(app)
     # Verification reads one status-list revision from the database. On SQLite that is a
-    # local read of microseconds: verifying on the event loop beats a thread hop (about 1.8x
-    # the throughput, docs/performance.md). A networked database keeps it off the loop.
+    # local read of microseconds: verifying this issuer's own credentials on the event loop
+    # beats a thread hop (about 1.8x the throughput, docs/performance.md). A networked
+    # database keeps it off the loop, and so does anything that may fetch another issuer's
+    # keys or lists (decision 0022): a slow partner must never hold the loop.
+    base_url = services.base_url
     verify_router = create_verify_router(
         app.state.verifier,
-        run_in_thread=not settings.is_sqlite,
+        run_in_thread=(
+            (lambda text: not stays_in_process(base_url, text)) if settings.is_sqlite else True
+        ),
         on_result=metrics.observe_verification,
     )
     # First: routes are matched in order, and verification is the busiest public route.

@@ -14,6 +14,7 @@ import hmac
 import json
 from typing import Any
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 
@@ -26,9 +27,13 @@ from tests.verifier.kit import (
     sign,
     sign_raw,
 )
+from verifier.errors import StatusRetrievalError
 from verifier.result import VerificationResult
+from verifier.sources.fetch import build_http_client
 from verifier.sources.keys import StaticKeyResolver
-from verifier.sources.status_lists import StaticStatusSource
+from verifier.sources.status_lists import HttpStatusSource, StaticStatusSource
+from verifier.trust import TrustedIssuers
+from verifier.urls import IssuerUrls
 from verifier.verification import Verifier
 
 
@@ -447,3 +452,81 @@ def test_verify_url_outside_trusted_issuers_is_never_fetched(kit: IssuerKit, url
         assert_rejected(result, "parse", "malformed_token")
     else:
         assert_rejected(result, "locate", "untrusted_verify_url")
+
+
+# --- dot segments and encoded separators in URLs under a trusted issuer ----------------------
+
+ISSUER_WITH_PATH = "https://issuer.test/org"
+_ESCAPES = [
+    "../x",
+    "%2e%2e/x",
+    "%2E%2e/x",
+    ".%2e/x",
+    "%2e./x",
+    "./v/x",
+    "%2e/v/x",
+    "..%2fx",
+    "..%2Fx",
+    "%2e%2e%2fx",
+    "..\\x",
+    "%5c..%5cx",
+    "..%5cx",
+    "%252e%252e/x",
+    "..;/x",
+    "v/../../x",
+]
+
+
+@pytest.mark.parametrize("tail", _ESCAPES)
+def test_dot_segment_urls_are_not_under_the_trusted_issuer(tail: str) -> None:
+    trusted = TrustedIssuers([ISSUER_WITH_PATH, "https://other.test"])
+    assert trusted.issuer_for_url(f"{ISSUER_WITH_PATH}/{tail}") is None
+    assert trusted.issuer_for_url(f"https://other.test/{tail}") is None
+    assert trusted.issuer_for_url(f"{ISSUER_WITH_PATH}/v/123") == ISSUER_WITH_PATH
+
+
+@pytest.mark.parametrize("tail", _ESCAPES)
+def test_dot_segment_verify_url_is_never_fetched(kit: IssuerKit, tail: str) -> None:
+    fetched: list[str] = []
+
+    class Locator:
+        def locate_credential(self, verify_url: str) -> str:
+            fetched.append(verify_url)
+            return kit.token()
+
+    verifier = Verifier(
+        trusted_issuers=[ISSUER_WITH_PATH],
+        key_resolver=StaticKeyResolver({}),
+        status_source=None,
+        credential_locator=Locator(),
+    )
+    result = verifier.verify_submission(f"{ISSUER_WITH_PATH}/{tail}")
+    assert fetched == []
+    assert_rejected(result, "locate", "untrusted_verify_url")
+
+
+@pytest.mark.parametrize("tail", _ESCAPES)
+def test_dot_segment_status_list_url_is_never_fetched(tail: str) -> None:
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(404)
+
+    source = HttpStatusSource(
+        TrustedIssuers([ISSUER_WITH_PATH]),
+        build_http_client(transport=httpx.MockTransport(handler)),
+    )
+    with pytest.raises(StatusRetrievalError, match="trusted issuers"):
+        source.fetch_status_list(f"{ISSUER_WITH_PATH}/status/{tail}")
+    assert asked == []
+
+
+@pytest.mark.parametrize("tail", _ESCAPES)
+def test_dot_segment_issuer_urls_do_not_parse(tail: str) -> None:
+    urls = IssuerUrls(ISSUER_WITH_PATH)
+    uuid = "0b5c3f7e-1d2a-4c8b-9e6f-3a2b1c0d9e8f"
+    assert urls.parse_verify_page(f"{ISSUER_WITH_PATH}/v/{tail}/{uuid}") is None
+    assert urls.parse_verify_page(f"{ISSUER_WITH_PATH}/{tail}/v/{uuid}") is None
+    assert urls.parse_status_list(f"{ISSUER_WITH_PATH}/status/{tail}/1") is None
+    assert urls.parse_verify_page(f"{ISSUER_WITH_PATH}/v/{uuid}") == uuid

@@ -168,6 +168,7 @@ def _key_resolver(
     trusted: TrustedIssuers,
     offline: bool,
     cache: OfflineCache,
+    settings: VerifierSettings,
 ) -> tuple[KeyResolver, TrustedIssuers]:
     if jwks is not None:
         text, _ = _fetch_text(jwks, "JWKS")
@@ -186,8 +187,12 @@ def _key_resolver(
                     "no cached keys for this issuer: run once online, or give --jwks FILE"
                 )
             trusted = trusted.with_issuer(issuer)  # cached only because it was trusted online
-        return OfflineKeyResolver(cache), trusted
-    return HttpKeyResolver(trusted, build_http_client(), cache=cache), trusted
+        return OfflineKeyResolver(cache, max_age=settings.keys_max_age), trusted
+    client = build_http_client(timeout=settings.verify_http_timeout_seconds)
+    return (
+        HttpKeyResolver(trusted, client, cache=cache, max_age=settings.keys_max_age),
+        trusted,
+    )
 
 
 def _status_source(
@@ -323,7 +328,7 @@ def verify_command(
                 "a verify URL needs the network; give the credential itself with --offline"
             )
         issuer = None if is_url else _unverified_issuer(token_or_url)
-        keys, trusted = _key_resolver(jwks, issuer, trusted, offline, cache)
+        keys, trusted = _key_resolver(jwks, issuer, trusted, offline, cache, settings)
         status = _status_source(status_list, no_status, offline, trusted, cache)
         details, compromised = _lifecycle_sources(offline, trusted, cache)
         verifier = Verifier(

@@ -65,6 +65,7 @@ class CredentialErrorCode(StrEnum):
     KEY_NOT_FOUND = "key_not_found"
     KEY_COMPROMISED = "key_compromised"
     KEY_SOURCE_UNAVAILABLE = "key_source_unavailable"
+    KEY_SOURCE_STALE = "key_source_stale"
     ALGORITHM_NOT_BOUND_TO_KEY = "algorithm_not_bound_to_key"
     HEADER_JWK_MISMATCH = "header_jwk_mismatch"
     # signature

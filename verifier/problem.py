@@ -117,6 +117,11 @@ PROBLEM_KINDS: Final[dict[str, ProblemKind]] = {
     CredentialErrorCode.KEY_SOURCE_UNAVAILABLE: ProblemKind(
         CRYPTOGRAPHIC_SECURITY_ERROR, "Issuer keys unavailable", "无法获取颁发机构公钥"
     ),
+    CredentialErrorCode.KEY_SOURCE_STALE: ProblemKind(
+        CRYPTOGRAPHIC_SECURITY_ERROR,
+        "Issuer keys too old to trust; cannot check now",
+        "颁发机构公钥缓存已过期，暂时无法核验",
+    ),
     CredentialErrorCode.ALGORITHM_NOT_BOUND_TO_KEY: ProblemKind(
         CRYPTOGRAPHIC_SECURITY_ERROR, "Algorithm not bound to the key", "算法与密钥不匹配"
     ),

@@ -4,7 +4,11 @@ Environment variables, prefixed ``TESSERA_`` (docs/configuration.md): ``TESSERA_
 (comma-separated issuer ids; default: ``TESSERA_BASE_URL``, i.e. this server itself),
 ``TESSERA_VERIFY_CLOCK_SKEW_SECONDS`` (60), ``TESSERA_VERIFY_HTTP_TIMEOUT_SECONDS`` (5),
 ``TESSERA_VERIFY_CACHE_DIR`` (where fetched keys and status lists are also written for
-``--offline``; unset: not written). Read when ``VerifierSettings()`` is built, never at import.
+``--offline``; unset: not written), and how failures of an issuer are remembered
+(``TESSERA_VERIFY_FAILURE_CACHE_SECONDS`` 30, ``TESSERA_VERIFY_BREAKER_FAILURES`` 5,
+``TESSERA_VERIFY_BREAKER_COOL_OFF_SECONDS`` 300) and how old cached keys may be when a
+refresh fails (``TESSERA_VERIFY_KEYS_MAX_AGE_SECONDS``, 86,400). Read when
+``VerifierSettings()`` is built, never at import.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from verifier.sources.breaker import FailurePolicy, failure_policy
 from verifier.trust import TrustedIssuers
 
 
@@ -29,6 +34,10 @@ class VerifierSettings(BaseSettings):
     verify_clock_skew_seconds: int = Field(default=60, ge=0, le=3600)
     verify_http_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     verify_cache_dir: Path | None = None
+    verify_failure_cache_seconds: int = Field(default=30, ge=0, le=3600)
+    verify_breaker_failures: int = Field(default=5, ge=1, le=100)
+    verify_breaker_cool_off_seconds: int = Field(default=300, ge=1, le=86_400)
+    verify_keys_max_age_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
 
     @field_validator("trusted_issuers", mode="before")
     @classmethod
@@ -55,3 +64,18 @@ class VerifierSettings(BaseSettings):
     def clock_skew(self) -> dt.timedelta:
         """Allowed clock difference for validity checks."""
         return dt.timedelta(seconds=self.verify_clock_skew_seconds)
+
+    @property
+    def failure_policy(self) -> FailurePolicy:
+        """How failures of an issuer's publications are remembered (decision 0022)."""
+        return failure_policy(
+            failure_cache_seconds=self.verify_failure_cache_seconds,
+            breaker_failures=self.verify_breaker_failures,
+            cool_off_seconds=self.verify_breaker_cool_off_seconds,
+            request_seconds=self.verify_http_timeout_seconds,
+        )
+
+    @property
+    def keys_max_age(self) -> dt.timedelta:
+        """How old cached keys may be when their refresh fails."""
+        return dt.timedelta(seconds=self.verify_keys_max_age_seconds)

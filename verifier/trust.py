@@ -8,7 +8,27 @@ are asked to fetch (keys, status lists, verify URLs) must lie under a trusted is
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
+
+
+def path_is_plain(path: str) -> bool:
+    """True when ``path`` has no dot segment, backslash or encoded separator, in any
+    decoding: what it names is exactly what its characters say."""
+    decoded = path
+    for _ in range(3):  # double (and triple) encoding: %252e%252e
+        if "\\" in decoded or "\x00" in decoded:
+            return False
+        segments = decoded.split("/")
+        if any(segment.split(";", 1)[0] in (".", "..") for segment in segments):
+            return False
+        lowered = decoded.lower()
+        if "%2f" in lowered or "%5c" in lowered:
+            return False
+        once = unquote(decoded)
+        if once == decoded:
+            return True
+        decoded = once
+    return False
 
 
 def normalise_issuer_id(issuer_id: str) -> str:
@@ -36,9 +56,17 @@ class TrustedIssuers:
         return TrustedIssuers([*self._ids, issuer_id])
 
     def issuer_for_url(self, url: str) -> str | None:
-        """The trusted issuer whose URL contains ``url`` (same scheme and host), or ``None``."""
+        """The trusted issuer whose URL contains ``url`` (same scheme and host), or ``None``.
+
+        A path that a client or server could read as leaving the issuer is under no issuer:
+        dot segments (``.``, ``..``), also percent-encoded (``%2e%2e``, ``.%2E``), an encoded
+        ``/`` or ``\\``, a backslash, or any ``%`` escape that decodes to one of those after
+        a second decoding. The issuer's own URLs never contain them.
+        """
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+            return None
+        if not path_is_plain(parts.path):
             return None
         for issuer_id in self._ids:
             base = urlsplit(issuer_id)

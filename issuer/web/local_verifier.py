@@ -20,15 +20,20 @@ from issuer.errors import IssuerError
 from issuer.keys.jwks import compromised_keys_document, published_jwks
 from issuer.services import Services
 from issuer.store.models import Credential
+from verifier.credential import issuer_id_of
 from verifier.errors import (
+    CredentialError,
     CredentialErrorCode,
     KeyNotFoundError,
     KeySourceError,
     LocatorError,
     StatusRetrievalError,
 )
+from verifier.jws import decode_unverified_jws
+from verifier.qr_packing import packed_credential_in, unpack_credential
+from verifier.sources.breaker import IssuerBreaker
 from verifier.sources.compromised_keys import CallableCompromisedKeySource, parse_compromised_keys
-from verifier.sources.credential_locator import CallableCredentialLocator
+from verifier.sources.credential_locator import CallableCredentialLocator, looks_like_url
 from verifier.sources.fetch import build_http_client
 from verifier.sources.keys import CallableKeyResolver, HttpKeyResolver, VerificationKey
 from verifier.sources.status_lists import (
@@ -107,8 +112,9 @@ def build_local_verifier(
     base = services.base_url
     trusted = TrustedIssuers([base, *settings.trusted_issuers])
     others = [i for i in trusted if i != base]
-    client = build_http_client(timeout=5.0) if others else None
+    client = build_http_client(timeout=settings.verify_http_timeout_seconds) if others else None
     other_trust = TrustedIssuers(others)
+    breaker = IssuerBreaker(settings.failure_policy)
     urls = IssuerUrls(base)
 
     def status_list_for(url: str) -> str:
@@ -148,12 +154,16 @@ def build_local_verifier(
         key_resolver=_RoutingKeys(
             base,
             CallableKeyResolver(_OwnKeys(services)),
-            HttpKeyResolver(other_trust, client) if client else None,
+            HttpKeyResolver(other_trust, client, max_age=settings.keys_max_age, breaker=breaker)
+            if client
+            else None,
         ),
         status_source=_RoutingStatus(
             urls.status_list_prefix,
             CallableStatusSource(status_list_for, clock=services.clock),
-            HttpStatusSource(other_trust, client, on_lookup=on_remote_lookup) if client else None,
+            HttpStatusSource(other_trust, client, on_lookup=on_remote_lookup, breaker=breaker)
+            if client
+            else None,
         ),
         credential_locator=CallableCredentialLocator(token_for),
         status_detail_source=_StatusDetails(services),
@@ -162,6 +172,21 @@ def build_local_verifier(
         clock_skew=settings.clock_skew,
         memo_size=settings.verify_memo_size,
     )
+
+
+def stays_in_process(base_url: str, submission: str) -> bool:
+    """True when verifying ``submission`` cannot reach the network: it names this server's
+    own issuer (a pasted token or packed QR link), or it is a link (links are answered from
+    this server's own credential store only). Anything else may fetch another issuer's keys
+    or lists, and is verified off the event loop (decision 0022)."""
+    if looks_like_url(submission) and packed_credential_in(submission) is None:
+        return True
+    try:
+        packed = packed_credential_in(submission)
+        token = unpack_credential(packed) if packed is not None else submission
+        return issuer_id_of(decode_unverified_jws(token).payload) == base_url
+    except CredentialError:
+        return True  # refused before any key is looked up
 
 
 class _StatusDetails:

@@ -24,7 +24,8 @@ from typing import Any, Final, Protocol
 import httpx
 
 from verifier.errors import CredentialError, CredentialErrorCode, KeyNotFoundError
-from verifier.sources.fetch import fetch_bounded
+from verifier.sources.breaker import IssuerBreaker
+from verifier.sources.fetch import DocumentNotFoundError
 from verifier.sources.keys import Clock, utc_now
 from verifier.sources.offline_cache import CachedDocument, OfflineCache
 from verifier.strict_json import loads_strict_object
@@ -99,10 +100,12 @@ class HttpCompromisedKeySource:
         clock: Clock = utc_now,
         ttl: dt.timedelta = dt.timedelta(minutes=5),
         cache: OfflineCache | None = None,
+        breaker: IssuerBreaker | None = None,
     ) -> None:
         self._trusted = trusted_issuers
         self._client = client
         self._clock = clock
+        self._breaker = breaker or IssuerBreaker()
         self._ttl = ttl
         self._offline_cache = cache
         self._entries: dict[str, tuple[dt.datetime, dict[str, str]]] = {}
@@ -118,12 +121,20 @@ class HttpCompromisedKeySource:
             return entry[1]
         url = IssuerUrls(issuer_id).compromised_keys
         try:
-            text = fetch_bounded(
-                self._client, url, accept="application/json", max_bytes=MAX_DOCUMENT_BYTES
+            text = self._breaker.fetch(
+                self._client,
+                issuer_id,
+                url,
+                accept="application/json",
+                max_bytes=MAX_DOCUMENT_BYTES,
             ).decode("utf-8")
+        except DocumentNotFoundError:
+            text = ""  # publishes none: an answer, remembered for ``ttl``
         except (CredentialError, UnicodeDecodeError):
+            # Not remembered as "none": keys known compromised stay so, and the list is asked
+            # again once the breaker lets it (decision 0022).
             log.info("no compromised-keys list from a trusted issuer; relying on its JWKS")
-            text = ""
+            return entry[1] if entry is not None else {}
         keys = parse_compromised_keys(text, issuer_id) if text else {}
         if text and self._offline_cache is not None:
             self._offline_cache.store("compromised_keys", url, text, now)

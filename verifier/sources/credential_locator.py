@@ -18,7 +18,7 @@ import httpx
 from verifier.errors import CredentialErrorCode, KeySourceError, LocatorError
 from verifier.format import VC_JWT_MEDIA_TYPE
 from verifier.jws import MAX_TOKEN_CHARS
-from verifier.sources.fetch import fetch_bounded
+from verifier.sources.breaker import IssuerBreaker
 from verifier.trust import TrustedIssuers
 
 MAX_URL_CHARS: Final = 2048
@@ -53,15 +53,22 @@ class CredentialLocator(Protocol):
 
 
 class HttpCredentialLocator:
-    """GET the verify URL with ``Accept: application/vc+jwt``."""
+    """GET the verify URL with ``Accept: application/vc+jwt``, through the verifier's
+    ``IssuerBreaker`` (keyed by the link's origin)."""
 
-    def __init__(self, client: httpx.Client) -> None:
+    def __init__(self, client: httpx.Client, *, breaker: IssuerBreaker | None = None) -> None:
         self._client = client
+        self._breaker = breaker or IssuerBreaker()
 
     def locate_credential(self, verify_url: str) -> str:
+        parts = urlsplit(verify_url)
         try:
-            body = fetch_bounded(
-                self._client, verify_url, accept=VC_JWT_MEDIA_TYPE, max_bytes=MAX_TOKEN_CHARS
+            body = self._breaker.fetch(
+                self._client,
+                f"{parts.scheme}://{parts.netloc.lower()}",
+                verify_url,
+                accept=VC_JWT_MEDIA_TYPE,
+                max_bytes=MAX_TOKEN_CHARS,
             )
         except KeySourceError as exc:
             raise LocatorError(f"the credential could not be fetched: {exc}") from None

@@ -6,7 +6,10 @@ follows SD-JWT VC issuer metadata: ``<issuer>/.well-known/jwt-vc-issuer`` (whose
 must equal the issuer id), then its ``jwks_uri`` (or inline ``jwks``), and only for trusted
 issuers. JWKS are cached for ``ttl``; an unknown ``kid`` refetches at most once per
 ``refresh_interval`` (key rotation without letting junk kids cause fetch storms); when a
-refetch fails, the cached keys are used.
+refetch fails, the cached keys are used, but only while they are younger than ``max_age``
+(24 h by default): older ones are not trusted any more, and the check fails with
+``key_source_stale`` (the credential cannot be checked now). Fetches go through an
+``IssuerBreaker`` (failures remembered, docs/decisions/0022-slow-partners.md).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from verifier.errors import (
     UntrustedIssuerError,
 )
 from verifier.jwk import PublicKey, algorithm_for_jwk, jwk_thumbprint, public_key_from_jwk
-from verifier.sources.fetch import fetch_bounded
+from verifier.sources.breaker import IssuerBreaker
 from verifier.sources.offline_cache import CachedDocument, OfflineCache
 from verifier.strict_json import loads_strict_object
 from verifier.trust import TrustedIssuers
@@ -42,6 +45,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 MAX_JWKS_BYTES: Final = 64 * 1024
+DEFAULT_KEYS_MAX_AGE: Final = dt.timedelta(hours=24)
 
 
 def utc_now() -> dt.datetime:
@@ -90,6 +94,15 @@ def keys_from_jwks(jwks: Any) -> dict[str, VerificationKey]:
         if isinstance(kid, str) and kid not in keys:
             keys[kid] = VerificationKey(kid, algorithm, public_key, thumbprint)
     return keys
+
+
+def stale_keys_error(max_age: dt.timedelta) -> KeySourceError:
+    """Cached keys older than ``max_age`` whose refresh failed: fail closed, and say why."""
+    return KeySourceError(
+        "the issuer's keys could not be refreshed and the cached copy is older than"
+        f" {int(max_age.total_seconds())} s: the credential cannot be checked now",
+        code=CredentialErrorCode.KEY_SOURCE_STALE,
+    )
 
 
 def check_key_binding(key: VerificationKey, header: dict[str, Any], algorithm: str) -> None:
@@ -185,13 +198,17 @@ class HttpKeyResolver:
         clock: Clock = utc_now,
         ttl: dt.timedelta = dt.timedelta(minutes=10),
         refresh_interval: dt.timedelta = dt.timedelta(seconds=30),
+        max_age: dt.timedelta = DEFAULT_KEYS_MAX_AGE,
         cache: OfflineCache | None = None,
+        breaker: IssuerBreaker | None = None,
     ) -> None:
         self._trusted = trusted_issuers
         self._client = client
         self._clock = clock
         self._ttl = ttl
         self._refresh_interval = refresh_interval
+        self._max_age = max_age
+        self._breaker = breaker or IssuerBreaker()
         self._offline_cache = cache
         self._cache: dict[str, _CachedKeys] = {}
         self._lock = threading.Lock()
@@ -217,6 +234,8 @@ class HttpKeyResolver:
             except KeySourceError:
                 if cached is None:
                     raise
+                if now - cached.fetched_at > self._max_age:
+                    raise stale_keys_error(self._max_age) from None
                 log.warning("key refresh failed for a trusted issuer; using cached keys")
         key = cached.keys.get(kid) if cached is not None else None
         if key is None:
@@ -226,8 +245,9 @@ class HttpKeyResolver:
     def _fetch(self, issuer_id: str, now: dt.datetime) -> _CachedKeys:
         self.fetches += 1
         metadata = _parse_json(
-            fetch_bounded(
+            self._breaker.fetch(
                 self._client,
+                issuer_id,
                 issuer_metadata_url(issuer_id),
                 accept="application/json",
                 max_bytes=MAX_JWKS_BYTES,
@@ -244,8 +264,9 @@ class HttpKeyResolver:
             jwks_uri = urljoin(issuer_id + "/", jwks_uri)
             if urlsplit(issuer_id).scheme == "https" and urlsplit(jwks_uri).scheme != "https":
                 raise KeySourceError("an https issuer's jwks_uri must be https")
-            raw = fetch_bounded(
+            raw = self._breaker.fetch(
                 self._client,
+                issuer_id,
                 jwks_uri,
                 accept="application/jwk-set+json, application/json",
                 max_bytes=MAX_JWKS_BYTES,
@@ -269,10 +290,17 @@ def issuer_metadata_url(issuer_id: str) -> str:
 
 
 class OfflineKeyResolver:
-    """Keys from the on-disk cache only; remembers which cached documents it used."""
+    """Keys from the on-disk cache only; remembers which cached documents it used.
 
-    def __init__(self, cache: OfflineCache) -> None:
+    With ``max_age``, a cached copy older than that is not trusted (``key_source_stale``).
+    """
+
+    def __init__(
+        self, cache: OfflineCache, *, max_age: dt.timedelta | None = None, clock: Clock = utc_now
+    ) -> None:
         self._cache = cache
+        self._max_age = max_age
+        self._clock = clock
         self.used: list[CachedDocument] = []
 
     def resolve_key(self, issuer_id: str, kid: str) -> VerificationKey:
@@ -280,6 +308,8 @@ class OfflineKeyResolver:
         if document is None:
             raise KeySourceError("no cached keys for this issuer (run once without --offline)")
         self.used.append(document)
+        if self._max_age is not None and document.age(self._clock()) > self._max_age:
+            raise stale_keys_error(self._max_age)
         key = keys_from_jwks(_parse_json(document.text.encode("utf-8"))).get(kid)
         if key is None:
             raise KeyNotFoundError("no key with this kid is in the cached keys of the issuer")

@@ -4,7 +4,8 @@ A source returns the status list's compact JWS *unverified*; ``verifier.status``
 every time (signature, issuer, type, purpose), so a cache can never turn into a trust hole.
 
 - ``HttpStatusSource``: GET with ``Accept: application/vc+jwt``, only URLs under a trusted
-  issuer; cached in memory for the list's ``credentialSubject.ttl`` (milliseconds, BSL §2.2),
+  issuer, through an ``IssuerBreaker`` (an issuer that just failed is not asked again yet);
+  cached in memory for the list's ``credentialSubject.ttl`` (milliseconds, BSL §2.2),
   ``default_ttl`` when absent, never longer than ``max_ttl``; counts ``fetches`` and
   ``cache_hits``; optionally writes through to the offline cache.
 - ``CallableStatusSource``: in-process (the issuer app hands over its current list).
@@ -37,7 +38,8 @@ from verifier.credential import is_url
 from verifier.errors import CredentialError, KeySourceError, StatusRetrievalError
 from verifier.format import VC_JWT_MEDIA_TYPE
 from verifier.jws import decode_unverified_jws
-from verifier.sources.fetch import DocumentNotFoundError, fetch_bounded
+from verifier.sources.breaker import IssuerBreaker
+from verifier.sources.fetch import DocumentNotFoundError
 from verifier.sources.keys import Clock, utc_now
 from verifier.sources.offline_cache import CachedDocument, OfflineCache
 from verifier.strict_json import loads_strict_object
@@ -118,11 +120,13 @@ class HttpStatusSource:
         max_ttl: dt.timedelta = dt.timedelta(days=1),
         cache: OfflineCache | None = None,
         on_lookup: Callable[[bool], None] | None = None,
+        breaker: IssuerBreaker | None = None,
     ) -> None:
         self._trusted = trusted_issuers
         self._on_lookup = on_lookup  # told True on a cache hit, False before a fetch
         self._client = client
         self._clock = clock
+        self._breaker = breaker or IssuerBreaker()
         self._default_ttl = default_ttl
         self._max_ttl = max_ttl
         self._offline_cache = cache
@@ -144,13 +148,18 @@ class HttpStatusSource:
             absent_until = self._absent.get(url)
             if absent_until is not None and now < absent_until:
                 raise StatusListNotPublishedError("the issuer publishes no such status list")
-        if self._trusted.issuer_for_url(url) is None:
+        issuer_id = self._trusted.issuer_for_url(url)
+        if issuer_id is None:
             raise StatusRetrievalError("status lists are fetched only from trusted issuers")
         if self._on_lookup is not None:
             self._on_lookup(False)
         try:
-            body = fetch_bounded(
-                self._client, url, accept=VC_JWT_MEDIA_TYPE, max_bytes=MAX_STATUS_LIST_BYTES
+            body = self._breaker.fetch(
+                self._client,
+                issuer_id,
+                url,
+                accept=VC_JWT_MEDIA_TYPE,
+                max_bytes=MAX_STATUS_LIST_BYTES,
             )
         except DocumentNotFoundError:
             with self._lock:
@@ -255,12 +264,14 @@ class HttpStatusDetailSource:
         clock: Clock = utc_now,
         cache: OfflineCache | None = None,
         on_lookup: Callable[[bool], None] | None = None,
+        breaker: IssuerBreaker | None = None,
     ) -> None:
         self._trusted = trusted_issuers
         self._on_lookup = on_lookup  # told True on a cache hit, False before a fetch
         self._client = client
         self._clock = clock
         self._offline_cache = cache
+        self._breaker = breaker or IssuerBreaker()
 
     def get_status_detail(
         self, credential_id: str, status: str, *, issuer_id: str
@@ -269,8 +280,12 @@ class HttpStatusDetailSource:
         if url is None or issuer_id not in self._trusted:
             return None
         try:
-            body = fetch_bounded(
-                self._client, url, accept="application/json", max_bytes=MAX_STATUS_DETAIL_BYTES
+            body = self._breaker.fetch(
+                self._client,
+                issuer_id,
+                url,
+                accept="application/json",
+                max_bytes=MAX_STATUS_DETAIL_BYTES,
             )
             text = body.decode("utf-8")
         except (KeySourceError, UnicodeDecodeError):

@@ -15,9 +15,10 @@ from importlib import resources
 from typing import Any, Final
 from urllib.parse import parse_qs
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from verifier.errors import ParseError
 from verifier.qr_packing import DICTIONARY
@@ -29,6 +30,8 @@ from verifier.web.problem_response import problem_response
 
 MAX_BODY_BYTES: Final = 96 * 1024
 """Largest request body read: a 64 KiB token wrapped in JSON or a form, with room to spare."""
+MAX_VERIFY_THREADS: Final = 16
+"""Verifications running in worker threads at once; more wait, without holding a thread."""
 TOKEN_MEDIA_TYPES: Final = frozenset({"application/vc+jwt", "text/plain"})
 _VERIFY_SCRIPT: Final = resources.files("verifier.web").joinpath("static/verify.js").read_bytes()
 _VERIFY_STYLESHEET: Final = (
@@ -89,21 +92,32 @@ def _credential_from_json(body: bytes) -> str | JSONResponse:
 def create_verify_router(
     verifier: Verifier,
     *,
-    run_in_thread: bool = True,
+    run_in_thread: bool | Callable[[str], bool] = True,
     include_page: bool = True,
     on_result: Callable[[VerificationResult], None] | None = None,
+    max_threads: int = MAX_VERIFY_THREADS,
 ) -> APIRouter:
     """The verify API (and page) for ``verifier``; ``on_result`` hears of every result.
 
-    ``run_in_thread=True`` runs verification in the thread pool, as HTTP key and status
+    ``run_in_thread=True`` runs verification in worker threads, as HTTP key and status
     sources block; an app whose sources are all in memory passes ``False`` and verifies on
-    the event loop (cheaper per request).
+    the event loop (cheaper per request); a function of the submitted text decides per
+    request (``True``: a thread). At most ``max_threads`` verifications run in threads at
+    once, in a pool of their own, so slow issuers cannot take the threads other routes use.
     """
     router = APIRouter()
+    limiter: list[anyio.CapacityLimiter] = []  # made on first use, inside the event loop
+
+    def needs_thread(text: str) -> bool:
+        return run_in_thread(text) if callable(run_in_thread) else run_in_thread
 
     async def evaluate(text: str) -> VerificationResult:
-        if run_in_thread:
-            result = await run_in_threadpool(verifier.verify_submission, text)
+        if needs_thread(text):
+            if not limiter:
+                limiter.append(anyio.CapacityLimiter(max_threads))
+            result = await anyio.to_thread.run_sync(
+                verifier.verify_submission, text, limiter=limiter[0]
+            )
         else:
             result = verifier.verify_submission(text)
         if on_result is not None:

@@ -1,8 +1,11 @@
 """The verifier as a standalone app: ``create_app(settings)``.
 
-Trusted issuers come from the settings; keys and status lists are fetched over HTTP and
-cached (``HttpKeyResolver``, ``HttpStatusSource``); verify URLs are fetched from trusted
-issuers only. Nothing is read from the environment unless the caller builds the settings.
+Trusted issuers come from the settings; keys, status lists, status details and the
+issuers' compromised-keys lists are fetched over HTTP and cached (``HttpKeyResolver``,
+``HttpStatusSource``, ``HttpStatusDetailSource``, ``HttpCompromisedKeySource``), through one
+``IssuerBreaker``; cached keys older than ``TESSERA_VERIFY_KEYS_MAX_AGE_SECONDS`` are not
+trusted when a refresh fails; verify URLs are fetched from trusted issuers only. Nothing is
+read from the environment unless the caller builds the settings.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ import httpx
 from fastapi import FastAPI
 
 from verifier.settings import VerifierSettings
+from verifier.sources.breaker import IssuerBreaker
+from verifier.sources.compromised_keys import HttpCompromisedKeySource
 from verifier.sources.credential_locator import HttpCredentialLocator
 from verifier.sources.fetch import build_http_client
 from verifier.sources.keys import HttpKeyResolver
 from verifier.sources.offline_cache import OfflineCache
-from verifier.sources.status_lists import HttpStatusSource
+from verifier.sources.status_lists import HttpStatusDetailSource, HttpStatusSource
 from verifier.verification import Verifier
 from verifier.web.api import create_verify_router
 
@@ -27,11 +32,16 @@ def build_http_verifier(
     trusted = settings.trusted()
     client = build_http_client(timeout=settings.verify_http_timeout_seconds, transport=transport)
     cache = OfflineCache(settings.verify_cache_dir) if settings.verify_cache_dir else None
+    breaker = IssuerBreaker(settings.failure_policy)
     return Verifier(
         trusted_issuers=trusted,
-        key_resolver=HttpKeyResolver(trusted, client, cache=cache),
-        status_source=HttpStatusSource(trusted, client, cache=cache),
-        credential_locator=HttpCredentialLocator(client),
+        key_resolver=HttpKeyResolver(
+            trusted, client, cache=cache, max_age=settings.keys_max_age, breaker=breaker
+        ),
+        status_source=HttpStatusSource(trusted, client, cache=cache, breaker=breaker),
+        credential_locator=HttpCredentialLocator(client, breaker=breaker),
+        status_detail_source=HttpStatusDetailSource(trusted, client, cache=cache, breaker=breaker),
+        compromised_keys=HttpCompromisedKeySource(trusted, client, cache=cache, breaker=breaker),
         clock_skew=settings.clock_skew,
     )
 
