@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer.credentials.text import clean_identifier, clean_name
 from issuer.errors import AuthenticationError, InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.store.models import ApiToken, Unit
 from issuer.vocabulary import Role, TokenState
@@ -45,6 +46,8 @@ def create_token(
     expires_at: dt.datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token; the plain value is returned once and never stored."""
+    name = clean_name(name, "the token's name")  # it names the actor in the audit log
+    units = [clean_identifier(unit, "a unit code") for unit in units]
     if role not in set(Role):
         raise InvalidInputError(
             f"role must be one of {', '.join(Role)}", code=IssuerErrorCode.BAD_ROLE

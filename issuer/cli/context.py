@@ -23,5 +23,8 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 
 def services_of(ctx: typer.Context, *, require_schema: bool = True) -> Services:
-    """Services built from the command's settings."""
-    return Services.from_settings(settings_of(ctx), require_schema=require_schema)
+    """Services built from the command's settings; their connections close with the command,
+    also when it fails."""
+    services = Services.from_settings(settings_of(ctx), require_schema=require_schema)
+    ctx.call_on_close(services.engine.dispose)
+    return services
