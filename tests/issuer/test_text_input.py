@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -335,3 +335,36 @@ def test_cleaning_is_idempotent_and_leaves_nothing_hidden(value: str) -> None:
         allowed = frozenset("\n\t") if clean is clean_note else frozenset()
         assert not refused_character(once, allowed)
         assert once == once.strip()
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(name=st.text(max_size=12), number=st.text(max_size=12), session=st.text(max_size=12))
+def test_any_text_in_the_issue_api_is_stored_clean_or_refused_never_a_500(
+    client: TestClient,
+    services: Services,
+    admin_headers: dict[str, str],
+    name: str,
+    number: str,
+    session: str,
+) -> None:
+    load_catalog(services)
+    response = _issue(
+        client,
+        admin_headers,
+        holder=_holder(name=name, number=number),
+        exam={"date": "2026-10-14", "session": session},
+    )
+    assert response.status_code in (201, 409, 422), response.text
+    if response.status_code == 201:
+        body = response.json()
+        for value in (body["holder"]["name"], body["holder"]["employee_number"]):
+            assert value
+            assert value == value.strip()
+            assert unicodedata.is_normalized("NFC", value)
+            assert not refused_character(value)
