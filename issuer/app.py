@@ -6,6 +6,7 @@ import logging
 
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from issuer.campaigns.bundle import purge_expired_bundles
 from issuer.config import Settings, load_settings
@@ -54,6 +55,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         title="Tessera",
         version="0.1.0",
         summary="Portable skill credentials: issue, verify, revoke.",
+        # Starlette's trailing-slash redirects build an absolute URL from the Host header:
+        # off, so no answer ever points at a host the client named (docs/security.md).
+        redirect_slashes=False,
     )
     metrics = Metrics()
     metrics.count_commits(services.sessions)
@@ -95,6 +99,10 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     # Outermost last: every answer, 413s and 429s included, gets the headers and a request id.
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext, metrics=metrics)
+    if settings.forwarded_allow_ips:
+        # Outermost of all: the client address and scheme every layer sees (the rate limit,
+        # HSTS) come from X-Forwarded-For/-Proto only when the peer is a named proxy.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     document_problems(app)
     return app
 

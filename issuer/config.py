@@ -6,6 +6,7 @@ Every variable is documented in docs/configuration.md.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import re
 import stat
@@ -82,7 +83,8 @@ class Settings(BaseSettings):
     render_workers: int = Field(default=2, ge=1, le=64)
     # Operations (docs/operations.md): logs, the reverse proxy, shutdown.
     log_format: Literal["text", "json"] = "text"
-    forwarded_allow_ips: str = "127.0.0.1"
+    # The reverse proxies whose X-Forwarded-For/-Proto are believed; none by default.
+    forwarded_allow_ips: str = ""
     shutdown_grace_seconds: int = Field(default=30, ge=1, le=3600)
     # Which library draws QR codes (credentials/qr.py, decision 0016), chosen at start-up.
     qr_encoder: Literal["auto", "zxing", "qrcode"] = "auto"
@@ -118,6 +120,22 @@ class Settings(BaseSettings):
         if url.get_backend_name() not in {"sqlite", "postgresql"}:
             raise ValueError("TESSERA_DATABASE_URL must be sqlite or postgresql")
         return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _check_forwarded_allow_ips(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        if items == ["*"]:
+            return "*"
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    "TESSERA_FORWARDED_ALLOW_IPS must be comma-separated IP addresses or "
+                    "networks (CIDR) of the reverse proxies, * or empty"
+                ) from None
+        return ",".join(items)
 
     @field_validator("rate_limit")
     @classmethod

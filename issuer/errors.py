@@ -32,6 +32,7 @@ class IssuerErrorCode(StrEnum):
     # credentials: issuance, lifecycle, reissue, QR
     MISSING_HOLDER_NAME = "missing_holder_name"
     MISSING_EMPLOYEE_NUMBER = "missing_employee_number"
+    INVALID_CHARACTERS = "invalid_characters"
     UNKNOWN_OCCUPATION = "unknown_occupation"
     UNKNOWN_LEVEL = "unknown_level"
     UNKNOWN_UNIT = "unknown_unit"

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from issuer.access.policy import covers
 from issuer.access.tokens import check_role_and_units, check_units_exist, create_token
+from issuer.credentials.text import clean_identifier, clean_name
 from issuer.errors import InvalidInputError, IssuerErrorCode, NotFoundError, PermissionDeniedError
 from issuer.store.audit import Actor, record_event
 from issuer.store.models import ApiToken, PrincipalRecord
@@ -34,6 +35,8 @@ def create_principal(
 ) -> PrincipalRecord:
     """Record a principal and audit it; who may is the caller's check
     (``issuer.access.policy.require_grant``)."""
+    name = clean_name(name, "the principal's name")  # it names the actor in the audit log
+    units = [clean_identifier(unit, "a unit code") for unit in units]
     if kind not in set(PrincipalKind):
         raise InvalidInputError(
             f"kind must be one of {', '.join(PrincipalKind)}", code=IssuerErrorCode.BAD_KIND

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer.credentials.text import clean_identifier, clean_name
 from issuer.errors import (
     AuthenticationError,
     ConflictError,
@@ -89,6 +90,8 @@ def create_token(
     Whether the role and units are within the principal's is the caller's check
     (``issuer.access.principals.issue_token``).
     """
+    name = clean_name(name, "the token's name")  # it names the actor in the audit log
+    units = [clean_identifier(unit, "a unit code") for unit in units]
     check_role_and_units(role, units)
     if principal.disabled_at is not None:
         raise ConflictError("the principal is disabled", code=IssuerErrorCode.PRINCIPAL_DISABLED)

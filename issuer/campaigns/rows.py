@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from issuer.campaigns.results_file import RawRow
 from issuer.credentials.catalog import Catalog
 from issuer.credentials.issuance import IssueRequest, issuance_key
+from issuer.credentials.text import UnsafeTextError, clean_identifier, clean_name
 
 PASSED = frozenset({"合格", "通过", "及格", "pass", "passed", "p", "yes", "y", "1"})
 NOT_PASSED = frozenset(
@@ -35,6 +36,7 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REASONS = {
     "missing_value": "the cell is empty",
     "bad_encoding": "the cell holds bytes that are not UTF-8 or GB18030 text",
+    "invalid_characters": "control, format (zero-width, bidirectional) or invisible characters",
     "value_too_long": "the value is longer than allowed",
     "invalid_date": "not a date (YYYY-MM-DD)",
     "invalid_score": "not a number from 0 to 1000",
@@ -137,9 +139,13 @@ class _RejectError(Exception):
 
 
 def _clean(column: str, value: str) -> str:
+    """The cell's text in its normal form (decision 0024), the same as the API keeps."""
     if "\ufffd" in value:
         raise _RejectError(column, "bad_encoding")
-    value = value.strip().replace("\u3000", " ").strip()
+    try:
+        value = clean_name(value) if column == "name" else clean_identifier(value)
+    except UnsafeTextError:
+        raise _RejectError(column, "invalid_characters") from None
     if len(value) > _MAX_LENGTHS.get(column, 64):
         raise _RejectError(column, "value_too_long")
     return value

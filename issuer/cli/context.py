@@ -27,12 +27,15 @@ def settings_of(ctx: typer.Context) -> Settings:
 def services_of(
     ctx: typer.Context, *, require_schema: bool = True, read_only: bool = False
 ) -> Services:
-    """Services built from the command's settings. A command that changes anything refuses
-    to run unless this database stores the issuer's identity and ``TESSERA_BASE_URL``, if set,
-    agrees with it; ``read_only`` commands (lists, the audit checks) run regardless."""
-    return Services.from_settings(
+    """Services built from the command's settings; their connections close with the command,
+    also when it fails. A command that changes anything refuses to run unless this database
+    stores the issuer's identity and ``TESSERA_BASE_URL``, if set, agrees with it;
+    ``read_only`` commands (lists, the audit checks) run regardless."""
+    services = Services.from_settings(
         settings_of(ctx), require_schema=require_schema, require_identity=not read_only
     )
+    ctx.call_on_close(services.engine.dispose)
+    return services
 
 
 @contextmanager

@@ -61,8 +61,9 @@ def _run(settings: Settings, host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_config=logging_config(settings.log_format),
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # The app itself believes X-Forwarded-* from TESSERA_FORWARDED_ALLOW_IPS only
+        # (issuer/app.py); uvicorn's own default would trust 127.0.0.1.
+        proxy_headers=False,
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 

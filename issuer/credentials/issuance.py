@@ -19,6 +19,7 @@ from issuer.credentials.catalog import Catalog, achievement, load_catalog, unit_
 from issuer.credentials.claims import build_credential
 from issuer.credentials.qr import check_qr_capacity
 from issuer.credentials.status_list import allocate_indexes, status_entry
+from issuer.credentials.text import clean_identifier, clean_name
 from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode
 from issuer.keys.signer import SignedJws, Signer
 from issuer.store.audit import Actor, lock_writes, record_events
@@ -43,6 +44,22 @@ class IssueRequest:
     national_id: str | None = None
     birth_date: dt.date | None = None
     valid_until: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        # Every way in builds one of these: the text's one normal form (decision 0024), so
+        # look-ups by employee number and exam session compare normalised values.
+        cleaned = {
+            "holder_name": clean_name(self.holder_name, "the holder's name"),
+            "employee_number": clean_identifier(self.employee_number, "the employee number"),
+            "occupation": clean_identifier(self.occupation, "the occupation code"),
+            "level": clean_identifier(self.level, "the level"),
+            "unit": clean_identifier(self.unit, "the unit code"),
+            "exam_session": clean_identifier(self.exam_session, "the exam session"),
+        }
+        if self.national_id is not None:
+            cleaned["national_id"] = clean_identifier(self.national_id, "the national id")
+        for name, value in cleaned.items():
+            object.__setattr__(self, name, value)
 
 
 @dataclass(frozen=True)
@@ -184,6 +201,14 @@ def _check_request(request: IssueRequest, catalog: Catalog, now: dt.datetime) ->
         raise InvalidInputError(
             "employee number is empty", code=IssuerErrorCode.MISSING_EMPLOYEE_NUMBER
         )
+    for value, limit, what in (
+        (request.holder_name, 200, "holder name"),
+        (request.employee_number, 64, "employee number"),
+        (request.exam_session, 64, "exam session"),
+        (request.national_id or "", 64, "national id"),
+    ):
+        if len(value) > limit:
+            raise InvalidInputError(f"{what} is longer than {limit} characters")
     if request.occupation not in catalog.occupations:
         raise InvalidInputError("unknown occupation code", code=IssuerErrorCode.UNKNOWN_OCCUPATION)
     if request.level not in catalog.levels:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from issuer.credentials.status_list import set_status_bit, set_suspension_bit
+from issuer.credentials.text import clean_identifier
 from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.store.audit import Actor, lock_writes, record_event, record_events
 from issuer.store.models import Credential, Unit
@@ -214,6 +215,7 @@ class SessionBatch:
 
 def session_batch(session: Session, exam_session: str) -> SessionBatch:
     """Every revocable (active or suspended) credential of ``exam_session``."""
+    exam_session = clean_identifier(exam_session, "the exam session")
     rows = session.execute(
         select(Credential.id, Unit.code)
         .join(Unit, Credential.unit_id == Unit.id)
@@ -243,6 +245,7 @@ def revoke_session(
     check_reason(reason)
     lock_writes(session)
     batch = session_batch(session, exam_session)
+    exam_session = batch.exam_session
     events: list[tuple[str | None, dict[str, object]]] = []
     for credential_id in batch.credential_ids:
         row = _locked(session, credential_id)

@@ -68,10 +68,7 @@ def request_from(row: Credential, corrections: Corrections) -> IssueRequest:
         score=row.score,
         valid_until=row.valid_until,
     )
-    changes = {k: v for k, v in corrections.changed().items() if k != "holder_name"}
-    if corrections.holder_name is not None:
-        changes["holder_name"] = corrections.holder_name.strip()
-    return replace(base, **changes)
+    return replace(base, **corrections.changed())  # IssueRequest keeps the normal form
 
 
 def reissue_credential(
@@ -98,11 +95,11 @@ def reissue_credential(
     """
     check_reason(reason)
     old = locked_credential(session, credential_id)
-    if not corrections.changed() and reason == ReasonCode.DATA_CORRECTION:
+    request = request_from(old, corrections)  # in normal form: a respelling changes nothing
+    if reason == ReasonCode.DATA_CORRECTION and request == request_from(old, Corrections()):
         raise InvalidInputError(
             "a data correction must change a field", code=IssuerErrorCode.NOTHING_TO_CORRECT
         )
-    request = request_from(old, corrections)
     if corrections.holder_name is not None and request.holder_name != old.holder.name:
         if not request.holder_name:
             raise InvalidInputError(

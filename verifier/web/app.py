@@ -52,7 +52,8 @@ def create_app(
     """The standalone verifier app: ``/api/v1/verify``, ``/verify`` and ``/healthz``."""
     settings = settings if settings is not None else VerifierSettings()
     verifier = build_http_verifier(settings, transport=transport)
-    app = FastAPI(title="Tessera verifier", version="0.1.0")
+    # No trailing-slash redirects: Starlette builds them from the Host header.
+    app = FastAPI(title="Tessera verifier", version="0.1.0", redirect_slashes=False)
     app.include_router(create_verify_router(verifier))
 
     @app.get("/healthz", include_in_schema=False)

@@ -1,15 +1,64 @@
-"""Building blocks shared by the registrar API's models."""
+"""Building blocks shared by the registrar API's models.
+
+Every free-text field goes through ``issuer/credentials/text.py`` (decision 0024): a value
+with control, format or invisible characters is refused as ``invalid_request`` naming the
+field, and the value kept is its normal form (NFC; identifiers NFKC; spaces folded).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic_core import PydanticCustomError
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
-ExamSession = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+from issuer.credentials.text import UnsafeTextError, clean_identifier, clean_name, clean_note
+
+
+def _cleaned(clean: Callable[[str], str], max_length: int, min_length: int = 1) -> AfterValidator:
+    # The schema's bounds stand for the value as sent; the cleaned value is bounded again.
+    def validate(value: str) -> str:
+        try:
+            value = clean(value)
+        except UnsafeTextError:
+            raise PydanticCustomError(
+                "invalid_characters",
+                "contains control, format (zero-width, bidirectional) or invisible characters",
+            ) from None
+        if len(value) > max_length:  # NFKC can lengthen a value
+            raise PydanticCustomError(
+                "string_too_long", "at most {max_length} characters", {"max_length": max_length}
+            )
+        if len(value) < min_length:  # only spaces
+            raise PydanticCustomError("string_too_short", "must not be blank")
+        return value
+
+    return AfterValidator(validate)
+
+
+Text = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200),
+    _cleaned(clean_name, 200),
+]
+Identifier = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    _cleaned(clean_identifier, 64),
+]
+Code = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=32),
+    _cleaned(clean_identifier, 32),
+]
+Note = Annotated[str, StringConstraints(max_length=1000), _cleaned(clean_note, 1000, 0)]
+ExamSession = Identifier
+OptionalIdentifier = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    _cleaned(clean_identifier, 64, 0),
+]
 
 
 class StrictModel(BaseModel):

@@ -3,32 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field
 
 from issuer.credentials.catalog import achievement_code
 from issuer.store.models import Credential
 from issuer.vocabulary import CredentialState, ReasonCode
 from issuer.web.schemas.approvals import ApprovalResponse
-from issuer.web.schemas.common import Code, ExamSession, Note, StrictModel, Text
+from issuer.web.schemas.common import (
+    Code,
+    ExamSession,
+    Identifier,
+    Note,
+    OptionalIdentifier,
+    StrictModel,
+    Text,
+)
 from verifier.urls import IssuerUrls
 
 
 class HolderIn(StrictModel):
     name: Text
-    employee_number: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
-    ]
-    national_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = (
-        None
-    )
+    employee_number: Identifier
+    national_id: OptionalIdentifier | None = None
     birth_date: dt.date | None = None
 
 
 class ExamIn(StrictModel):
     date: dt.date
-    session: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    session: ExamSession
     score: float | None = Field(default=None, ge=0, le=1000)
 
 
