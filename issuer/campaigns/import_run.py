@@ -37,7 +37,7 @@ from issuer.errors import InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.services import Services
 from issuer.store.audit import Actor, lock_writes, record_event
 from issuer.store.engine import session_scope
-from issuer.store.models import ImportJob, ImportRow, core_table
+from issuer.store.models import Credential, ImportJob, ImportRow, Unit, core_table
 from issuer.vocabulary import AuditAction, ImportState
 
 log = logging.getLogger(__name__)
@@ -262,13 +262,39 @@ def get_import(session: Session, job_id: str) -> ImportJob:
 
 
 def list_import_rows(
-    session: Session, job_id: str, *, limit: int, offset: int, status: str | None = None
+    session: Session,
+    job_id: str,
+    *,
+    limit: int,
+    offset: int,
+    status: str | None = None,
+    units: tuple[str, ...] | None = None,
 ) -> list[ImportRow]:
+    """A page of an import's row outcomes. With ``units`` (a registrar's scope), a row never
+    names a credential outside them, even one recorded before unit boundaries held in imports:
+    its ``credential_id`` reads as empty (the stored row is not changed)."""
     query = select(ImportRow).where(ImportRow.import_id == job_id)
     if status is not None:
         query = query.where(ImportRow.status == status)
     query = query.order_by(ImportRow.row_number).limit(limit).offset(offset)
-    return list(session.scalars(query))
+    rows = list(session.scalars(query))
+    named = [row.credential_id for row in rows if row.credential_id is not None]
+    if units is None or not named:
+        return rows
+    inside: set[str] = set()
+    for start in range(0, len(named), 200):
+        inside.update(
+            session.scalars(
+                select(Credential.id)
+                .join(Unit, Credential.unit_id == Unit.id)
+                .where(Credential.id.in_(named[start : start + 200]), Unit.code.in_(units))
+            )
+        )
+    for row in rows:
+        if row.credential_id is not None and row.credential_id not in inside:
+            session.expunge(row)  # shown without the id; never written back
+            row.credential_id = None
+    return rows
 
 
 def _sha256(path: Path) -> str:

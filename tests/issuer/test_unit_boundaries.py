@@ -257,3 +257,31 @@ def test_registrar_may_rename_a_holder_entirely_within_its_units(
     )
     assert response.status_code == 201, response.text
     assert _holder_name(services) == "王晓明"
+
+
+def test_import_report_recorded_before_the_fix_never_names_another_units_credential(
+    client: TestClient, services: Services, admin_headers: dict[str, str]
+) -> None:
+    """An import report stored before unit boundaries held in imports may name another
+    unit's credential on a row; its registrar reads the row without the id."""
+    load_catalog(services)
+    other = _u02_credential(client, admin_headers)
+    registrar = _registrar(services)
+    mine = _import(client, registrar, [_row(session="2026-Q4-U01-R01")], dry_run=True)
+    with session_scope(services.sessions) as session:  # the row as the old code wrote it
+        session.add(
+            ImportRow(
+                import_id=mine["id"],
+                row_number=99,
+                status="already_issued",
+                credential_id=other["id"],
+            )
+        )
+    for headers, shown in ((registrar, None), (admin_headers, other["id"])):
+        report = client.get(f"/api/v1/imports/{mine['id']}", headers=headers).json()
+        [old_row] = [row for row in report["rows"] if row["row"] == 99]
+        assert old_row["credential_id"] == shown
+        csv_report = client.get(f"/api/v1/imports/{mine['id']}/report.csv", headers=headers)
+        assert csv_report.status_code == 200
+        assert (other["id"] in csv_report.text) is (shown is not None)
+    assert _count(services, ImportRow, ImportRow.credential_id == other["id"]) == 1

@@ -121,7 +121,7 @@ async def create(
         raise
     if dry_run:
         await run_in_threadpool(_run_and_clean, services, job_id, job_request)
-        body = await run_in_threadpool(_report, services, job_id, 5000, 0)
+        body = await run_in_threadpool(_report, services, job_id, 5000, 0, scope)
         return Response(body.model_dump_json(), status_code=200, media_type="application/json")
     background.add_task(_run_and_clean, services, job_id, job_request)
     body = await run_in_threadpool(_report, services, job_id, 0, 0)
@@ -139,10 +139,17 @@ def _start(services: Services, request: ImportRequest) -> str:
         return job.id
 
 
-def _report(services: Services, job_id: str, limit: int, offset: int) -> ImportResponse:
+def _report(
+    services: Services,
+    job_id: str,
+    limit: int,
+    offset: int,
+    units: tuple[str, ...] | None = None,
+) -> ImportResponse:
     with services.read_sessions() as session:
         job = get_import(session, job_id)
-        return ImportResponse.of(job, list_import_rows(session, job_id, limit=limit, offset=offset))
+        rows = list_import_rows(session, job_id, limit=limit, offset=offset, units=units)
+        return ImportResponse.of(job, rows)
 
 
 @router.get("/{import_id}", response_model=ImportResponse)
@@ -156,7 +163,14 @@ def read(
 ) -> ImportResponse:
     """Progress, counts and a page of per-row results (``limit``/``offset``/``status``)."""
     job = _visible(principal, get_import(session, import_id))
-    rows = list_import_rows(session, import_id, limit=limit, offset=offset, status=status)
+    rows = list_import_rows(
+        session,
+        import_id,
+        limit=limit,
+        offset=offset,
+        status=status,
+        units=unit_scope(principal),
+    )
     return ImportResponse.of(job, rows)
 
 
@@ -168,7 +182,9 @@ def read(
 def report_csv(import_id: str, principal: PrincipalDep, session: ReadSessionDep) -> Response:
     """Every row's outcome as CSV (cells neutralised against formula injection)."""
     _visible(principal, get_import(session, import_id))
-    rows = list_import_rows(session, import_id, limit=10_000_000, offset=0)
+    rows = list_import_rows(
+        session, import_id, limit=10_000_000, offset=0, units=unit_scope(principal)
+    )
     body = render_csv(
         ("row", "status", "column", "reason", "credential_id"),
         ((r.row_number, r.status, r.column, r.reason, r.credential_id) for r in rows),
