@@ -70,26 +70,27 @@ def write_private_file(path: Path, data: bytes) -> None:
 
 
 def touch_private_file(path: Path) -> None:
-    """Create ``path`` empty with mode 0600 if it does not exist; narrow it if it is wider."""
-    with private_umask():
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT, FILE_MODE)
+    """Create ``path`` empty with mode 0600 if it does not exist; narrow it if it is wider.
+
+    An existing file is never opened: closing any descriptor of a file drops every POSIX lock
+    this process holds on it, and SQLite's connections in this process lock the database
+    file that way (sqlite.org/howtocorrupt.html §2.2). Only ``stat`` and ``chmod`` touch it.
+    """
     try:
-        if os.fstat(fd).st_mode & 0o077:
-            with suppress(PermissionError):  # another owner's file: SQLite decides
-                os.fchmod(fd, FILE_MODE)
-    finally:
-        os.close(fd)
+        with private_umask():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except FileExistsError:
+        narrow_private_file(path)
+        return
+    os.close(fd)  # new and empty: nobody holds a lock on it yet
 
 
 def narrow_private_file(path: Path) -> None:
-    """Narrow an existing ``path`` to 0600; a missing one is left missing (never created)."""
+    """Narrow an existing ``path`` to 0600 by its name (never opened, see above); a missing
+    one is left missing."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        if path.stat().st_mode & 0o077:
+            with suppress(PermissionError):  # another owner's file: SQLite decides
+                path.chmod(FILE_MODE)
     except FileNotFoundError:
         return
-    try:
-        if os.fstat(fd).st_mode & 0o077:
-            with suppress(PermissionError):  # another owner's file: SQLite decides
-                os.fchmod(fd, FILE_MODE)
-    finally:
-        os.close(fd)
