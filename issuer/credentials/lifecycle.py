@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from issuer.credentials.status_list import set_status_bit, set_suspension_bit
-from issuer.credentials.text import clean_identifier
+from issuer.credentials.text import clean_identifier, clean_optional_note
 from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.store.audit import Actor, lock_writes, record_event, record_events
 from issuer.store.models import Credential, Unit
@@ -140,6 +140,7 @@ def revoke_credential(
     now: dt.datetime,
 ) -> Credential:
     """Revoke for good: set the credential's status-list bit and record why (BSL §2.1)."""
+    note = clean_optional_note(note)  # the CLI's too: the API's models clean theirs
     check_reason(reason)
     row = locked_credential(session, credential_id)
     set_status_bit(session, row.id, now=now)
@@ -165,6 +166,7 @@ def suspend_credential(
     now: dt.datetime,
 ) -> Credential:
     """Suspend (reversible): set the bit in the suspension twin list (decision 0008)."""
+    note = clean_optional_note(note)  # the CLI's too: the API's models clean theirs
     check_reason(reason)
     row = locked_credential(session, credential_id)
     if row.state == CredentialState.SUSPENDED:
@@ -188,6 +190,7 @@ def reinstate_credential(
     session: Session, credential_id: str, *, note: str | None, actor: Actor, now: dt.datetime
 ) -> Credential:
     """Lift a suspension: clear the suspension bit; the credential is valid again."""
+    note = clean_optional_note(note)  # the CLI's too: the API's models clean theirs
     row = locked_credential(session, credential_id)
     if row.state != CredentialState.SUSPENDED:
         raise ConflictError("the credential is not suspended", code=IssuerErrorCode.NOT_SUSPENDED)
@@ -242,6 +245,7 @@ def revoke_session(
     now: dt.datetime,
 ) -> list[str]:
     """Revoke every active or suspended credential of one exam session, in one transaction."""
+    note = clean_optional_note(note)  # the CLI's too: the API's models clean theirs
     check_reason(reason)
     lock_writes(session)
     batch = session_batch(session, exam_session)

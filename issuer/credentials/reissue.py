@@ -25,6 +25,7 @@ from issuer.credentials.issuance import (
 )
 from issuer.credentials.lifecycle import check_reason, locked_credential
 from issuer.credentials.status_list import set_status_bit, set_suspension_bit
+from issuer.credentials.text import clean_optional_note
 from issuer.errors import (
     ConflictError,
     InvalidInputError,
@@ -93,6 +94,7 @@ def reissue_credential(
     a holder who also holds credentials outside them is refused (``holder_in_other_units``),
     an admin makes it.
     """
+    note = clean_optional_note(note)  # the CLI's too: the API's models clean theirs
     check_reason(reason)
     old = locked_credential(session, credential_id)
     request = request_from(old, corrections)  # in normal form: a respelling changes nothing

@@ -91,3 +91,8 @@ def clean_note(value: str, what: str = "the note") -> str:
     if refused_character(value, _NOTE_ALLOWED):
         raise UnsafeTextError(f"{what} contains control, format or invisible characters")
     return value.strip()
+
+
+def clean_optional_note(value: str | None) -> str | None:
+    """``clean_note`` for a note that may be absent; an empty one is absent."""
+    return (clean_note(value) or None) if value is not None else None

@@ -270,6 +270,33 @@ def test_lookalike_employee_number_is_refused_by_the_cli_issue_and_reissue(
         assert list(db.scalars(select(Holder.employee_number))) == ["SF000001"]
 
 
+def test_cli_notes_with_hidden_characters_are_refused_and_change_nothing(
+    settings: Settings, services: Services
+) -> None:
+    """A note goes into the audit log, which people read: the CLI's notes are cleaned as the
+    API's are, by the lifecycle services themselves."""
+    load_catalog(services)
+    code, output = _cli_issue(settings, "王小明", "SF000001", "S1")
+    assert code == 0, output
+    with services.sessions() as db:
+        number = str(db.scalar(select(Credential.number)))
+    before = _stored(services)
+    for command in ("revoke", "suspend"):
+        code, output = _cli(
+            settings, command, number, "--reason=exam_misconduct", "--note=ok\u202eevil"
+        )
+        assert code == 1
+        assert "invisible characters" in output
+        assert "Traceback" not in output
+    assert _stored(services) == before
+    code, output = _cli(settings, "revoke", number, "--reason=exam_misconduct", "--note=  ok ")
+    assert code == 0, output
+    with services.sessions() as db:
+        event = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert event is not None
+        assert event.details == {"note": "ok"}
+
+
 def test_import_rows_with_hidden_characters_are_invalid_characters(
     services: Services, tmp_path: Path
 ) -> None:
