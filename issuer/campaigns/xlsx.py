@@ -55,7 +55,7 @@ _EPOCH_1904 = dt.datetime(1904, 1, 1)
 _MS_PER_DAY = 86_400_000
 # Built-in number formats that show dates or times (ECMA-376 18.8.30), including the
 # East Asian ones (27-36, 50-58) Chinese Excel uses without writing their codes.
-_DATE_FORMAT_IDS = frozenset({*range(14, 23), 45, 47, *range(27, 37), *range(50, 59)})
+_DATE_FORMAT_IDS = frozenset({*range(14, 23), *range(45, 48), *range(27, 37), *range(50, 59)})
 _TIMEDELTA_FORMAT_IDS = frozenset({46})
 _LITERALS = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
 _DATE_CODE = re.compile(r"(?<![_\\])[dmhysDMHYS]")
