@@ -30,7 +30,7 @@ def tokens_create(
     unit: Annotated[
         list[str] | None, typer.Option(help="unit code (registrars; repeatable)")
     ] = None,
-    expires_in_days: Annotated[int | None, typer.Option(min=1)] = None,
+    expires_in_days: Annotated[int | None, typer.Option(min=1, max=36_500)] = None,
 ) -> None:
     """Create an API token. The token itself is printed once, on the last line."""
     services = services_of(ctx)

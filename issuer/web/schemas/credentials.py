@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from issuer.credentials.catalog import achievement_code
 from issuer.store.models import Credential
 from issuer.vocabulary import CredentialState, ReasonCode
 from issuer.web.schemas.approvals import ApprovalResponse
-from issuer.web.schemas.common import Code, ExamSession, Note, StrictModel, Text
+from issuer.web.schemas.common import Code, ExamSession, Note, StrictModel, Text, UtcDatetime
 from verifier.urls import IssuerUrls
 
 
@@ -40,7 +40,7 @@ class IssueCredentialRequest(StrictModel):
     level: Code = Field(description="junior, intermediate or senior")
     unit: Code
     exam: ExamIn
-    valid_until: AwareDatetime | None = Field(
+    valid_until: UtcDatetime | None = Field(
         default=None, description="end of validity, if any, with a time zone"
     )
 
@@ -150,7 +150,7 @@ class ReissueRequest(StrictModel):
     exam_date: dt.date | None = None
     exam_session: ExamSession | None = None
     score: float | None = Field(default=None, ge=0, le=1000)
-    valid_until: AwareDatetime | None = None
+    valid_until: UtcDatetime | None = None
 
 
 class ReissueResponse(BaseModel):

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from issuer.store.models import ApiToken
 from issuer.vocabulary import Role, TokenState
-from issuer.web.schemas.common import Code, StrictModel, Text
+from issuer.web.schemas.common import Code, StrictModel, Text, UtcDatetime
 
 
 class TokenCreateRequest(StrictModel):
     name: Text
     role: Role
     units: list[Code] = Field(default_factory=list, max_length=100)
-    expires_at: AwareDatetime | None = None
+    expires_at: UtcDatetime | None = None
 
 
 class TokenResponse(BaseModel):
