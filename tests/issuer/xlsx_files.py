@@ -70,6 +70,7 @@ def write_package(
     parts: dict[str, str | bytes | Iterable[bytes]],
     *,
     leave_out: Iterable[str] = (),
+    compression: int = zipfile.ZIP_DEFLATED,
 ) -> Path:
     """A package of the default parts, with ``parts`` replacing or adding some; a part given
     as an iterable of bytes is streamed (a bomb need not exist in memory)."""
@@ -81,7 +82,7 @@ def write_package(
         "xl/worksheets/sheet1.xml": sheet_xml(),
     }
     everything.update(parts)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+    with zipfile.ZipFile(path, "w", compression, compresslevel=9) as archive:
         for name, content in everything.items():
             if name in leave_out:
                 continue
