@@ -1,21 +1,21 @@
 """Read an exam-results file (CSV or XLSX) as a stream of rows keyed by canonical column.
 
-Memory stays bounded whatever the file's length: CSV is decoded incrementally and XLSX is
-read with openpyxl's read-only mode, one row at a time. Cell values are returned as text and
-never evaluated: a formula such as ``=HYPERLINK(...)`` is its own text (docs/import-format.md).
+Memory stays bounded whatever the file: CSV is decoded incrementally, a row at most
+``MAX_CSV_ROW_CHARS`` characters and ``MAX_COLUMNS`` fields; XLSX is streamed part by part
+(``issuer.campaigns.xlsx``). Cell values are returned as text and never evaluated: a formula
+such as ``=HYPERLINK(...)`` is its own text (docs/import-format.md).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TextIO
 
+from issuer.campaigns.xlsx import MAX_CELL_CHARS, MAX_COLUMNS, read_xlsx_rows
 from issuer.errors import InvalidInputError, IssuerErrorCode
 
 # Canonical column -> accepted headers (compared after trimming, case-insensitively).
@@ -37,6 +37,7 @@ REQUIRED += ("exam_date", "exam_session", "result")
 _HEADERS = {alias.casefold(): column for column, aliases in COLUMNS.items() for alias in aliases}
 _XLSX_MAGIC = b"PK\x03\x04"
 _BLOCK = 1 << 20
+MAX_CSV_ROW_CHARS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class ResultsFile:
 
     def rows(self) -> Iterator[RawRow]:
         """Every non-blank data row, streamed."""
-        source = _xlsx_rows(self.path) if self.format == "xlsx" else _csv_rows(self)
+        source = read_xlsx_rows(self.path) if self.format == "xlsx" else _csv_rows(self)
         next(source, None)  # the header row
         for number, values in enumerate(source, start=2):
             cells = {
@@ -81,7 +82,7 @@ def open_results_file(path: Path) -> ResultsFile:
         raise InvalidInputError("the file is empty", code=IssuerErrorCode.EMPTY_FILE)
     if head == _XLSX_MAGIC:
         file_format, encoding = "xlsx", None
-        header = next(_xlsx_rows(path), None)
+        header = next(read_xlsx_rows(path), None)
     else:
         file_format, encoding = "csv", _detect_encoding(path)
         probe = ResultsFile(path, "csv", encoding, ())
@@ -131,46 +132,45 @@ def _csv_rows(results: ResultsFile) -> Iterator[list[str]]:
         sample = handle.read(4096)
         handle.seek(0)
         delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+        budget = _RowBudget(handle)
         try:
-            yield from csv.reader(handle, delimiter=delimiter, strict=False)
+            for row in csv.reader(budget, delimiter=delimiter, strict=False):
+                budget.used = 0
+                if len(row) > MAX_COLUMNS:
+                    raise InvalidInputError(
+                        f"a row has more than {MAX_COLUMNS:,} columns (docs/import-format.md)",
+                        code=IssuerErrorCode.TOO_MANY_COLUMNS,
+                    )
+                yield [cell[: MAX_CELL_CHARS + 1] for cell in row]
         except csv.Error as exc:
             raise InvalidInputError(
                 "the CSV file is malformed", code=IssuerErrorCode.MALFORMED_FILE
             ) from exc
 
 
-def _xlsx_rows(path: Path) -> Iterator[list[str]]:
-    import openpyxl  # imported on use: the CLI starts faster without it
-    from openpyxl.utils.exceptions import InvalidFileException
+class _RowBudget:
+    """The lines of a CSV file, refusing a record (one row, maybe over several lines inside
+    quotes) longer than ``MAX_CSV_ROW_CHARS`` before the parser holds it in memory."""
 
-    # A file object, not a path: uploads are spooled without an extension, which openpyxl
-    # would otherwise check.
-    with path.open("rb") as handle:
-        try:
-            # read_only streams rows; data_only=False keeps a formula as its text.
-            book = openpyxl.load_workbook(handle, read_only=True, data_only=False)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+    def __init__(self, handle: TextIO) -> None:
+        self._handle = handle
+        self.used = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = self._handle.readline(MAX_CSV_ROW_CHARS + 1 - self.used)
+        if not line:
+            raise StopIteration
+        self.used += len(line)
+        if self.used > MAX_CSV_ROW_CHARS:
             raise InvalidInputError(
-                "the XLSX file cannot be read", code=IssuerErrorCode.MALFORMED_FILE
-            ) from exc
-        try:
-            sheet = book.worksheets[0]
-            for values in sheet.iter_rows(values_only=True):
-                yield [_cell_text(v) for v in values]
-        finally:
-            book.close()
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+                f"a CSV row is longer than {MAX_CSV_ROW_CHARS:,} characters "
+                "(docs/import-format.md)",
+                code=IssuerErrorCode.FILE_TOO_LARGE,
+            )
+        return line
 
 
 def sniff_format(data: bytes) -> str:
@@ -178,4 +178,12 @@ def sniff_format(data: bytes) -> str:
     return "xlsx" if data[:4] == _XLSX_MAGIC else "csv"
 
 
-__all__ = ["COLUMNS", "REQUIRED", "RawRow", "ResultsFile", "open_results_file", "sniff_format"]
+__all__ = [
+    "COLUMNS",
+    "MAX_CSV_ROW_CHARS",
+    "REQUIRED",
+    "RawRow",
+    "ResultsFile",
+    "open_results_file",
+    "sniff_format",
+]

@@ -34,7 +34,7 @@ def tokens_create(
     kind: Annotated[
         str, typer.Option(help=f"a new principal's kind: {either(PrincipalKind)}")
     ] = PrincipalKind.SERVICE.value,
-    expires_in_days: Annotated[int | None, typer.Option(min=1)] = None,
+    expires_in_days: Annotated[int | None, typer.Option(min=1, max=36_500)] = None,
 ) -> None:
     """Create an API token. Without --principal, a new principal (named --name, of --kind)
     holds it. The token itself is printed once, on the last line."""

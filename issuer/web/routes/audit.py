@@ -8,11 +8,11 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 
 from issuer.store.audit import AuditQuery, event_record, iter_events, list_events
 from issuer.web.deps import MAX_ROW_ID, OverseerDep, ServicesDep
 from issuer.web.schemas.audit import AuditEventResponse, AuditPage
+from issuer.web.schemas.common import UtcDatetime
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -21,8 +21,8 @@ def _filters(
     action: Annotated[str | None, Query(max_length=64)] = None,
     target: Annotated[str | None, Query(max_length=200)] = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
-    since: Annotated[AwareDatetime | None, Query(description="inclusive")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="exclusive")] = None,
+    since: Annotated[UtcDatetime | None, Query(description="inclusive")] = None,
+    until: Annotated[UtcDatetime | None, Query(description="exclusive")] = None,
 ) -> AuditQuery:
     return AuditQuery(action=action, target=target, actor=actor, since=since, until=until)
 

@@ -7,10 +7,11 @@ field, and the value kept is its normal form (NFC; identifiers NFKC; spaces fold
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from issuer.credentials.text import UnsafeTextError, clean_identifier, clean_name, clean_note
@@ -59,6 +60,19 @@ OptionalIdentifier = Annotated[
     StringConstraints(max_length=64),
     _cleaned(clean_identifier, 64, 0),
 ]
+
+
+def _in_utc(value: dt.datetime) -> dt.datetime:
+    """The instant in UTC; one whose UTC form falls outside years 1-9999 is refused here, in
+    the schema (422), rather than failing where it is stored or compared."""
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("the time, in UTC, is outside the years 1 to 9999") from None
+
+
+# Every date-time a request or a query accepts: with a time zone, normalised to UTC.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 class StrictModel(BaseModel):

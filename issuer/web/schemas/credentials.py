@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from issuer.credentials.catalog import achievement_code
 from issuer.store.models import Credential
@@ -18,6 +18,7 @@ from issuer.web.schemas.common import (
     OptionalIdentifier,
     StrictModel,
     Text,
+    UtcDatetime,
 )
 from verifier.urls import IssuerUrls
 
@@ -43,7 +44,7 @@ class IssueCredentialRequest(StrictModel):
     level: Code = Field(description="junior, intermediate or senior")
     unit: Code
     exam: ExamIn
-    valid_until: AwareDatetime | None = Field(
+    valid_until: UtcDatetime | None = Field(
         default=None, description="end of validity, if any, with a time zone"
     )
 
@@ -153,7 +154,7 @@ class ReissueRequest(StrictModel):
     exam_date: dt.date | None = None
     exam_session: ExamSession | None = None
     score: float | None = Field(default=None, ge=0, le=1000)
-    valid_until: AwareDatetime | None = None
+    valid_until: UtcDatetime | None = None
 
 
 class ReissueResponse(BaseModel):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from issuer.vocabulary import KeyState
-from issuer.web.schemas.common import Note, StrictModel
+from issuer.web.schemas.common import Note, StrictModel, UtcDatetime
 
 
 class KeyResponse(BaseModel):
@@ -20,5 +20,5 @@ class KeyResponse(BaseModel):
 
 
 class CompromiseKeyRequest(StrictModel):
-    compromised_at: AwareDatetime = Field(description="when the key is believed to have leaked")
+    compromised_at: UtcDatetime = Field(description="when the key is believed to have leaked")
     note: Note | None = None

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from issuer.store.models import ApiToken
 from issuer.vocabulary import Role, TokenState
-from issuer.web.schemas.common import Code, StrictModel, Text
+from issuer.web.schemas.common import Code, StrictModel, Text, UtcDatetime
 
 MAX_ID = 2_147_483_647
 
@@ -22,7 +22,7 @@ class TokenCreateRequest(StrictModel):
     units: list[Code] | None = Field(
         default=None, max_length=100, description="default the principal's units"
     )
-    expires_at: AwareDatetime | None = None
+    expires_at: UtcDatetime | None = None
 
 
 class TokenResponse(BaseModel):
