@@ -9,10 +9,15 @@ from typing import Any
 
 from jwcrypto import jwk, jws
 from PIL import Image, ImageDraw
+from typer.testing import CliRunner, Result
 
 from issuer.campaigns.demo import catalog_data, load_catalog_data
+from issuer.cli.main import app as tessera
+from issuer.config import Settings
+from issuer.errors import IssuerError
 from issuer.services import Services
 from issuer.store.engine import session_scope
+from tests.helpers import BASE_URL, PASSPHRASE
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"  # vendored: tests/vectors/README.md
 
@@ -72,3 +77,26 @@ def svg_to_image(svg: bytes) -> Image.Image:
         left, top = int(x) * 8, int(y) * 8
         draw.rectangle((left, top, left + int(width) * 8 - 1, top + 7), fill=0)
     return image
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The ``TESSERA_*`` environment of a ``tessera`` command on the test's database."""
+    return {
+        "TESSERA_DATABASE_URL": settings.database_url,
+        "TESSERA_KEYS_DIR": str(settings.keys_dir),
+        "TESSERA_KEY_PASSPHRASE": PASSPHRASE,
+        "TESSERA_BASE_URL": settings.base_url or BASE_URL,
+    }
+
+
+def invoke_cli(settings: Settings, *args: str) -> Result:
+    """Run ``tessera ARGS`` in this process (Typer's runner) on the test's database."""
+    return CliRunner().invoke(tessera, list(args), env=cli_env(settings))
+
+
+def run_cli(settings: Settings, *args: str) -> tuple[int, str]:
+    """``invoke_cli``: (exit status, output), a domain error as ``main`` prints it."""
+    result = invoke_cli(settings, *args)
+    if isinstance(result.exception, IssuerError):  # what ``main`` prints as one line, exit 1
+        return 1, f"error: {result.exception}"
+    return result.exit_code, result.output

@@ -10,9 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner, Result
 
-from issuer.cli.main import app as tessera
 from issuer.config import Settings
 from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode
 from issuer.keys.audit_checkpoints import CHECKPOINT_TYP, create_checkpoint
@@ -23,19 +21,8 @@ from issuer.store.audit import GENESIS_HASH, Actor, event_hash, hashed_fields, r
 from issuer.store.engine import session_scope
 from issuer.store.models import AuditCheckpoint, AuditEvent, AuditHead
 from issuer.vocabulary import AuditAction
-from tests.helpers import PASSPHRASE
-from tests.issuer.helpers import load_catalog
+from tests.issuer.helpers import invoke_cli, load_catalog
 from tests.issuer.lifecycle_helpers import issue
-
-
-def _cli(settings: Settings, *args: str) -> Result:
-    env = {
-        "TESSERA_DATABASE_URL": settings.database_url,
-        "TESSERA_KEYS_DIR": str(settings.keys_dir),
-        "TESSERA_KEY_PASSPHRASE": PASSPHRASE,
-        "TESSERA_BASE_URL": settings.base_url,
-    }
-    return CliRunner().invoke(tessera, list(args), env=env)
 
 
 def _events(services: Services, count: int) -> None:
@@ -54,12 +41,12 @@ def _events(services: Services, count: int) -> None:
 def _checkpointed(services: Services, settings: Settings, tmp_path: Path) -> Path:
     """Five events, a checkpoint, exported to a file kept elsewhere; three events more."""
     _events(services, 5)
-    made = _cli(settings, "audit", "checkpoint")
+    made = invoke_cli(settings, "audit", "checkpoint")
     assert made.exit_code == 0, made.output
     assert "at event" in made.output
     kept = tmp_path / "elsewhere" / "checkpoints.jwt"
     kept.parent.mkdir()
-    exported = _cli(settings, "audit", "checkpoints", "export", str(kept))
+    exported = invoke_cli(settings, "audit", "checkpoints", "export", str(kept))
     assert exported.exit_code == 0, exported.output
     assert "exported 1 checkpoints" in exported.output
     _events(services, 3)
@@ -112,16 +99,16 @@ def test_kept_checkpoints_show_a_truncated_or_rewritten_chain(
     services: Services, settings: Settings, tmp_path: Path, tamper: object, message: str
 ) -> None:
     kept = _checkpointed(services, settings, tmp_path)
-    intact = _cli(settings, "audit", "verify", "--checkpoints", str(kept))
+    intact = invoke_cli(settings, "audit", "verify", "--checkpoints", str(kept))
     assert intact.exit_code == 0, intact.output
     assert "1 kept checkpoints match" in intact.output
     with session_scope(services.sessions) as session:
         assert callable(tamper)
         tamper(session)
         session.execute(text("DELETE FROM audit_checkpoints"))  # the attacker's tidy-up
-    fooled = _cli(settings, "audit", "verify")
+    fooled = invoke_cli(settings, "audit", "verify")
     assert fooled.exit_code == 0, "the chain alone cannot show this"
-    caught = _cli(settings, "audit", "verify", "--checkpoints", str(kept))
+    caught = invoke_cli(settings, "audit", "verify", "--checkpoints", str(kept))
     assert caught.exit_code == 1
     (line,) = caught.output.strip().splitlines()
     assert line.startswith("audit log BROKEN: the checkpoint of ")
@@ -134,7 +121,7 @@ def test_stored_checkpoints_show_a_truncated_tail_too(
     _checkpointed(services, settings, tmp_path)
     with session_scope(services.sessions) as session:
         _truncate_tail(session)
-    caught = _cli(settings, "audit", "verify")
+    caught = invoke_cli(settings, "audit", "verify")
     assert caught.exit_code == 1
     assert "events at the end were deleted" in caught.output
 
@@ -172,7 +159,7 @@ def test_forged_checkpoint_files_are_refused_with_one_clear_error(
         ),
     }[forge]
     kept.write_text(forged + "\n", encoding="utf-8")
-    refused = _cli(settings, "audit", "verify", "--checkpoints", str(kept))
+    refused = invoke_cli(settings, "audit", "verify", "--checkpoints", str(kept))
     assert refused.exit_code != 0
     assert isinstance(refused.exception, InvalidInputError)
     assert refused.exception.code == IssuerErrorCode.INVALID_CHECKPOINT
@@ -189,7 +176,7 @@ def test_unreadable_or_empty_checkpoint_files_are_refused(
     path = tmp_path / "kept.jwt"
     if content is not None:
         path.write_text(content, encoding="utf-8")
-    refused = _cli(settings, "audit", "verify", "--checkpoints", str(path))
+    refused = invoke_cli(settings, "audit", "verify", "--checkpoints", str(path))
     assert isinstance(refused.exception, InvalidInputError)
     assert refused.exception.code == IssuerErrorCode.INVALID_CHECKPOINT
 

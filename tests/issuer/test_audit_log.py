@@ -10,29 +10,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
-from issuer.cli.main import app as tessera
 from issuer.config import Settings
 from issuer.services import Services
 from issuer.store.audit import Actor, event_hash, record_event, verify_chain
 from issuer.store.engine import session_scope
 from issuer.store.models import AuditEvent
 from issuer.vocabulary import AuditAction
-from tests.helpers import BASE_URL, PASSPHRASE, make_token
-from tests.issuer.helpers import load_catalog
+from tests.helpers import make_token
+from tests.issuer.helpers import load_catalog, run_cli
 from tests.issuer.lifecycle_helpers import bearer, issue, post
-
-
-def _cli(settings: Settings, *args: str) -> tuple[int, str]:
-    env = {
-        "TESSERA_DATABASE_URL": settings.database_url,
-        "TESSERA_KEYS_DIR": str(settings.keys_dir),
-        "TESSERA_KEY_PASSPHRASE": PASSPHRASE,
-        "TESSERA_BASE_URL": BASE_URL,
-    }
-    result = CliRunner().invoke(tessera, list(args), env=env)
-    return result.exit_code, result.output
 
 
 def _history(client: TestClient, headers: dict[str, str]) -> list[int]:
@@ -84,12 +71,12 @@ def test_audit_verify_names_the_first_tampered_event(
     load_catalog(services)
     ids = _history(client, admin_headers)
     assert len(ids) == 5
-    code, output = _cli(settings, "audit", "verify")
+    code, output = run_cli(settings, "audit", "verify")
     assert code == 0, output
     assert "intact" in output, output
     with session_scope(services.sessions) as session:
         bad = tamper(session, ids)
-    code, output = _cli(settings, "audit", "verify")
+    code, output = run_cli(settings, "audit", "verify")
     assert code == 1
     assert f"BROKEN at event {bad}:" in output, output
 

@@ -14,16 +14,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
 from issuer.app import create_app
-from issuer.cli.main import app as tessera
 from issuer.config import Settings
 from issuer.services import Services
 from issuer.store.audit import verify_chain
 from issuer.store.models import ApiToken, AuditEvent, Credential, PrincipalRecord, SigningKey
-from tests.helpers import PASSPHRASE, make_token
-from tests.issuer.helpers import load_catalog
+from tests.helpers import make_token
+from tests.issuer.helpers import load_catalog, run_cli
 from tests.issuer.lifecycle_helpers import bearer, issue, post
 
 REVOKE = {"reason": "exam_misconduct"}
@@ -353,22 +351,11 @@ def test_new_principals_do_not_multiply_the_limit(limited: TestClient, services:
 # --- the operator's CLI -----------------------------------------------------------------------
 
 
-def _cli(settings: Settings, *args: str) -> tuple[int, str]:
-    env = {
-        "TESSERA_DATABASE_URL": settings.database_url,
-        "TESSERA_KEYS_DIR": str(settings.keys_dir),
-        "TESSERA_KEY_PASSPHRASE": PASSPHRASE,
-        "TESSERA_BASE_URL": settings.base_url,
-    }
-    result = CliRunner().invoke(tessera, list(args), env=env)
-    return result.exit_code, result.output
-
-
 def test_cli_tokens_create_makes_a_principal_and_prints_the_token_last(
     settings: Settings, services: Services
 ) -> None:
     load_catalog(services)
-    code, output = _cli(settings, "tokens", "create", "--role", "registrar", "--unit", "U01")
+    code, output = run_cli(settings, "tokens", "create", "--role", "registrar", "--unit", "U01")
     assert code == 0, output
     token = output.strip().splitlines()[-1]
     assert token.startswith("tsr_")
@@ -377,14 +364,16 @@ def test_cli_tokens_create_makes_a_principal_and_prints_the_token_last(
         assert (owner.role, owner.units, owner.kind) == ("registrar", ["U01"], "service")
         actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
         assert actions == ["principal.create", "token.create"]
-    code, output = _cli(settings, "tokens", "create", "--principal", str(owner.id), "--name", "b")
+    code, output = run_cli(
+        settings, "tokens", "create", "--principal", str(owner.id), "--name", "b"
+    )
     assert code == 0, output
     assert output.strip().splitlines()[-1].startswith("tsr_")
-    code, output = _cli(settings, "principals", "list")
+    code, output = run_cli(settings, "principals", "list")
     assert "registrar" in output
-    code, output = _cli(settings, "principals", "create", "--name", "Ada", "--role", "admin")
+    code, output = run_cli(settings, "principals", "create", "--name", "Ada", "--role", "admin")
     assert code == 0, output
-    code, output = _cli(settings, "principals", "disable", str(owner.id))
+    code, output = run_cli(settings, "principals", "disable", str(owner.id))
     assert code == 0, output
     with TestClient(create_app(settings, services=services)) as client:
         assert client.get("/api/v1/credentials", headers=bearer(token)).status_code == 401

@@ -18,10 +18,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
 from issuer.campaigns.import_run import ImportRequest, list_import_rows, run_import, start_import
-from issuer.cli.main import app as tessera
 from issuer.config import Settings
 from issuer.credentials.issuance import IssueRequest
 from issuer.credentials.text import (
@@ -31,14 +29,12 @@ from issuer.credentials.text import (
     clean_note,
     refused_character,
 )
-from issuer.errors import IssuerError
 from issuer.services import Services
 from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
 from issuer.store.models import ApiToken, AuditEvent, Credential, Holder
-from tests.helpers import PASSPHRASE
 from tests.issuer.campaign_files import HEADER_ZH, write_csv
-from tests.issuer.helpers import issue_body, load_catalog
+from tests.issuer.helpers import issue_body, load_catalog, run_cli
 
 # Characters that draw nothing, or reorder what is drawn, or end a line: each one, added to
 # a value, would make a second value that looks like the first.
@@ -209,21 +205,8 @@ def test_reissue_correction_with_hidden_characters_is_refused(
     assert _stored(services) == before
 
 
-def _cli(settings: Settings, *args: str) -> tuple[int, str]:
-    env = {
-        "TESSERA_DATABASE_URL": settings.database_url,
-        "TESSERA_KEYS_DIR": str(settings.keys_dir),
-        "TESSERA_KEY_PASSPHRASE": PASSPHRASE,
-        "TESSERA_BASE_URL": settings.base_url,
-    }
-    result = CliRunner().invoke(tessera, list(args), env=env)
-    if isinstance(result.exception, IssuerError):  # what ``main`` prints as one line, exit 1
-        return 1, f"error: {result.exception}"
-    return result.exit_code, result.output
-
-
 def _cli_issue(settings: Settings, name: str, number: str, session: str) -> tuple[int, str]:
-    return _cli(
+    return run_cli(
         settings,
         "issue",
         f"--name={name}",
@@ -254,12 +237,12 @@ def test_lookalike_employee_number_is_refused_by_the_cli_issue_and_reissue(
         assert "Traceback" not in output
     with services.sessions() as db:
         number = str(db.scalar(select(Credential.number)))
-    code, output = _cli(
+    code, output = run_cli(
         settings, "reissue", number, "--reason=data_correction", "--holder-name=王\u200b小明"
     )
     assert code == 1
     assert "invisible characters" in output
-    code, output = _cli(settings, "revoke-session", "S1\u200b", "--reason=exam_misconduct")
+    code, output = run_cli(settings, "revoke-session", "S1\u200b", "--reason=exam_misconduct")
     assert code == 1
     assert "invisible characters" in output
     assert _stored(services) == before
@@ -282,14 +265,14 @@ def test_cli_notes_with_hidden_characters_are_refused_and_change_nothing(
         number = str(db.scalar(select(Credential.number)))
     before = _stored(services)
     for command in ("revoke", "suspend"):
-        code, output = _cli(
+        code, output = run_cli(
             settings, command, number, "--reason=exam_misconduct", "--note=ok\u202eevil"
         )
         assert code == 1
         assert "invisible characters" in output
         assert "Traceback" not in output
     assert _stored(services) == before
-    code, output = _cli(settings, "revoke", number, "--reason=exam_misconduct", "--note=  ok ")
+    code, output = run_cli(settings, "revoke", number, "--reason=exam_misconduct", "--note=  ok ")
     assert code == 0, output
     with services.sessions() as db:
         event = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
