@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
@@ -13,6 +15,7 @@ from issuer.config import Settings, load_settings
 from issuer.credentials.qr import use_encoder
 from issuer.runtime import prepare_process
 from issuer.services import Services
+from issuer.web.checkpoints import PeriodicCheckpoints
 from issuer.web.error_handlers import install_problem_handlers
 from issuer.web.local_verifier import build_local_verifier, stays_in_process
 from issuer.web.metrics import Metrics
@@ -51,7 +54,24 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     with services.sessions() as session:
         services.signer(session)  # fail at start-up, not on the first request
     _purge_bundles(services)
+    checkpoints = (
+        PeriodicCheckpoints(services, settings.audit_checkpoint_interval_seconds)
+        if settings.audit_checkpoint_interval_seconds
+        else None
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if checkpoints is not None:
+            checkpoints.start()
+        try:
+            yield
+        finally:
+            if checkpoints is not None:
+                checkpoints.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Tessera",
         version="0.1.0",
         summary="Portable skill credentials: issue, verify, revoke.",

@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     bundle_dir: Path = Path("var/bundles")
     # Bundles hold every holder's PDF with a live share link: deleted this long after building.
     bundle_ttl_hours: int = Field(default=72, ge=1, le=8760)
+    # How often each server process signs the audit chain's head if it moved (decision 0023).
+    audit_checkpoint_interval_seconds: int = Field(default=3600, ge=0, le=604_800)
     render_workers: int = Field(default=2, ge=1, le=64)
     # Operations (docs/operations.md): logs, the reverse proxy, shutdown.
     log_format: Literal["text", "json"] = "text"

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode
 from issuer.keys.signer import Signer
-from issuer.store.audit import GENESIS_HASH, lock_writes, verify_chain
+from issuer.store.audit import GENESIS_HASH, lock_writes, verify_chain, verify_chain_since
 from issuer.store.models import AuditCheckpoint, AuditEvent, SigningKey
 from issuer.vocabulary import KeyState
 from verifier.errors import CredentialError
@@ -53,6 +53,13 @@ def create_checkpoint(
             f"the audit chain is broken, not signing it: {problem}",
             code=IssuerErrorCode.AUDIT_CHAIN_BROKEN,
         )
+    return _sign_head(session, signer, issuer=issuer, now=now)
+
+
+def _sign_head(
+    session: Session, signer: Signer, *, issuer: str, now: dt.datetime
+) -> AuditCheckpoint:
+    """Sign and store the chain's newest event (the write lock held, the chain checked)."""
     last = session.execute(
         select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).one()
@@ -73,6 +80,32 @@ def create_checkpoint(
     session.add(record)
     session.flush()
     return record
+
+
+def checkpoint_if_moved(
+    session: Session, signer: Signer, *, issuer: str, now: dt.datetime
+) -> AuditCheckpoint | None:
+    """The periodic checkpoint: sign the head if it moved since the newest stored checkpoint
+    (flushes); ``None`` when there is nothing new. The events since that checkpoint are
+    checked first, under the write lock; with no checkpoint yet, the whole chain is, as by
+    ``create_checkpoint``. Several server processes may call it: the lock makes one sign."""
+    head = lock_writes(session)
+    if head == GENESIS_HASH:
+        return None
+    newest = session.scalars(
+        select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1)
+    ).first()
+    if newest is None:
+        return create_checkpoint(session, signer, issuer=issuer, now=now)
+    if newest.head_hash == head:
+        return None
+    report = verify_chain_since(session, newest.event_id, newest.head_hash)
+    if report.problem is not None:
+        raise ConflictError(
+            f"the audit chain is broken, not signing it: {report.problem}",
+            code=IssuerErrorCode.AUDIT_CHAIN_BROKEN,
+        )
+    return _sign_head(session, signer, issuer=issuer, now=now)
 
 
 def stored_checkpoints(session: Session) -> list[AuditCheckpoint]:

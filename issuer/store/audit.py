@@ -240,8 +240,29 @@ def verify_chain(session: Session) -> ChainReport:
         return _check_events(session, events)
 
 
-def _check_events(session: Session, events: Iterator[AuditEvent]) -> ChainReport:
-    previous, count, last_id = GENESIS_HASH, 0, None
+def verify_chain_since(session: Session, event_id: int, known_hash: str) -> ChainReport:
+    """``verify_chain`` for the events after ``event_id``, whose hash is known to be
+    ``known_hash`` (a checkpoint's): the work grows with the new events, not the whole log.
+    Event ``event_id`` itself must still be there with that hash."""
+    current = session.scalar(select(AuditEvent.hash).where(AuditEvent.id == event_id))
+    if current != known_hash:
+        return ChainReport(0, event_id, f"event {event_id} is gone or was altered")
+    query = select(AuditEvent).where(AuditEvent.id > event_id).order_by(AuditEvent.id)
+    result = session.scalars(query.execution_options(yield_per=500))
+    try:
+        return _check_events(session, iter(result), previous=known_hash, last_id=event_id)
+    finally:
+        result.close()
+
+
+def _check_events(
+    session: Session,
+    events: Iterator[AuditEvent],
+    *,
+    previous: str = GENESIS_HASH,
+    last_id: int | None = None,
+) -> ChainReport:
+    count = 0
     for event in events:
         count += 1
         if event.prev_hash != previous:

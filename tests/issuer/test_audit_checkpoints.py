@@ -4,16 +4,24 @@ events carry the server's request id, never the client's ``X-Request-ID``."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
+from issuer.app import create_app
 from issuer.config import Settings
 from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode
-from issuer.keys.audit_checkpoints import CHECKPOINT_TYP, create_checkpoint
+from issuer.keys.audit_checkpoints import (
+    CHECKPOINT_TYP,
+    check_checkpoints,
+    create_checkpoint,
+    stored,
+    stored_checkpoints,
+)
 from issuer.keys.keystore import generate_private_key
 from issuer.keys.signer import Signer
 from issuer.services import Services
@@ -21,6 +29,7 @@ from issuer.store.audit import GENESIS_HASH, Actor, event_hash, hashed_fields, r
 from issuer.store.engine import session_scope
 from issuer.store.models import AuditCheckpoint, AuditEvent, AuditHead
 from issuer.vocabulary import AuditAction
+from issuer.web.checkpoints import PeriodicCheckpoints
 from tests.issuer.helpers import invoke_cli, load_catalog
 from tests.issuer.lifecycle_helpers import issue
 
@@ -231,3 +240,50 @@ def test_checkpoint_times_are_utc(services: Services) -> None:
             session, services.signer(session), issuer="https://x.example", now=moment
         )
     assert record.created_at == moment
+
+
+def _checkpoints(services: Services) -> list[int]:
+    with services.sessions() as session:
+        return [row.event_id for row in stored_checkpoints(session)]
+
+
+def test_the_periodic_checkpoint_signs_only_a_moved_head_and_checks_what_is_new(
+    services: Services,
+) -> None:
+    periodic = PeriodicCheckpoints(services, interval=3600)
+    assert not periodic.make_checkpoint()  # an empty log: nothing to sign
+    _events(services, 4)
+    assert periodic.make_checkpoint()
+    assert not periodic.make_checkpoint()  # the head has not moved
+    _events(services, 2)
+    assert periodic.make_checkpoint()
+    with services.sessions() as session:
+        newest = session.scalar(select(func.max(AuditEvent.id)))
+    assert _checkpoints(services)[-1] == newest
+    assert len(_checkpoints(services)) == 2
+    _events(services, 2)
+    with session_scope(services.sessions) as session:  # an event after the newest checkpoint
+        session.execute(
+            update(AuditEvent)
+            .where(AuditEvent.id == session.scalar(select(func.max(AuditEvent.id))))
+            .values(reason="edited")
+        )
+    with pytest.raises(ConflictError) as broken:
+        periodic.make_checkpoint()
+    assert broken.value.code == IssuerErrorCode.AUDIT_CHAIN_BROKEN
+    assert len(_checkpoints(services)) == 2
+
+
+def test_a_running_server_signs_checkpoints_on_its_own(
+    settings: Settings, services: Services
+) -> None:
+    """With a short interval, the server's own thread signs the head as events arrive."""
+    _events(services, 3)
+    quick = settings.model_copy(update={"audit_checkpoint_interval_seconds": 1})
+    with TestClient(create_app(quick, services=services)):
+        deadline = time.monotonic() + 30
+        while not _checkpoints(services) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _checkpoints(services)
+    with services.sessions() as session:
+        assert check_checkpoints(session, stored(session)) == []
