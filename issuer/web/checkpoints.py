@@ -25,15 +25,28 @@ class PeriodicCheckpoints:
     def __init__(self, services: Services, interval: float) -> None:
         self._services = services
         self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="audit-checkpoints", daemon=True)
+        self._lock = threading.Lock()
+        self._running: tuple[threading.Thread, threading.Event] | None = None
 
     def start(self) -> None:
-        self._thread.start()
+        """Start the thread; an app may run its lifespan more than once (tests, servers)."""
+        with self._lock:
+            if self._running is not None:
+                return
+            stop = threading.Event()
+            thread = threading.Thread(
+                target=self._loop, args=(stop,), name="audit-checkpoints", daemon=True
+            )
+            thread.start()
+            self._running = (thread, stop)
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
+        with self._lock:
+            running, self._running = self._running, None
+        if running is not None:
+            thread, stop = running
+            stop.set()
+            thread.join(timeout=10)
 
     def make_checkpoint(self) -> bool:
         """Sign the head if it moved; True when a checkpoint was stored."""
@@ -47,8 +60,8 @@ class PeriodicCheckpoints:
             log.info("audit checkpoint signed")
         return made
 
-    def _loop(self) -> None:
-        while not self._stop.wait(self._interval):
+    def _loop(self, stop: threading.Event) -> None:
+        while not stop.wait(self._interval):
             try:
                 self.make_checkpoint()
             except Exception as exc:  # a broken chain or a lost database: say so, keep going
