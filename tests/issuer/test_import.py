@@ -189,6 +189,8 @@ def test_registrar_imports_only_rows_of_its_units(client: TestClient, services: 
     assert client.post("/api/v1/imports", files=files, headers=auditor).status_code == 403
 
 
+# The importing process's memory does not depend on the database; one backend suffices.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_100000_row_file_is_validated_in_bounded_memory(
     services: Services, tmp_path: Path
 ) -> None:
