@@ -93,7 +93,7 @@ def test_credential_of_an_untrusted_issuer_is_not_verified(client: TestClient) -
         }
     )
     result = _verify(client, token)
-    assert (result["verified"], result["status"]) == (False, "invalid")
+    assert (result["verified"], result["status"]) == (False, "untrusted_issuer")
     failed = [c for c in result["checks"] if not c["passed"]]
     assert failed[0]["code"] == "issuer_trusted"
     assert failed[0]["error"] == "untrusted_issuer"

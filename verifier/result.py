@@ -35,6 +35,32 @@ class CredentialStatus(StrEnum):
     NOT_YET_VALID = "not_yet_valid"
     SUPERSEDED = "superseded"
     INVALID = "invalid"
+    UNTRUSTED_ISSUER = "untrusted_issuer"
+    UNAVAILABLE = "unavailable"
+    UNREADABLE = "unreadable"
+    NOT_FOUND = "not_found"
+
+    @property
+    def in_force(self) -> bool:
+        """Genuine and in force: the only status a person may rely on."""
+        return self is CredentialStatus.VALID
+
+    @property
+    def genuine(self) -> bool:
+        """The signature checked out (valid, or genuine but not in force)."""
+        return self in _GENUINE
+
+
+_GENUINE = frozenset(
+    {
+        CredentialStatus.VALID,
+        CredentialStatus.REVOKED,
+        CredentialStatus.SUSPENDED,
+        CredentialStatus.EXPIRED,
+        CredentialStatus.NOT_YET_VALID,
+        CredentialStatus.SUPERSEDED,
+    }
+)
 
 
 class ReasonCode(StrEnum):

@@ -58,6 +58,7 @@ from verifier.sources.status_lists import StatusDetailSource, StatusSource
 from verifier.status import StatusChecker
 from verifier.trust import TrustedIssuers
 from verifier.validity import DEFAULT_CLOCK_SKEW, check_validity
+from verifier.verdict import verdict_for
 
 log = logging.getLogger(__name__)
 
@@ -161,14 +162,14 @@ class Verifier:
             token = self.credential_locator.locate_credential(url)
         except CredentialError as exc:
             run.failed(CheckCode.LOCATE, exc)
-            return self._result(run, CredentialStatus.INVALID, None)
+            return self._failed(run, None)
         except Exception:
             log.exception("credential locator failed unexpectedly")
             run.failed(
                 CheckCode.LOCATE,
                 CredentialError("internal error", code=CredentialErrorCode.INTERNAL_ERROR),
             )
-            return self._result(run, CredentialStatus.INVALID, None)
+            return self._failed(run, None)
         run.passed(CheckCode.LOCATE, "the link is under a trusted issuer")
         return self._verify(token, run)
 
@@ -178,7 +179,7 @@ class Verifier:
             token = unpack_credential(packed)
         except CredentialError as exc:
             run.failed(CheckCode.LOCATE, exc)
-            return self._result(run, CredentialStatus.INVALID, None)
+            return self._failed(run, None)
         run.passed(CheckCode.LOCATE, "the credential travels in the link (QR packing)")
         return self._verify(token, run)
 
@@ -191,14 +192,14 @@ class Verifier:
         try:
             return self._run_checks(unverified_token, run, state)
         except _StepFailedError:
-            return self._result(run, CredentialStatus.INVALID, None)
+            return self._failed(run, None)
         except Exception:
             log.exception("verification failed unexpectedly at check %s", state["step"])
             run.failed(
                 state["step"],
                 CredentialError("internal error", code=CredentialErrorCode.INTERNAL_ERROR),
             )
-            return self._result(run, CredentialStatus.INVALID, None)
+            return self._failed(run, None)
 
     def _run_checks(self, token: str, run: _Run, state: dict[str, Any]) -> VerificationResult:
         now = self.clock()
@@ -232,7 +233,7 @@ class Verifier:
             )
         except StatusError as exc:
             run.failed(CheckCode.STATUS, exc)
-            return self._result(run, CredentialStatus.INVALID, display)
+            return self._failed(run, display)
         if outcome.status is CredentialStatus.VALID:
             run.passed(CheckCode.STATUS, outcome.detail)
             return self._result(run, period_status, display, fetched_at=outcome.fetched_at)
@@ -346,6 +347,12 @@ class Verifier:
         if detail is None:
             return None
         return StatusReport(reason=detail.reason, superseded_by=detail.superseded_by)
+
+    def _failed(self, run: _Run, display: CredentialDisplay | None) -> VerificationResult:
+        """The result of a run that stopped on a failed check: its verdict says which kind
+        of failure (``verifier.verdict``)."""
+        failed = next((c for c in run.checks if not c.passed and not c.skipped), None)
+        return self._result(run, verdict_for(failed.error if failed else None), display)
 
     def _result(
         self,

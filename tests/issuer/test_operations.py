@@ -88,7 +88,7 @@ def test_metrics_count_requests_by_template_verifications_and_changes(
     assert _metric(body, "tessera_http_requests_total", **page) == 1
     assert "tessera_http_request_duration_seconds_bucket" in body
     assert _metric(body, "tessera_verifications_total", status="valid") == 2
-    assert _metric(body, "tessera_verifications_total", status="invalid") == 1
+    assert _metric(body, "tessera_verifications_total", status="unreadable") == 1
     assert _metric(body, "tessera_verifications_total", status="revoked") == 1
     assert _metric(body, "tessera_credentials_total", event="issued") == 1
     assert _metric(body, "tessera_credentials_total", event="revoked") == 1

@@ -99,7 +99,7 @@ def test_verify_url_body(client: VerifyClient, kit: IssuerKit) -> None:
     assert body["verified"] is True
     assert body["checks"][0]["code"] == "locate"
     missing = client.post("/api/v1/verify", json={"credential": f"{kit.base}/v/zzz"}).json()
-    assert missing["status"] == "invalid"
+    assert missing["status"] == "not_found"
     assert missing["problems"][0]["code"] == "credential_not_found"
 
 
@@ -107,7 +107,7 @@ def test_garbage_is_evaluated_not_rejected(client: TestClient) -> None:
     response = client.post("/api/v1/verify", json={"credential": "garbage"})
     assert response.status_code == 200
     body = response.json()
-    assert (body["verified"], body["status"]) == (False, "invalid")
+    assert (body["verified"], body["status"]) == (False, "unreadable")
     assert body["problems"][0]["type"] == "https://www.w3.org/TR/vc-data-model#PARSING_ERROR"
     assert body["problems"][0]["check"] == "parse"
 
@@ -117,7 +117,7 @@ def test_non_utf8_raw_body_is_evaluated(client: TestClient) -> None:
         "/api/v1/verify", content=b"\xff\xfe\x00", headers={"content-type": "text/plain"}
     )
     assert response.status_code == 200
-    assert response.json()["status"] == "invalid"
+    assert response.json()["status"] == "unreadable"
 
 
 def test_too_large_body_is_413_problem(client: TestClient) -> None:
@@ -220,7 +220,8 @@ def test_page_post_shows_verdict(client: TestClient, kit: IssuerKit) -> None:
 def test_page_post_garbage_and_empty(client: TestClient) -> None:
     response = client.post("/verify", data={"credential": "<script>alert(1)</script>"})
     assert response.status_code == 200
-    assert "无法验证" in response.text
+    assert "无法识别为证书" in response.text
+    assert "Not genuine" not in response.text, "garbage is unreadable, not a forgery"
     assert "<script>" not in response.text
     assert client.post("/verify", data={"credential": ""}).status_code == 422
     assert (

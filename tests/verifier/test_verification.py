@@ -65,7 +65,7 @@ def test_parse_failure_stops_the_run(kit: IssuerKit) -> None:
     result = kit.verifier().verify("not a token")
     assert codes(result) == ["parse"]
     assert failure(result) == ("parse", "malformed_token")
-    assert result.status is CredentialStatus.INVALID
+    assert result.status is CredentialStatus.UNREADABLE
     assert result.credential is None
     assert result.problems[0].type == "https://www.w3.org/TR/vc-data-model#PARSING_ERROR"
 
@@ -302,7 +302,7 @@ def test_status_retrieval_failure_makes_result_invalid(kit: IssuerKit) -> None:
     )
     result = verifier.verify(kit.token())
     assert result.verified is False
-    assert result.status is CredentialStatus.INVALID
+    assert result.status is CredentialStatus.UNAVAILABLE
     assert failure(result) == ("status", "status_retrieval_error")
     assert (
         result.problems[0].type
@@ -335,7 +335,7 @@ def test_verify_never_raises_on_unexpected_error(kit: IssuerKit) -> None:
     verifier = Verifier(trusted_issuers=[kit.base], key_resolver=Broken(), status_source=None)
     result = verifier.verify(kit.token())
     assert failure(result) == ("key", "internal_error")
-    assert result.status is CredentialStatus.INVALID
+    assert result.status is CredentialStatus.UNAVAILABLE, "a fault here is not the credential's"
 
 
 def test_verify_submission_resolves_verify_url_through_locator(kit: IssuerKit) -> None:

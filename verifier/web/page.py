@@ -35,7 +35,17 @@ VERDICTS: Final = {
     CredentialStatus.EXPIRED: Verdict("⌛", "已过期", "Expired", "warn"),
     CredentialStatus.NOT_YET_VALID: Verdict("⏳", "尚未生效", "Not yet valid", "warn"),
     CredentialStatus.SUPERSEDED: Verdict("↻", "已被取代", "Superseded", "warn"),
-    CredentialStatus.INVALID: Verdict("✖", "无法验证", "Not genuine", "bad"),
+    CredentialStatus.INVALID: Verdict("✖", "非真实证书", "Not genuine", "bad"),
+    CredentialStatus.UNTRUSTED_ISSUER: Verdict(
+        "⚠", "发证机构不在信任名单中", "Issuer not trusted here", "warn"
+    ),
+    CredentialStatus.UNAVAILABLE: Verdict(
+        "⟳", "暂时无法核验，请稍后重试", "Could not be checked now; try again later", "warn"
+    ),
+    CredentialStatus.UNREADABLE: Verdict(
+        "?", "无法识别为证书", "Not a readable credential", "warn"
+    ),
+    CredentialStatus.NOT_FOUND: Verdict("?", "未找到该证书", "No such credential", "warn"),
 }
 
 # The reason categories of SPEC §5 (revoke/suspend bodies), as a person reads them.
@@ -73,7 +83,7 @@ def _row(zh: str, en: str, value: str | None) -> str:
 
 
 def _reason_html(result: VerificationResult) -> str:
-    if result.status is CredentialStatus.INVALID:
+    if not result.status.genuine:
         failed = result.failed_check()
         if failed is None or failed.error is None:
             return ""
