@@ -48,6 +48,11 @@ class SharedCredential:
     date: dt.date | None  # the date the verdict refers to (revoked on, valid until, ...)
 
 
+def _line(zh: str, en: str) -> str:
+    """One statement in Chinese, then in English, as the verify page writes its reason."""
+    return f'<p>{escape(zh)}</p><p lang="en">{escape(en)}</p>'
+
+
 def _verdict_html(shared: SharedCredential) -> str:
     """The verify page's verdict, its reason, the date and the replacement's verify page."""
     result = shared.result
@@ -60,21 +65,18 @@ def _verdict_html(shared: SharedCredential) -> str:
     ]
     detail = result.status_detail
     failed = result.failed_check()
+    reason: tuple[str, str] | None = None
     if not result.status.genuine and failed is not None and failed.error is not None:
         kind = problem_kind(failed.error, failed.code)
-        parts.append(
-            f'<p>原因：{escape(kind.title_zh)} <span lang="en">Reason: '
-            f"{escape(kind.title)}</span></p>"
-        )
+        reason = (kind.title_zh, kind.title)
     elif detail is not None and detail.reason:
-        zh, en = REASONS.get(detail.reason, (detail.reason, detail.reason))
-        parts.append(f'<p>原因：{escape(zh)} <span lang="en">Reason: {escape(en)}</span></p>')
+        reason = REASONS.get(detail.reason, (detail.reason, detail.reason))
+    if reason is not None:
+        parts.append(_line(f"原因：{reason[0]}", f"Reason: {reason[1]}"))
     label = _DATE_LABELS.get(result.status)
     if label is not None and shared.date is not None:
-        parts.append(
-            f'<p>{escape(label[0])}：{shared.date.isoformat()} <span lang="en">'
-            f"{escape(label[1])}: {shared.date.isoformat()}</span></p>"
-        )
+        day = shared.date.isoformat()
+        parts.append(_line(f"{label[0]}：{day}", f"{label[1]}: {day}"))
     if detail is not None and detail.superseded_by:
         link = escape(detail.superseded_by)
         parts.append(
@@ -83,9 +85,11 @@ def _verdict_html(shared: SharedCredential) -> str:
         )
     if not result.status.in_force:
         parts.append(
-            "<p>此证书目前不能作为有效证书使用，因此不提供下载和领英分享。"
-            '<span lang="en">This credential is not in force now, so its files and the '
-            "LinkedIn button are not offered.</span></p>"
+            _line(
+                "此证书目前不在有效状态，因此不提供下载和领英分享。",
+                "This credential is not in force now, so its files and the LinkedIn button "
+                "are not offered.",
+            )
         )
     parts.append("</section>")
     return "".join(parts)

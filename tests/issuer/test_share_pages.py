@@ -14,8 +14,10 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from issuer.app import create_app
 from issuer.config import Settings
@@ -207,3 +209,23 @@ def test_cli_lists_links_and_revokes_one_by_id(
     code, output = run_cli(settings, "share", issued["number"], "--link", str(second_id))
     assert code == 1
     assert "no such live share link" in output
+
+
+def test_share_page_offers_nothing_while_the_status_cannot_be_checked(
+    client: TestClient,
+    services: Services,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    load_catalog(services)
+    issued = issue(client, admin_headers)
+    _link_id, path = _share(client, admin_headers, issued["id"])
+
+    def unreachable(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(services, "published_list", unreachable)
+    text = _assert_offers_nothing(client, path, CredentialStatus.UNAVAILABLE)
+    assert "connection refused" not in text
+    monkeypatch.undo()
+    assert client.get(f"{path}/credential.jwt").text == issued["credential"]
