@@ -88,9 +88,7 @@ _FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **_GONE,
     409: {
         "description": "The credential is not in force (`credential_not_in_force`)",
-        "content": {
-            PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
-        },
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM}},
     },
 }
 
