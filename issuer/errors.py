@@ -84,6 +84,8 @@ class IssuerErrorCode(StrEnum):
     BUNDLE_BUILDING = "bundle_building"
     BUNDLE_NOT_READY = "bundle_not_ready"
     BUNDLE_EXPIRED = "bundle_expired"
+    # holder share links
+    CREDENTIAL_NOT_IN_FORCE = "credential_not_in_force"
     # answered by the web layer and the CLI, not raised as an IssuerError: the request, the
     # transport and the database
     MALFORMED_JSON = "malformed_json"

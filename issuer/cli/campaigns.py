@@ -23,7 +23,12 @@ from issuer.cli.context import actor, services_of
 from issuer.credentials.lifecycle import (
     find_credential,
 )
-from issuer.documents.share_link import create_share_link, revoke_share_links, share_url
+from issuer.documents.share_link import (
+    create_share_link,
+    list_share_links,
+    revoke_share_links,
+    share_url,
+)
 from issuer.store.engine import session_scope
 
 _SHOWN_PROBLEMS = 50
@@ -117,13 +122,33 @@ def share_command(
     revoke: Annotated[
         bool, typer.Option("--revoke", help="revoke every live link instead")
     ] = False,
+    link: Annotated[
+        int | None,
+        typer.Option(
+            "--link", min=1, max=2_147_483_647, help="revoke only this link (id from --list)"
+        ),
+    ] = None,
+    show: Annotated[
+        bool, typer.Option("--list", help="list the links (ids and times, never the URLs)")
+    ] = False,
 ) -> None:
-    """Create a holder share link (printed once), or revoke the credential's links."""
+    """Create a holder share link (printed once), list the credential's links, or revoke one
+    link (--link ID) or all of them (--revoke)."""
     services = services_of(ctx)
     now = services.clock()
     with session_scope(services.sessions) as session:
         row = find_credential(session, credential)
-        if revoke:
+        if show:
+            lines = [
+                f"{item.id}\tcreated {item.created_at.isoformat()}\t"
+                + (f"revoked {item.revoked_at.isoformat()}" if item.revoked_at else "live")
+                for item in list_share_links(session, row.id)
+            ]
+            message = "\n".join(lines) or f"no share links for {row.number}"
+        elif link is not None:
+            revoke_share_links(session, row.id, actor=actor(), now=now, link_id=link)
+            message = f"revoked share link {link} of {row.number}"
+        elif revoke:
             count = revoke_share_links(session, row.id, actor=actor(), now=now)
             message = f"revoked {count} share links of {row.number}"
         else:

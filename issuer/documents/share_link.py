@@ -69,17 +69,20 @@ def create_share_links(
     return links
 
 
+class RevokedShareLinkError(NotFoundError):
+    """The link existed and was revoked: the share page answers 410 Gone, not 404."""
+
+
 def resolve_share_link(session: Session, token: str) -> Credential:
-    """The credential behind a live link; ``NotFoundError`` for unknown or revoked ones."""
+    """The credential behind a live link; ``NotFoundError`` for unknown links,
+    ``RevokedShareLinkError`` for revoked ones."""
     if not 20 <= len(token) <= 100:
         raise NotFoundError("no such share link")
-    link = session.scalars(
-        select(ShareLink).where(
-            ShareLink.token_hash == _hash(token), ShareLink.revoked_at.is_(None)
-        )
-    ).first()
+    link = session.scalars(select(ShareLink).where(ShareLink.token_hash == _hash(token))).first()
     if link is None:
         raise NotFoundError("no such share link")
+    if link.revoked_at is not None:
+        raise RevokedShareLinkError("this share link was revoked")
     return get_credential(session, link.credential_id)
 
 

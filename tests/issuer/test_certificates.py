@@ -146,8 +146,8 @@ def test_share_link_page_downloads_linkedin_and_revocation(
     )
     assert revoked.status_code == 200
     assert revoked.json()["revoked_at"]
-    assert client.get(path).status_code == 404
-    assert client.get(f"{path}/credential.jwt").status_code == 404
+    assert client.get(path).status_code == 410  # Gone: tests/issuer/test_share_pages.py
+    assert client.get(f"{path}/credential.jwt").status_code == 410
     assert client.get("/s/not-a-real-token-at-all-000000000").status_code == 404
 
 

@@ -1,5 +1,12 @@
 """The holder's share page (``/s/{token}``): see the credential, download it, add it to LinkedIn.
 
+The page runs the verify page's verification (the app's one ``Verifier``, on the credential's
+verify URL) and heads with the same verdict (``verifier.web.page.VERDICTS``). Downloads and
+the LinkedIn link are offered, and served, only while that verdict is ``valid``: for any
+other the page says what happened (reason and date, the replacement's verify page, the end
+of validity) and the files answer 409 ``credential_not_in_force``. A revoked link answers 410
+Gone with a plain page (decision 0031).
+
 No template engine and no third-party assets (the CSS is this server's own ``/s/share.css``,
 no scripts, no fonts, no images from elsewhere); every value goes through ``html.escape``.
 The LinkedIn link is an ordinary link that the holder chooses to follow; its ``certUrl`` is
@@ -8,10 +15,11 @@ the public verify page.
 
 from __future__ import annotations
 
-from html import escape
+from collections.abc import Callable
 from importlib.resources import files
+from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from issuer.documents.credential_document import (
@@ -19,12 +27,15 @@ from issuer.documents.credential_document import (
     credential_document,
     document_filename,
 )
-from issuer.documents.share_link import linkedin_url, resolve_share_link
+from issuer.documents.share_link import RevokedShareLinkError, resolve_share_link
+from issuer.errors import ConflictError, IssuerErrorCode
 from issuer.services import Services
-from issuer.vocabulary import CredentialState
 from issuer.web.deps import ReadSessionDep, ServicesDep
 from issuer.web.routes.documents import badge_png_response, badge_svg_response, certificate_response
+from issuer.web.share_page import SharedCredential, render_share_page, revoked_link_html
 from verifier.format import VC_JWT_MEDIA_TYPE
+from verifier.result import CredentialStatus, VerificationResult
+from verifier.web.problem_response import PROBLEM_MEDIA_TYPE
 
 router = APIRouter(prefix="/s", tags=["holder share links"])
 _HEADERS = {
@@ -32,79 +43,31 @@ _HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex",
 }
-_STATES: dict[str, tuple[str, str]] = {
-    CredentialState.ACTIVE: ("有效", "Valid"),
-    CredentialState.REVOKED: ("已撤销", "Revoked"),
-    CredentialState.SUSPENDED: ("已暂停", "Suspended"),
-    CredentialState.SUPERSEDED: ("已被取代", "Superseded"),
-}
 _STYLESHEET = files("issuer.web").joinpath("static/share.css").read_bytes()
 
 
-def _document(services: Services, session: ReadSessionDep, token: str) -> CredentialDocument:
+def _shared(
+    request: Request, services: Services, session: ReadSessionDep, token: str
+) -> SharedCredential:
     row = resolve_share_link(session, token)
-    return credential_document(
+    document = credential_document(
         row, base_url=services.base_url, issuer_name=services.settings.issuer_name
     )
+    result: VerificationResult = request.app.state.verifier.verify_submission(document.verify_url)
+    moments = {
+        CredentialStatus.REVOKED: row.state_changed_at,
+        CredentialStatus.SUSPENDED: row.state_changed_at,
+        CredentialStatus.SUPERSEDED: row.state_changed_at,
+        CredentialStatus.EXPIRED: row.valid_until,
+        CredentialStatus.NOT_YET_VALID: row.valid_from,
+    }
+    moment = moments.get(result.status)
+    return SharedCredential(document, result, moment.date() if moment is not None else None)
 
 
-def render_share_page(document: CredentialDocument, token: str) -> str:
-    """The holder's page, in Chinese and English."""
-    zh_state, en_state = _STATES.get(document.state, (document.state, document.state))
-    rows = [
-        ("姓名", "Holder", document.holder_name),
-        ("职业", "Occupation", f"{document.occupation_zh} / {document.occupation_en}"),
-        ("等级", "Level", f"{document.level_zh} / {document.level_en}"),
-        ("单位", "Unit", f"{document.unit_zh} / {document.unit_en}"),
-        ("发证机构", "Issuer", f"{document.issuer_zh} / {document.issuer_en}"),
-        ("证书编号", "Certificate No.", document.number),
-        ("考试日期", "Exam date", document.exam_date.isoformat()),
-        ("发证日期", "Date of issue", document.issued_at.date().isoformat()),
-    ]
-    fields = "".join(
-        f'<dt>{escape(zh)} <span class="en" lang="en">{escape(en)}</span></dt><dd>{escape(v)}</dd>'
-        for zh, en, v in rows
-    )
-    base = f"/s/{escape(token)}"
-    linkedin = linkedin_url(
-        name=document.achievement_name,
-        organisation=document.issuer_en,
-        issued_at=document.issued_at,
-        verify_url=document.verify_url,
-        number=document.number,
-    )
-    files = [
-        ("credential.jwt", "签名凭证文件 (.jwt)", "Signed credential (.jwt)"),
-        ("badge.png", "开放徽章图片 (PNG)", "Open Badge image (PNG)"),
-        ("badge.svg", "开放徽章图片 (SVG)", "Open Badge image (SVG)"),
-        ("certificate.pdf", "可打印证书 (PDF)", "Printable certificate (PDF)"),
-    ]
-    downloads = "".join(
-        f'<li><a href="{base}/{name}" download>{escape(zh)} · '
-        f'<span lang="en">{escape(en)}</span></a></li>'
-        for name, zh, en in files
-    )
-    return (
-        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        '<meta name="referrer" content="no-referrer"><meta name="robots" content="noindex">'
-        f"<title>{escape(document.achievement_name)}</title>"
-        '<link rel="stylesheet" href="/s/share.css"></head>'
-        "<body><main>"
-        f'<h1>职业技能等级证书 <span class="en" lang="en">Vocational skill certificate</span></h1>'
-        f'<p class="state">{escape(zh_state)} · <span lang="en">{escape(en_state)}</span></p>'
-        f"<dl>{fields}</dl>"
-        f'<h2>下载 <span class="en" lang="en">Downloads</span></h2>'
-        f'<ul class="files">{downloads}</ul>'
-        f'<h2>分享 <span class="en" lang="en">Share</span></h2><ul class="files">'
-        f'<li><a href="{escape(document.verify_url)}">公开核验页面 · '
-        '<span lang="en">Public verify page</span></a></li>'
-        f'<li><a href="{escape(linkedin)}" rel="noopener noreferrer">添加到领英档案 · '
-        f'<span lang="en">Add to LinkedIn profile</span></a></li></ul>'
-        "<footer><p>此链接仅供持证人使用，请勿公开。"
-        '<span lang="en">This link is for the holder: share the verify page, not this link.</span>'
-        "</p></footer></main></body></html>"
-    )
+def revoked_link_page() -> HTMLResponse:
+    """410 Gone: a plain page for a link that was revoked (nothing about the credential)."""
+    return HTMLResponse(revoked_link_html(), status_code=410, headers=_HEADERS)
 
 
 @router.get("/share.css", include_in_schema=False)
@@ -117,17 +80,55 @@ def share_stylesheet() -> Response:
     )
 
 
-@router.get("/{token}", response_class=HTMLResponse)
-def share_page(token: str, session: ReadSessionDep, services: ServicesDep) -> HTMLResponse:
-    """The holder's page for a live share link; 404 for unknown or revoked links."""
-    document = _document(services, session, token)
-    return HTMLResponse(render_share_page(document, token), headers=_HEADERS)
+_PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}  # issuer/web/openapi.py
+_GONE: dict[int | str, dict[str, Any]] = {
+    410: {"description": "The link was revoked (a plain page)", "content": {"text/html": {}}}
+}
+_FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **_GONE,
+    409: {
+        "description": "The credential is not in force (`credential_not_in_force`)",
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM}},
+    },
+}
 
 
-@router.get("/{token}/credential.jwt", response_class=Response)
-def share_jwt(token: str, session: ReadSessionDep, services: ServicesDep) -> Response:
+@router.get("/{token}", response_class=HTMLResponse, responses=_GONE)
+def share_page(
+    token: str, request: Request, session: ReadSessionDep, services: ServicesDep
+) -> HTMLResponse:
+    """The holder's page with the verify page's verdict; 404 for unknown links, 410 for
+    revoked ones."""
+    try:
+        shared = _shared(request, services, session, token)
+    except RevokedShareLinkError:
+        return revoked_link_page()
+    return HTMLResponse(render_share_page(shared, token), headers=_HEADERS)
+
+
+def _download(
+    request: Request,
+    services: Services,
+    session: ReadSessionDep,
+    token: str,
+    respond: Callable[[CredentialDocument], Response],
+) -> Response:
+    """``respond`` for a credential in force; 409 for one that is not, 410 for a revoked link."""
+    try:
+        shared = _shared(request, services, session, token)
+    except RevokedShareLinkError:
+        return revoked_link_page()
+    status = shared.result.status
+    if not status.in_force:
+        raise ConflictError(
+            f"the credential is {status.value}: its files are not offered",
+            code=IssuerErrorCode.CREDENTIAL_NOT_IN_FORCE,
+        )
+    return respond(shared.document)
+
+
+def _jwt_response(document: CredentialDocument) -> Response:
     """The signed credential as a file (OB 3.0: a ``.jwt`` file holds the compact JWS)."""
-    document = _document(services, session, token)
     headers = {
         **_HEADERS,
         "Content-Disposition": f'attachment; filename="{document_filename(document, "jwt")}"',
@@ -135,16 +136,30 @@ def share_jwt(token: str, session: ReadSessionDep, services: ServicesDep) -> Res
     return Response(document.jws, media_type=VC_JWT_MEDIA_TYPE, headers=headers)
 
 
-@router.get("/{token}/badge.png", response_class=Response)
-def share_badge_png(token: str, session: ReadSessionDep, services: ServicesDep) -> Response:
-    return badge_png_response(_document(services, session, token))
+@router.get("/{token}/credential.jwt", response_class=Response, responses=_FILE_RESPONSES)
+def share_jwt(
+    token: str, request: Request, session: ReadSessionDep, services: ServicesDep
+) -> Response:
+    """The signed credential as a file (OB 3.0: a ``.jwt`` file holds the compact JWS)."""
+    return _download(request, services, session, token, _jwt_response)
 
 
-@router.get("/{token}/badge.svg", response_class=Response)
-def share_badge_svg(token: str, session: ReadSessionDep, services: ServicesDep) -> Response:
-    return badge_svg_response(_document(services, session, token))
+@router.get("/{token}/badge.png", response_class=Response, responses=_FILE_RESPONSES)
+def share_badge_png(
+    token: str, request: Request, session: ReadSessionDep, services: ServicesDep
+) -> Response:
+    return _download(request, services, session, token, badge_png_response)
 
 
-@router.get("/{token}/certificate.pdf", response_class=Response)
-def share_certificate(token: str, session: ReadSessionDep, services: ServicesDep) -> Response:
-    return certificate_response(_document(services, session, token))
+@router.get("/{token}/badge.svg", response_class=Response, responses=_FILE_RESPONSES)
+def share_badge_svg(
+    token: str, request: Request, session: ReadSessionDep, services: ServicesDep
+) -> Response:
+    return _download(request, services, session, token, badge_svg_response)
+
+
+@router.get("/{token}/certificate.pdf", response_class=Response, responses=_FILE_RESPONSES)
+def share_certificate(
+    token: str, request: Request, session: ReadSessionDep, services: ServicesDep
+) -> Response:
+    return _download(request, services, session, token, certificate_response)
