@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 import reportlab
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
@@ -42,9 +42,30 @@ _FILES = {
 _CJK_FIRST = 0x2000  # code points above this try the CJK font first
 
 
+_make_to_unicode_cmap = ttfonts.makeToUnicodeCMap
+
+
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode CMap, with code points above U+FFFF as UTF-16 surrogate pairs.
+
+    The PDF format wants the destination of a ``bfchar`` in UTF-16BE; reportlab 4-5 writes
+    ``<20BB7>``, which readers take as U+20BB and a stray digit, so ``𠮷`` would be found,
+    copied and searched as ``₻``. Each such line is rewritten; the rest is reportlab's.
+    """
+    cmap = _make_to_unicode_cmap(fontname, subset)
+    for index, code in enumerate(subset):
+        if code > 0xFFFF:
+            high, low = divmod(code - 0x10000, 0x400)
+            utf16 = f"{0xD800 + high:04X}{0xDC00 + low:04X}"
+            cmap = cmap.replace(f"<{index:02X}> <{code:04X}>\n", f"<{index:02X}> <{utf16}>\n")
+    return cmap
+
+
 @functools.cache
 def glyphs() -> dict[str, frozenset[int]]:
     """Register the fonts once per process; the code points each one has a glyph for."""
+    if "<20BB7>" in _make_to_unicode_cmap("probe", [0x20BB7]):  # only where it is wrong
+        ttfonts.makeToUnicodeCMap = _to_unicode_cmap
     ours = Path(str(resources.files("issuer.documents").joinpath("fonts")))
     vera = Path(reportlab.__file__).parent / "fonts"
     covered: dict[str, frozenset[int]] = {}
