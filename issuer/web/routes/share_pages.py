@@ -23,7 +23,12 @@ from issuer.documents.share_link import linkedin_url, resolve_share_link
 from issuer.services import Services
 from issuer.vocabulary import CredentialState
 from issuer.web.deps import ReadSessionDep, ServicesDep
-from issuer.web.routes.documents import badge_png_response, badge_svg_response, certificate_response
+from issuer.web.routes.documents import (
+    badge_png_response,
+    badge_svg_response,
+    card_response,
+    certificate_response,
+)
 from verifier.format import VC_JWT_MEDIA_TYPE
 
 router = APIRouter(prefix="/s", tags=["holder share links"])
@@ -78,6 +83,7 @@ def render_share_page(document: CredentialDocument, token: str) -> str:
         ("badge.png", "开放徽章图片 (PNG)", "Open Badge image (PNG)"),
         ("badge.svg", "开放徽章图片 (SVG)", "Open Badge image (SVG)"),
         ("certificate.pdf", "可打印证书 (PDF)", "Printable certificate (PDF)"),
+        ("card.pdf", "钱包卡 (PDF)", "Wallet card (PDF)"),
     ]
     downloads = "".join(
         f'<li><a href="{base}/{name}" download>{escape(zh)} · '
@@ -148,3 +154,8 @@ def share_badge_svg(token: str, session: ReadSessionDep, services: ServicesDep) 
 @router.get("/{token}/certificate.pdf", response_class=Response)
 def share_certificate(token: str, session: ReadSessionDep, services: ServicesDep) -> Response:
     return certificate_response(_document(services, session, token))
+
+
+@router.get("/{token}/card.pdf", response_class=Response)
+def share_card(token: str, session: ReadSessionDep, services: ServicesDep) -> Response:
+    return card_response(_document(services, session, token))
