@@ -23,7 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from issuer.credentials.qr import PRINTED_QR_MM
-from issuer.documents.certificate import draw_qr
+from issuer.documents.certificate import draw_qr, warn_of_missing_glyphs
 from issuer.documents.credential_document import CredentialDocument
 from issuer.documents.typesetting import LATIN_FONT, draw, draw_fitted, fit, glyphs
 
@@ -36,6 +36,7 @@ NAME_SIZE, NAME_FLOOR = 11.0, 8.0
 def render_card_pdf(document: CredentialDocument) -> bytes:
     """The wallet card as a two-page PDF (front, back) of ID-1 size, fonts embedded."""
     glyphs()
+    warn_of_missing_glyphs(document)
     buffer = io.BytesIO()
     size = (CARD_WIDTH_MM * mm, CARD_HEIGHT_MM * mm)
     canvas = Canvas(

@@ -10,6 +10,7 @@ any printer resolution.
 from __future__ import annotations
 
 import io
+import logging
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -17,12 +18,45 @@ from reportlab.pdfgen.canvas import Canvas
 
 from issuer.credentials.qr import QUIET_ZONE, qr_matrix
 from issuer.documents.credential_document import CredentialDocument
-from issuer.documents.typesetting import LATIN_FONT, draw, draw_fitted, fit, glyphs
+from issuer.documents.typesetting import (
+    LATIN_FONT,
+    draw,
+    draw_fitted,
+    fit,
+    glyphs,
+    missing_glyphs,
+)
 
 QR_SIZE_MM = 45  # symbol side, quiet zone excluded; SMART Health Cards: V22 scans at >= 40 mm
 _INK, _ACCENT = (0.1, 0.1, 0.1), (0.55, 0.08, 0.09)
 NAME_FLOOR = 10.0
 """The smallest size of the holder's name on one line; a longer name takes two lines."""
+log = logging.getLogger(__name__)
+
+
+def warn_of_missing_glyphs(document: CredentialDocument) -> None:
+    """Log (without the text) when a printed value has characters no embedded font draws.
+
+    They print as empty boxes: Arabic-script text, which needs shaping, and characters
+    beyond the embedded repertoire (CJK Extension G and later; decision 0032).
+    """
+    printed = (
+        document.holder_name,
+        document.employee_number,
+        document.issuer_zh,
+        document.issuer_en,
+        document.occupation_zh,
+        document.occupation_en,
+        document.unit_zh,
+        document.unit_en,
+    )
+    count = sum(len(missing_glyphs(text)) for text in printed)
+    if count:
+        log.warning(
+            "credential %s: %d printed characters have no embedded glyph (drawn as boxes)",
+            document.credential_id,
+            count,
+        )
 
 
 def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
@@ -53,6 +87,7 @@ def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
 def render_certificate_pdf(document: CredentialDocument) -> bytes:
     """The certificate as a one-page A4 PDF with embedded font subsets."""
     glyphs()
+    warn_of_missing_glyphs(document)
     buffer = io.BytesIO()
     # initialFontName keeps Helvetica (never embedded) out of the page; the stub mistypes it.
     canvas = Canvas(

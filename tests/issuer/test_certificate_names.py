@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
@@ -29,9 +30,10 @@ from issuer.documents.credential_document import CredentialDocument
 from issuer.documents.typesetting import RARE_HAN_FONT, fit, missing_glyphs, runs, width
 from tests.issuer.pdf_files import Word, debian_tool, pages_of_words, run
 
-CASES: list[dict[str, Any]] = json.loads(
+HARD_NAMES: dict[str, list[dict[str, Any]]] = json.loads(
     (Path(__file__).parent / "hard_names.json").read_text("utf-8")
-)["names"]
+)
+CASES = HARD_NAMES["names"]
 FRAME_MM = 15  # the certificate's inner frame line, from each edge of the A4 page
 VALUE_X_MM = 80  # where the certificate's values start
 DOCUMENT = CredentialDocument(
@@ -104,6 +106,25 @@ def test_the_list_is_hard_and_every_character_has_an_embedded_glyph() -> None:
     assert not _rare("王小明")
     assert [font for font, _run in runs("王小明 Li")] == ["TesseraCJK", "TesseraLatin"]
     assert missing_glyphs("王\U00030000") == ["\U00030000"]  # Extension G: not embedded
+
+
+@pytest.mark.parametrize("case", HARD_NAMES["not_printable"], ids=lambda c: str(c["id"]))
+def test_a_name_that_cannot_print_is_logged_without_the_name(
+    case: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    name = case["name"]
+    assert missing_glyphs(name)
+    document = replace(DOCUMENT, holder_name=name)
+    with caplog.at_level(logging.WARNING, logger="issuer.documents.certificate"):
+        assert render_certificate_pdf(document).startswith(b"%PDF")
+        assert render_card_pdf(document).startswith(b"%PDF")
+    messages = [r.getMessage() for r in caplog.records]
+    count = len(missing_glyphs(name))
+    expected = f"{DOCUMENT.credential_id}: {count} printed characters have no embedded glyph"
+    assert len(messages) == 2
+    assert all(expected in m for m in messages)
+    assert not any(c in m for m in messages for c in name if not c.isascii())
+    assert missing_glyphs(DOCUMENT.holder_name) == []
 
 
 def test_fitting_shrinks_then_takes_two_lines_and_never_overflows() -> None:
