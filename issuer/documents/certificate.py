@@ -1,89 +1,65 @@
 """The printable certificate: one A4 page, Chinese and English, with a QR code to verify it.
 
 Fonts are embedded as subsets, so the page renders the same on a machine with no Chinese
-fonts: Droid Sans Fallback (Apache-2.0, committed under ``issuer/documents/fonts``,
-docs/decisions/0007-certificate-fonts.md) for CJK, Bitstream Vera (shipped with reportlab)
-for Latin text, chosen character by character. The QR code is drawn as vector modules,
-``QR_SIZE_MM`` wide without its quiet zone: crisp at any printer resolution.
+fonts, chosen glyph by glyph (``issuer.documents.typesetting``, decisions 0007 and 0032);
+a value too long for its line shrinks, then takes two lines, never running past the frame.
+The QR code is drawn as vector modules, ``QR_SIZE_MM`` wide without its quiet zone: crisp at
+any printer resolution.
 """
 
 from __future__ import annotations
 
-import functools
 import io
-from importlib import resources
-from pathlib import Path
+import logging
 
-import reportlab
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from issuer.credentials.qr import QUIET_ZONE, qr_matrix
 from issuer.documents.credential_document import CredentialDocument
+from issuer.documents.typesetting import (
+    LATIN_FONT,
+    draw,
+    draw_fitted,
+    fit,
+    glyphs,
+    missing_glyphs,
+)
 
 QR_SIZE_MM = 45  # symbol side, quiet zone excluded; SMART Health Cards: V22 scans at >= 40 mm
-CJK_FONT, LATIN_FONT, LATIN_BOLD = "TesseraCJK", "TesseraLatin", "TesseraLatinBold"
 _INK, _ACCENT = (0.1, 0.1, 0.1), (0.55, 0.08, 0.09)
+NAME_FLOOR = 10.0
+"""The smallest size of the holder's name on one line; a longer name takes two lines."""
+log = logging.getLogger(__name__)
 
 
-@functools.cache
-def _cjk_glyphs() -> frozenset[int]:
-    """Register the fonts once per process; the code points the CJK font covers."""
-    fonts = Path(str(resources.files("issuer.documents").joinpath("fonts")))
-    vera = Path(reportlab.__file__).parent / "fonts"
-    cjk = TTFont(CJK_FONT, str(fonts / "DroidSansFallbackFull.ttf"))
-    pdfmetrics.registerFont(cjk)
-    pdfmetrics.registerFont(TTFont(LATIN_FONT, str(vera / "Vera.ttf")))
-    pdfmetrics.registerFont(TTFont(LATIN_BOLD, str(vera / "VeraBd.ttf")))
-    return frozenset(cjk.face.charToGlyph)
+def warn_of_missing_glyphs(document: CredentialDocument) -> None:
+    """Log (without the text) when a printed value has characters no embedded font draws.
+
+    They print as empty boxes: Arabic-script text, which needs shaping, and characters
+    beyond the embedded repertoire (CJK Extension G and later; decision 0032).
+    """
+    printed = (
+        document.holder_name,
+        document.employee_number,
+        document.issuer_zh,
+        document.issuer_en,
+        document.occupation_zh,
+        document.occupation_en,
+        document.unit_zh,
+        document.unit_en,
+    )
+    count = sum(len(missing_glyphs(text)) for text in printed)
+    if count:
+        log.warning(
+            "credential %s: %d printed characters have no embedded glyph (drawn as boxes)",
+            document.credential_id,
+            count,
+        )
 
 
-def _runs(text: str, latin: str) -> list[tuple[str, str]]:
-    """Split ``text`` into (font, run) pieces: CJK glyphs from the CJK font, the rest Latin."""
-    glyphs = _cjk_glyphs()
-    runs: list[tuple[str, str]] = []
-    for char in text:
-        font = CJK_FONT if ord(char) in glyphs and ord(char) > 0x2000 else latin
-        if runs and runs[-1][0] == font:
-            runs[-1] = (font, runs[-1][1] + char)
-        else:
-            runs.append((font, char))
-    return runs
-
-
-def _width(text: str, size: float, latin: str = LATIN_FONT) -> float:
-    return float(sum(pdfmetrics.stringWidth(run, font, size) for font, run in _runs(text, latin)))
-
-
-def _draw(
-    canvas: Canvas,
-    x: float,
-    y: float,
-    text: str,
-    size: float,
-    *,
-    centre: bool = False,
-    bold: bool = False,
-) -> None:
-    latin = LATIN_BOLD if bold else LATIN_FONT
-    if centre:
-        x -= _width(text, size, latin) / 2
-    for font, run in _runs(text, latin):
-        canvas.setFont(font, size)
-        canvas.drawString(x, y, run)
-        x += pdfmetrics.stringWidth(run, font, size)
-
-
-def _fit(text: str, size: float, max_width: float) -> float:
-    """The largest font size up to ``size`` at which ``text`` fits ``max_width``."""
-    width = _width(text, size)
-    return size if width <= max_width else max(6.0, size * max_width / width)
-
-
-def _draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
+def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
     """The QR symbol, ``size`` points wide (quiet zone outside it), bottom-left at (x, y)."""
     side, pixels = qr_matrix(text)  # the symbol with its quiet zone; 0 = dark module
     modules = side - 2 * QUIET_ZONE
@@ -110,7 +86,8 @@ def _draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None
 
 def render_certificate_pdf(document: CredentialDocument) -> bytes:
     """The certificate as a one-page A4 PDF with embedded font subsets."""
-    _cjk_glyphs()
+    glyphs()
+    warn_of_missing_glyphs(document)
     buffer = io.BytesIO()
     # initialFontName keeps Helvetica (never embedded) out of the page; the stub mistypes it.
     canvas = Canvas(
@@ -129,8 +106,8 @@ def render_certificate_pdf(document: CredentialDocument) -> bytes:
     canvas.rect(15 * mm, 15 * mm, width - 30 * mm, height - 30 * mm)
     centre, text_width = width / 2, width - 50 * mm
     canvas.setFillColorRGB(*_ACCENT)
-    _draw(canvas, centre, height - 45 * mm, "职业技能等级证书", 30, centre=True)
-    _draw(
+    draw(canvas, centre, height - 45 * mm, "职业技能等级证书", 30, centre=True)
+    draw(
         canvas,
         centre,
         height - 56 * mm,
@@ -141,7 +118,9 @@ def render_certificate_pdf(document: CredentialDocument) -> bytes:
     )
     canvas.setFillColorRGB(*_INK)
     for offset, line in ((68, document.issuer_zh), (75, document.issuer_en)):
-        _draw(canvas, centre, height - offset * mm, line, _fit(line, 11, text_width), centre=True)
+        draw_fitted(
+            canvas, centre, height - offset * mm, fit(line, 11, text_width, floor=0), centre=True
+        )
     fields = [
         ("姓名", "Holder", document.holder_name),
         ("工号", "Employee No.", document.employee_number),
@@ -162,26 +141,22 @@ def render_certificate_pdf(document: CredentialDocument) -> bytes:
     ]
     y = height - 92 * mm
     label_x, value_x = 28 * mm, 80 * mm
+    value_width = width - value_x - 28 * mm
     for zh, en, value in fields:
-        size = 15 if zh == "姓名" else 11.5
+        name = zh == "姓名"
+        size, floor = (15, NAME_FLOOR) if name else (11.5, 8.0)
         canvas.setFillColorRGB(0.3, 0.3, 0.3)
-        _draw(canvas, label_x, y, zh, 10.5)
-        _draw(canvas, label_x, y - 4.2 * mm, en, 8)
+        draw(canvas, label_x, y, zh, 10.5)
+        draw(canvas, label_x, y - 4.2 * mm, en, 8)
         canvas.setFillColorRGB(*_INK)
-        _draw(
-            canvas,
-            value_x,
-            y,
-            value,
-            _fit(value, size, width - value_x - 28 * mm),
-            bold=zh == "姓名",
-        )
+        fitted = fit(value, size, value_width, floor=floor, bold=name)
+        draw_fitted(canvas, value_x, y, fitted, bold=name)
         y -= 12.5 * mm
     qr_size = QR_SIZE_MM * mm
     qr_y = 32 * mm
-    _draw_qr(canvas, document.qr_text, centre - qr_size / 2, qr_y, qr_size)
+    draw_qr(canvas, document.qr_text, centre - qr_size / 2, qr_y, qr_size)
     canvas.setFillColorRGB(*_INK)
-    _draw(
+    draw(
         canvas,
         centre,
         qr_y - 8 * mm,
@@ -189,14 +164,8 @@ def render_certificate_pdf(document: CredentialDocument) -> bytes:
         9.5,
         centre=True,
     )
-    _draw(
-        canvas,
-        centre,
-        qr_y - 13 * mm,
-        document.verify_url,
-        _fit(document.verify_url, 7.5, text_width),
-        centre=True,
-    )
+    url = fit(document.verify_url, 7.5, text_width, floor=0)
+    draw_fitted(canvas, centre, qr_y - 13 * mm, url, centre=True)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

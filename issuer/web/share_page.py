@@ -31,6 +31,7 @@ _FILES = [
     ("badge.png", "开放徽章图片 (PNG)", "Open Badge image (PNG)"),
     ("badge.svg", "开放徽章图片 (SVG)", "Open Badge image (SVG)"),
     ("certificate.pdf", "可打印证书 (PDF)", "Printable certificate (PDF)"),
+    ("card.pdf", "钱包卡 (PDF)", "Wallet card (PDF)"),
 ]
 _HEAD = (
     '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'

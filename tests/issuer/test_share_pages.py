@@ -29,7 +29,7 @@ from tests.issuer.lifecycle_helpers import issue, post
 from verifier.result import CredentialStatus
 from verifier.web.page import VERDICTS
 
-FILES = ("credential.jwt", "badge.png", "badge.svg", "certificate.pdf")
+FILES = ("credential.jwt", "badge.png", "badge.svg", "certificate.pdf", "card.pdf")
 
 
 def _share(client: TestClient, headers: dict[str, str], credential_id: str) -> tuple[int, str]:

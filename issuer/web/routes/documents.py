@@ -1,4 +1,4 @@
-"""Registrar API: a credential's printable certificate, baked badges and holder share links."""
+"""Registrar API: a credential's printable certificate and wallet card, badges, share links."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from issuer.access.policy import require_readable, require_unit
 from issuer.access.tokens import Principal
 from issuer.credentials.lifecycle import get_credential
 from issuer.documents.badge import render_badge_png, render_badge_svg
+from issuer.documents.card import render_card_pdf
 from issuer.documents.certificate import render_certificate_pdf
 from issuer.documents.credential_document import (
     CredentialDocument,
@@ -61,6 +62,11 @@ def certificate_response(document: CredentialDocument) -> Response:
     return _file(pdf, "application/pdf", document_filename(document, "pdf"))
 
 
+def card_response(document: CredentialDocument) -> Response:
+    pdf = render_card_pdf(document)
+    return _file(pdf, "application/pdf", document_filename(document, "card.pdf"))
+
+
 def badge_png_response(document: CredentialDocument) -> Response:
     return _file(render_badge_png(document), "image/png", document_filename(document, "png"))
 
@@ -80,6 +86,19 @@ def certificate(
     """The printable A4 certificate (Chinese and English, embedded fonts, 45 mm QR code)."""
     row = _visible(principal, get_credential(session, credential_id))
     return certificate_response(_document(services, row))
+
+
+@router.get(
+    "/{credential_id}/card.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def card(
+    credential_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
+) -> Response:
+    """The wallet card: ID-1 size (85.60 x 53.98 mm), front and back, 40 mm QR code on the back."""
+    row = _visible(principal, get_credential(session, credential_id))
+    return card_response(_document(services, row))
 
 
 @router.get(

@@ -31,7 +31,12 @@ from issuer.documents.share_link import RevokedShareLinkError, resolve_share_lin
 from issuer.errors import ConflictError, IssuerErrorCode
 from issuer.services import Services
 from issuer.web.deps import ReadSessionDep, ServicesDep
-from issuer.web.routes.documents import badge_png_response, badge_svg_response, certificate_response
+from issuer.web.routes.documents import (
+    badge_png_response,
+    badge_svg_response,
+    card_response,
+    certificate_response,
+)
 from issuer.web.share_page import SharedCredential, render_share_page, revoked_link_html
 from verifier.format import VC_JWT_MEDIA_TYPE
 from verifier.result import CredentialStatus, VerificationResult
@@ -163,3 +168,11 @@ def share_certificate(
     token: str, request: Request, session: ReadSessionDep, services: ServicesDep
 ) -> Response:
     return _download(request, services, session, token, certificate_response)
+
+
+@router.get("/{token}/card.pdf", response_class=Response, responses=_FILE_RESPONSES)
+def share_card(
+    token: str, request: Request, session: ReadSessionDep, services: ServicesDep
+) -> Response:
+    """The wallet card (ID-1), only while the credential is in force."""
+    return _download(request, services, session, token, card_response)
