@@ -24,6 +24,7 @@ from issuer.services import Services
 from issuer.vocabulary import CredentialState
 from issuer.web.deps import ReadSessionDep, ServicesDep
 from issuer.web.routes.documents import badge_png_response, badge_svg_response, certificate_response
+from verifier import labels
 from verifier.format import VC_JWT_MEDIA_TYPE
 
 router = APIRouter(prefix="/s", tags=["holder share links"])
@@ -52,18 +53,19 @@ def render_share_page(document: CredentialDocument, token: str) -> str:
     """The holder's page, in Chinese and English."""
     zh_state, en_state = _STATES.get(document.state, (document.state, document.state))
     rows = [
-        ("姓名", "Holder", document.holder_name),
-        ("职业", "Occupation", f"{document.occupation_zh} / {document.occupation_en}"),
-        ("等级", "Level", f"{document.level_zh} / {document.level_en}"),
-        ("单位", "Unit", f"{document.unit_zh} / {document.unit_en}"),
-        ("发证机构", "Issuer", f"{document.issuer_zh} / {document.issuer_en}"),
-        ("证书编号", "Certificate No.", document.number),
-        ("考试日期", "Exam date", document.exam_date.isoformat()),
-        ("发证日期", "Date of issue", document.issued_at.date().isoformat()),
+        (labels.HOLDER_NAME, document.holder_name),
+        (labels.OCCUPATION, f"{document.occupation_zh} / {document.occupation_en}"),
+        (labels.LEVEL, f"{document.level_zh} / {document.level_en}"),
+        (labels.UNIT, f"{document.unit_zh} / {document.unit_en}"),
+        (labels.ISSUER, f"{document.issuer_zh} / {document.issuer_en}"),
+        (labels.CERTIFICATE_NUMBER, document.number),
+        (labels.EXAM_DATE, document.exam_date.isoformat()),
+        (labels.DATE_OF_ISSUE, document.issued_at.date().isoformat()),
     ]
     fields = "".join(
-        f'<dt>{escape(zh)} <span class="en" lang="en">{escape(en)}</span></dt><dd>{escape(v)}</dd>'
-        for zh, en, v in rows
+        f'<dt>{escape(label.zh)} <span class="en" lang="en">{escape(label.en)}</span></dt>'
+        f"<dd>{escape(v)}</dd>"
+        for label, v in rows
     )
     base = f"/s/{escape(token)}"
     linkedin = linkedin_url(
