@@ -18,7 +18,7 @@ from issuer.services import Services
 from issuer.web.checkpoints import PeriodicCheckpoints
 from issuer.web.error_handlers import install_problem_handlers
 from issuer.web.local_verifier import build_local_verifier, stays_in_process
-from issuer.web.lookup import LocalLookup
+from issuer.web.lookup import CertificateNumbers, LocalLookup
 from issuer.web.metrics import Metrics
 from issuer.web.middleware.body_limit import PerPathBodyLimit
 from issuer.web.middleware.rate_limit import RateLimiter, RateLimitMiddleware, parse_rate
@@ -86,6 +86,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.state.services = services
     app.state.metrics = metrics
     app.state.verifier = build_local_verifier(services, on_remote_lookup=metrics.remote_lookup)
+    app.state.certificate_numbers = CertificateNumbers(services)
     install_problem_handlers(app)
     # Verification reads one status-list revision from the database. On SQLite that is a
     # local read of microseconds: verifying this issuer's own credentials on the event loop
@@ -100,6 +101,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         ),
         on_result=metrics.observe_verification,
         lookup=LocalLookup(services, app.state.verifier, _limiter(settings.lookup_rate_limit)),
+        describe=app.state.certificate_numbers,
     )
     # First: routes are matched in order, and verification is the busiest public route.
     app.include_router(verify_router, tags=["verify"])

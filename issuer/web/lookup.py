@@ -17,6 +17,7 @@ the work behind it, tells an unknown number from a name that does not match:
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import Final
 
 from sqlalchemy import select
@@ -112,3 +113,46 @@ class LocalLookup:
                 ).first()
                 self._stand_in = token
             return self._stand_in or ""
+
+
+class CertificateNumbers:
+    """Adds the certificate number (证书编号) to the result of one of this issuer's own
+    credentials: the number is the register's, not signed into the credential (decision
+    0005), so only this server can say it. Remembered per credential id (it never changes)."""
+
+    def __init__(self, services: Services, *, size: int = 4096) -> None:
+        self._services = services
+        self._size = size
+        self._lock = threading.Lock()
+        self._numbers: OrderedDict[str, str] = OrderedDict()
+
+    def __call__(self, result: VerificationResult) -> VerificationResult:
+        display = result.credential
+        if display is None or display.issuer_id != self._services.base_url:
+            return result
+        credential_id = (display.credential_id or "").removeprefix("urn:uuid:")
+        number = self._number(credential_id)
+        if number is None:
+            return result
+        return result.model_copy(
+            update={"credential": display.model_copy(update={"certificate_number": number})}
+        )
+
+    def _number(self, credential_id: str) -> str | None:
+        with self._lock:
+            if credential_id in self._numbers:
+                self._numbers.move_to_end(credential_id)
+                return self._numbers[credential_id]
+        try:
+            with self._services.read_sessions() as session:
+                number = session.scalars(
+                    select(Credential.number).where(Credential.id == credential_id)
+                ).first()
+        except SQLAlchemyError:
+            return None  # the verdict stands without it
+        if number is not None:
+            with self._lock:
+                self._numbers[credential_id] = number
+                while len(self._numbers) > self._size:
+                    self._numbers.popitem(last=False)
+        return number

@@ -268,3 +268,14 @@ def test_the_page_looks_up_and_shows_the_certificate_number(
     assert "<b>李雷" not in missed.text
     empty = client.post("/verify", data={"certificate_number": "", "holder_name": NAME})
     assert empty.status_code == 422
+
+
+def test_verifying_an_own_credential_shows_its_certificate_number(
+    client: TestClient, issued: dict[str, Any]
+) -> None:
+    result = client.post("/api/v1/verify", json={"credential": issued["credential"]}).json()
+    assert result["credential"]["certificate_number"] == issued["number"]
+    page = client.get(f"/v/{issued['id']}").text
+    assert f"<dd>{issued['number']}</dd>" in page
+    packed = client.post("/verify", data={"credential": issued["qr_text"]}).text
+    assert f"<dd>{issued['number']}</dd>" in packed

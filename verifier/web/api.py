@@ -98,6 +98,7 @@ def create_verify_router(
     on_result: Callable[[VerificationResult], None] | None = None,
     max_threads: int = MAX_VERIFY_THREADS,
     lookup: CertificateLookup | None = None,
+    describe: Callable[[VerificationResult], VerificationResult] | None = None,
 ) -> APIRouter:
     """The verify API (and page) for ``verifier``; ``on_result`` hears of every result.
 
@@ -107,7 +108,9 @@ def create_verify_router(
     request (``True``: a thread). At most ``max_threads`` verifications run in threads at
     once, in a pool of their own, so slow issuers cannot take the threads other routes use.
     ``lookup`` answers look-ups by certificate number (in a worker thread: it reads a
-    database); without it they are refused (422 ``lookup_not_offered``).
+    database); without it they are refused (422 ``lookup_not_offered``). ``describe`` adds
+    what the verifier's register knows to each result (the issuer: certificate numbers), in
+    the same thread as the verification.
     """
     router = APIRouter()
     limiter: list[anyio.CapacityLimiter] = []  # made on first use, inside the event loop
@@ -115,15 +118,17 @@ def create_verify_router(
     def needs_thread(text: str) -> bool:
         return run_in_thread(text) if callable(run_in_thread) else run_in_thread
 
+    def verify(text: str) -> VerificationResult:
+        result = verifier.verify_submission(text)
+        return describe(result) if describe is not None else result
+
     async def evaluate(text: str) -> VerificationResult:
         if needs_thread(text):
             if not limiter:
                 limiter.append(anyio.CapacityLimiter(max_threads))
-            result = await anyio.to_thread.run_sync(
-                verifier.verify_submission, text, limiter=limiter[0]
-            )
+            result = await anyio.to_thread.run_sync(verify, text, limiter=limiter[0])
         else:
-            result = verifier.verify_submission(text)
+            result = verify(text)
         if on_result is not None:
             on_result(result)
         return result
