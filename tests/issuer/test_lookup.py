@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 from issuer.app import create_app
 from issuer.config import Settings, load_settings
@@ -279,3 +280,19 @@ def test_verifying_an_own_credential_shows_its_certificate_number(
     assert f"<dd>{issued['number']}</dd>" in page
     packed = client.post("/verify", data={"credential": issued["qr_text"]}).text
     assert f"<dd>{issued['number']}</dd>" in packed
+
+
+def test_a_register_that_does_not_answer_gives_unavailable(
+    services: Services, issued: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lookup = LocalLookup(services, build_local_verifier(services), limiter=None)
+
+    def broken() -> Any:
+        raise OperationalError("SELECT", {}, Exception("database is gone"))
+
+    monkeypatch.setattr(services, "read_sessions", broken)
+    result = lookup.lookup(issued["number"], NAME)
+    assert result.status == "unavailable"
+    assert [(c.code, c.error) for c in result.checks] == [
+        ("locate", "credential_store_unavailable")
+    ]
