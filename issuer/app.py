@@ -18,6 +18,7 @@ from issuer.services import Services
 from issuer.web.checkpoints import PeriodicCheckpoints
 from issuer.web.error_handlers import install_problem_handlers
 from issuer.web.local_verifier import build_local_verifier, stays_in_process
+from issuer.web.lookup import CertificateNumbers, LocalLookup
 from issuer.web.metrics import Metrics
 from issuer.web.middleware.body_limit import PerPathBodyLimit
 from issuer.web.middleware.rate_limit import RateLimiter, RateLimitMiddleware, parse_rate
@@ -85,6 +86,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.state.services = services
     app.state.metrics = metrics
     app.state.verifier = build_local_verifier(services, on_remote_lookup=metrics.remote_lookup)
+    app.state.certificate_numbers = CertificateNumbers(services)
     install_problem_handlers(app)
     # Verification reads one status-list revision from the database. On SQLite that is a
     # local read of microseconds: verifying this issuer's own credentials on the event loop
@@ -98,6 +100,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
             (lambda text: not stays_in_process(base_url, text)) if settings.is_sqlite else True
         ),
         on_result=metrics.observe_verification,
+        lookup=LocalLookup(services, app.state.verifier, _limiter(settings.lookup_rate_limit)),
+        describe=app.state.certificate_numbers,
     )
     # First: routes are matched in order, and verification is the busiest public route.
     app.include_router(verify_router, tags=["verify"])
@@ -113,9 +117,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         max_bytes=settings.max_body_bytes,
         overrides={imports.IMPORTS_PATH: settings.import_max_bytes},
     )
-    rate = parse_rate(settings.rate_limit)
-    if rate is not None:
-        app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(*rate))
+    limiter = _limiter(settings.rate_limit)
+    if limiter is not None:
+        app.add_middleware(RateLimitMiddleware, limiter=limiter)
     # Outermost last: every answer, 413s and 429s included, gets the headers and a request id.
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext, metrics=metrics)
@@ -125,6 +129,11 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     document_problems(app)
     return app
+
+
+def _limiter(rate_limit: str) -> RateLimiter | None:
+    rate = parse_rate(rate_limit)
+    return RateLimiter(*rate) if rate is not None else None
 
 
 def _purge_bundles(services: Services) -> None:

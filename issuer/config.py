@@ -13,7 +13,14 @@ import stat
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -54,6 +61,9 @@ class Settings(BaseSettings):
         "Shuofang Rare Earth Group Vocational Skills Certification Centre"
     )
     rate_limit: str = "600/minute"
+    # Look-ups by certificate number and holder name (decision 0027), per client, on top of
+    # the limit above: stricter, as each one is a guess at a register of names.
+    lookup_rate_limit: str = "10/minute"
     status_list_ttl_seconds: int = Field(default=300, ge=1, le=86_400)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     verify_clock_skew_seconds: int = Field(default=60, ge=0, le=3600)
@@ -139,11 +149,12 @@ class Settings(BaseSettings):
                 ) from None
         return ",".join(items)
 
-    @field_validator("rate_limit")
+    @field_validator("rate_limit", "lookup_rate_limit")
     @classmethod
-    def _check_rate_limit(cls, value: str) -> str:
+    def _check_rate_limit(cls, value: str, info: ValidationInfo) -> str:
         if not _RATE_LIMIT.match(value):
-            raise ValueError("TESSERA_RATE_LIMIT must look like 600/minute, or be off")
+            name = f"TESSERA_{(info.field_name or '').upper()}"
+            raise ValueError(f"{name} must look like 600/minute, or be off")
         return value
 
     @model_validator(mode="after")

@@ -55,11 +55,17 @@ def test_pages_obey_the_csp_and_are_styled_in_chromium(
                 )
                 assert style == [GOOD_BORDER, GOOD_BACKGROUND], url
             page.goto(f"{base}/verify")
-            button = page.locator("button[type=submit]")
+            button = page.locator("button[type=submit]").first
             assert button.evaluate("e => getComputedStyle(e).backgroundColor") == (
                 "rgb(29, 78, 216)"
             )
             page.screenshot(path=str(tmp_path / "verify-form.png"))
+            # The look-up form, as an employer fills it in (decision 0027).
+            page.fill("#certificate_number", issued["number"].lower())
+            page.fill("#holder_name", "王 小明")
+            page.get_by_role("button", name="查询 Look up").click()
+            assert "真实有效" in page.locator("section.verdict").inner_text()
+            assert issued["number"] in page.locator("dl").first.inner_text()
         finally:
             browser.close()
     violations = [m for m in messages if "Content Security Policy" in m or "Refused" in m]

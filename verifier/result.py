@@ -103,6 +103,11 @@ class CredentialDisplay(BaseModel):
     """What a person is shown about a credential whose signature verified."""
 
     credential_id: str | None = None
+    certificate_number: str | None = Field(
+        default=None,
+        description="The number printed on the certificate (证书编号), from the issuer's "
+        "register: not signed into the credential",
+    )
     credential_name: str | None = None
     credential_types: list[str] = Field(default_factory=list)
     issuer_id: str | None = None

@@ -173,6 +173,14 @@ class Verifier:
         run.passed(CheckCode.LOCATE, "the link is under a trusted issuer")
         return self._verify(token, run)
 
+    def not_located(self, error: LocatorError) -> VerificationResult:
+        """The result for a credential that could not be located, by a caller that locates
+        credentials itself (a look-up by certificate number): the ``locate`` check failed
+        with ``error``, exactly as for a verify link that names no credential."""
+        run = _Run()
+        run.failed(CheckCode.LOCATE, error)
+        return self._failed(run, None)
+
     def _verify_packed(self, packed: str) -> VerificationResult:
         run = _Run()
         try:

@@ -26,6 +26,7 @@ from issuer.credentials.qr import PRINTED_QR_MM
 from issuer.documents.certificate import draw_qr, warn_of_missing_glyphs
 from issuer.documents.credential_document import CredentialDocument
 from issuer.documents.typesetting import LATIN_FONT, draw, draw_fitted, fit, glyphs
+from verifier import labels
 
 CARD_WIDTH_MM, CARD_HEIGHT_MM = 85.60, 53.98  # ISO/IEC 7810 ID-1
 SAFE_MM = 4.0  # kept clear at every edge: cutting tolerance and the 3.18 mm corner radius
@@ -83,18 +84,20 @@ def _front(canvas: Canvas, document: CredentialDocument) -> None:
         document.valid_until.date().isoformat() if document.valid_until else "长期有效 No expiry"
     )
     rows = [
-        ("职业 Occupation", f"{document.occupation_zh} / {document.occupation_en}"),
-        ("等级 Level", f"{document.level_zh} / {document.level_en}"),
-        ("证书编号 Certificate No.", document.number),
-        ("考试 Exam · 发证 Issued", f"{document.exam_date} · {document.issued_at.date()}"),
-        ("有效期至 Valid until", valid_until),
+        (labels.OCCUPATION, f"{document.occupation_zh} / {document.occupation_en}"),
+        (labels.LEVEL, f"{document.level_zh} / {document.level_en}"),
+        (labels.CERTIFICATE_NUMBER, document.number),
+        (labels.EXAM_DATE, str(document.exam_date)),
+        (labels.DATE_OF_ISSUE, str(document.issued_at.date())),
+        (labels.VALID_UNTIL, valid_until),
     ]
     label_width = 24 * mm
-    for label, value in rows:
+    for label, value in rows:  # the one vocabulary (verifier/labels.py)
         canvas.setFillColorRGB(*_GREY)
-        draw_fitted(canvas, left, y, fit(label, 5.0, label_width - 1 * mm, floor=0))
+        caption = f"{label.zh} {label.en}"
+        draw_fitted(canvas, left, y, fit(caption, 5.0, label_width - 1 * mm, floor=0))
         canvas.setFillColorRGB(*_INK)
-        bold = label.startswith("证书编号")
+        bold = label is labels.CERTIFICATE_NUMBER
         value_fit = fit(value, 6.5, text_width - label_width, floor=0, bold=bold)
         draw_fitted(canvas, left + label_width, y, value_fit, bold=bold)
         y -= 4.6 * mm

@@ -26,6 +26,7 @@ from issuer.documents.typesetting import (
     glyphs,
     missing_glyphs,
 )
+from verifier import labels
 
 QR_SIZE_MM = 45  # symbol side, quiet zone excluded; SMART Health Cards: V22 scans at >= 40 mm
 _INK, _ACCENT = (0.1, 0.1, 0.1), (0.55, 0.08, 0.09)
@@ -121,36 +122,32 @@ def render_certificate_pdf(document: CredentialDocument) -> bytes:
         draw_fitted(
             canvas, centre, height - offset * mm, fit(line, 11, text_width, floor=0), centre=True
         )
-    fields = [
-        ("姓名", "Holder", document.holder_name),
-        ("工号", "Employee No.", document.employee_number),
-        ("职业", "Occupation", f"{document.occupation_zh} / {document.occupation_en}"),
-        ("职业代码", "Occupation code", document.occupation_code),
-        ("等级", "Level", f"{document.level_zh} / {document.level_en}"),
-        ("单位", "Unit", f"{document.unit_zh} / {document.unit_en}"),
-        ("证书编号", "Certificate No.", document.number),
-        ("考试日期", "Exam date", document.exam_date.isoformat()),
-        ("发证日期", "Date of issue", document.issued_at.date().isoformat()),
-        (
-            "有效期至",
-            "Valid until",
-            document.valid_until.date().isoformat()
-            if document.valid_until
-            else "长期有效 / No expiry",
-        ),
-    ]
+    values = {
+        labels.HOLDER_NAME: document.holder_name,
+        labels.EMPLOYEE_NUMBER: document.employee_number,
+        labels.OCCUPATION: f"{document.occupation_zh} / {document.occupation_en}",
+        labels.OCCUPATION_CODE: document.occupation_code,
+        labels.LEVEL: f"{document.level_zh} / {document.level_en}",
+        labels.UNIT: f"{document.unit_zh} / {document.unit_en}",
+        labels.CERTIFICATE_NUMBER: document.number,
+        labels.EXAM_DATE: document.exam_date.isoformat(),
+        labels.DATE_OF_ISSUE: document.issued_at.date().isoformat(),
+        labels.VALID_UNTIL: document.valid_until.date().isoformat()
+        if document.valid_until
+        else "长期有效 / No expiry",
+    }
     y = height - 92 * mm
     label_x, value_x = 28 * mm, 80 * mm
     value_width = width - value_x - 28 * mm
-    for zh, en, value in fields:
-        name = zh == "姓名"
-        size, floor = (15, NAME_FLOOR) if name else (11.5, 8.0)
+    for label in labels.PRINTED:  # the one vocabulary of the page and the API docs
+        value, holder = values[label], label == labels.HOLDER_NAME
+        size, floor = (15, NAME_FLOOR) if holder else (11.5, 8.0)
         canvas.setFillColorRGB(0.3, 0.3, 0.3)
-        draw(canvas, label_x, y, zh, 10.5)
-        draw(canvas, label_x, y - 4.2 * mm, en, 8)
+        draw(canvas, label_x, y, label.zh, 10.5)
+        draw(canvas, label_x, y - 4.2 * mm, label.en, 8)
         canvas.setFillColorRGB(*_INK)
-        fitted = fit(value, size, value_width, floor=floor, bold=name)
-        draw_fitted(canvas, value_x, y, fitted, bold=name)
+        fitted = fit(value, size, value_width, floor=floor, bold=holder)
+        draw_fitted(canvas, value_x, y, fitted, bold=holder)
         y -= 12.5 * mm
     qr_size = QR_SIZE_MM * mm
     qr_y = 32 * mm

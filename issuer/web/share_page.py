@@ -14,6 +14,7 @@ from html import escape
 
 from issuer.documents.credential_document import CredentialDocument
 from issuer.documents.share_link import linkedin_url
+from verifier import labels
 from verifier.problem import problem_kind
 from verifier.result import CredentialStatus, VerificationResult
 from verifier.web.page import REASONS, VERDICTS
@@ -100,20 +101,21 @@ def render_share_page(shared: SharedCredential, token: str) -> str:
     """The holder's page, in Chinese and English."""
     document = shared.document
     rows = [
-        ("姓名", "Holder", document.holder_name),
-        ("职业", "Occupation", f"{document.occupation_zh} / {document.occupation_en}"),
-        ("等级", "Level", f"{document.level_zh} / {document.level_en}"),
-        ("单位", "Unit", f"{document.unit_zh} / {document.unit_en}"),
-        ("发证机构", "Issuer", f"{document.issuer_zh} / {document.issuer_en}"),
-        ("证书编号", "Certificate No.", document.number),
-        ("考试日期", "Exam date", document.exam_date.isoformat()),
-        ("发证日期", "Date of issue", document.issued_at.date().isoformat()),
+        (labels.HOLDER_NAME, document.holder_name),
+        (labels.OCCUPATION, f"{document.occupation_zh} / {document.occupation_en}"),
+        (labels.LEVEL, f"{document.level_zh} / {document.level_en}"),
+        (labels.UNIT, f"{document.unit_zh} / {document.unit_en}"),
+        (labels.ISSUER, f"{document.issuer_zh} / {document.issuer_en}"),
+        (labels.CERTIFICATE_NUMBER, document.number),
+        (labels.EXAM_DATE, document.exam_date.isoformat()),
+        (labels.DATE_OF_ISSUE, document.issued_at.date().isoformat()),
     ]
     if document.valid_until is not None:
-        rows.append(("有效期至", "Valid until", document.valid_until.date().isoformat()))
+        rows.append((labels.VALID_UNTIL, document.valid_until.date().isoformat()))
     fields = "".join(
-        f'<dt>{escape(zh)} <span class="en" lang="en">{escape(en)}</span></dt><dd>{escape(v)}</dd>'
-        for zh, en, v in rows
+        f'<dt>{escape(label.zh)} <span class="en" lang="en">{escape(label.en)}</span></dt>'
+        f"<dd>{escape(v)}</dd>"
+        for label, v in rows
     )
     verify_link = (
         f'<li><a href="{escape(document.verify_url)}">公开核验页面 · '

@@ -29,6 +29,7 @@ from issuer.documents.certificate import render_certificate_pdf
 from issuer.documents.credential_document import CredentialDocument
 from issuer.documents.typesetting import RARE_HAN_FONT, fit, missing_glyphs, runs, width
 from tests.issuer.pdf_files import Word, debian_tool, pages_of_words, run
+from verifier import labels
 
 HARD_NAMES: dict[str, list[dict[str, Any]]] = json.loads(
     (Path(__file__).parent / "hard_names.json").read_text("utf-8")
@@ -84,7 +85,7 @@ def _between(words: list[Word], top: str, bottom: str) -> list[Word]:
 
 def _certificate_name_words(pdf: Path) -> list[Word]:
     [page] = pages_of_words(pdf)
-    label = next(w for w in page if w.text == "姓名")
+    label = next(w for w in page if w.text == labels.HOLDER_NAME.zh)
     below = next(w for w in page if w.text == "工号")
     return [
         w

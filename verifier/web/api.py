@@ -5,14 +5,17 @@ The routes are thin: read a bounded body, pick the submitted text out of it, cal
 docs/verifier-api.md. Anything the verifier can evaluate answers 200 with a result (garbage
 included); 4xx only when the request itself cannot be read: 413 over ``MAX_BODY_BYTES``
 (counted while reading, not trusted from ``Content-Length``), 415 for other media types,
-400/422 for a JSON body that is not ``{"credential": "<string>"}``. Never 5xx.
+400/422 for a JSON body that is not ``{"credential": "<string>"}`` nor a look-up
+``{"certificate_number": "<TS…>", "holder_name": "<name>"}`` (look-ups: only with a
+``CertificateLookup``, which also sets their stricter rate limit: 429). Never 5xx.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from importlib import resources
-from typing import Any, Final
+from typing import Final
 from urllib.parse import parse_qs
 
 import anyio
@@ -20,13 +23,20 @@ import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from verifier.errors import ParseError
 from verifier.qr_packing import DICTIONARY
 from verifier.result import VerificationResult
-from verifier.strict_json import loads_strict
 from verifier.verification import Verifier
 from verifier.web.page import render_packed_page, render_verify_page
 from verifier.web.problem_response import problem_response
+from verifier.web.requests import (
+    LOOKUP_FIELDS,
+    CertificateLookup,
+    LookupRequest,
+    RequestError,
+    lookup_fields,
+    parse_json_request,
+    request_schema,
+)
 
 MAX_BODY_BYTES: Final = 96 * 1024
 """Largest request body read: a 64 KiB token wrapped in JSON or a form, with room to spare."""
@@ -71,22 +81,13 @@ def _unsupported(allowed: str) -> JSONResponse:
     )
 
 
-def _credential_from_json(body: bytes) -> str | JSONResponse:
-    try:
-        document: Any = loads_strict(body)
-    except ParseError:
-        return problem_response(
-            400, "Bad Request", "the body is not strict JSON", "invalid_json_body"
-        )
-    if not isinstance(document, dict) or not isinstance(document.get("credential"), str):
-        return problem_response(
-            422,
-            "Unprocessable Content",
-            'the body must be an object {"credential": "<compact JWS or verify URL>"}',
-            "invalid_request_body",
-        )
-    credential: str = document["credential"]
-    return credential
+def _refused(error: RequestError) -> JSONResponse:
+    title = "Bad Request" if error.status == 400 else "Unprocessable Content"
+    return problem_response(error.status, title, error.detail, error.code)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def create_verify_router(
@@ -96,6 +97,8 @@ def create_verify_router(
     include_page: bool = True,
     on_result: Callable[[VerificationResult], None] | None = None,
     max_threads: int = MAX_VERIFY_THREADS,
+    lookup: CertificateLookup | None = None,
+    describe: Callable[[VerificationResult], VerificationResult] | None = None,
 ) -> APIRouter:
     """The verify API (and page) for ``verifier``; ``on_result`` hears of every result.
 
@@ -104,6 +107,10 @@ def create_verify_router(
     the event loop (cheaper per request); a function of the submitted text decides per
     request (``True``: a thread). At most ``max_threads`` verifications run in threads at
     once, in a pool of their own, so slow issuers cannot take the threads other routes use.
+    ``lookup`` answers look-ups by certificate number (in a worker thread: it reads a
+    database); without it they are refused (422 ``lookup_not_offered``). ``describe`` adds
+    what the verifier's register knows to each result (the issuer: certificate numbers), in
+    the same thread as the verification.
     """
     router = APIRouter()
     limiter: list[anyio.CapacityLimiter] = []  # made on first use, inside the event loop
@@ -111,15 +118,44 @@ def create_verify_router(
     def needs_thread(text: str) -> bool:
         return run_in_thread(text) if callable(run_in_thread) else run_in_thread
 
+    def verify(text: str) -> VerificationResult:
+        result = verifier.verify_submission(text)
+        return describe(result) if describe is not None else result
+
     async def evaluate(text: str) -> VerificationResult:
         if needs_thread(text):
             if not limiter:
                 limiter.append(anyio.CapacityLimiter(max_threads))
-            result = await anyio.to_thread.run_sync(
-                verifier.verify_submission, text, limiter=limiter[0]
-            )
+            result = await anyio.to_thread.run_sync(verify, text, limiter=limiter[0])
         else:
-            result = verifier.verify_submission(text)
+            result = verify(text)
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    async def look_up(request: Request, asked: LookupRequest) -> VerificationResult | Response:
+        if lookup is None:
+            return problem_response(
+                422,
+                "Unprocessable Content",
+                "this verifier cannot look certificates up by number: send the credential",
+                "lookup_not_offered",
+            )
+        wait = lookup.retry_after(_client(request))
+        if wait > 0:
+            seconds = str(max(1, math.ceil(wait)))
+            return problem_response(
+                429,
+                "Too many requests",
+                f"too many look-ups: retry in {seconds} s",
+                "rate_limited",
+                headers={"Retry-After": seconds},
+            )
+        if not limiter:
+            limiter.append(anyio.CapacityLimiter(max_threads))
+        result = await anyio.to_thread.run_sync(
+            lookup.lookup, asked.certificate_number, asked.holder_name, limiter=limiter[0]
+        )
         if on_result is not None:
             on_result(result)
         return result
@@ -131,19 +167,14 @@ def create_verify_router(
         responses={
             413: {"description": "Body too large (problem+json)"},
             415: {"description": "Unsupported media type (problem+json)"},
-            422: {"description": 'JSON body is not {"credential": string} (problem+json)'},
+            422: {"description": "JSON body is neither request, or look-ups not offered"},
+            429: {"description": "Too many requests or look-ups (Retry-After; problem+json)"},
         },
         openapi_extra={
             "requestBody": {
                 "required": True,
                 "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["credential"],
-                            "properties": {"credential": {"type": "string"}},
-                        }
-                    },
+                    "application/json": {"schema": request_schema()},
                     "application/vc+jwt": {"schema": {"type": "string"}},
                     "text/plain": {"schema": {"type": "string"}},
                 },
@@ -159,9 +190,14 @@ def create_verify_router(
         except _BodyTooLargeError:
             return _too_large()
         if media_type == "application/json":
-            picked = _credential_from_json(body)
-            if isinstance(picked, JSONResponse):
-                return picked
+            picked = parse_json_request(body)
+            if isinstance(picked, RequestError):
+                return _refused(picked)
+            if isinstance(picked, LookupRequest):
+                answer = await look_up(request, picked)
+                if isinstance(answer, Response):
+                    return answer
+                return Response(answer.model_dump_json(), media_type="application/json")
             text = picked
         else:
             text = body.decode("utf-8", errors="replace")
@@ -207,7 +243,9 @@ def create_verify_router(
 
     @router.get("/verify", response_class=HTMLResponse, summary="The verify page (a form)")
     async def verify_form() -> HTMLResponse:
-        return HTMLResponse(render_verify_page(None, show_form=True))
+        return HTMLResponse(
+            render_verify_page(None, show_form=True, lookup_form=lookup is not None)
+        )
 
     @router.post(
         "/verify",
@@ -228,9 +266,20 @@ def create_verify_router(
                 "content": {
                     "application/x-www-form-urlencoded": {
                         "schema": {
-                            "type": "object",
-                            "required": ["credential"],
-                            "properties": {"credential": {"type": "string"}},
+                            "oneOf": [
+                                {
+                                    "type": "object",
+                                    "required": ["credential"],
+                                    "properties": {"credential": {"type": "string"}},
+                                },
+                                {
+                                    "type": "object",
+                                    "required": list(LOOKUP_FIELDS),
+                                    "properties": {
+                                        name: {"type": "string"} for name in LOOKUP_FIELDS
+                                    },
+                                },
+                            ]
                         }
                     }
                 },
@@ -248,10 +297,38 @@ def create_verify_router(
             fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=10)
         except ValueError:
             return problem_response(400, "Bad Request", "too many form fields", "invalid_form_body")
+        with_lookup = lookup is not None
+        if any(name in fields for name in LOOKUP_FIELDS):
+            return await form_lookup(request, {k: v[0] for k, v in fields.items()})
         submitted = (fields.get("credential") or [""])[0].strip()
         if not submitted:
-            return HTMLResponse(render_verify_page(None, show_form=True), status_code=422)
+            return HTMLResponse(
+                render_verify_page(None, show_form=True, lookup_form=with_lookup),
+                status_code=422,
+            )
         result = await evaluate(submitted)
-        return HTMLResponse(render_verify_page(result, show_form=True, submitted=submitted))
+        return HTMLResponse(
+            render_verify_page(result, show_form=True, submitted=submitted, lookup_form=with_lookup)
+        )
+
+    async def form_lookup(request: Request, fields: dict[str, str]) -> Response:
+        typed = (fields.get("certificate_number", ""), fields.get("holder_name", ""))
+        asked = lookup_fields(fields)
+        if isinstance(asked, RequestError):
+            page = render_verify_page(
+                None, show_form=True, lookup_form=lookup is not None, looked_up=typed
+            )
+            return HTMLResponse(page, status_code=422)
+        answer = await look_up(request, asked)
+        if isinstance(answer, Response):
+            return answer
+        return HTMLResponse(
+            render_verify_page(
+                answer,
+                show_form=True,
+                lookup_form=True,
+                looked_up=None if answer.verified else typed,
+            )
+        )
 
     return router

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Final
 
+from verifier import labels
+from verifier.labels import Label
 from verifier.problem import problem_kind
 from verifier.result import CredentialDisplay, CredentialStatus, ReasonCode, VerificationResult
 
@@ -82,6 +84,10 @@ def _row(zh: str, en: str, value: str | None) -> str:
     )
 
 
+def _labelled(label: Label, value: str | None) -> str:
+    return _row(label.zh, label.en, value)
+
+
 def _reason_html(result: VerificationResult) -> str:
     if not result.status.genuine:
         failed = result.failed_check()
@@ -103,25 +109,27 @@ def _reason_html(result: VerificationResult) -> str:
 
 
 def _details_html(display: CredentialDisplay) -> str:
+    # The date of issue is awardedDate, or validFrom when the credential has no awardedDate
+    # (Tessera's: the printed 发证日期 is the day it took effect); validFrom shows apart only
+    # when it says something else.
+    issued = _date(display.awarded_date) or _date(display.valid_from)
+    valid_from = _date(display.valid_from)
     rows = "".join(
         [
-            _row("持证人", "Holder", display.holder_name),
-            _row("工号", "Employee number", display.employee_number),
-            _row(
-                "职业及等级",
-                "Occupation and level",
-                display.achievement_name or display.credential_name,
-            ),
-            _row("职业编码", "Occupation code", display.achievement_code),
-            _row("颁发机构", "Issuer", display.issuer_name or display.issuer_id),
-            _row("颁发机构标识", "Issuer id", display.issuer_id if display.issuer_name else None),
-            _row("单位", "Unit", display.unit_name),
-            _row("考试日期", "Exam date", _date(display.exam_date)),
-            _row("颁发日期", "Awarded", _date(display.awarded_date)),
-            _row("生效日期", "Valid from", _date(display.valid_from)),
-            _row("有效期至", "Valid until", _date(display.valid_until) or None),
-            _row("证书编号", "Credential id", display.credential_id),
-            _row("签名密钥", "Signing key", display.key_id),
+            _labelled(labels.HOLDER_NAME, display.holder_name),
+            _labelled(labels.EMPLOYEE_NUMBER, display.employee_number),
+            _labelled(labels.ACHIEVEMENT, display.achievement_name or display.credential_name),
+            _labelled(labels.OCCUPATION_CODE, display.achievement_code),
+            _labelled(labels.ISSUER, display.issuer_name or display.issuer_id),
+            _row("发证机构标识", "Issuer id", display.issuer_id if display.issuer_name else None),
+            _labelled(labels.UNIT, display.unit_name),
+            _labelled(labels.CERTIFICATE_NUMBER, display.certificate_number),
+            _labelled(labels.EXAM_DATE, _date(display.exam_date)),
+            _labelled(labels.DATE_OF_ISSUE, issued),
+            _labelled(labels.VALID_FROM, valid_from if valid_from != issued else None),
+            _labelled(labels.VALID_UNTIL, _date(display.valid_until) or None),
+            _labelled(labels.CREDENTIAL_ID, display.credential_id),
+            _labelled(labels.SIGNING_KEY, display.key_id),
         ]
     )
     return f'<h2>证书信息 <span lang="en">Credential</span></h2><dl>{rows}</dl>'
@@ -166,6 +174,24 @@ def _result_html(result: VerificationResult) -> str:
     return "".join(parts)
 
 
+def _lookup_form_html(action: str, typed: tuple[str, str] | None) -> str:
+    number, name = (escape(value) for value in (typed or ("", "")))
+    number_label, name_label = labels.CERTIFICATE_NUMBER, labels.HOLDER_NAME
+    return (
+        f'<h2>按证书编号查询 <span lang="en">Look up by certificate number</span></h2>'
+        f'<form method="post" action="{escape(action)}">'
+        f'<label for="certificate_number">{escape(number_label.zh)} '
+        f'<span lang="en">{escape(number_label.en)}</span></label>'
+        '<input id="certificate_number" name="certificate_number" required maxlength="64" '
+        f'autocomplete="off" autocapitalize="characters" spellcheck="false" value="{number}">'
+        f'<label for="holder_name">{escape(name_label.zh)} '
+        f'<span lang="en">{escape(name_label.en)}</span></label>'
+        '<input id="holder_name" name="holder_name" required maxlength="200" '
+        f'autocomplete="off" spellcheck="false" value="{name}">'
+        '<button type="submit">查询 <span lang="en">Look up</span></button></form>'
+    )
+
+
 def _form_html(action: str, submitted: str | None) -> str:
     value = escape(submitted or "")
     return (
@@ -185,8 +211,12 @@ def render_verify_page(
     show_form: bool = False,
     form_action: str = "/verify",
     submitted: str | None = None,
+    lookup_form: bool = False,
+    looked_up: tuple[str, str] | None = None,
 ) -> str:
-    """The whole HTML page for ``result`` (``None``: just the form)."""
+    """The whole HTML page for ``result`` (``None``: just the form); ``lookup_form`` adds
+    the form that looks a certificate up by number and holder name, filled with
+    ``looked_up`` (what was typed, to correct a typo)."""
     title = "证书核验 Credential verification"
     if result is not None:
         verdict = VERDICTS[result.status]
@@ -196,6 +226,8 @@ def render_verify_page(
         body += _form_html(
             form_action, submitted if result is None or not result.verified else None
         )
+        if lookup_form:
+            body += _lookup_form_html(form_action, looked_up)
     else:
         body += (
             f'<p><a href="{escape(form_action)}">核验其他证书 '

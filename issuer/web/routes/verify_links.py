@@ -41,6 +41,7 @@ async def verify_page(
         )
     url = services.urls.verify_page(credential_id)
     result = await run_in_threadpool(request.app.state.verifier.verify_submission, url)
+    result = await run_in_threadpool(request.app.state.certificate_numbers, result)
     request.app.state.metrics.observe_verification(result)
     located = not any(c.code == CheckCode.LOCATE and not c.passed for c in result.checks)
     return HTMLResponse(
