@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from verifier import errors
 from verifier.errors import CredentialError, CredentialErrorCode
 from verifier.problem import PROBLEM_KINDS
-from verifier.result import CheckCode, CredentialStatus, ReasonCode
+from verifier.result import CheckCode, CredentialStatus, ReasonCode, VerificationResult
 from verifier.verdict import VERDICT_BY_CODE
 from verifier.web.page import VERDICTS
 
@@ -120,3 +121,20 @@ def test_the_verdict_table_is_the_one_the_code_uses(status: CredentialStatus) ->
     )
     verdict = VERDICTS[status]
     assert cells[1] == f"{verdict.symbol} {verdict.zh} {verdict.en}"
+
+
+API_DOC = (ROOT / "docs" / "verifier-api.md").read_text(encoding="utf-8")
+
+
+def test_the_api_doc_examples_have_every_result_field_and_name_every_verdict() -> None:
+    examples = [
+        json.loads(block)
+        for block in re.findall(r"```json\n(.*?)```", API_DOC, re.DOTALL)
+        if '"verified"' in block
+    ]
+    assert len(examples) >= 3
+    for example in examples:
+        assert set(example) == set(VerificationResult.model_fields)
+    status_row = next(line for line in API_DOC.splitlines() if line.startswith("| `status` |"))
+    for status in CredentialStatus:
+        assert f"`{status}`" in status_row
