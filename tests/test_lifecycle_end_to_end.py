@@ -81,7 +81,10 @@ def test_employer_sees_every_lifecycle_state_on_api_page_and_cli(
     assert "reason: exam_misconduct" in out, out
     assert "seat 14" not in out
     result = verify_api(client, b["credential"])
-    assert result["status_detail"] == {"reason": "exam_misconduct", "superseded_by": None}
+    detail = result["status_detail"]
+    assert (detail["reason"], detail["superseded_by"]) == ("exam_misconduct", None)
+    assert detail["changed_at"] is not None
+    assert "revoked on: " in out, out
     page = client.get(f"/v/{b['id']}").text
     assert "考试违纪" in page
     assert "seat 14" not in page

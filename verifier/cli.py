@@ -1,10 +1,12 @@
 """``tessera verify``: verify a credential from a token, ``.jwt`` file, verify URL or QR image.
 
-Exit status: 0 only for a valid credential; 1 for any other verdict; 2 when the command could
-not run (unreadable file, bad JWKS, no QR code found...), always as one line on stderr, never a
-traceback. ``--jwks`` keys are trusted for the issuer the credential names (the person running
-the command vouches for them). ``--offline`` reads keys and status lists only from the cache
-directory that earlier online runs wrote, and prints how old each one is.
+Exit status: 0 only for a valid credential; 1 for any other verdict but unavailable; 2 when
+the command could not run (unreadable file, bad JWKS, no QR code found...), always as one line
+on stderr, never a traceback; 3 when the credential could not be checked now (unavailable:
+keys, status list or the credential could not be had, or the cached copy is too old): trying
+again later may help. ``--jwks`` keys are trusted for the issuer the credential names (the
+person running the command vouches for them). ``--offline`` reads keys and status lists only
+from the cache directory that earlier online runs wrote, and prints how old each one is.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
 import typer
 
@@ -22,7 +24,8 @@ from verifier.credential import issuer_id_of
 from verifier.errors import CredentialError
 from verifier.jws import MAX_TOKEN_CHARS, decode_unverified_jws
 from verifier.qr_packing import packed_credential_in, unpack_credential
-from verifier.result import VerificationResult
+from verifier.report import print_human, report_cache_use
+from verifier.result import CredentialStatus
 from verifier.settings import VerifierSettings
 from verifier.sources.compromised_keys import (
     CompromisedKeySource,
@@ -39,7 +42,7 @@ from verifier.sources.keys import (
     keys_from_jwks,
     utc_now,
 )
-from verifier.sources.offline_cache import CachedDocument, OfflineCache, describe_age
+from verifier.sources.offline_cache import OfflineCache
 from verifier.sources.status_lists import (
     HttpStatusDetailSource,
     HttpStatusSource,
@@ -52,11 +55,11 @@ from verifier.sources.status_lists import (
 from verifier.strict_json import loads_strict_object
 from verifier.trust import TrustedIssuers
 from verifier.verification import Verifier
-from verifier.web.page import REASONS, VERDICTS
 
 MAX_FILE_BYTES: Final = 1024 * 1024
 EXIT_NOT_VALID: Final = 1
 EXIT_ERROR: Final = 2
+EXIT_UNAVAILABLE: Final = 3
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -225,59 +228,6 @@ def _lifecycle_sources(
     )
 
 
-_CACHED_KINDS: Final = {
-    "jwks": "keys",
-    "status_list": "status list",
-    "status_detail": "status detail",
-    "compromised_keys": "compromised-keys list",
-}
-
-
-def _print_human(result: VerificationResult) -> None:
-    verdict = VERDICTS[result.status]
-    typer.echo(f"{verdict.symbol} {result.status.value.upper()}: {verdict.zh} / {verdict.en}")
-    detail = result.status_detail
-    if detail is not None and detail.reason:
-        zh, en = REASONS.get(detail.reason, (detail.reason, detail.reason))
-        typer.echo(f"  reason: {detail.reason} ({zh} / {en})")
-    if detail is not None and detail.superseded_by:
-        typer.echo(f"  superseded by: {detail.superseded_by}")
-    shown = result.credential
-    if shown is not None:
-        for label, value in (
-            ("holder", shown.holder_name),
-            ("employee number", shown.employee_number),
-            ("achievement", shown.achievement_name or shown.credential_name),
-            ("issuer", shown.issuer_name or shown.issuer_id),
-            ("issuer id", shown.issuer_id),
-            ("unit", shown.unit_name),
-            ("valid from", shown.valid_from),
-            ("valid until", shown.valid_until),
-            ("credential id", shown.credential_id),
-            ("key id", shown.key_id),
-        ):
-            if value:
-                typer.echo(f"  {label}: {value}")
-    typer.echo("checks:")
-    for check in result.checks:
-        mark = "skip" if check.skipped else ("ok" if check.passed else "FAIL")
-        error = f" [{check.error}]" if check.error else ""
-        typer.echo(f"  {mark:4} {check.code.value}{error}: {check.detail or ''}")
-    typer.echo(f"checked at: {result.checked_at.isoformat()}")
-
-
-def _report_cache_use(resolvers: list[Any], now: dt.datetime) -> None:
-    used: list[CachedDocument] = [doc for r in resolvers for doc in getattr(r, "used", [])]
-    seen: set[tuple[str, str]] = set()
-    for document in used:
-        if (document.kind, document.url) in seen:
-            continue
-        seen.add((document.kind, document.url))
-        what = _CACHED_KINDS.get(document.kind, "status list")
-        age = describe_age(document.age(now))
-        typer.echo(f"offline: cached {what} for {document.url} fetched {age} ago", err=True)
-
-
 @app.command("verify")
 def verify_command(
     ctx: typer.Context,
@@ -348,12 +298,15 @@ def verify_command(
         typer.echo(f"error: invalid TESSERA_ setting ({exc.__class__.__name__})", err=True)
         raise typer.Exit(EXIT_ERROR) from None
     if offline:
-        _report_cache_use([keys, status, details, compromised], utc_now())
+        report_cache_use([keys, status, details, compromised], utc_now())
     if json_output:
         typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:
-        _print_human(result)
-    raise typer.Exit(0 if result.verified else EXIT_NOT_VALID)
+        print_human(result)
+    if result.verified:
+        raise typer.Exit(0)
+    unavailable = result.status is CredentialStatus.UNAVAILABLE
+    raise typer.Exit(EXIT_UNAVAILABLE if unavailable else EXIT_NOT_VALID)
 
 
 def main() -> None:

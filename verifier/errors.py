@@ -26,6 +26,7 @@ Messages never contain tokens, claim values, names or key bytes.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 
@@ -70,6 +71,7 @@ class CredentialErrorCode(StrEnum):
     HEADER_JWK_MISMATCH = "header_jwk_mismatch"
     # signature
     BAD_SIGNATURE = "bad_signature"
+    MALFORMED_SIGNATURE = "malformed_signature"
     # credential
     MISSING_PROPERTY = "missing_property"
     INVALID_PROPERTY = "invalid_property"
@@ -99,10 +101,20 @@ class CredentialError(Exception):
 
     code: CredentialErrorCode = CredentialErrorCode.CREDENTIAL_ERROR
 
-    def __init__(self, message: str, *, code: CredentialErrorCode | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: CredentialErrorCode | None = None,
+        cached_at: dt.datetime | None = None,
+        max_age: dt.timedelta | None = None,
+    ) -> None:
         super().__init__(message)
         if code is not None:
             self.code = code
+        # When a cached copy was too old to use: when it was fetched, and the limit.
+        self.cached_at = cached_at
+        self.max_age = max_age
 
 
 class MalformedError(CredentialError):

@@ -85,6 +85,12 @@ def verify_jws_signature(jws: UnverifiedJws, public_key: PublicKey, algorithm: s
         raise SignatureError(
             "algorithm not bound to this key", code=CredentialErrorCode.BAD_SIGNATURE
         )
+    if len(jws.signature) != _SIGNATURE_BYTES.get(algorithm, len(jws.signature)):
+        # Not a signature of this algorithm at all: most often a truncated copy or scan.
+        raise SignatureError(
+            "the signature is not as long as this algorithm's signatures (a damaged copy?)",
+            code=CredentialErrorCode.MALFORMED_SIGNATURE,
+        )
     signing_input = jws.token.rsplit(".", 1)[0].encode("ascii")
     try:
         valid = _ALGORITHMS[algorithm].verify(signing_input, public_key, jws.signature)
@@ -98,3 +104,5 @@ def verify_jws_signature(jws: UnverifiedJws, public_key: PublicKey, algorithm: s
 
 # PyJWT's algorithm objects, one per allowlisted algorithm (RFC 8725 §3.1).
 _ALGORITHMS = {name: jwt.get_algorithm_by_name(name) for name in ALLOWED_ALGORITHMS}
+# ES256: r || s, 32 bytes each (RFC 7518 §3.4); EdDSA over Ed25519: 64 bytes (RFC 8037 §3.1).
+_SIGNATURE_BYTES = {"ES256": 64, "EdDSA": 64}

@@ -43,6 +43,9 @@ PROBLEM_KINDS: Final[dict[str, ProblemKind]] = {
     CredentialErrorCode.CREDENTIAL_NOT_FOUND: ProblemKind(
         PARSING_ERROR, "No credential at this link", "此链接下没有证书"
     ),
+    CredentialErrorCode.CREDENTIAL_STORE_UNAVAILABLE: ProblemKind(
+        PARSING_ERROR, "The credential could not be fetched now", "暂时无法获取证书"
+    ),
     CredentialErrorCode.INVALID_PACKED_CREDENTIAL: ProblemKind(
         PARSING_ERROR, "The QR code's credential is damaged", "二维码中的证书数据已损坏"
     ),
@@ -131,6 +134,9 @@ PROBLEM_KINDS: Final[dict[str, ProblemKind]] = {
     # signature
     CredentialErrorCode.BAD_SIGNATURE: ProblemKind(
         CRYPTOGRAPHIC_SECURITY_ERROR, "Signature does not verify", "签名验证失败"
+    ),
+    CredentialErrorCode.MALFORMED_SIGNATURE: ProblemKind(
+        PARSING_ERROR, "The signature is damaged or cut short", "签名数据不完整或已损坏"
     ),
     # credential
     CredentialErrorCode.MISSING_PROPERTY: ProblemKind(

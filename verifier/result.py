@@ -129,13 +129,39 @@ class CredentialDisplay(BaseModel):
 
 
 class StatusReport(BaseModel):
-    """Detail behind a revoked/suspended status, when the issuer supplies it.
+    """Detail behind a revoked/suspended/superseded status, when the issuer supplies it.
 
     ``reason`` is what the issuer says: normally a ``ReasonCode``, kept as text because
     another issuer may use categories of its own."""
 
     reason: str | None = None
     superseded_by: str | None = None
+    changed_at: dt.datetime | None = Field(
+        default=None,
+        description="When the issuer revoked, suspended or replaced the credential (API 1.1)",
+    )
+
+
+class Unavailability(BaseModel):
+    """What could not be checked, for an ``unavailable`` verdict: trying again may help."""
+
+    model_config = ConfigDict(frozen=True)
+
+    check: CheckCode = Field(
+        description="The check that could not be made: locate (the credential store), key "
+        "(the issuer's keys), status (a status list), or another on a fault of the verifier"
+    )
+    cached_at: dt.datetime | None = Field(
+        default=None,
+        description="When the cached copy that was too old to use was fetched; null when "
+        "there was no usable cached copy",
+    )
+    cache_age_seconds: int | None = Field(
+        default=None, description="How old that cached copy was at checked_at"
+    )
+    max_age_seconds: int | None = Field(
+        default=None, description="The age limit the cached copy exceeded, when there is one"
+    )
 
 
 class VerificationResult(BaseModel):
@@ -148,6 +174,11 @@ class VerificationResult(BaseModel):
     status_detail: StatusReport | None = None
     status_list_fetched_at: dt.datetime | None = Field(
         default=None, description="When the oldest status list used was fetched from its issuer"
+    )
+    unavailable: Unavailability | None = Field(
+        default=None,
+        description="For status unavailable: what could not be checked and how old the "
+        "cached data was (API 1.1)",
     )
     problems: list[Problem]
     checked_at: dt.datetime

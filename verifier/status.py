@@ -47,6 +47,7 @@ from verifier.header import check_header
 from verifier.jws import decode_unverified_jws, verify_jws_signature
 from verifier.result import CredentialStatus
 from verifier.sources.keys import KeyResolver, check_key_binding
+from verifier.sources.offline_cache import describe_age
 from verifier.sources.status_lists import (
     StatusListNotPublishedError,
     StatusSource,
@@ -179,7 +180,10 @@ class StatusChecker:
             )
         except ValidityError:
             raise StatusVerificationError(
-                "the status list is outside its validity period"
+                "the status list, fetched"
+                f" {describe_age(now - document.fetched_at)} ago, is outside its validity"
+                " period: its status cannot be known now; try again later",
+                cached_at=document.fetched_at,
             ) from None
         if purpose not in verified.purposes:
             raise StatusVerificationError("the status list serves another purpose")
@@ -211,7 +215,11 @@ class StatusChecker:
             verify_jws_signature(jws, key.public_key, key.algorithm)
             verified = _read_list(jws.payload, url=url, kid=header.kid, thumbprint=key.thumbprint)
         except KeySourceError as exc:
-            raise StatusRetrievalError(f"the issuer's keys are unavailable: {exc}") from None
+            raise StatusRetrievalError(
+                f"the issuer's keys are unavailable: {exc}",
+                cached_at=exc.cached_at,
+                max_age=exc.max_age,
+            ) from None
         except StatusError:
             raise
         except CredentialError as exc:

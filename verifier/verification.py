@@ -45,6 +45,7 @@ from verifier.result import (
     CredentialStatus,
     Problem,
     StatusReport,
+    Unavailability,
     VerificationResult,
 )
 from verifier.sources.compromised_keys import CompromisedKeySource, check_key_not_compromised
@@ -73,6 +74,7 @@ class _Run:
     def __init__(self) -> None:
         self.checks: list[Check] = []
         self.problems: list[Problem] = []
+        self.first_error: CredentialError | None = None
 
     def passed(self, code: CheckCode, detail: str | None = None) -> None:
         self.checks.append(Check(code=code, passed=True, detail=detail))
@@ -81,6 +83,8 @@ class _Run:
         detail = str(error)
         self.checks.append(Check(code=code, passed=False, error=error.code, detail=detail))
         self.problems.append(make_problem(error.code, code, detail))
+        if self.first_error is None:
+            self.first_error = error
 
     def skipped(self, code: CheckCode, detail: str) -> None:
         self.checks.append(Check(code=code, passed=False, skipped=True, detail=detail))
@@ -354,13 +358,21 @@ class Verifier:
             return None
         if detail is None:
             return None
-        return StatusReport(reason=detail.reason, superseded_by=detail.superseded_by)
+        return StatusReport(
+            reason=detail.reason, superseded_by=detail.superseded_by, changed_at=detail.changed_at
+        )
 
     def _failed(self, run: _Run, display: CredentialDisplay | None) -> VerificationResult:
         """The result of a run that stopped on a failed check: its verdict says which kind
         of failure (``verifier.verdict``)."""
         failed = next((c for c in run.checks if not c.passed and not c.skipped), None)
-        return self._result(run, verdict_for(failed.error if failed else None), display)
+        status = verdict_for(failed.error if failed else None)
+        result = self._result(run, status, display)
+        if status is not CredentialStatus.UNAVAILABLE or failed is None:
+            return result
+        return result.model_copy(
+            update={"unavailable": _unavailability(failed.code, run.first_error, result)}
+        )
 
     def _result(
         self,
@@ -381,3 +393,18 @@ class Verifier:
             problems=run.problems,
             checked_at=self.clock(),
         )
+
+
+def _unavailability(
+    check: CheckCode, error: CredentialError | None, result: VerificationResult
+) -> Unavailability:
+    """What could not be checked, and how old the cached copy that was refused was."""
+    cached_at = error.cached_at if error is not None else None
+    max_age = error.max_age if error is not None else None
+    age = result.checked_at - cached_at if cached_at is not None else None
+    return Unavailability(
+        check=check,
+        cached_at=cached_at,
+        cache_age_seconds=max(0, int(age.total_seconds())) if age is not None else None,
+        max_age_seconds=int(max_age.total_seconds()) if max_age is not None else None,
+    )

@@ -190,7 +190,8 @@ def stays_in_process(base_url: str, submission: str) -> bool:
 
 
 class _StatusDetails:
-    """The reason category and successor that a status bit cannot carry (own credentials)."""
+    """The reason category, successor and date of the change that a status bit cannot
+    carry (own credentials)."""
 
     def __init__(self, services: Services) -> None:
         self._services = services
@@ -210,7 +211,11 @@ class _StatusDetails:
             successor = (
                 self._services.urls.verify_page(row.replaced_by_id) if row.replaced_by_id else None
             )
-            return StatusDetail(reason=row.state_reason, superseded_by=successor)
+            return StatusDetail(
+                reason=row.state_reason,
+                superseded_by=successor,
+                changed_at=row.state_changed_at,
+            )
 
 
 class _OwnCompromisedKeys:

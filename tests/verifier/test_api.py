@@ -21,6 +21,7 @@ RESULT_KEYS = {
     "credential",
     "status_detail",
     "status_list_fetched_at",
+    "unavailable",
     "problems",
     "checked_at",
 }

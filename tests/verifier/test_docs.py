@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -10,7 +11,9 @@ import pytest
 from verifier import errors
 from verifier.errors import CredentialError, CredentialErrorCode
 from verifier.problem import PROBLEM_KINDS
-from verifier.result import CheckCode, CredentialStatus, ReasonCode
+from verifier.result import CheckCode, CredentialStatus, ReasonCode, VerificationResult
+from verifier.verdict import VERDICT_BY_CODE
+from verifier.web.page import VERDICTS
 
 ROOT = Path(__file__).resolve().parents[2]
 ERRORS_DOC = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
@@ -27,8 +30,9 @@ STATUS_FINDINGS = {
     CredentialStatus.SUSPENDED,
     CredentialStatus.SUPERSEDED,
 }
-# Raised by the issuer's in-process locator only; it falls back on the locate check's type.
-WITHOUT_PROBLEM_KIND = {CredentialErrorCode.CREDENTIAL_STORE_UNAVAILABLE}
+# Codes with no problem kind of their own (they fall back on their check's type): none now.
+WITHOUT_PROBLEM_KIND: set[CredentialErrorCode] = set()
+VERDICTS_SECTION = ERRORS_DOC.split("## Verdicts", 1)[1].split("## Codes by check", 1)[0]
 ERROR_CLASSES = [
     cls
     for cls in vars(errors).values()
@@ -96,3 +100,41 @@ def test_problem_types_are_w3c_urls() -> None:
         )
         assert kind.title
         assert kind.title_zh
+
+
+def _verdict_row(status: CredentialStatus) -> list[str]:
+    row = next(line for line in VERDICTS_SECTION.splitlines() if line.startswith(f"| `{status}` |"))
+    return [cell.strip() for cell in row.strip("|").split(" | ")]
+
+
+@pytest.mark.parametrize("status", list(CredentialStatus))
+def test_the_verdict_table_is_the_one_the_code_uses(status: CredentialStatus) -> None:
+    """docs/errors.md "Verdicts" lists, for each verdict, exactly the codes that give it
+    (``VERDICT_BY_CODE``) and the page's headline."""
+    cells = _verdict_row(status)
+    documented = {
+        c for c in re.findall(r"`([a-z_0-9]+)`", cells[-1]) if c in set(CredentialErrorCode)
+    }
+    expected = {code.value for code, verdict in VERDICT_BY_CODE.items() if verdict is status}
+    assert documented == expected, f"codes for {status}: " + ", ".join(
+        f"`{code}`" for code in sorted(expected)
+    )
+    verdict = VERDICTS[status]
+    assert cells[1] == f"{verdict.symbol} {verdict.zh} {verdict.en}"
+
+
+API_DOC = (ROOT / "docs" / "verifier-api.md").read_text(encoding="utf-8")
+
+
+def test_the_api_doc_examples_have_every_result_field_and_name_every_verdict() -> None:
+    examples = [
+        json.loads(block)
+        for block in re.findall(r"```json\n(.*?)```", API_DOC, re.DOTALL)
+        if '"verified"' in block
+    ]
+    assert len(examples) >= 3
+    for example in examples:
+        assert set(example) == set(VerificationResult.model_fields)
+    status_row = next(line for line in API_DOC.splitlines() if line.startswith("| `status` |"))
+    for status in CredentialStatus:
+        assert f"`{status}`" in status_row

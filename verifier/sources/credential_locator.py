@@ -19,6 +19,7 @@ from verifier.errors import CredentialErrorCode, KeySourceError, LocatorError
 from verifier.format import VC_JWT_MEDIA_TYPE
 from verifier.jws import MAX_TOKEN_CHARS
 from verifier.sources.breaker import IssuerBreaker
+from verifier.sources.fetch import DocumentNotFoundError
 from verifier.trust import TrustedIssuers
 
 MAX_URL_CHARS: Final = 2048
@@ -70,8 +71,13 @@ class HttpCredentialLocator:
                 accept=VC_JWT_MEDIA_TYPE,
                 max_bytes=MAX_TOKEN_CHARS,
             )
+        except DocumentNotFoundError:
+            raise LocatorError("the issuer has no credential at this link") from None
         except KeySourceError as exc:
-            raise LocatorError(f"the credential could not be fetched: {exc}") from None
+            raise LocatorError(
+                f"the credential could not be fetched now: {exc}; try again later",
+                code=CredentialErrorCode.CREDENTIAL_STORE_UNAVAILABLE,
+            ) from None
         try:
             return body.decode("ascii")
         except UnicodeDecodeError:

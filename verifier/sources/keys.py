@@ -37,7 +37,7 @@ from verifier.errors import (
 )
 from verifier.jwk import PublicKey, algorithm_for_jwk, jwk_thumbprint, public_key_from_jwk
 from verifier.sources.breaker import IssuerBreaker
-from verifier.sources.offline_cache import CachedDocument, OfflineCache
+from verifier.sources.offline_cache import CachedDocument, OfflineCache, describe_age
 from verifier.strict_json import loads_strict_object
 from verifier.trust import TrustedIssuers
 
@@ -96,12 +96,22 @@ def keys_from_jwks(jwks: Any) -> dict[str, VerificationKey]:
     return keys
 
 
-def stale_keys_error(max_age: dt.timedelta) -> KeySourceError:
-    """Cached keys older than ``max_age`` whose refresh failed: fail closed, and say why."""
+def stale_keys_error(
+    max_age: dt.timedelta, fetched_at: dt.datetime, now: dt.datetime, *, refreshed: bool = True
+) -> KeySourceError:
+    """Cached keys older than ``max_age`` (whose refresh failed, when ``refreshed``): fail
+    closed, and say how old they are, what the limit is, and that trying again may help."""
+    what = (
+        "the issuer's keys could not be refreshed, and the cached copy"
+        if refreshed
+        else "the cached copy of the issuer's keys"
+    )
     return KeySourceError(
-        "the issuer's keys could not be refreshed and the cached copy is older than"
-        f" {int(max_age.total_seconds())} s: the credential cannot be checked now",
+        f"{what} was fetched {describe_age(now - fetched_at)} ago, over the limit of"
+        f" {describe_age(max_age)}: the credential cannot be checked now; try again later",
         code=CredentialErrorCode.KEY_SOURCE_STALE,
+        cached_at=fetched_at,
+        max_age=max_age,
     )
 
 
@@ -235,7 +245,7 @@ class HttpKeyResolver:
                 if cached is None:
                     raise
                 if now - cached.fetched_at > self._max_age:
-                    raise stale_keys_error(self._max_age) from None
+                    raise stale_keys_error(self._max_age, cached.fetched_at, now) from None
                 log.warning("key refresh failed for a trusted issuer; using cached keys")
         key = cached.keys.get(kid) if cached is not None else None
         if key is None:
@@ -308,8 +318,9 @@ class OfflineKeyResolver:
         if document is None:
             raise KeySourceError("no cached keys for this issuer (run once without --offline)")
         self.used.append(document)
-        if self._max_age is not None and document.age(self._clock()) > self._max_age:
-            raise stale_keys_error(self._max_age)
+        now = self._clock()
+        if self._max_age is not None and document.age(now) > self._max_age:
+            raise stale_keys_error(self._max_age, document.fetched_at, now, refreshed=False)
         key = keys_from_jwks(_parse_json(document.text.encode("utf-8"))).get(kid)
         if key is None:
             raise KeyNotFoundError("no key with this kid is in the cached keys of the issuer")

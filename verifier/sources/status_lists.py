@@ -45,6 +45,7 @@ from verifier.sources.offline_cache import CachedDocument, OfflineCache
 from verifier.strict_json import loads_strict_object
 from verifier.trust import TrustedIssuers
 from verifier.urls import SUSPENSION_SUFFIX, status_detail_url
+from verifier.validity import parse_date_time
 
 MAX_STATUS_LIST_BYTES: Final = 256 * 1024
 MAX_STATUS_DETAIL_BYTES: Final = 8 * 1024
@@ -72,10 +73,12 @@ class StatusSource(Protocol):
 
 @dataclass(frozen=True)
 class StatusDetail:
-    """What the issuer says beyond the bit: a reason category and a successor, if any."""
+    """What the issuer says beyond the bit: a reason category, a successor and when the
+    credential was revoked, suspended or replaced, if it says so."""
 
     reason: str | None = None
     superseded_by: str | None = None
+    changed_at: dt.datetime | None = None
 
 
 class StatusDetailSource(Protocol):
@@ -246,7 +249,20 @@ def parse_status_detail(text: str, credential_id: str) -> StatusDetail | None:
     return StatusDetail(
         reason=reason if isinstance(reason, str) and reason.isidentifier() else None,
         superseded_by=successor if isinstance(successor, str) and is_url(successor) else None,
+        changed_at=_moment(document.get("changed_at")),
     )
+
+
+def _moment(value: object) -> dt.datetime | None:
+    """An RFC 3339 date-time with a time zone (``changed_at``), in UTC; ``None`` otherwise,
+    so an issuer that sends no date or a bad one still gets its reason shown."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        moment = parse_date_time(value, "changed_at")
+    except CredentialError:
+        return None
+    return moment.astimezone(dt.UTC)
 
 
 class HttpStatusDetailSource:

@@ -15,9 +15,17 @@ from html import escape
 from typing import Final
 
 from verifier import labels
+from verifier.errors import CredentialErrorCode
 from verifier.labels import Label
 from verifier.problem import problem_kind
-from verifier.result import CredentialDisplay, CredentialStatus, ReasonCode, VerificationResult
+from verifier.result import (
+    CheckCode,
+    CredentialDisplay,
+    CredentialStatus,
+    ReasonCode,
+    VerificationResult,
+)
+from verifier.sources.offline_cache import describe_age
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,35 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
     ReasonCode.HOLDER_REQUEST: ("持证人申请", "At the holder's request"),
 }
 
+# The date each genuine-but-not-in-force verdict carries, as a person reads it.
+DATE_LABELS: Final[dict[CredentialStatus, tuple[str, str]]] = {
+    CredentialStatus.REVOKED: ("撤销时间", "Revoked on"),
+    CredentialStatus.SUSPENDED: ("暂停时间", "Suspended on"),
+    CredentialStatus.SUPERSEDED: ("取代时间", "Replaced on"),
+    CredentialStatus.EXPIRED: ("过期日期", "Expired on"),
+    CredentialStatus.NOT_YET_VALID: ("生效日期", "Valid from"),
+}
+CHANGED_ON: Final = frozenset(
+    {CredentialStatus.REVOKED, CredentialStatus.SUSPENDED, CredentialStatus.SUPERSEDED}
+)
+
+# What an ``unavailable`` verdict could not check, by the check that could not be made.
+UNAVAILABLE_WHAT: Final[dict[CheckCode, tuple[str, str]]] = {
+    CheckCode.LOCATE: (
+        "未能从颁发机构获取该证书。",
+        "The credential could not be fetched from its issuer.",
+    ),
+    CheckCode.KEY: (
+        "未能获取颁发机构的公钥，无法核验签名。",
+        "The issuer's keys could not be had, so the signature could not be checked.",
+    ),
+    CheckCode.STATUS: (
+        "未能确认证书是否已被撤销（无法获取状态列表）。",
+        "Whether it was revoked could not be checked (no usable status list).",
+    ),
+    CheckCode.PARSE: ("核验程序出错。", "The verifier had a fault."),
+}
+
 STYLESHEET: Final = "/verify/verify.css"
 """Where the page's CSS is served (``verifier/web/static/verify.css``): no inline style, so a
 Content-Security-Policy ``style-src 'self'`` holds."""
@@ -88,18 +125,78 @@ def _labelled(label: Label, value: str | None) -> str:
     return _row(label.zh, label.en, value)
 
 
+def _line(zh: str, en: str) -> str:
+    return f'<p>{escape(zh)}</p><p lang="en">{escape(en)}</p>'
+
+
 def _reason_html(result: VerificationResult) -> str:
     if not result.status.genuine:
         failed = result.failed_check()
         if failed is None or failed.error is None:
             return ""
         kind = problem_kind(failed.error, failed.code)
-        return f'<p>原因：{escape(kind.title_zh)}</p><p lang="en">Reason: {escape(kind.title)}</p>'
+        reason = _line(f"原因：{kind.title_zh}", f"Reason: {kind.title}")
+        return reason + _failure_note_html(result)
+    return _lifecycle_html(result)
+
+
+def _failure_note_html(result: VerificationResult) -> str:
+    """What an untrusted or unavailable verdict means for the person holding the phone."""
+    if result.status is CredentialStatus.UNTRUSTED_ISSUER:
+        return _line(
+            "本核验服务不信任该颁发机构，因此未核验其签名；这不表示证书是假的。",
+            "This verifier does not trust the issuer, so its signature was not checked; "
+            "this does not mean the credential is fake.",
+        )
+    if result.status is not CredentialStatus.UNAVAILABLE or result.unavailable is None:
+        return ""
+    missing = result.unavailable
+    failed = result.failed_check()
+    fault = failed is None or failed.error == CredentialErrorCode.INTERNAL_ERROR
+    what = CheckCode.PARSE if fault else missing.check
+    zh, en = UNAVAILABLE_WHAT.get(what, UNAVAILABLE_WHAT[CheckCode.PARSE])
+    parts = [_line(zh, en)]
+    if missing.cached_at is not None:
+        age = describe_age(result.checked_at - missing.cached_at)
+        limit = (
+            describe_age(dt.timedelta(seconds=missing.max_age_seconds))
+            if missing.max_age_seconds is not None
+            else None
+        )
+        parts.append(
+            _line(
+                f"缓存数据获取于 {age} 前" + (f"，超过 {limit} 的期限" if limit else ""),
+                f"The cached copy was fetched {age} ago"
+                + (f", over the limit of {limit}" if limit else ""),
+            )
+        )
+    parts.append(
+        _line(
+            "这不表示证书是假的；请稍后重试。",
+            "This does not mean the credential is fake; trying again later may help.",
+        )
+    )
+    return "".join(parts)
+
+
+def _lifecycle_html(result: VerificationResult) -> str:
+    """The reason, date and successor behind a genuine credential that is not in force."""
     detail = result.status_detail
+    shown = result.credential
     parts = []
     if detail is not None and detail.reason:
         zh, en = REASONS.get(detail.reason, (detail.reason, detail.reason))
-        parts.append(f'<p>原因：{escape(zh)}</p><p lang="en">Reason: {escape(en)}</p>')
+        parts.append(_line(f"原因：{zh}", f"Reason: {en}"))
+    when = None
+    if result.status in CHANGED_ON and detail is not None:
+        when = _moment(detail.changed_at)
+    elif result.status is CredentialStatus.EXPIRED and shown is not None:
+        when = _date(shown.valid_until)
+    elif result.status is CredentialStatus.NOT_YET_VALID and shown is not None:
+        when = _date(shown.valid_from)
+    if when and result.status in DATE_LABELS:
+        zh, en = DATE_LABELS[result.status]
+        parts.append(_line(f"{zh}：{when}", f"{en}: {when}"))
     if detail is not None and detail.superseded_by:
         link = escape(detail.superseded_by)
         parts.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from issuer.credentials.claims import xsd_datetime
 from issuer.credentials.lifecycle import get_credential
 from issuer.services import Services
 from issuer.vocabulary import CredentialState
@@ -49,9 +50,11 @@ def published_list_response(
 def credential_status(
     credential_id: str, session: ReadSessionDep, services: ServicesDep
 ) -> Response:
-    """The state, reason category and successor of one credential, for verifiers that hold
-    it (its id is in the credential). Never the registrar's free-text note."""
+    """The state, reason category, successor and date of the last change of one
+    credential, for verifiers that hold it (its id is in the credential). Never the
+    registrar's free-text note."""
     row = get_credential(session, credential_id)
+    changed_at = row.state_changed_at if row.state != CredentialState.ACTIVE else None
     body = {
         "id": f"urn:uuid:{row.id}",
         "state": row.state,
@@ -59,6 +62,7 @@ def credential_status(
         "superseded_by": (
             services.urls.verify_page(row.replaced_by_id) if row.replaced_by_id else None
         ),
+        "changed_at": xsd_datetime(changed_at) if changed_at is not None else None,
     }
     return JSONResponse(
         body, headers={"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": "*"}

@@ -10,7 +10,7 @@ from issuer.credentials.lifecycle import get_credential
 from issuer.web.deps import ReadSessionDep, ServicesDep
 from issuer.web.media import wants_jwt
 from verifier.format import VC_JWT_MEDIA_TYPE
-from verifier.result import CheckCode
+from verifier.result import CheckCode, CredentialStatus
 from verifier.web.page import render_verify_page
 
 router = APIRouter(tags=["verify page"])
@@ -23,6 +23,10 @@ router = APIRouter(tags=["verify page"])
         200: {"content": {VC_JWT_MEDIA_TYPE: {}}},
         404: {
             "description": "Unknown credential: the page says so (HTML), or a problem document",
+            "content": {"text/html": {}, "application/problem+json": {}},
+        },
+        503: {
+            "description": "The credential store is unavailable: the page says to try again",
             "content": {"text/html": {}, "application/problem+json": {}},
         },
     },
@@ -44,8 +48,9 @@ async def verify_page(
     result = await run_in_threadpool(request.app.state.certificate_numbers, result)
     request.app.state.metrics.observe_verification(result)
     located = not any(c.code == CheckCode.LOCATE and not c.passed for c in result.checks)
+    unavailable = result.status is CredentialStatus.UNAVAILABLE
     return HTMLResponse(
         render_verify_page(result),
-        status_code=200 if located else 404,
+        status_code=200 if located else (503 if unavailable else 404),
         headers={"Cache-Control": "no-store", "Vary": "Accept"},
     )
