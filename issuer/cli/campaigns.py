@@ -117,6 +117,12 @@ def share_command(
     revoke: Annotated[
         bool, typer.Option("--revoke", help="revoke every live link instead")
     ] = False,
+    notify_on_open: Annotated[
+        bool,
+        typer.Option(
+            "--notify-on-open", help="e-mail the holder when the link is opened (hourly at most)"
+        ),
+    ] = False,
 ) -> None:
     """Create a holder share link (printed once), or revoke the credential's links."""
     services = services_of(ctx)
@@ -127,7 +133,9 @@ def share_command(
             count = revoke_share_links(session, row.id, actor=actor(), now=now)
             message = f"revoked {count} share links of {row.number}"
         else:
-            _link, token = create_share_link(session, row.id, actor=actor(), now=now)
+            _link, token = create_share_link(
+                session, row.id, actor=actor(), now=now, notify_on_open=notify_on_open
+            )
             message = share_url(services.base_url, token)
     typer.echo(message)
 

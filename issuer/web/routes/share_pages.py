@@ -8,24 +8,34 @@ the public verify page.
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from importlib.resources import files
 
 from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from issuer.documents.credential_document import (
     CredentialDocument,
     credential_document,
     document_filename,
 )
-from issuer.documents.share_link import linkedin_url, resolve_share_link
+from issuer.documents.share_link import (
+    count_share_open,
+    linkedin_url,
+    live_share_link,
+    resolve_share_link,
+)
+from issuer.errors import NotFoundError
 from issuer.services import Services
+from issuer.store.engine import session_scope
 from issuer.vocabulary import CredentialState
 from issuer.web.deps import ReadSessionDep, ServicesDep
 from issuer.web.routes.documents import badge_png_response, badge_svg_response, certificate_response
 from verifier.format import VC_JWT_MEDIA_TYPE
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/s", tags=["holder share links"])
 _HEADERS = {
     "Cache-Control": "no-store",
@@ -119,9 +129,21 @@ def share_stylesheet() -> Response:
 
 @router.get("/{token}", response_class=HTMLResponse)
 def share_page(token: str, session: ReadSessionDep, services: ServicesDep) -> HTMLResponse:
-    """The holder's page for a live share link; 404 for unknown or revoked links."""
+    """The holder's page for a live share link; 404 for unknown or revoked links. Opening
+    a link whose holder asked to be told is counted, and the holder notified (decision 0030)."""
     document = _document(services, session, token)
+    if services.settings.notices_on and live_share_link(session, token).notify_on_open:
+        _count_open(services, token)
     return HTMLResponse(render_share_page(document, token), headers=_HEADERS)
+
+
+def _count_open(services: Services, token: str) -> None:
+    """Count the opening in a short transaction of its own; a failure never fails the page."""
+    try:
+        with session_scope(services.sessions) as session:
+            count_share_open(session, token, now=services.clock())
+    except (SQLAlchemyError, NotFoundError) as exc:  # revoked meanwhile, or a busy database
+        log.warning("share link opening not counted: %s", type(exc).__name__)
 
 
 @router.get("/{token}/credential.jwt", response_class=Response)
