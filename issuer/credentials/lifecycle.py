@@ -124,7 +124,7 @@ def _record_transition(
     row.state = state
     row.state_changed_at = now
     row.state_reason = reason
-    queue_notice(session, row.id, _NOTICES[state], address=row.holder_email, now=now)
+    queue_notice(session, row.id, _NOTICES[state], address=row.holder_email, now=now, reason=reason)
     record_event(
         session,
         actor,
@@ -266,7 +266,9 @@ def revoke_session(
         row.state_changed_at = now
         row.state_reason = reason
         set_status_bit(session, row.id, now=now)
-        queue_notice(session, row.id, NoticeKind.REVOKED, address=row.holder_email, now=now)
+        queue_notice(
+            session, row.id, NoticeKind.REVOKED, address=row.holder_email, now=now, reason=reason
+        )
         events.append((row.id, {"batch": exam_session}))
     record_events(session, actor, AuditAction.CREDENTIAL_REVOKE, events, now=now, reason=reason)
     record_event(

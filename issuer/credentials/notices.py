@@ -39,13 +39,16 @@ def queue_notice(
     *,
     address: str | None,
     now: dt.datetime,
+    reason: str | None = None,
     share_link_id: int | None = None,
 ) -> bool:
     """Add a notice about the credential to the outbox, due now; False when notices are off
     or there is no ``address`` to send it to (the caller's transaction commits it)."""
     if not notices_on(session) or address is None:
         return False
-    session.add(_pending(credential_id, kind, due=now, now=now, share_link_id=share_link_id))
+    notice = _pending(credential_id, kind, due=now, now=now, share_link_id=share_link_id)
+    notice.reason = reason
+    session.add(notice)
     return True
 
 

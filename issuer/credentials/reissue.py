@@ -154,7 +154,7 @@ def _supersede(
     # About the old credential, with the new one's link; sent to the replacement's address.
     new_email = session.scalar(select(Credential.holder_email).where(Credential.id == new_id))
     address = new_email or old.holder_email
-    queue_notice(session, old.id, NoticeKind.REISSUED, address=address, now=now)
+    queue_notice(session, old.id, NoticeKind.REISSUED, address=address, now=now, reason=reason)
     if was_suspended:  # the replacement inherits the suspension; lifting it stays a decision
         set_suspension_bit(session, new_id, now=now)
         new = session.get(Credential, new_id)

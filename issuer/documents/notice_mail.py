@@ -98,9 +98,8 @@ def notice_letter(
     ]
     en = [f"Dear {credential.holder_name},", "", what_en]
     en.append(f"Credential: {title_en}, number {credential.number}")
-    reason = credential.state_reason if notice.kind != NoticeKind.REINSTATED else None
-    if reason and notice.kind not in (NoticeKind.EXPIRING, NoticeKind.LINK_OPENED):
-        reason_zh, reason_en = REASONS.get(reason, (reason, reason))
+    if notice.reason:  # the reason of the change, as it was made
+        reason_zh, reason_en = REASONS.get(notice.reason, (notice.reason, notice.reason))
         zh.append(f"原因：{reason_zh}")
         en.append(f"Reason: {reason_en}")
     if notice.kind == NoticeKind.EXPIRING and credential.valid_until is not None:

@@ -428,6 +428,7 @@ class Notice(Base):
     kind: Mapped[str] = mapped_column(String(16))
     credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
     share_link_id: Mapped[int | None] = mapped_column(ForeignKey("share_links.id"))
+    reason: Mapped[str | None] = mapped_column(String(32))  # the change's reason code
     # "expiring:<credential id>": the expiry scan enqueues once per credential.
     once_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     state: Mapped[str] = mapped_column(String(16))

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("credential_id", sa.String(length=36), nullable=False),
         sa.Column("share_link_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.String(length=32), nullable=True),
         sa.Column("once_key", sa.String(length=80), nullable=True),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
