@@ -217,6 +217,25 @@ def test_the_back_off_is_capped_and_the_sender_gives_up_after_the_last_attempt(
         sender.engine.dispose()
 
 
+def test_a_mailbox_refused_for_good_is_given_up_at_once(
+    notice_client: TestClient,
+    notice_services: Services,
+    admin_headers: dict[str, str],
+    mail_server: MailServer,
+) -> None:
+    credential = _issue(notice_client, admin_headers, holder={"email": "nobody@example.org"})
+    notice_client.post(
+        f"/api/v1/credentials/{credential['id']}/revoke",
+        json={"reason": "issued_in_error"},
+        headers=admin_headers,
+    )
+    report = deliver_due(notice_services)
+    assert (report.sent, report.retrying, report.failed) == (0, 0, 1)
+    [notice] = _notices(notice_services)
+    assert (notice.state, notice.last_error, notice.attempts) == ("failed", "smtp_550", 1)
+    assert mail_server.inbox == []
+
+
 def test_a_restart_sends_nothing_twice_and_finishes_what_a_dead_sender_claimed(
     notice_client: TestClient,
     notice_services: Services,
