@@ -24,6 +24,7 @@ from issuer.web.middleware.body_limit import PerPathBodyLimit
 from issuer.web.middleware.rate_limit import RateLimiter, RateLimitMiddleware, parse_rate
 from issuer.web.middleware.request_log import RequestContext
 from issuer.web.middleware.security_headers import SecurityHeaders
+from issuer.web.notices import PeriodicNotices
 from issuer.web.openapi import document_problems
 from issuer.web.routes import (
     approvals,
@@ -60,16 +61,23 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         if settings.audit_checkpoint_interval_seconds
         else None
     )
+    notices = (
+        PeriodicNotices(services, settings.notice_interval_seconds)
+        if settings.notices_on and settings.notice_interval_seconds
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if checkpoints is not None:
-            checkpoints.start()
+        for worker in (checkpoints, notices):
+            if worker is not None:
+                worker.start()
         try:
             yield
         finally:
-            if checkpoints is not None:
-                checkpoints.stop()
+            for worker in (checkpoints, notices):
+                if worker is not None:
+                    worker.stop()
 
     app = FastAPI(
         lifespan=lifespan,

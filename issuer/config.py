@@ -12,6 +12,7 @@ import re
 import stat
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import (
     Field,
@@ -32,6 +33,29 @@ DEV_PASSPHRASE_FILE = Path("var/dev-passphrase")
 # Values that mark a secret as "not chosen yet"; refused outside development.
 _PLACEHOLDERS = frozenset({"", "changeme", "change-me", "changethis", "secret", "password", "dev"})
 _RATE_LIMIT = re.compile(r"^(off|\d+/(second|minute|hour|day))$")
+_MAIL_FROM = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+")
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def check_smtp_url(value: str) -> SplitResult:
+    """``TESSERA_SMTP_URL`` split; ``ValueError`` (never quoting it: it may hold a password)
+    for another scheme, no host, or a password sent in the clear to a host not on loopback."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValueError("TESSERA_SMTP_URL is not a URL") from None
+    if parts.scheme not in SMTP_SCHEMES or not parts.hostname:
+        raise ValueError(
+            "TESSERA_SMTP_URL must be smtp://, smtp+starttls:// or smtps://host[:port]"
+        )
+    if parts.password and parts.scheme == "smtp" and parts.hostname not in _LOOPBACK:
+        raise ValueError(
+            "TESSERA_SMTP_URL would send its password in the clear: use smtp+starttls:// "
+            "or smtps://"
+        )
+    return parts
 
 
 def normalise_base_url(value: str) -> str:
@@ -100,6 +124,16 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: int = Field(default=30, ge=1, le=3600)
     # Which library draws QR codes (credentials/qr.py, decision 0016), chosen at start-up.
     qr_encoder: Literal["auto", "zxing", "qrcode"] = "auto"
+    # Notices to holders by e-mail (docs/decisions/0030-holder-notices.md). Unset: none are
+    # queued. smtp://, smtp+starttls:// or smtps://, with user:password@ if the relay wants.
+    smtp_url: SecretStr | None = None
+    mail_from: str | None = None
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    notice_interval_seconds: int = Field(default=60, ge=0, le=86_400)
+    notice_retry_seconds: int = Field(default=60, ge=1, le=86_400)
+    notice_retry_max_seconds: int = Field(default=6 * 3600, ge=1, le=7 * 86_400)
+    notice_max_attempts: int = Field(default=20, ge=1, le=1000)
+    notice_expiry_days: int = Field(default=30, ge=1, le=366)
 
     @field_validator("trusted_issuers", mode="before")
     @classmethod
@@ -157,6 +191,27 @@ class Settings(BaseSettings):
             raise ValueError(f"{name} must look like 600/minute, or be off")
         return value
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        check_smtp_url(value.get_secret_value())  # the message never repeats the URL
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _check_mail_from(cls, value: str | None) -> str | None:
+        if value is not None and not _MAIL_FROM.fullmatch(value.strip()):
+            raise ValueError("TESSERA_MAIL_FROM must be an address such as notices@example.org")
+        return value.strip() if value else None
+
+    @model_validator(mode="after")
+    def _need_mail_from(self) -> Settings:
+        if self.smtp_url is not None and self.mail_from is None:
+            raise ValueError("TESSERA_MAIL_FROM must be set when TESSERA_SMTP_URL is")
+        return self
+
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         if self.environment == "development":
@@ -196,6 +251,11 @@ class Settings(BaseSettings):
     @property
     def keys_max_age(self) -> dt.timedelta:
         return dt.timedelta(seconds=self.verify_keys_max_age_seconds)
+
+    @property
+    def notices_on(self) -> bool:
+        """Whether notices to holders are queued: only with an SMTP server to send them."""
+        return self.smtp_url is not None
 
     @property
     def is_sqlite(self) -> bool:

@@ -49,6 +49,8 @@ class IssuerErrorCode(StrEnum):
     NOT_SUSPENDED = "not_suspended"
     EMPTY_BATCH = "empty_batch"
     NOTHING_TO_CORRECT = "nothing_to_correct"
+    INVALID_EMAIL = "invalid_email"
+    NO_HOLDER_EMAIL = "no_holder_email"
     # keys
     KEY_ACTIVE = "key_active"
     KEY_ALREADY_COMPROMISED = "key_already_compromised"

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from issuer.config import Settings
 from issuer.credentials.issuance import IssuerIdentity
 from issuer.credentials.list_revisions import ListRevisions
+from issuer.credentials.notices import NOTICES_ON
 from issuer.credentials.status_list import PublishedList, StatusListPublisher
 from issuer.errors import ConfigurationError, IssuerError, NotFoundError
 from issuer.keys.keystore import active_key, load_signer
@@ -77,10 +78,13 @@ class Services:
             check_database(engine)
             if require_schema and not migration.is_at_head(engine):
                 raise ConfigurationError("the database is not migrated: run `tessera db upgrade`")
+            sessions = create_session_factory(engine)
+            if settings.notices_on:  # changes queue notices only when they can be sent
+                sessions.configure(info={NOTICES_ON: True})
             services = cls(
                 settings=settings,
                 engine=engine,
-                sessions=create_session_factory(engine),
+                sessions=sessions,
                 read_sessions=create_session_factory(engine, read_only=True),
                 revisions=ListRevisions(engine),
                 clock=clock,

@@ -94,6 +94,25 @@ class BundleState(StrEnum):
     EXPIRED = "expired"  # deleted after TESSERA_BUNDLE_TTL_HOURS; build it again if needed
 
 
+class NoticeKind(StrEnum):
+    """What a notice to a holder says happened (``notices.kind``, docs/decisions/0030)."""
+
+    REVOKED = "revoked"
+    SUSPENDED = "suspended"
+    REINSTATED = "reinstated"
+    REISSUED = "reissued"
+    EXPIRING = "expiring"
+    LINK_OPENED = "link_opened"
+
+
+class NoticeState(StrEnum):
+    """Where a notice is in the outbox (``notices.state``)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # given up: a permanent refusal, or too many attempts
+
+
 class AuditAction(StrEnum):
     """Every action the audit log records (``audit_events.action``)."""
 
@@ -141,6 +160,8 @@ __all__ = [
     "CredentialState",
     "ImportState",
     "KeyState",
+    "NoticeKind",
+    "NoticeState",
     "PrincipalKind",
     "ReasonCode",
     "Role",

@@ -31,6 +31,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "exam_session": ("考场", "场次", "exam_session", "exam session"),
     "score": ("成绩", "分数", "score"),
     "result": ("结果", "考试结果", "result"),
+    "email": ("电子邮箱", "邮箱", "电子邮件", "email", "e-mail", "holder_email"),
 }
 REQUIRED: tuple[str, ...] = ("name", "employee_number", "occupation", "level", "unit")
 REQUIRED += ("exam_date", "exam_session", "result")

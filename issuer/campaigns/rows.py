@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 from issuer.campaigns.results_file import RawRow
 from issuer.credentials.catalog import Catalog
+from issuer.credentials.holder_email import MAX_EMAIL_LENGTH, clean_optional_email
 from issuer.credentials.issuance import IssueRequest, issuance_key
 from issuer.credentials.text import UnsafeTextError, clean_identifier, clean_name
+from issuer.errors import InvalidInputError
 
 PASSED = frozenset({"合格", "通过", "及格", "pass", "passed", "p", "yes", "y", "1"})
 NOT_PASSED = frozenset(
@@ -27,6 +29,7 @@ LEVELS = {
 _LEVEL_ALIASES = {alias.casefold(): code for code, aliases in LEVELS.items() for alias in aliases}
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 _MAX_LENGTHS = {"name": 200, "employee_number": 64, "exam_session": 64, "national_id": 64}
+_MAX_LENGTHS["email"] = MAX_EMAIL_LENGTH
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _NATIONAL_ID = re.compile(r"^\d{17}[\dX]$")
@@ -41,6 +44,7 @@ REASONS = {
     "invalid_date": "not a date (YYYY-MM-DD)",
     "invalid_score": "not a number from 0 to 1000",
     "invalid_national_id": "not an 18-character national ID with a valid check digit",
+    "invalid_email": "not one e-mail address such as name@example.org",
     "unknown_level": "not a level (初级/中级/高级, junior/intermediate/senior)",
     "unknown_occupation": "no occupation with this code or name in the catalog",
     "unknown_unit": "no unit with this code or name in the catalog",
@@ -109,6 +113,10 @@ class RowValidator:
         national_id = text.get("national_id") or None
         if national_id is not None and not valid_national_id(national_id.upper()):
             raise _RejectError("national_id", "invalid_national_id")
+        try:
+            email = clean_optional_email(text.get("email"))
+        except InvalidInputError:
+            raise _RejectError("email", "invalid_email") from None
         request = IssueRequest(
             holder_name=text["name"],
             employee_number=text["employee_number"],
@@ -120,6 +128,7 @@ class RowValidator:
             score=_score(text.get("score", "")),
             national_id=national_id.upper() if national_id else None,
             birth_date=_date(text["birth_date"], "birth_date") if text.get("birth_date") else None,
+            holder_email=email,
         )
         known = self._names.setdefault(request.employee_number, request.holder_name)
         if known != request.holder_name:

@@ -131,6 +131,12 @@ def share_command(
     show: Annotated[
         bool, typer.Option("--list", help="list the links (ids and times, never the URLs)")
     ] = False,
+    notify_on_open: Annotated[
+        bool,
+        typer.Option(
+            "--notify-on-open", help="e-mail the holder when the link is opened (hourly at most)"
+        ),
+    ] = False,
 ) -> None:
     """Create a holder share link (printed once), list the credential's links, or revoke one
     link (--link ID) or all of them (--revoke)."""
@@ -152,7 +158,9 @@ def share_command(
             count = revoke_share_links(session, row.id, actor=actor(), now=now)
             message = f"revoked {count} share links of {row.number}"
         else:
-            _link, token = create_share_link(session, row.id, actor=actor(), now=now)
+            _link, token = create_share_link(
+                session, row.id, actor=actor(), now=now, notify_on_open=notify_on_open
+            )
             message = share_url(services.base_url, token)
     typer.echo(message)
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from issuer.cli.context import actor, services_of
+from issuer.credentials.holder_email import clean_email
 from issuer.credentials.issuance import IssueRequest, issue_credentials
 from issuer.credentials.lifecycle import (
     find_credential,
@@ -43,6 +44,9 @@ def issue(
         typer.Option(formats=["%Y-%m-%d"], help="kept in the database only"),
     ] = None,
     valid_until: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+    holder_email: Annotated[
+        str | None, typer.Option(help="where notices about the credential go (not signed)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the full record as JSON")] = False,
 ) -> None:
     """Issue one credential and print its id, number, verify URL and token."""
@@ -60,6 +64,7 @@ def issue(
         national_id=national_id,
         birth_date=birth_date.date() if birth_date else None,
         valid_until=valid_until.replace(tzinfo=dt.UTC) if valid_until else None,
+        holder_email=holder_email,
     )
     with session_scope(services.sessions) as session:
         [credential_id] = issue_credentials(
@@ -135,6 +140,7 @@ def reissue(
     unit: Annotated[str | None, typer.Option()] = None,
     exam_session: Annotated[str | None, typer.Option()] = None,
     score: Annotated[float | None, typer.Option()] = None,
+    holder_email: Annotated[str | None, typer.Option(help="a new address for notices")] = None,
 ) -> None:
     """Issue a corrected or upgraded replacement; the old credential becomes `superseded`."""
     services = services_of(ctx)
@@ -145,6 +151,7 @@ def reissue(
         unit=unit,
         exam_session=exam_session,
         score=score,
+        holder_email=clean_email(holder_email) if holder_email else None,
     )
     with session_scope(services.sessions) as session:
         old = find_credential(session, credential)

@@ -17,6 +17,7 @@ from issuer.cli import (
     credentials,
     identity,
     keys,
+    notices,
     operations,
     principals,
     setup,
@@ -58,6 +59,7 @@ credentials.register(app)
 campaigns.register(app)
 app.add_typer(approvals.approvals_app, name="approvals")
 app.add_typer(audit.audit_app, name="audit")
+app.add_typer(notices.notices_app, name="notices")
 identity.register(app)
 operations.register(app)
 app.command("verify")(verify_command)

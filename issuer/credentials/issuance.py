@@ -9,7 +9,7 @@ import datetime as dt
 import random
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from sqlalchemy import insert, select
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from issuer.credentials.catalog import Catalog, achievement, load_catalog, unit_profile
 from issuer.credentials.claims import build_credential
+from issuer.credentials.holder_email import clean_email
 from issuer.credentials.qr import check_qr_capacity
 from issuer.credentials.status_list import allocate_indexes, status_entry
 from issuer.credentials.text import clean_identifier, clean_name
@@ -44,6 +45,9 @@ class IssueRequest:
     national_id: str | None = None
     birth_date: dt.date | None = None
     valid_until: dt.datetime | None = None
+    # Where notices go (decision 0030): kept with the credential, never signed into it, and
+    # not part of what a request certifies (a reissue changing only this corrects nothing).
+    holder_email: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         # Every way in builds one of these: the text's one normal form (decision 0024), so
@@ -58,6 +62,8 @@ class IssueRequest:
         }
         if self.national_id is not None:
             cleaned["national_id"] = clean_identifier(self.national_id, "the national id")
+        if self.holder_email is not None:
+            cleaned["holder_email"] = clean_email(self.holder_email)
         for name, value in cleaned.items():
             object.__setattr__(self, name, value)
 
@@ -172,6 +178,7 @@ def issue_credentials(
                 "jws": signed.token,
                 "state": CredentialState.ACTIVE.value,
                 "issuance_key": issuance_key(request) if exactly_once else None,
+                "holder_email": request.holder_email,
             }
         )
         allocation_rows.append({"list_id": list_id, "index": index, "credential_id": credential_id})

@@ -10,14 +10,21 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from issuer.credentials.notices import queue_notice
 from issuer.credentials.status_list import set_status_bit, set_suspension_bit
 from issuer.credentials.text import clean_identifier, clean_optional_note
 from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.store.audit import Actor, lock_writes, record_event, record_events
 from issuer.store.models import Credential, Unit
-from issuer.vocabulary import AuditAction, CredentialState, ReasonCode
+from issuer.vocabulary import AuditAction, CredentialState, NoticeKind, ReasonCode
 
 log = logging.getLogger(__name__)
+
+_NOTICES = {
+    CredentialState.REVOKED: NoticeKind.REVOKED,
+    CredentialState.SUSPENDED: NoticeKind.SUSPENDED,
+    CredentialState.ACTIVE: NoticeKind.REINSTATED,
+}
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -112,10 +119,12 @@ def _record_transition(
     actor: Actor,
     now: dt.datetime,
 ) -> Credential:
-    """Set ``row``'s lifecycle state and append the audit event (the note only there)."""
+    """Set ``row``'s lifecycle state, append the audit event (the note only there) and
+    queue the holder's notice (decision 0030)."""
     row.state = state
     row.state_changed_at = now
     row.state_reason = reason
+    queue_notice(session, row.id, _NOTICES[state], address=row.holder_email, now=now, reason=reason)
     record_event(
         session,
         actor,
@@ -257,6 +266,9 @@ def revoke_session(
         row.state_changed_at = now
         row.state_reason = reason
         set_status_bit(session, row.id, now=now)
+        queue_notice(
+            session, row.id, NoticeKind.REVOKED, address=row.holder_email, now=now, reason=reason
+        )
         events.append((row.id, {"batch": exam_session}))
     record_events(session, actor, AuditAction.CREDENTIAL_REVOKE, events, now=now, reason=reason)
     record_event(

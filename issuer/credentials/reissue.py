@@ -24,6 +24,7 @@ from issuer.credentials.issuance import (
     issue_credentials,
 )
 from issuer.credentials.lifecycle import check_reason, locked_credential
+from issuer.credentials.notices import queue_notice
 from issuer.credentials.status_list import set_status_bit, set_suspension_bit
 from issuer.credentials.text import clean_optional_note
 from issuer.errors import (
@@ -34,7 +35,7 @@ from issuer.errors import (
 )
 from issuer.store.audit import Actor, lock_writes, record_event, record_events
 from issuer.store.models import Credential, Holder
-from issuer.vocabulary import AuditAction, CredentialState, ReasonCode
+from issuer.vocabulary import AuditAction, CredentialState, NoticeKind, ReasonCode
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class Corrections:
     exam_session: str | None = None
     score: float | None = None
     valid_until: dt.datetime | None = None
+    holder_email: str | None = None  # where notices go; not a field of the credential
 
     def changed(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -68,6 +70,7 @@ def request_from(row: Credential, corrections: Corrections) -> IssueRequest:
         exam_session=row.exam_session,
         score=row.score,
         valid_until=row.valid_until,
+        holder_email=row.holder_email,
     )
     return replace(base, **corrections.changed())  # IssueRequest keeps the normal form
 
@@ -148,6 +151,10 @@ def _supersede(
     old.state_reason = reason
     old.replaced_by_id = new_id
     set_status_bit(session, old.id, now=now)
+    # About the old credential, with the new one's link; sent to the replacement's address.
+    new_email = session.scalar(select(Credential.holder_email).where(Credential.id == new_id))
+    address = new_email or old.holder_email
+    queue_notice(session, old.id, NoticeKind.REISSUED, address=address, now=now, reason=reason)
     if was_suspended:  # the replacement inherits the suspension; lifting it stays a decision
         set_suspension_bit(session, new_id, now=now)
         new = session.get(Credential, new_id)

@@ -17,10 +17,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from issuer.credentials.lifecycle import get_credential
-from issuer.errors import NotFoundError
+from issuer.credentials.notices import LINK_NOTICE_EVERY, queue_notice
+from issuer.errors import InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.store.audit import Actor, record_event, record_events
 from issuer.store.models import Credential, ShareLink
-from issuer.vocabulary import AuditAction
+from issuer.vocabulary import AuditAction, NoticeKind
 from verifier.urls import IssuerUrls
 
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
@@ -35,16 +36,37 @@ def share_url(base_url: str, token: str) -> str:
 
 
 def create_share_link(
-    session: Session, credential_id: str, *, actor: Actor, now: dt.datetime
+    session: Session,
+    credential_id: str,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    notify_on_open: bool = False,
 ) -> tuple[ShareLink, str]:
-    """A new link for the credential: (record, token). The token is shown once."""
-    get_credential(session, credential_id)
-    [(link, token)] = create_share_links(session, [credential_id], actor=actor, now=now)
+    """A new link for the credential: (record, token). The token is shown once.
+
+    ``notify_on_open``: the holder is told by e-mail when the link is opened, at most once
+    an hour (decision 0030); the credential must have the holder's address
+    (``no_holder_email`` otherwise)."""
+    row = get_credential(session, credential_id)
+    if notify_on_open and row.holder_email is None:
+        raise InvalidInputError(
+            "the credential has no holder e-mail address to send notices to",
+            code=IssuerErrorCode.NO_HOLDER_EMAIL,
+        )
+    [(link, token)] = create_share_links(
+        session, [credential_id], actor=actor, now=now, notify_on_open=notify_on_open
+    )
     return link, token
 
 
 def create_share_links(
-    session: Session, credential_ids: Sequence[str], *, actor: Actor, now: dt.datetime
+    session: Session,
+    credential_ids: Sequence[str],
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    notify_on_open: bool = False,
 ) -> list[tuple[ShareLink, str]]:
     """A new link for each credential, in order: (record, token); the tokens are shown once.
 
@@ -54,7 +76,13 @@ def create_share_links(
     links: list[tuple[ShareLink, str]] = []
     for credential_id in credential_ids:
         token = secrets.token_urlsafe(32)
-        link = ShareLink(credential_id=credential_id, token_hash=_hash(token), created_at=now)
+        link = ShareLink(
+            credential_id=credential_id,
+            token_hash=_hash(token),
+            created_at=now,
+            notify_on_open=notify_on_open,
+            open_count=0,
+        )
         links.append((link, token))
     session.add_all(link for link, _ in links)
     session.flush()
@@ -62,7 +90,13 @@ def create_share_links(
         session,
         actor,
         AuditAction.SHARE_LINK_CREATE,
-        [(link.credential_id, {"link": link.id}) for link, _ in links],
+        [
+            (
+                link.credential_id,
+                {"link": link.id, **({"notify_on_open": True} if notify_on_open else {})},
+            )
+            for link, _ in links
+        ],
         now=now,
     )
     session.flush()
@@ -84,6 +118,46 @@ def resolve_share_link(session: Session, token: str) -> Credential:
     if link.revoked_at is not None:
         raise RevokedShareLinkError("this share link was revoked")
     return get_credential(session, link.credential_id)
+
+
+def live_share_link(session: Session, token: str, *, for_update: bool = False) -> ShareLink:
+    """The live link of ``token``; ``NotFoundError`` for unknown or revoked ones."""
+    if not 20 <= len(token) <= 100:
+        raise NotFoundError("no such share link")
+    query = select(ShareLink).where(
+        ShareLink.token_hash == _hash(token), ShareLink.revoked_at.is_(None)
+    )
+    link = session.scalars(query.with_for_update() if for_update else query).first()
+    if link is None:
+        raise NotFoundError("no such share link")
+    return link
+
+
+def count_share_open(session: Session, token: str, *, now: dt.datetime) -> bool:
+    """Count an opening of a link whose holder asked to be told, and queue the notice unless
+    one was queued for this link within ``LINK_NOTICE_EVERY`` (a crawler cannot flood the
+    holder). The notice names no visitor. True when a notice was queued."""
+    link = live_share_link(session, token, for_update=True)
+    if not link.notify_on_open:
+        return False
+    link.open_count += 1
+    queued = False
+    if link.notified_at is None or now - link.notified_at >= LINK_NOTICE_EVERY:
+        address = session.scalar(
+            select(Credential.holder_email).where(Credential.id == link.credential_id)
+        )
+        queued = queue_notice(
+            session,
+            link.credential_id,
+            NoticeKind.LINK_OPENED,
+            address=address,
+            now=now,
+            share_link_id=link.id,
+        )
+        if queued:
+            link.notified_at = now
+    session.flush()
+    return queued
 
 
 def list_share_links(session: Session, credential_id: str) -> list[ShareLink]:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -30,6 +31,8 @@ from issuer.vocabulary import (
     CredentialState,
     ImportState,
     KeyState,
+    NoticeKind,
+    NoticeState,
     PrincipalKind,
     Role,
     one_of,
@@ -221,6 +224,9 @@ class Credential(Base):
     # "<employee number>|<exam session>" for a first issuance: the database refuses a second
     # credential for the same candidate and session (imports re-run exactly once).
     issuance_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # Where notices about this credential go (docs/decisions/0030): personal data, never
+    # signed into the credential, never logged, never exported.
+    holder_email: Mapped[str | None] = mapped_column(String(254))
 
     holder: Mapped[Holder] = relationship(lazy="joined", innerjoin=True)
     occupation: Mapped[Occupation] = relationship(lazy="joined", innerjoin=True)
@@ -398,6 +404,40 @@ class ShareLink(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
+    # The holder asked to be told when the link is opened (at most one notice an hour).
+    notify_on_open: Mapped[bool] = mapped_column(default=False, server_default=false())
+    open_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    notified_at: Mapped[dt.datetime | None]
+
+
+class Notice(Base):
+    """A notice to a credential's holder, waiting in the outbox until an SMTP server took it.
+
+    Written in the transaction of the change it tells of; the recipient is read from the
+    credential when it is sent, so the address is stored once (docs/decisions/0030).
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", NoticeKind), name="kind"),
+        CheckConstraint(one_of("state", NoticeState), name="state"),
+        Index("ix_notices_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    share_link_id: Mapped[int | None] = mapped_column(ForeignKey("share_links.id"))
+    reason: Mapped[str | None] = mapped_column(String(32))  # the change's reason code
+    # "expiring:<credential id>": the expiry scan enqueues once per credential.
+    once_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime]
+    due_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime]
+    last_error: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[dt.datetime | None]
 
 
 class StoredIdentity(Base):

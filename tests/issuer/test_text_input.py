@@ -166,7 +166,11 @@ def test_lookalike_spellings_of_one_employee_number_are_one_holder(
             exam={"date": "2026-10-14", "session": next(sessions)},
         )
         assert response.status_code == 201, response.text
-        assert response.json()["holder"] == {"name": "José Núñez", "employee_number": "SF000001"}
+        assert response.json()["holder"] == {
+            "name": "José Núñez",
+            "employee_number": "SF000001",
+            "notices": False,
+        }
     with services.sessions() as session:
         assert list(session.scalars(select(Holder.employee_number))) == ["SF000001"]
 

@@ -36,6 +36,11 @@ def test_check_constraints_are_the_migrations_text() -> None:
         ("approvals", "state IN ('pending', 'approved', 'rejected')"),
         ("imports", "state IN ('running', 'done', 'failed')"),
         ("issuer_identity", "id = 1"),
+        (
+            "notices",
+            "kind IN ('revoked', 'suspended', 'reinstated', 'reissued', 'expiring', 'link_opened')",
+        ),
+        ("notices", "state IN ('pending', 'sent', 'failed')"),
     }
     migrations = "".join(p.read_text("utf-8") for p in (ROOT / "migrations").rglob("*.py"))
     for _table, sql in checks:

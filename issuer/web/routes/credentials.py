@@ -94,6 +94,7 @@ def issue(
         exam_session=body.exam.session,
         score=body.exam.score,
         valid_until=body.valid_until,
+        holder_email=body.holder.email,
     )
     [credential_id] = issue_credentials(
         session,

@@ -32,7 +32,7 @@ from issuer.web.deps import (
     SessionDep,
     WriterDep,
 )
-from issuer.web.schemas.share_links import ShareLinkResponse
+from issuer.web.schemas.share_links import ShareLinkRequest, ShareLinkResponse
 
 router = APIRouter(prefix="/api/v1/credentials", tags=["certificates"])
 
@@ -134,11 +134,16 @@ def create_link(
     actor: ActorDep,
     session: SessionDep,
     services: ServicesDep,
+    body: ShareLinkRequest | None = None,
 ) -> ShareLinkResponse:
-    """A new holder share link; its URL is in this response only (stored hashed)."""
+    """A new holder share link; its URL is in this response only (stored hashed). With
+    ``notify_on_open`` the holder is e-mailed when it is opened (at most once an hour)."""
     row = get_credential(session, credential_id)
     require_unit(principal, row.unit.code)
-    link, token = create_share_link(session, row.id, actor=actor, now=services.clock())
+    notify = body is not None and body.notify_on_open
+    link, token = create_share_link(
+        session, row.id, actor=actor, now=services.clock(), notify_on_open=notify
+    )
     session.commit()
     return ShareLinkResponse.of(link, share_url(services.base_url, token))
 

@@ -15,21 +15,29 @@ the public verify page.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from importlib.resources import files
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from issuer.documents.credential_document import (
     CredentialDocument,
     credential_document,
     document_filename,
 )
-from issuer.documents.share_link import RevokedShareLinkError, resolve_share_link
-from issuer.errors import ConflictError, IssuerErrorCode
+from issuer.documents.share_link import (
+    RevokedShareLinkError,
+    count_share_open,
+    live_share_link,
+    resolve_share_link,
+)
+from issuer.errors import ConflictError, IssuerErrorCode, NotFoundError
 from issuer.services import Services
+from issuer.store.engine import session_scope
 from issuer.web.deps import ReadSessionDep, ServicesDep
 from issuer.web.routes.documents import (
     badge_png_response,
@@ -42,6 +50,7 @@ from verifier.format import VC_JWT_MEDIA_TYPE
 from verifier.result import CredentialStatus, VerificationResult
 from verifier.web.problem_response import PROBLEM_MEDIA_TYPE
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/s", tags=["holder share links"])
 _HEADERS = {
     "Cache-Control": "no-store",
@@ -103,12 +112,24 @@ def share_page(
     token: str, request: Request, session: ReadSessionDep, services: ServicesDep
 ) -> HTMLResponse:
     """The holder's page with the verify page's verdict; 404 for unknown links, 410 for
-    revoked ones."""
+    revoked ones. Opening a link whose holder asked to be told is counted, and the holder
+    notified (decision 0030)."""
     try:
         shared = _shared(request, services, session, token)
     except RevokedShareLinkError:
         return revoked_link_page()
+    if services.settings.notices_on and live_share_link(session, token).notify_on_open:
+        _count_open(services, token)
     return HTMLResponse(render_share_page(shared, token), headers=_HEADERS)
+
+
+def _count_open(services: Services, token: str) -> None:
+    """Count the opening in a short transaction of its own; a failure never fails the page."""
+    try:
+        with session_scope(services.sessions) as session:
+            count_share_open(session, token, now=services.clock())
+    except (SQLAlchemyError, NotFoundError) as exc:  # revoked meanwhile, or a busy database
+        log.warning("share link opening not counted: %s", type(exc).__name__)
 
 
 def _download(

@@ -14,7 +14,9 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from issuer.credentials.holder_email import MAX_EMAIL_LENGTH, clean_email
 from issuer.credentials.text import UnsafeTextError, clean_identifier, clean_name, clean_note
+from issuer.errors import InvalidInputError
 
 
 def _cleaned(clean: Callable[[str], str], max_length: int, min_length: int = 1) -> AfterValidator:
@@ -59,6 +61,21 @@ OptionalIdentifier = Annotated[
     str,
     StringConstraints(max_length=64),
     _cleaned(clean_identifier, 64, 0),
+]
+
+
+def _email(value: str) -> str:
+    try:
+        return clean_email(value)
+    except InvalidInputError:
+        raise PydanticCustomError(
+            "invalid_email", "not an e-mail address such as name@example.org"
+        ) from None
+
+
+# The holder's e-mail address (decision 0030): one plain ASCII address.
+Email = Annotated[
+    str, StringConstraints(min_length=3, max_length=MAX_EMAIL_LENGTH), AfterValidator(_email)
 ]
 
 

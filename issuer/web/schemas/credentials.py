@@ -12,6 +12,7 @@ from issuer.vocabulary import CredentialState, ReasonCode
 from issuer.web.schemas.approvals import ApprovalResponse
 from issuer.web.schemas.common import (
     Code,
+    Email,
     ExamSession,
     Identifier,
     Note,
@@ -28,6 +29,11 @@ class HolderIn(StrictModel):
     employee_number: Identifier
     national_id: OptionalIdentifier | None = None
     birth_date: dt.date | None = None
+    email: Email | None = Field(
+        default=None,
+        description="where notices about this credential go (revoked, suspended, reissued, "
+        "expiring); kept with the record, never signed into the credential",
+    )
 
 
 class ExamIn(StrictModel):
@@ -58,6 +64,9 @@ class NamedCode(BaseModel):
 class HolderOut(BaseModel):
     name: str
     employee_number: str
+    notices: bool = Field(
+        default=False, description="an e-mail address for notices is on file (never shown)"
+    )
 
 
 class CredentialLinks(BaseModel):
@@ -97,7 +106,11 @@ class CredentialResponse(BaseModel):
             id=row.id,
             number=row.number,
             state=row.state,
-            holder=HolderOut(name=row.holder_name, employee_number=row.holder.employee_number),
+            holder=HolderOut(
+                name=row.holder_name,
+                employee_number=row.holder.employee_number,
+                notices=row.holder_email is not None,
+            ),
             occupation=NamedCode(
                 code=row.occupation.code,
                 name_zh=row.occupation.name_zh,
@@ -155,6 +168,9 @@ class ReissueRequest(StrictModel):
     exam_session: ExamSession | None = None
     score: float | None = Field(default=None, ge=0, le=1000)
     valid_until: UtcDatetime | None = None
+    holder_email: Email | None = Field(
+        default=None, description="a new address for notices; the old one is kept otherwise"
+    )
 
 
 class ReissueResponse(BaseModel):
