@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -98,6 +99,10 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
             (lambda text: not stays_in_process(base_url, text)) if settings.is_sqlite else True
         ),
         on_result=metrics.observe_verification,
+        # The packed-link page verifies in the browser, which fetches this server's own
+        # documents only (CSP connect-src 'self'): it trusts this issuer (decision 0028).
+        page_issuers=[base_url],
+        offline_max_age=dt.timedelta(seconds=settings.verify_keys_max_age_seconds),
     )
     # First: routes are matched in order, and verification is the busiest public route.
     app.include_router(verify_router, tags=["verify"])

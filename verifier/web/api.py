@@ -10,7 +10,8 @@ included); 4xx only when the request itself cannot be read: 413 over ``MAX_BODY_
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Iterable
 from importlib import resources
 from typing import Any, Final
 from urllib.parse import parse_qs
@@ -23,9 +24,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from verifier.errors import ParseError
 from verifier.qr_packing import DICTIONARY
 from verifier.result import VerificationResult
+from verifier.sources.keys import DEFAULT_KEYS_MAX_AGE
 from verifier.strict_json import loads_strict
 from verifier.verification import Verifier
 from verifier.web.page import render_packed_page, render_verify_page
+from verifier.web.phone import create_phone_router
 from verifier.web.problem_response import problem_response
 
 MAX_BODY_BYTES: Final = 96 * 1024
@@ -96,8 +99,14 @@ def create_verify_router(
     include_page: bool = True,
     on_result: Callable[[VerificationResult], None] | None = None,
     max_threads: int = MAX_VERIFY_THREADS,
+    page_issuers: Iterable[str] | None = None,
+    offline_max_age: dt.timedelta = DEFAULT_KEYS_MAX_AGE,
 ) -> APIRouter:
     """The verify API (and page) for ``verifier``; ``on_result`` hears of every result.
+
+    The packed-link page verifies in the browser (``verifier.web.phone``), trusting
+    ``page_issuers`` (default: the verifier's trusted issuers) and keys and status lists it
+    kept for at most ``offline_max_age``.
 
     ``run_in_thread=True`` runs verification in worker threads, as HTTP key and status
     sources block; an app whose sources are all in memory passes ``False`` and verifies on
@@ -183,6 +192,14 @@ def create_verify_router(
 
     if not include_page:
         return router
+
+    router.include_router(
+        create_phone_router(
+            verifier.trusted_issuers if page_issuers is None else page_issuers,
+            clock_skew=verifier.clock_skew,
+            max_age=offline_max_age,
+        )
+    )
 
     @router.get("/c", response_class=HTMLResponse, summary="The page a packed QR link opens")
     async def packed_page() -> HTMLResponse:
