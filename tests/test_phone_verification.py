@@ -72,6 +72,9 @@ def test_packed_links_verify_in_the_page_and_send_nothing_about_the_credential(
         try:
             context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
             context.on("request", record)
+            messages: list[str] = []
+            context.on("console", lambda message: messages.append(message.text))
+            context.on("weberror", lambda error: messages.append(str(error.error)))
             shown = verdict_of(context.new_page(), valid["qr_text"])
             assert "真实有效" in shown
             assert "Genuine and valid" in shown
@@ -83,6 +86,9 @@ def test_packed_links_verify_in_the_page_and_send_nothing_about_the_credential(
             assert "已撤销" in shown
             assert "Revoked" in shown
             assert "真实有效" not in shown
+            # No Content-Security-Policy violation, no script error (a 404 for a document
+            # the issuer does not publish, such as a suspension twin, is an answer).
+            assert [m for m in messages if not m.startswith("Failed to load resource")] == []
         finally:
             browser.close()
 

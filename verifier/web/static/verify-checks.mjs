@@ -275,6 +275,8 @@ async function importJwk(jwk) {
     return [algorithm, await crypto.subtle.importKey("raw", raw, { name: "Ed25519" }, false, ["verify"])];
   } catch (error) {
     if (error instanceof CheckError) throw error;
+    // A browser without Ed25519 cannot check this key: that is not the key's fault.
+    if (error && error.name === "NotSupportedError") return [algorithm, null];
     return fail("malformed", "not a valid public key");
   }
 }

@@ -156,6 +156,8 @@ class Run {
     if (!this.trusted.includes(issuerId)) fail("untrusted_issuer");
     const key = (await this.keySet(issuerId)).get(kid);
     if (!key) fail("key_not_found");
+    // Published, but this browser has no WebCrypto for its algorithm: cannot check here.
+    if (key.key === null) fail("internal_error", "this browser cannot check this signature");
     return key;
   }
 
