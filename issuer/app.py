@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -110,6 +111,10 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         on_result=metrics.observe_verification,
         lookup=LocalLookup(services, app.state.verifier, _limiter(settings.lookup_rate_limit)),
         describe=app.state.certificate_numbers,
+        # The packed-link page verifies in the browser, which fetches this server's own
+        # documents only (CSP connect-src 'self'): it trusts this issuer (decision 0028).
+        page_issuers=[base_url],
+        offline_max_age=dt.timedelta(seconds=settings.verify_keys_max_age_seconds),
     )
     # First: routes are matched in order, and verification is the busiest public route.
     app.include_router(verify_router, tags=["verify"])

@@ -39,6 +39,8 @@ REQUIRED_IN_WHEEL = [
     "/share.css",
     "/verify.css",
     "/verify.js",
+    "/verify-core.mjs",
+    "/sw.js",
     "/qr-packing-v1.dict",
 ]
 
@@ -172,5 +174,11 @@ def test_the_installed_wheel_issues_and_verifies(server: tuple[str, Path]) -> No
         pdf = client.get(f"/api/v1/credentials/{record['id']}/certificate.pdf", headers=headers)
         assert pdf.status_code == 200, pdf.text
         assert pdf.content.startswith(b"%PDF")
-        for asset in ("/verify/verify.js", "/verify/verify.css", "/s/share.css"):
+        for asset in (
+            "/verify/verify.js",
+            "/verify/verify-core.mjs",
+            "/sw.js",
+            "/verify/verify.css",
+            "/s/share.css",
+        ):
             assert client.get(asset).status_code == 200, asset

@@ -197,11 +197,14 @@ def test_packed_link_page_loads_its_script_from_the_verifier_only() -> None:
     page = client.get("/c")
     assert page.status_code == 200
     scripts = re.findall(r"<script[^>]*>", page.text)
-    assert scripts == ['<script src="verify/verify.js" defer>']  # no inline script (CSP)
+    assert scripts == ['<script type="module" src="verify/verify.js">']  # no inline script
     script = client.get("/verify/verify.js")
     assert script.status_code == 200
     assert script.headers["content-type"].startswith("text/javascript")
     assert "location.hash" in script.text
+    assert 'from "./verify-core.mjs"' in script.text  # verified in the page (decision 0028)
+    assert client.get("/verify/verify-core.mjs").status_code == 200
+    assert client.get("/verify/other.mjs").status_code == 404
 
 
 def test_cli_verifies_a_packed_qr_image_and_a_packed_link(tmp_path: Path) -> None:

@@ -12,8 +12,9 @@ included); 4xx only when the request itself cannot be read: 413 over ``MAX_BODY_
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import resources
 from typing import Final
 from urllib.parse import parse_qs
@@ -25,8 +26,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from verifier.qr_packing import DICTIONARY
 from verifier.result import VerificationResult
+from verifier.sources.keys import DEFAULT_KEYS_MAX_AGE
 from verifier.verification import Verifier
 from verifier.web.page import render_packed_page, render_verify_page
+from verifier.web.phone import create_phone_router
 from verifier.web.problem_response import problem_response
 from verifier.web.requests import (
     LOOKUP_FIELDS,
@@ -99,8 +102,14 @@ def create_verify_router(
     max_threads: int = MAX_VERIFY_THREADS,
     lookup: CertificateLookup | None = None,
     describe: Callable[[VerificationResult], VerificationResult] | None = None,
+    page_issuers: Iterable[str] | None = None,
+    offline_max_age: dt.timedelta = DEFAULT_KEYS_MAX_AGE,
 ) -> APIRouter:
     """The verify API (and page) for ``verifier``; ``on_result`` hears of every result.
+
+    The packed-link page verifies in the browser (``verifier.web.phone``), trusting
+    ``page_issuers`` (default: the verifier's trusted issuers) and keys and status lists it
+    kept for at most ``offline_max_age``.
 
     ``run_in_thread=True`` runs verification in worker threads, as HTTP key and status
     sources block; an app whose sources are all in memory passes ``False`` and verifies on
@@ -219,6 +228,14 @@ def create_verify_router(
 
     if not include_page:
         return router
+
+    router.include_router(
+        create_phone_router(
+            verifier.trusted_issuers if page_issuers is None else page_issuers,
+            clock_skew=verifier.clock_skew,
+            max_age=offline_max_age,
+        )
+    )
 
     @router.get("/c", response_class=HTMLResponse, summary="The page a packed QR link opens")
     async def packed_page() -> HTMLResponse:

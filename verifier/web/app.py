@@ -54,7 +54,7 @@ def create_app(
     verifier = build_http_verifier(settings, transport=transport)
     # No trailing-slash redirects: Starlette builds them from the Host header.
     app = FastAPI(title="Tessera verifier", version="0.1.0", redirect_slashes=False)
-    app.include_router(create_verify_router(verifier))
+    app.include_router(create_verify_router(verifier, offline_max_age=settings.keys_max_age))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -343,7 +343,8 @@ def render_verify_page(
 
 def render_packed_page() -> str:
     """The page a packed QR link (``<base>/c#<digits>``) opens: a pending verdict that
-    ``verify.js`` replaces with the result, since only the browser sees the fragment."""
+    ``verify.js`` replaces with the result of verifying the credential in the page, since only
+    the browser sees the fragment (decision 0028); it installs as an offline web app."""
     pending = (
         '<div id="pending" class="verdict warn" role="status" aria-live="polite">'
         '<p class="big">正在核验…</p><p class="big" lang="en">Verifying…</p></div>'
@@ -358,7 +359,8 @@ def render_packed_page() -> str:
         '<meta name="referrer" content="no-referrer">'
         "<title>证书核验 Credential verification</title>"
         '<link rel="stylesheet" href="verify/verify.css">'
-        '<script src="verify/verify.js" defer></script></head><body><main>'
+        '<link rel="manifest" href="verify/manifest.webmanifest">'
+        '<script type="module" src="verify/verify.js"></script></head><body><main>'
         f'<h1>证书核验 <span lang="en">Credential verification</span></h1>{pending}'
         "<footer><p>Tessera · W3C Verifiable Credentials 2.0 · Open Badges 3.0</p></footer>"
         "</main></body></html>"

@@ -1,7 +1,8 @@
 """Security headers on every response, and CORS open for the public documents only.
 
 - HTML pages get a strict Content-Security-Policy: nothing from other origins, scripts and
-  styles from this server's own files only, no framing (``frame-ancestors 'none'``).
+  styles from this server's own files only, no framing (``frame-ancestors 'none'``); the
+  packed-link page's web app manifest and service worker are this server's own too.
 - Every response: ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``.
 - HSTS when the request came over https (directly or via a trusted proxy's headers).
 - ``Access-Control-Allow-Origin: *`` on the public documents (JWKS, issuer metadata, keys,
@@ -18,7 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
 )
 CORS_PREFIXES = (
     "/.well-known/",
