@@ -10,43 +10,22 @@ writers cannot reach.
 from __future__ import annotations
 
 import logging
-import threading
 
 from issuer.keys.audit_checkpoints import checkpoint_if_moved
-from issuer.services import Services
 from issuer.store.engine import session_scope
+from issuer.web.periodic import PeriodicTask
 
 log = logging.getLogger(__name__)
 
 
-class PeriodicCheckpoints:
-    """A daemon thread that calls ``make_checkpoint`` every ``interval`` seconds until stopped."""
+class PeriodicCheckpoints(PeriodicTask):
+    """Signs the audit chain's head every ``interval`` seconds when it moved."""
 
-    def __init__(self, services: Services, interval: float) -> None:
-        self._services = services
-        self._interval = interval
-        self._lock = threading.Lock()
-        self._running: tuple[threading.Thread, threading.Event] | None = None
+    name = "audit-checkpoints"
+    failure = "audit checkpoint not made"
 
-    def start(self) -> None:
-        """Start the thread; an app may run its lifespan more than once (tests, servers)."""
-        with self._lock:
-            if self._running is not None:
-                return
-            stop = threading.Event()
-            thread = threading.Thread(
-                target=self._loop, args=(stop,), name="audit-checkpoints", daemon=True
-            )
-            thread.start()
-            self._running = (thread, stop)
-
-    def stop(self) -> None:
-        with self._lock:
-            running, self._running = self._running, None
-        if running is not None:
-            thread, stop = running
-            stop.set()
-            thread.join(timeout=10)
+    def run_once(self) -> bool:
+        return self.make_checkpoint()
 
     def make_checkpoint(self) -> bool:
         """Sign the head if it moved; True when a checkpoint was stored."""
@@ -59,10 +38,3 @@ class PeriodicCheckpoints:
         if made:
             log.info("audit checkpoint signed")
         return made
-
-    def _loop(self, stop: threading.Event) -> None:
-        while not stop.wait(self._interval):
-            try:
-                self.make_checkpoint()
-            except Exception as exc:  # a broken chain or a lost database: say so, keep going
-                log.warning("audit checkpoint not made: %s", type(exc).__name__)
