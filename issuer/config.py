@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: int = Field(default=30, ge=1, le=3600)
     # Which library draws QR codes (credentials/qr.py, decision 0016), chosen at start-up.
     qr_encoder: Literal["auto", "zxing", "qrcode"] = "auto"
+    # Batch verification (POST /api/v1/verify/batch, /verify/batch): the body of one batch
+    # (uploaded certificates included), and how many batches one client may send.
+    verify_batch_max_bytes: int = Field(default=32 * 1_048_576, ge=1024)
+    verify_batch_rate_limit: str = "20/hour"
 
     @field_validator("trusted_issuers", mode="before")
     @classmethod
@@ -144,6 +148,13 @@ class Settings(BaseSettings):
     def _check_rate_limit(cls, value: str) -> str:
         if not _RATE_LIMIT.match(value):
             raise ValueError("TESSERA_RATE_LIMIT must look like 600/minute, or be off")
+        return value
+
+    @field_validator("verify_batch_rate_limit")
+    @classmethod
+    def _check_batch_rate_limit(cls, value: str) -> str:
+        if not _RATE_LIMIT.match(value):
+            raise ValueError("TESSERA_VERIFY_BATCH_RATE_LIMIT must look like 20/hour, or be off")
         return value
 
     @model_validator(mode="after")

@@ -84,6 +84,10 @@ class IssuerErrorCode(StrEnum):
     BUNDLE_BUILDING = "bundle_building"
     BUNDLE_NOT_READY = "bundle_not_ready"
     BUNDLE_EXPIRED = "bundle_expired"
+    # batch verification
+    TOO_MANY_ITEMS = "too_many_items"
+    NO_ITEMS = "no_items"
+    REPORT_EXPIRED = "report_expired"
     # answered by the web layer and the CLI, not raised as an IssuerError: the request, the
     # transport and the database
     MALFORMED_JSON = "malformed_json"
