@@ -50,7 +50,7 @@ _IN_TEXT: Final = (
     _SHARE,
 )
 _PDFIUM_LOCK: Final = threading.Lock()  # PDFium is not thread-safe
-_NOT_A_CREDENTIAL: Final = (
+NOT_A_CREDENTIAL: Final = (
     "not a credential: give the PDF certificate, a badge (PNG or SVG), a QR image (PNG or "
     "JPEG), a .jwt file or a link"
 )
@@ -84,7 +84,7 @@ def read_handed_over(data: bytes) -> HandedOver:
     try:
         text = data.decode("utf-8-sig").strip()
     except UnicodeDecodeError:
-        raise HolderFileError(_NOT_A_CREDENTIAL) from None
+        raise HolderFileError(NOT_A_CREDENTIAL) from None
     if text.startswith("<"):
         return HandedOver("badge_svg", text_to_verify(_baked_svg(data)))
     if not text:
