@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from issuer.app import create_app
 from issuer.config import Settings
 from issuer.services import Services
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.issuer.helpers import issue_body, load_catalog
 
 API = "/api/v1/verify/batch"
@@ -257,3 +258,70 @@ def test_the_page_shows_the_report_and_offers_it_as_csv_and_pdf(
     nothing = client.post("/verify/batch", data={"text": " "}, files={"x": ("a", b"", "")})
     assert nothing.status_code == 422
     assert "no items" in nothing.text
+
+
+def test_a_share_link_is_verified_and_a_revoked_one_names_no_credential(
+    client: TestClient, services: Services, admin_headers: dict[str, str]
+) -> None:
+    first, _, _ = _issue_three(client, admin_headers, services)
+    created = client.post(f"/api/v1/credentials/{first['id']}/share-links", headers=admin_headers)
+    assert created.status_code == 201, created.text
+    link = created.json()["url"]
+    response = client.post(API, json=[link, link + "x" * 8])
+    rows = response.json()["rows"]
+    assert [(r["kind"], r["status"]) for r in rows] == [
+        ("share_link", "valid"),
+        ("share_link", "not_found"),
+    ]
+    assert rows[0]["holder_name"] == NAMES[0]
+    # The single verify API takes the share link too.
+    single = client.post("/api/v1/verify", json={"credential": f"{link}/credential.jwt"})
+    assert single.json()["status"] == "valid"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_page_in_chromium_uploads_files_and_downloads_the_csv(
+    live_server: tuple[str, TestClient],
+    services: Services,
+    admin_headers: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    base, client = live_server
+    first, revoked, third = _issue_three(client, admin_headers, services)
+    pdf = client.get(f"/api/v1/credentials/{first['id']}/certificate.pdf", headers=admin_headers)
+    (tmp_path / "certificate.pdf").write_bytes(pdf.content)
+    (tmp_path / "list.csv").write_text(
+        f"证书编号,姓名\n{third['number']},{NAMES[2]}\nTS000,{NAMES[0]}\n", encoding="utf-8"
+    )
+    messages: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(accept_downloads=True)
+            page.on("console", lambda message: messages.append(message.text))
+            page.goto(f"{base}/verify/batch")
+            page.set_input_files("#files", [tmp_path / "certificate.pdf", tmp_path / "list.csv"])
+            page.fill("#text", revoked["qr_text"])
+            page.locator("button[value=html]").click()
+            page.wait_for_load_state()
+            summary = page.locator("section.verdict").inner_text()
+            statuses = page.locator("tbody tr").evaluate_all(
+                "rows => rows.map(r => r.dataset.status)"
+            )
+            with page.expect_download() as download_info:
+                page.get_by_text("Download CSV").click()
+            download = download_info.value
+            saved = tmp_path / "report.csv"
+            download.save_as(saved)
+        finally:
+            browser.close()
+    assert "共 4 项，2 项真实有效" in summary
+    assert statuses == ["valid", "valid", "not_found", "revoked"]
+    rows = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8-sig"))))
+    assert [row["status"] for row in rows] == statuses
+    assert rows[0]["source"] == "certificate.pdf"
+    assert [m for m in messages if "Content Security Policy" in m or "Refused" in m] == []
