@@ -12,7 +12,7 @@ Hostile files: at most ``MAX_FILE_BYTES``; images of at most ``MAX_IMAGE_PIXELS`
 most ``MAX_TOKEN_CHARS``; SVG is read by expat with document type declarations refused (no
 entity expansion, no external entities); a PDF is opened by PDFium (the engine of Chromium's
 viewer), one document at a time, and only its first ``MAX_PDF_PAGES`` pages are rendered, each
-at most ``PDF_RENDER_PIXELS`` on its longer side.
+at most 3,200 pixels on its longer side (``PDF_RENDER_PIXELS``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from verifier.sources.credential_locator import looks_like_url
 MAX_FILE_BYTES: Final = 8 * 1024 * 1024
 MAX_IMAGE_PIXELS: Final = 40_000_000
 MAX_PDF_PAGES: Final = 4
-PDF_RENDER_PIXELS: Final = 2400
+PDF_RENDER_PIXELS: Final = (1600, 3200)
+"""The longer side of a page rendered to find its QR code: quick first, then finer (a scan)."""
 PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 BADGE_KEYWORD: Final = b"openbadgecredential"
 OB_NAMESPACE: Final = "https://purl.imsglobal.org/ob/v3p0"
@@ -290,9 +291,12 @@ def _qr_on_page(page: Any) -> str | None:
     width, height = page.get_size()
     if width <= 0 or height <= 0:
         return None
-    scale = min(3.0, PDF_RENDER_PIXELS / max(width, height))
-    bitmap = page.render(scale=scale, grayscale=True)
-    try:
-        return _decode_qr(bitmap.to_pil())
-    finally:
-        bitmap.close()
+    for pixels in PDF_RENDER_PIXELS:
+        bitmap = page.render(scale=min(6.0, pixels / max(width, height)), grayscale=True)
+        try:
+            found = _decode_qr(bitmap.to_pil())
+        finally:
+            bitmap.close()
+        if found is not None:
+            return found
+    return None

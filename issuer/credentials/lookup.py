@@ -11,7 +11,7 @@ spaces or in a decomposed Unicode form still matches; a number is compared as an
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from issuer.credentials.text import UnsafeTextError, clean_identifier, clean_name
 from issuer.store.models import Credential
@@ -33,7 +33,10 @@ def lookup_credential(
         return None
     if not number or not name:
         return None
-    row = session.scalars(select(Credential).where(Credential.number == number)).first()
+    # Only the credential's own columns: a batch looks up thousands, and none needs the
+    # holder, occupation, level or unit rows that are otherwise joined in.
+    query = select(Credential).options(lazyload("*")).where(Credential.number == number)
+    row = session.scalars(query).first()
     if row is None or clean_name(row.holder_name) != name:
         return None
     return row

@@ -36,11 +36,17 @@ _COLUMNS: Final = (
 
 
 def _clip(text: str, width: float) -> str:
-    if _width(text, _SIZE) <= width:
+    # No glyph of either font is wider than 1 em: most cells fit without being measured.
+    if len(text) * _SIZE <= width or _width(text, _SIZE) <= width:
         return text
-    while text and _width(text + "…", _SIZE) > width:
-        text = text[: max(0, len(text) - max(1, len(text) // 8))]
-    return text + "…"
+    low, high = 0, len(text)  # the longest prefix that fits with the ellipsis
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _width(text[:middle] + "…", _SIZE) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low] + "…"
 
 
 def _cells(row: BatchRow) -> list[tuple[str, str]]:

@@ -92,26 +92,43 @@ class BatchVerifier:
         )
 
     def _verify(self, items: Sequence[BatchItem]) -> BatchReport:
-        if not any(item.certificate_number for item in items):
-            return verify_batch(
-                items, verify=self.verifier.verify_submission, now=self.services.clock
-            )
-        with self.services.read_sessions() as session:
+        found = self._look_up(items)
 
-            def lookup(number: str, name: str) -> str | None:
+        def lookup(number: str, name: str) -> str | None:
+            answer = found.get((number, name))
+            if isinstance(answer, LocatorError):
+                raise answer
+            return answer
+
+        return verify_batch(
+            items, verify=self.verifier.verify_submission, lookup=lookup, now=self.services.clock
+        )
+
+    def _look_up(
+        self, items: Sequence[BatchItem]
+    ) -> dict[tuple[str, str], str | LocatorError | None]:
+        """Every certificate number and name of the batch looked up first, in one read session
+        closed before verification starts (interleaving the two is twice as slow on SQLite)."""
+        wanted = {
+            (item.certificate_number, item.holder_name)
+            for item in items
+            if item.certificate_number is not None and item.holder_name is not None
+        }
+        found: dict[tuple[str, str], str | LocatorError | None] = {}
+        if not wanted:
+            return found
+        with self.services.read_sessions() as session:
+            for number, name in wanted:
                 try:
                     row = lookup_credential(session, number, name)
                 except SQLAlchemyError:
                     session.rollback()
-                    raise LocatorError(
+                    found[(number, name)] = LocatorError(
                         "the credential store is unavailable",
                         code=CredentialErrorCode.CREDENTIAL_STORE_UNAVAILABLE,
-                    ) from None
-                return row.jws if row is not None else None
-
-            return verify_batch(
-                items,
-                verify=self.verifier.verify_submission,
-                lookup=lookup,
-                now=self.services.clock,
-            )
+                    )
+                    continue
+                found[(number, name)] = row.jws if row is not None else None
+                if row is not None:
+                    session.expunge(row)  # the identity map stays small over thousands of rows
+        return found
