@@ -18,6 +18,7 @@ at most 3,200 pixels on its longer side (``PDF_RENDER_PIXELS``).
 from __future__ import annotations
 
 import io
+import logging
 import re
 import struct
 import threading
@@ -50,6 +51,7 @@ _IN_TEXT: Final = (
     re.compile(r"https?://[^\s#?]+/v/[0-9a-f]{8}-[0-9a-f-]{27}"),  # a verify link
     _SHARE,
 )
+log = logging.getLogger(__name__)
 _PDFIUM_LOCK: Final = threading.Lock()  # PDFium is not thread-safe
 NOT_A_CREDENTIAL: Final = (
     "not a credential: give the PDF certificate, a badge (PNG or SVG), a QR image (PNG or "
@@ -71,6 +73,16 @@ class HandedOver:
 
 def read_handed_over(data: bytes) -> HandedOver:
     """The credential or link in a PDF, badge, QR image, ``.jwt`` file or pasted text."""
+    try:
+        return _read(data)
+    except HolderFileError:
+        raise
+    except Exception as exc:  # a parser's own failure on a hostile file: one line, no content
+        log.warning("a handed-over file could not be read: %s", type(exc).__name__)
+        raise HolderFileError("the file cannot be read (damaged)") from None
+
+
+def _read(data: bytes) -> HandedOver:
     if len(data) > MAX_FILE_BYTES:
         raise HolderFileError(f"the file is larger than {MAX_FILE_BYTES} bytes")
     if data.startswith(b"%PDF-"):
@@ -288,9 +300,15 @@ def _from_pdf(data: bytes) -> str:
 
 
 def _qr_on_page(page: Any) -> str | None:
+    import pypdfium2.raw
+
     width, height = page.get_size()
     if width <= 0 or height <= 0:
         return None
+    for image in page.get_objects(filter=(pypdfium2.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=4):
+        image_width, image_height = image.get_px_size()
+        if image_width * image_height > MAX_IMAGE_PIXELS:  # refused before it is decoded
+            raise HolderFileError(f"the PDF holds an image larger than {MAX_IMAGE_PIXELS} pixels")
     for pixels in PDF_RENDER_PIXELS:
         bitmap = page.render(scale=min(6.0, pixels / max(width, height)), grayscale=True)
         try:

@@ -223,3 +223,38 @@ def test_tessera_verify_says_in_one_line_what_it_cannot_read(
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+def _pdf_with_image_bomb(side: int) -> bytes:
+    """A one-page PDF drawing a grey ``side`` x ``side`` image whose pixels compress to
+    almost nothing: a decompression bomb for a renderer that decodes it."""
+    packer = zlib.compressobj(9)
+    row = b"\x00" * side
+    stream = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream"
+        % (side, side, len(stream), stream),
+        b"<< /Length 35 >>\nstream\nq 500 0 0 700 50 50 cm /Im1 Do Q\nendstream",
+    ]
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def test_a_pdf_image_bomb_is_refused_before_rendering() -> None:
+    with pytest.raises(HolderFileError, match="image larger than"):
+        read_handed_over(_pdf_with_image_bomb(8000))  # 64 megapixels from about 60 KB

@@ -241,7 +241,10 @@ async def batch_page() -> HTMLResponse:
     PAGE_PATH,
     response_class=HTMLResponse,
     summary="Verify many credentials from the page's form",
-    responses={200: {"content": {"text/csv": {}, PDF_MEDIA_TYPE: {}}}},
+    responses={
+        200: {"content": {"text/csv": {}, PDF_MEDIA_TYPE: {}}},
+        422: {"description": "No items, or too many: the form again", "content": {"text/html": {}}},
+    },
 )
 async def batch_page_post(request: Request) -> Response:
     if _media_type(request.headers.get("content-type")) != "multipart/form-data":
