@@ -18,6 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Final
 
 import anyio
@@ -38,32 +39,52 @@ REPORT_TTL_SECONDS: Final = 1800.0
 MAX_STORED_REPORTS: Final = 32
 
 
+@dataclass
+class _Stored:
+    expires: float
+    report: BatchReport
+    files: dict[str, bytes] = field(default_factory=dict)  # rendered once, served again
+
+
 class ReportStore:
-    """Recent reports by random token, the oldest dropped first; in this process only."""
+    """Recent reports by random token, the oldest dropped first; in this process only. A
+    report's CSV and PDF are rendered once: asking again costs nothing."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        self._reports: OrderedDict[str, tuple[float, BatchReport]] = OrderedDict()
+        self._reports: OrderedDict[str, _Stored] = OrderedDict()
 
     def put(self, report: BatchReport) -> str:
         token = secrets.token_urlsafe(32)
         with self._lock:
             self._drop_expired()
-            self._reports[token] = (self._clock() + REPORT_TTL_SECONDS, report)
+            self._reports[token] = _Stored(self._clock() + REPORT_TTL_SECONDS, report)
             while len(self._reports) > MAX_STORED_REPORTS:
                 self._reports.popitem(last=False)
         return token
 
     def get(self, token: str) -> BatchReport | None:
+        stored = self._stored(token)
+        return stored.report if stored is not None else None
+
+    def rendered(self, token: str, name: str) -> bytes | None:
+        stored = self._stored(token)
+        return stored.files.get(name) if stored is not None else None
+
+    def keep_rendered(self, token: str, name: str, data: bytes) -> None:
+        stored = self._stored(token)
+        if stored is not None:
+            stored.files[name] = data
+
+    def _stored(self, token: str) -> _Stored | None:
         with self._lock:
             self._drop_expired()
-            entry = self._reports.get(token)
-        return entry[1] if entry is not None else None
+            return self._reports.get(token)
 
     def _drop_expired(self) -> None:
         now = self._clock()
-        for token in [t for t, (expires, _) in self._reports.items() if expires <= now]:
+        for token in [t for t, stored in self._reports.items() if stored.expires <= now]:
             del self._reports[token]
 
 

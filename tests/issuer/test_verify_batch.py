@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
 import shutil
@@ -16,8 +17,10 @@ from fastapi.testclient import TestClient
 from issuer.app import create_app
 from issuer.config import Settings
 from issuer.services import Services
+from issuer.web.batch_verifier import MAX_STORED_REPORTS, REPORT_TTL_SECONDS, ReportStore
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.issuer.helpers import issue_body, load_catalog
+from verifier.batch import BatchReport
 
 API = "/api/v1/verify/batch"
 NAMES = ("王小明", "李雷", "韩梅梅")
@@ -325,3 +328,20 @@ def test_the_page_in_chromium_uploads_files_and_downloads_the_csv(
     assert [row["status"] for row in rows] == statuses
     assert rows[0]["source"] == "certificate.pdf"
     assert [m for m in messages if "Content Security Policy" in m or "Refused" in m] == []
+
+
+def test_the_report_store_keeps_reports_for_their_time_and_renders_each_once() -> None:
+    now = [1000.0]
+    store = ReportStore(clock=lambda: now[0])
+    report = BatchReport(total=0, summary={}, rows=[], checked_at=dt.datetime.now(dt.UTC))
+    token = store.put(report)
+    assert len(token) >= 43  # 256 random bits
+    assert store.get(token) is report
+    assert store.rendered(token, "pdf") is None
+    store.keep_rendered(token, "pdf", b"%PDF-")
+    assert store.rendered(token, "pdf") == b"%PDF-"
+    now[0] += REPORT_TTL_SECONDS
+    assert store.get(token) is None
+    tokens = [store.put(report) for _ in range(MAX_STORED_REPORTS + 1)]
+    assert store.get(tokens[0]) is None  # the oldest goes first
+    assert store.get(tokens[-1]) is report

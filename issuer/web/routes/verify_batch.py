@@ -161,23 +161,28 @@ async def _read_request(request: Request) -> Callable[[], Sequence[BatchItem]] |
     )
 
 
-async def _report_response(request: Request, report: BatchReport, answer: Format) -> Response:
+async def _render(request: Request, report: BatchReport, answer: Format) -> bytes:
     if answer == "csv":
-        body = render_csv(REPORT_COLUMNS, report_table(report))
-        return Response(
-            body,
-            media_type=CSV_MEDIA_TYPE,
-            headers={"Content-Disposition": 'attachment; filename="verification-report.csv"'},
-        )
+        return render_csv(REPORT_COLUMNS, report_table(report))
     if answer == "pdf":
         issuer = request.app.state.services.settings.issuer_name
-        pdf = await anyio.to_thread.run_sync(lambda: render_batch_report_pdf(report, issuer=issuer))
-        return Response(
-            pdf,
-            media_type=PDF_MEDIA_TYPE,
-            headers={"Content-Disposition": 'attachment; filename="verification-report.pdf"'},
+        pdf: bytes = await anyio.to_thread.run_sync(
+            lambda: render_batch_report_pdf(report, issuer=issuer)
         )
-    return Response(report.model_dump_json(), media_type="application/json")
+        return pdf
+    return report.model_dump_json().encode()
+
+
+def _file_response(answer: Format, body: bytes) -> Response:
+    if answer == "json":
+        return Response(body, media_type="application/json")
+    media_type = CSV_MEDIA_TYPE if answer == "csv" else PDF_MEDIA_TYPE
+    disposition = f'attachment; filename="verification-report.{answer}"'
+    return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+async def _report_response(request: Request, report: BatchReport, answer: Format) -> Response:
+    return _file_response(answer, await _render(request, report, answer))
 
 
 @router.post(
@@ -284,7 +289,8 @@ async def batch_page_post(request: Request) -> Response:
     responses={200: {"content": {"text/csv": {}, PDF_MEDIA_TYPE: {}}}},
 )
 async def batch_report_file(request: Request, token: str, suffix: str) -> Response:
-    report = _batch(request).reports.get(token) if len(token) <= 64 else None
+    reports = _batch(request).reports
+    report = reports.get(token) if len(token) <= 64 else None
     if report is None or suffix not in ("csv", "pdf"):
         return problem_response(
             404,
@@ -292,4 +298,9 @@ async def batch_report_file(request: Request, token: str, suffix: str) -> Respon
             "no such report: reports are kept for 30 minutes; verify the batch again",
             IssuerErrorCode.REPORT_EXPIRED,
         )
-    return await _report_response(request, report, "csv" if suffix == "csv" else "pdf")
+    answer: Format = "csv" if suffix == "csv" else "pdf"
+    body = reports.rendered(token, answer)
+    if body is None:
+        body = await _render(request, report, answer)
+        reports.keep_rendered(token, answer, body)
+    return _file_response(answer, body)
