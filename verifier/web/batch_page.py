@@ -11,7 +11,14 @@ from __future__ import annotations
 from html import escape
 from typing import Final
 
-from verifier.batch import BatchReport, BatchRow
+from verifier.batch import (
+    LOOKUP_UNAVAILABLE,
+    NO_LOOKUP,
+    NOT_FOUND,
+    UNREADABLE_FILE,
+    BatchReport,
+    BatchRow,
+)
 from verifier.problem import PROBLEM_KINDS
 from verifier.result import CredentialStatus
 from verifier.web.page import REASONS, STYLESHEET, VERDICTS
@@ -31,10 +38,22 @@ KINDS: Final[dict[str, tuple[str, str]]] = {
 }
 
 
+# Reasons a batch gives beyond a verification's own: (Chinese, English when no reason_text).
+BATCH_REASONS: Final[dict[str, tuple[str, str]]] = {
+    NOT_FOUND: ("证书编号与姓名不符，或无此证书", "No credential with this number and name"),
+    UNREADABLE_FILE: ("无法读取该文件", "The file cannot be read"),
+    LOOKUP_UNAVAILABLE: ("暂时无法查询证书编号", "Certificate numbers cannot be looked up now"),
+    NO_LOOKUP: ("不支持按证书编号核验", "Certificate numbers cannot be looked up here"),
+}
+
+
 def _reason(row: BatchRow) -> str:
     if row.reason is None:
         return ""
-    if row.reason in REASONS:
+    if row.kind == "certificate" or row.reason == UNREADABLE_FILE:
+        zh, en = BATCH_REASONS.get(row.reason, ("", row.reason))
+        en = row.reason_text or en
+    elif row.reason in REASONS:
         zh, en = REASONS[row.reason]
     elif row.reason in PROBLEM_KINDS:
         kind = PROBLEM_KINDS[row.reason]
@@ -67,7 +86,8 @@ def _row_html(row: BatchRow) -> str:
         f"<td>{row.index}</td>"
         f'<td><span aria-hidden="true">{verdict.symbol}</span> {escape(verdict.zh)}'
         f'<br><span lang="en">{escape(verdict.en)}</span></td>'
-        f"<td>{_what(row)}</td><td>{holder}</td><td>{achievement}</td>"
+        f'<td class="item">{_what(row)}</td><td class="holder">{holder}</td>'
+        f"<td>{achievement}</td>"
         f"<td>{escape(row.unit or '')}</td><td>{escape(row.valid_until or '')}</td>"
         f"<td>{_reason(row)}</td></tr>"
     )
