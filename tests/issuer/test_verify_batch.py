@@ -236,17 +236,21 @@ def test_the_page_shows_the_report_and_offers_it_as_csv_and_pdf(
     assert "content-security-policy" in form.headers
     page = client.post(
         "/verify/batch",
-        data={"text": f"{first['credential']}\n{revoked['qr_text']}\n<b>x</b>", "format": "html"},
+        data={
+            "text": f"{first['credential']}\n{revoked['qr_text']}\n<b>x</b>\nTS0,{NAMES[0]}",
+            "format": "html",
+        },
         files={"files": ("empty.txt", b"", "text/plain")},
     )
     assert page.status_code == 200, page.text
-    assert "共 3 项，1 项真实有效" in page.text
+    assert "共 4 项，1 项真实有效" in page.text
     assert "<b>x</b>" not in page.text
+    assert "证书编号与姓名不符" in page.text
     links = [part.split('"')[0] for part in page.text.split('href="/verify/batch/')[1:]]
     assert len(links) == 2
     as_csv = client.get(f"/verify/batch/{links[0]}")
     rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
-    assert [row["status"] for row in rows] == ["valid", "revoked", "unreadable"]
+    assert [row["status"] for row in rows] == ["valid", "revoked", "unreadable", "not_found"]
     as_pdf = client.get(f"/verify/batch/{links[1]}")
     assert as_pdf.content.startswith(b"%PDF-")
     gone = client.get("/verify/batch/" + "A" * 43 + "/report.csv")
