@@ -16,6 +16,7 @@ from issuer.config import Settings, load_settings
 from issuer.credentials.qr import use_encoder
 from issuer.runtime import prepare_process
 from issuer.services import Services
+from issuer.web.batch_verifier import BatchVerifier
 from issuer.web.checkpoints import PeriodicCheckpoints
 from issuer.web.error_handlers import install_problem_handlers
 from issuer.web.local_verifier import build_local_verifier, stays_in_process
@@ -41,6 +42,7 @@ from issuer.web.routes import (
     share_pages,
     status_lists,
     tokens,
+    verify_batch,
     verify_links,
 )
 from verifier.web.api import create_verify_router
@@ -118,6 +120,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     )
     # First: routes are matched in order, and verification is the busiest public route.
     app.include_router(verify_router, tags=["verify"])
+    app.state.batch_verifier = BatchVerifier(services, app.state.verifier, settings)
+    app.include_router(verify_batch.router)
     for module in (health, public, verify_links, credentials, catalog):
         app.include_router(module.router)
     for module in (status_lists, principals, tokens, keys, audit, approvals):
@@ -128,7 +132,11 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.add_middleware(
         PerPathBodyLimit,
         max_bytes=settings.max_body_bytes,
-        overrides={imports.IMPORTS_PATH: settings.import_max_bytes},
+        overrides={
+            imports.IMPORTS_PATH: settings.import_max_bytes,
+            verify_batch.API_PATH: settings.verify_batch_max_bytes,
+            verify_batch.BATCH_PAGE_PATH: settings.verify_batch_max_bytes,
+        },
     )
     limiter = _limiter(settings.rate_limit)
     if limiter is not None:

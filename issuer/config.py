@@ -134,6 +134,10 @@ class Settings(BaseSettings):
     notice_retry_max_seconds: int = Field(default=6 * 3600, ge=1, le=7 * 86_400)
     notice_max_attempts: int = Field(default=20, ge=1, le=1000)
     notice_expiry_days: int = Field(default=30, ge=1, le=366)
+    # Batch verification (POST /api/v1/verify/batch, /verify/batch): the body of one batch
+    # (uploaded certificates included), and how many batches one client may send.
+    verify_batch_max_bytes: int = Field(default=32 * 1_048_576, ge=1024)
+    verify_batch_rate_limit: str = "20/hour"
 
     @field_validator("trusted_issuers", mode="before")
     @classmethod
@@ -211,6 +215,13 @@ class Settings(BaseSettings):
         if self.smtp_url is not None and self.mail_from is None:
             raise ValueError("TESSERA_MAIL_FROM must be set when TESSERA_SMTP_URL is")
         return self
+
+    @field_validator("verify_batch_rate_limit")
+    @classmethod
+    def _check_batch_rate_limit(cls, value: str) -> str:
+        if not _RATE_LIMIT.match(value):
+            raise ValueError("TESSERA_VERIFY_BATCH_RATE_LIMIT must look like 20/hour, or be off")
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

@@ -88,6 +88,10 @@ class IssuerErrorCode(StrEnum):
     BUNDLE_EXPIRED = "bundle_expired"
     # holder share links
     CREDENTIAL_NOT_IN_FORCE = "credential_not_in_force"
+    # batch verification
+    TOO_MANY_ITEMS = "too_many_items"
+    NO_ITEMS = "no_items"
+    REPORT_EXPIRED = "report_expired"
     # answered by the web layer and the CLI, not raised as an IssuerError: the request, the
     # transport and the database
     MALFORMED_JSON = "malformed_json"

@@ -1,4 +1,5 @@
-"""``tessera verify``: verify a credential from a token, ``.jwt`` file, verify URL or QR image.
+"""``tessera verify``: verify what a holder hands over: the PDF certificate, a baked badge
+(PNG or SVG), a QR image, a ``.jwt`` file, a token, a verify link, packed QR link or share link.
 
 Exit status: 0 only for a valid credential; 1 for any other verdict but unavailable; 2 when
 the command could not run (unreadable file, bad JWKS, no QR code found...), always as one line
@@ -22,6 +23,14 @@ import typer
 
 from verifier.credential import issuer_id_of
 from verifier.errors import CredentialError
+from verifier.holder_files import MAX_FILE_BYTES as MAX_HOLDER_FILE_BYTES
+from verifier.holder_files import (
+    NOT_A_CREDENTIAL,
+    HolderFileError,
+    read_handed_over,
+    read_qr_image,
+    read_text,
+)
 from verifier.jws import MAX_TOKEN_CHARS, decode_unverified_jws
 from verifier.qr_packing import packed_credential_in, unpack_credential
 from verifier.report import print_human, report_cache_use
@@ -57,6 +66,7 @@ from verifier.trust import TrustedIssuers
 from verifier.verification import Verifier
 
 MAX_FILE_BYTES: Final = 1024 * 1024
+_FILE_SUFFIXES: Final = (".jwt", ".jws", ".txt", ".json", ".pdf", ".png", ".jpg", ".jpeg", ".svg")
 EXIT_NOT_VALID: Final = 1
 EXIT_ERROR: Final = 2
 EXIT_UNAVAILABLE: Final = 3
@@ -88,51 +98,43 @@ def _read_text(path: Path, what: str) -> str:
         raise CommandError(f"{what} {path} is not UTF-8 text") from None
 
 
-def _read_qr(path: Path) -> str:
+def _read_handed_over(path: Path, *, qr_only: bool = False) -> str:
+    """The credential or link in a file a holder handed over (``verifier.holder_files``)."""
     try:
-        import zxingcpp
-    except ImportError:
-        raise CommandError(
-            "--qr needs zxing-cpp, which is not installed (pip install zxing-cpp)"
-        ) from None
+        if path.stat().st_size > MAX_HOLDER_FILE_BYTES:
+            raise CommandError(f"{path} is larger than {MAX_HOLDER_FILE_BYTES} bytes")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{path} cannot be read ({exc.strerror})") from None
     try:
-        from PIL import Image
-    except ImportError:
-        raise CommandError(
-            "--qr needs Pillow, which is not installed (pip install pillow)"
-        ) from None
-    try:
-        with Image.open(path) as image:
-            # QR codes only: a QR's modules can also pass for a short linear barcode.
-            barcodes = zxingcpp.read_barcodes(
-                image.convert("L"), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
-            )
-    except (OSError, ValueError) as exc:
-        raise CommandError(f"QR image {path} cannot be read ({exc.__class__.__name__})") from None
-    texts = [b.text for b in barcodes if b.text]
-    if not texts:
-        raise CommandError(f"no QR code found in {path}")
-    return texts[0].strip()
+        handed = read_qr_image(data) if qr_only else read_handed_over(data)
+    except HolderFileError as exc:
+        raise CommandError(f"{path}: {exc}") from None
+    if handed.kind == "text":
+        raise CommandError(f"{path}: {NOT_A_CREDENTIAL}")
+    return handed.text
 
 
 def _source_text(source: str | None, qr: Path | None) -> str:
     if qr is not None:
         if source is not None:
             raise CommandError("give either a token/file or --qr, not both")
-        return _read_qr(qr)
+        return _read_handed_over(qr, qr_only=True)
     if source is None:
-        raise CommandError("give a token, a .jwt file, a verify URL, or --qr IMAGE")
+        raise CommandError(
+            "give a token, a file (.jwt, PDF certificate, badge, QR image), a link, or --qr IMAGE"
+        )
     if source == "-":
-        return sys.stdin.read(MAX_TOKEN_CHARS + 1).strip()
+        return read_text(sys.stdin.read(MAX_TOKEN_CHARS + 1)).text
     if looks_like_url(source):
-        return source.strip()
+        return read_text(source).text
     try:
         is_file = len(source) < 4096 and Path(source).is_file()
     except OSError:
         is_file = False
     if is_file:
-        return _read_text(Path(source), "credential file")
-    if "/" in source or source.lower().endswith((".jwt", ".jws", ".txt", ".json")):
+        return _read_handed_over(Path(source))
+    if "/" in source or source.lower().endswith(_FILE_SUFFIXES):
         raise CommandError(f"credential file {source} does not exist")
     return source.strip()
 
@@ -233,7 +235,10 @@ def verify_command(
     ctx: typer.Context,
     source: Annotated[
         str | None,
-        typer.Argument(help="A compact JWS, a .jwt file, a verify URL (or packed QR link), or -"),
+        typer.Argument(
+            help="A compact JWS or link, a file (.jwt, PDF certificate, badge PNG/SVG, QR "
+            "image), or -"
+        ),
     ] = None,
     qr: Annotated[
         Path | None, typer.Option("--qr", help="Read the credential or verify URL from a QR image")

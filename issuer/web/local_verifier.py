@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy.exc import SQLAlchemyError
 
 from issuer.credentials.lifecycle import get_credential
+from issuer.documents.share_link import resolve_share_link
 from issuer.errors import IssuerError
 from issuer.keys.jwks import compromised_keys_document, published_jwks
 from issuer.services import Services
@@ -29,6 +30,7 @@ from verifier.errors import (
     LocatorError,
     StatusRetrievalError,
 )
+from verifier.holder_files import SHARE_FILE
 from verifier.jws import decode_unverified_jws
 from verifier.qr_packing import packed_credential_in, unpack_credential
 from verifier.sources.breaker import IssuerBreaker
@@ -132,13 +134,16 @@ def build_local_verifier(
 
     def token_for(url: str) -> str:
         credential_id = urls.parse_verify_page(url)
-        if credential_id is None:
+        share_token = _share_token(base, url)
+        if credential_id is None and share_token is None:
             raise LocatorError(
                 "not a verify link of this issuer", code=CredentialErrorCode.CREDENTIAL_NOT_FOUND
             )
         with services.read_sessions() as session:
             try:
-                return get_credential(session, credential_id).jws
+                if share_token is not None:
+                    return resolve_share_link(session, share_token).jws
+                return get_credential(session, credential_id or "").jws
             except IssuerError:
                 raise LocatorError(
                     "no such credential", code=CredentialErrorCode.CREDENTIAL_NOT_FOUND
@@ -172,6 +177,16 @@ def build_local_verifier(
         clock_skew=settings.clock_skew,
         memo_size=settings.verify_memo_size,
     )
+
+
+def _share_token(base_url: str, url: str) -> str | None:
+    """The token of a holder's share link as a verifier fetches it,
+    ``<base>/s/<token>/credential.jwt`` (``verifier.holder_files``), else ``None``."""
+    prefix, suffix = f"{base_url}/s/", f"/{SHARE_FILE}"
+    if not (url.startswith(prefix) and url.endswith(suffix)):
+        return None
+    token = url[len(prefix) : -len(suffix)]
+    return token if token and "/" not in token else None
 
 
 def stays_in_process(base_url: str, submission: str) -> bool:
