@@ -252,6 +252,8 @@ def test_the_page_looks_up_and_shows_the_certificate_number(
     form = client.get("/verify").text
     assert 'name="certificate_number"' in form
     assert 'name="holder_name"' in form
+    assert '<a href="/verify/batch">' in form
+    assert client.get("/verify/batch").status_code == 200
     found = client.post(
         "/verify", data={"certificate_number": issued["number"], "holder_name": NAME}
     )

@@ -323,8 +323,13 @@ def render_verify_page(
         body += _form_html(
             form_action, submitted if result is None or not result.verified else None
         )
-        if lookup_form:
+        if lookup_form:  # the Tessera app, which also verifies many at once
             body += _lookup_form_html(form_action, looked_up)
+            body += (
+                f'<p><a href="{escape(form_action)}/batch">批量核验 '
+                '<span lang="en">Verify many at once (CSV, PDF certificates, QR images)</span>'
+                "</a></p>"
+            )
     else:
         body += (
             f'<p><a href="{escape(form_action)}">核验其他证书 '
