@@ -21,6 +21,10 @@ from tests.helpers import BASE_URL, PASSPHRASE
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"  # vendored: tests/vectors/README.md
 
+PUBLIC_API_PATHS = frozenset({"/api/v1/verify", "/api/v1/verify/batch"})
+"""The API paths anyone may call (employers verify without an account); every other
+``/api/v1/`` path needs a token."""
+
 
 def load_catalog(services: Services) -> None:
     with session_scope(services.sessions) as session:
