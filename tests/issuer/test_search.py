@@ -6,13 +6,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from issuer.config import Settings
 from issuer.services import Services
 from tests.helpers import make_token
-from tests.issuer.helpers import load_catalog
+from tests.issuer.helpers import load_catalog, run_cli
 from tests.issuer.lifecycle_helpers import bearer, issue
 
 LIST = "/api/v1/credentials"
@@ -27,12 +29,16 @@ PEOPLE = [
 ]
 
 
+def _at(moment: dt.datetime) -> Callable[[], dt.datetime]:
+    return lambda: moment
+
+
 def _register(client: TestClient, services: Services, headers: dict[str, str]) -> list[Any]:
     """Issue ``PEOPLE`` (on their issue days of November 2026); revoke the second."""
     load_catalog(services)
     issued = []
     for name, employee, unit, occupation, level, session, exam, day in PEOPLE:
-        services.clock = lambda day=day: dt.datetime(2026, 11, day, 9, tzinfo=dt.UTC)
+        services.clock = _at(dt.datetime(2026, 11, day, 9, tzinfo=dt.UTC))
         body = {
             "holder": {"name": name, "employee_number": employee},
             "occupation": occupation,
@@ -113,7 +119,7 @@ def test_pages_walk_the_whole_result_once_in_order(
         seen: list[dict[str, Any]] = []
         offset: int | None = 0
         while offset is not None:
-            params = {"limit": 2, "offset": offset, "sort": sort}
+            params: dict[str, str | int] = {"limit": 2, "offset": offset, "sort": sort}
             page = client.get(LIST, params=params, headers=admin_headers).json()
             assert page["total"] == 5
             assert (page["limit"], page["offset"]) == (2, offset)
@@ -263,3 +269,20 @@ def test_every_credential_route_takes_the_certificate_number(
                 assert by_id["state"] != "active" or path.endswith("/reinstate"), path
     assert len(walked) >= 15  # documents, QR codes, lifecycle, share links, public pages
     assert ("get", "/v/{credential_id}") in walked
+
+
+def test_commands_take_the_number_as_typed(
+    client: TestClient, settings: Settings, services: Services, admin_headers: dict[str, str]
+) -> None:
+    load_catalog(services)
+    fresh = issue(client, admin_headers)
+    number = fresh["number"]
+    typed = f"{number[:6].lower()}-{number[6:]}"
+    code, output = run_cli(settings, "suspend", typed, "--reason=holder_request")
+    assert code == 0, output
+    assert number in output
+    state = client.get(f"{LIST}/{fresh['id']}", headers=admin_headers).json()["state"]
+    assert state == "suspended"
+    code, output = run_cli(settings, "suspend", "TS0000000000", "--reason=holder_request")
+    assert code != 0
+    assert "no such credential" in output
