@@ -32,6 +32,7 @@ from issuer.web.routes import (
     approvals,
     audit,
     catalog,
+    credential_search,
     credentials,
     documents,
     health,
@@ -122,7 +123,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.include_router(verify_router, tags=["verify"])
     app.state.batch_verifier = BatchVerifier(services, app.state.verifier, settings)
     app.include_router(verify_batch.router)
-    for module in (health, public, verify_links, credentials, catalog):
+    for module in (health, public, verify_links, credential_search, credentials, catalog):
         app.include_router(module.router)
     for module in (status_lists, principals, tokens, keys, audit, approvals):
         app.include_router(module.router)

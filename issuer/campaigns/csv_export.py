@@ -21,11 +21,17 @@ def neutralise_cell(value: object) -> str:
     return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
-def render_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """A UTF-8 (BOM) CSV document with every cell neutralised."""
+def render_rows(rows: Iterable[Sequence[object]]) -> bytes:
+    """CSV lines (UTF-8, no BOM, no header) with every cell neutralised: the parts of a
+    streamed file after ``render_csv``'s first."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralise_cell(h) for h in header])
     for row in rows:
         writer.writerow([neutralise_cell(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return buffer.getvalue().encode("utf-8")
+
+
+def render_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """A UTF-8 (BOM) CSV document with every cell neutralised."""
+    head = render_rows([header]).decode("utf-8")
+    return ("\ufeff" + head).encode("utf-8") + render_rows(rows)

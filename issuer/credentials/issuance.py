@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from issuer.credentials.catalog import Catalog, achievement, load_catalog, unit_profile
 from issuer.credentials.claims import build_credential
 from issuer.credentials.holder_email import clean_email
+from issuer.credentials.lookup import holder_name_key
 from issuer.credentials.qr import check_qr_capacity
 from issuer.credentials.status_list import allocate_indexes, status_entry
 from issuer.credentials.text import clean_identifier, clean_name
@@ -165,6 +166,7 @@ def issue_credentials(
                 "number": number,
                 "holder_id": holder.id,
                 "holder_name": holder.name,
+                "holder_name_key": holder_name_key(holder.name),
                 "occupation_id": occupation.id,
                 "level_id": level.id,
                 "unit_id": unit.id,

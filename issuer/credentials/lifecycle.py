@@ -7,9 +7,10 @@ import logging
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer.credentials.lookup import certificate_number_key
 from issuer.credentials.notices import queue_notice
 from issuer.credentials.status_list import set_status_bit, set_suspension_bit
 from issuer.credentials.text import clean_identifier, clean_optional_note
@@ -38,27 +39,17 @@ def get_credential(session: Session, credential_id: str) -> Credential:
     return row
 
 
-def list_credentials(
-    session: Session, *, limit: int, offset: int, units: tuple[str, ...] | None = None
-) -> tuple[list[Credential], int]:
-    """A page of credentials, newest first, optionally only those of ``units``."""
-    query = select(Credential)
-    count = select(func.count()).select_from(Credential)
-    if units is not None:
-        unit_ids = select(Unit.id).where(Unit.code.in_(units))
-        query = query.where(Credential.unit_id.in_(unit_ids))
-        count = count.where(Credential.unit_id.in_(unit_ids))
-    rows = session.scalars(
-        query.order_by(Credential.issued_at.desc(), Credential.id).limit(limit).offset(offset)
-    ).all()
-    return list(rows), session.scalar(count) or 0
-
-
 def find_credential(session: Session, reference: str) -> Credential:
-    """A credential by id or by certificate number (what is printed on the certificate)."""
+    """A credential by id or by certificate number (what is printed on the certificate),
+    the number as typed: full-width, lower case, spaces and hyphens are folded
+    (``certificate_number_key``). For callers who already know who asks: the public pages
+    take ids only (decision 0034)."""
     if _UUID.match(reference):
         return get_credential(session, reference)
-    row = session.scalars(select(Credential).where(Credential.number == reference)).first()
+    number = certificate_number_key(reference)
+    if not number:
+        raise NotFoundError("no such credential")
+    row = session.scalars(select(Credential).where(Credential.number == number)).first()
     if row is None:
         raise NotFoundError("no such credential")
     return row

@@ -206,15 +206,18 @@ class Credential(Base):
     # The name this credential was signed with: documents show it, whatever the holder's
     # record says now (a correction reaches a credential only when it is itself reissued).
     holder_name: Mapped[str] = mapped_column(String(200))
+    # ``holder_name`` as searched (issuer/credentials/lookup.py ``holder_name_key``: NFKC,
+    # case-folded, no spaces): the register's search matches part of a name (decision 0034).
+    holder_name_key: Mapped[str] = mapped_column(String(200), index=True)
     occupation_id: Mapped[int] = mapped_column(ForeignKey("occupations.id"))
     level_id: Mapped[int] = mapped_column(ForeignKey("levels.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    exam_date: Mapped[dt.date] = mapped_column(Date)
+    exam_date: Mapped[dt.date] = mapped_column(Date, index=True)
     exam_session: Mapped[str] = mapped_column(String(64), index=True)
     score: Mapped[float | None] = mapped_column(Float)
     valid_from: Mapped[dt.datetime]
     valid_until: Mapped[dt.datetime | None]
-    issued_at: Mapped[dt.datetime]
+    issued_at: Mapped[dt.datetime] = mapped_column(index=True)
     kid: Mapped[str] = mapped_column(ForeignKey("signing_keys.kid"))
     jws: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16), default=CredentialState.ACTIVE.value)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
 
 from issuer.access.approvals import request_approval
@@ -15,8 +15,8 @@ from issuer.access.policy import require_readable, require_unit, unit_scope
 from issuer.access.tokens import Principal
 from issuer.credentials.issuance import IssueRequest, issue_credentials
 from issuer.credentials.lifecycle import (
+    find_credential,
     get_credential,
-    list_credentials,
     reinstate_credential,
     revoke_credential,
     revoke_session,
@@ -30,7 +30,6 @@ from issuer.store.audit import Actor
 from issuer.store.models import Credential
 from issuer.vocabulary import ApprovalAction, Role
 from issuer.web.deps import (
-    MAX_ROW_ID,
     ActorDep,
     PrincipalDep,
     ReadSessionDep,
@@ -43,7 +42,6 @@ from issuer.web.schemas.approvals import ApprovalResponse
 from issuer.web.schemas.credentials import (
     BatchRevokeRequest,
     BatchRevokeResponse,
-    CredentialPage,
     CredentialResponse,
     IssueCredentialRequest,
     ReinstateRequest,
@@ -63,6 +61,10 @@ _JWT_RESPONSE: dict[int | str, dict[str, Any]] = {
 def _visible(principal: Principal, row: Credential) -> Credential:
     require_readable(principal, row.unit.code)
     return row
+
+
+# Every ``{credential_id}`` of the registrar API is the id or the printed certificate number
+# (``find_credential``); the public pages take ids only (decision 0034).
 
 
 @router.post(
@@ -115,21 +117,6 @@ def issue(
     )
 
 
-@router.get("", response_model=CredentialPage)
-def list_all(
-    principal: PrincipalDep,
-    session: ReadSessionDep,
-    services: ServicesDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
-) -> CredentialPage:
-    """A page of credentials, newest first; registrars see their units only."""
-    units = unit_scope(principal)
-    rows, total = list_credentials(session, limit=limit, offset=offset, units=units)
-    base = services.base_url
-    return CredentialPage(items=[CredentialResponse.of(r, base) for r in rows], total=total)
-
-
 @router.get("/{credential_id}", response_model=CredentialResponse, responses=_JWT_RESPONSE)
 def read(
     credential_id: str,
@@ -139,7 +126,7 @@ def read(
     services: ServicesDep,
 ) -> Response | CredentialResponse:
     """One credential with its signed token and QR text."""
-    row = _visible(principal, get_credential(session, credential_id))
+    row = _visible(principal, find_credential(session, credential_id))
     if wants_jwt(request):
         return Response(row.jws, media_type=VC_JWT_MEDIA_TYPE)
     return CredentialResponse.of(row, services.base_url)
@@ -154,7 +141,7 @@ def qr_png(
     credential_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
 ) -> Response:
     """The QR code (the packed verify URL), PNG, error correction M, 8 pixels per module."""
-    row = _visible(principal, get_credential(session, credential_id))
+    row = _visible(principal, find_credential(session, credential_id))
     return Response(render_qr_png(qr_text(services.base_url, row.jws)), media_type="image/png")
 
 
@@ -167,7 +154,7 @@ def qr_svg(
     credential_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
 ) -> Response:
     """The QR code (the packed verify URL) as SVG, 40 mm wide without the quiet zone."""
-    row = _visible(principal, get_credential(session, credential_id))
+    row = _visible(principal, find_credential(session, credential_id))
     return Response(render_qr_svg(qr_text(services.base_url, row.jws)), media_type="image/svg+xml")
 
 
@@ -179,11 +166,12 @@ def _change_state(
     change: Callable[[str], object],
 ) -> CredentialResponse:
     """Apply one lifecycle change to a credential of the caller's units and commit it."""
-    row = get_credential(session, credential_id)
+    row = find_credential(session, credential_id)
     require_unit(principal, row.unit.code)
-    change(row.id)
+    row_id = row.id
+    change(row_id)
     session.commit()
-    return CredentialResponse.of(get_credential(session, credential_id), services.base_url)
+    return CredentialResponse.of(get_credential(session, row_id), services.base_url)
 
 
 def _over_limit(
@@ -215,7 +203,7 @@ def _limited_change(
 ) -> CredentialResponse | ApprovalResponse:
     """A revocation or suspension: carried out at once within the caller's limit, past it a
     request for a second admin (202) that changes nothing yet."""
-    row = get_credential(session, credential_id)
+    row = find_credential(session, credential_id)
     require_unit(principal, row.unit.code)
     now = services.clock()
     if _over_limit(session, services, principal, 1, now):
@@ -228,7 +216,7 @@ def _limited_change(
         session.commit()
         response.status_code = status.HTTP_202_ACCEPTED
         return ApprovalResponse.of(approval)
-    return _change_state(credential_id, principal, session, services, change)
+    return _change_state(row.id, principal, session, services, change)
 
 
 _LIMITED: dict[int | str, dict[str, Any]] = {
@@ -336,14 +324,15 @@ def reissue(
     services: ServicesDep,
 ) -> ReissueResponse:
     """Issue a corrected or upgraded replacement; the old one becomes ``superseded``."""
-    row = get_credential(session, credential_id)
+    row = find_credential(session, credential_id)
+    old_id = row.id
     require_unit(principal, row.unit.code)
     if body.unit is not None:
         require_unit(principal, body.unit)
     corrections = Corrections(**body.model_dump(exclude={"reason", "note"}, exclude_none=True))
     new = reissue_credential(
         session,
-        row.id,
+        old_id,
         corrections,
         reason=body.reason,
         note=body.note,
@@ -356,7 +345,7 @@ def reissue(
     session.commit()
     base = services.base_url
     return ReissueResponse(
-        superseded=CredentialResponse.of(get_credential(session, credential_id), base),
+        superseded=CredentialResponse.of(get_credential(session, old_id), base),
         credential=CredentialResponse.of(get_credential(session, new_id), base),
     )
 

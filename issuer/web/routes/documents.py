@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from issuer.access.policy import require_readable, require_unit
 from issuer.access.tokens import Principal
-from issuer.credentials.lifecycle import get_credential
+from issuer.credentials.lifecycle import find_credential
 from issuer.documents.badge import render_badge_png, render_badge_svg
 from issuer.documents.card import render_card_pdf
 from issuer.documents.certificate import render_certificate_pdf
@@ -84,7 +84,7 @@ def certificate(
     credential_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
 ) -> Response:
     """The printable A4 certificate (Chinese and English, embedded fonts, 45 mm QR code)."""
-    row = _visible(principal, get_credential(session, credential_id))
+    row = _visible(principal, find_credential(session, credential_id))
     return certificate_response(_document(services, row))
 
 
@@ -97,7 +97,7 @@ def card(
     credential_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
 ) -> Response:
     """The wallet card: ID-1 size (85.60 x 53.98 mm), front and back, 40 mm QR code on the back."""
-    row = _visible(principal, get_credential(session, credential_id))
+    row = _visible(principal, find_credential(session, credential_id))
     return card_response(_document(services, row))
 
 
@@ -110,7 +110,7 @@ def badge_png(
     credential_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
 ) -> Response:
     """The Open Badges 3.0 baked PNG (``iTXt`` chunk ``openbadgecredential``)."""
-    row = _visible(principal, get_credential(session, credential_id))
+    row = _visible(principal, find_credential(session, credential_id))
     return badge_png_response(_document(services, row))
 
 
@@ -123,7 +123,7 @@ def badge_svg(
     credential_id: str, principal: PrincipalDep, session: ReadSessionDep, services: ServicesDep
 ) -> Response:
     """The Open Badges 3.0 baked SVG (``openbadges:credential``)."""
-    row = _visible(principal, get_credential(session, credential_id))
+    row = _visible(principal, find_credential(session, credential_id))
     return badge_svg_response(_document(services, row))
 
 
@@ -138,7 +138,7 @@ def create_link(
 ) -> ShareLinkResponse:
     """A new holder share link; its URL is in this response only (stored hashed). With
     ``notify_on_open`` the holder is e-mailed when it is opened (at most once an hour)."""
-    row = get_credential(session, credential_id)
+    row = find_credential(session, credential_id)
     require_unit(principal, row.unit.code)
     notify = body is not None and body.notify_on_open
     link, token = create_share_link(
@@ -153,7 +153,7 @@ def list_links(
     credential_id: str, principal: PrincipalDep, session: ReadSessionDep
 ) -> list[ShareLinkResponse]:
     """The credential's share links (never their tokens)."""
-    row = _visible(principal, get_credential(session, credential_id))
+    row = _visible(principal, find_credential(session, credential_id))
     return [ShareLinkResponse.of(link) for link in list_share_links(session, row.id)]
 
 
@@ -167,7 +167,7 @@ def revoke_link(
     services: ServicesDep,
 ) -> ShareLinkResponse:
     """Revoke one share link: it stops working at once."""
-    row = get_credential(session, credential_id)
+    row = find_credential(session, credential_id)
     require_unit(principal, row.unit.code)
     revoke_share_links(session, row.id, actor=actor, now=services.clock(), link_id=link_id)
     session.commit()

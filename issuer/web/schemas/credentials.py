@@ -137,8 +137,15 @@ class CredentialResponse(BaseModel):
 
 
 class CredentialPage(BaseModel):
+    """One page of a search of the register."""
+
     items: list[CredentialResponse]
-    total: int
+    total: int = Field(description="how many credentials match in all")
+    limit: int
+    offset: int
+    next_offset: int | None = Field(
+        description="the ``offset`` of the next page; null on the last page"
+    )
 
 
 class StatusChangeRequest(StrictModel):

@@ -1,0 +1,164 @@
+"""Registrar API: search the register (``GET /api/v1/credentials``) and export a search as CSV.
+
+Both take the same filters (issuer/web/schemas/search.py) and refuse unknown query
+parameters (issuer/web/query.py); registrars see their units only (decision 0019).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from issuer.access.policy import unit_scope
+from issuer.campaigns.csv_export import render_csv, render_rows
+from issuer.credentials.search import (
+    MAX_PAGE,
+    CredentialFilter,
+    SortOrder,
+    check_scope,
+    conditions,
+    iter_credentials,
+    search_credentials,
+)
+from issuer.services import Services
+from issuer.store.models import Credential
+from issuer.web.deps import MAX_ROW_ID, PrincipalDep, ReadSessionDep, ServicesDep
+from issuer.web.query import known_query_only
+from issuer.web.schemas.credentials import CredentialPage, CredentialResponse
+from issuer.web.schemas.search import SortQuery, credential_filter
+from verifier.urls import IssuerUrls
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
+
+FilterDep = Annotated[CredentialFilter, Depends(credential_filter)]
+
+# What the list shows of each credential, without the signed token: no e-mail address, no
+# national id or birth date (they are never in the list either).
+CSV_HEADER: Final = (
+    "number",
+    "id",
+    "state",
+    "holder_name",
+    "employee_number",
+    "unit",
+    "unit_name",
+    "occupation",
+    "occupation_name",
+    "level",
+    "level_name",
+    "exam_session",
+    "exam_date",
+    "score",
+    "issued_at",
+    "valid_from",
+    "valid_until",
+    "verify_url",
+)
+_ROWS_PER_CHUNK: Final = 200
+
+
+@router.get("", response_model=CredentialPage)
+def search(
+    principal: PrincipalDep,
+    _known: Annotated[None, known_query_only],
+    criteria: FilterDep,
+    session: ReadSessionDep,
+    services: ServicesDep,
+    sort: SortQuery = SortOrder.NEWEST,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
+) -> CredentialPage:
+    """A page of the credentials matching every filter given, newest first unless ``sort``
+    says otherwise, with the number that match in all and the offset of the next page
+    (``next_offset``, null on the last). Registrars see their units only."""
+    page = search_credentials(
+        session, criteria, scope=unit_scope(principal), order=sort, limit=limit, offset=offset
+    )
+    base = services.base_url
+    return CredentialPage(
+        items=[CredentialResponse.of(r, base) for r in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+        next_offset=page.next_offset,
+    )
+
+
+def csv_row(row: Credential, urls: IssuerUrls) -> tuple[object, ...]:
+    """One credential as a line of the export (``CSV_HEADER``)."""
+    return (
+        row.number,
+        row.id,
+        row.state,
+        row.holder_name,
+        row.holder.employee_number,
+        row.unit.code,
+        row.unit.name_zh,
+        row.occupation.code,
+        row.occupation.name_zh,
+        row.level.code,
+        row.level.name_zh,
+        row.exam_session,
+        row.exam_date.isoformat(),
+        "" if row.score is None else row.score,
+        row.issued_at.isoformat(),
+        row.valid_from.isoformat(),
+        "" if row.valid_until is None else row.valid_until.isoformat(),
+        urls.verify_page(row.id),
+    )
+
+
+def _csv_chunks(
+    services: Services, criteria: CredentialFilter, scope: tuple[str, ...] | None, order: SortOrder
+) -> Iterator[bytes]:
+    """The export, a few hundred lines at a time, read in a session of its own (the
+    request's is closed once the response starts)."""
+    urls = services.urls
+    yield render_csv(CSV_HEADER, ())
+    session = services.read_sessions()
+    try:
+        lines: list[tuple[object, ...]] = []
+        for row in iter_credentials(session, criteria, scope=scope, order=order):
+            lines.append(csv_row(row, urls))
+            if len(lines) == _ROWS_PER_CHUNK:
+                yield render_rows(lines)
+                lines = []
+        if lines:
+            yield render_rows(lines)
+    except SQLAlchemyError as exc:  # the status line is sent: the file stops short
+        log.warning("the CSV export stopped: %s", type(exc).__name__)
+    finally:
+        session.close()
+
+
+@router.get(
+    ".csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def search_csv(
+    principal: PrincipalDep,
+    _known: Annotated[None, known_query_only],
+    criteria: FilterDep,
+    services: ServicesDep,
+    sort: SortQuery = SortOrder.NEWEST,
+) -> StreamingResponse:
+    """Every credential matching the filters as CSV (UTF-8 with a BOM; cells that a
+    spreadsheet would take for a formula are quoted), the columns of the list without the
+    signed token. Streamed: any number of rows."""
+    scope = unit_scope(principal)
+    check_scope(criteria, scope)  # refused here, before the status line: 403 or 422
+    conditions(criteria)
+    headers = {"Content-Disposition": 'attachment; filename="credentials.csv"'}
+    return StreamingResponse(
+        _csv_chunks(services, criteria, scope, sort),
+        media_type="text/csv; charset=utf-8",
+        headers=headers,
+    )
