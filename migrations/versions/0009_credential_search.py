@@ -6,7 +6,7 @@ without spaces, every middle dot one ``·``: issuer/credentials/lookup.py
 it, on ``issued_at`` (the list's order) and on ``exam_date`` keep filtered pages from
 reading the whole table (decision 0034).
 
-Revision ID: 0034
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-04
 """
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0034"
+revision: str = "0009"
 down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
