@@ -36,6 +36,7 @@ class IssuerErrorCode(StrEnum):
     UNKNOWN_OCCUPATION = "unknown_occupation"
     UNKNOWN_LEVEL = "unknown_level"
     UNKNOWN_UNIT = "unknown_unit"
+    LEVEL_NOT_OFFERED = "level_not_offered"
     INVALID_VALIDITY = "invalid_validity"
     HOLDER_NAME_MISMATCH = "holder_name_mismatch"
     CONFLICTS_WITH_OTHER_UNIT = "conflicts_with_other_unit"
@@ -86,6 +87,9 @@ class IssuerErrorCode(StrEnum):
     BUNDLE_BUILDING = "bundle_building"
     BUNDLE_NOT_READY = "bundle_not_ready"
     BUNDLE_EXPIRED = "bundle_expired"
+    # organisation set-up: the catalog file and the issuer's profile
+    INVALID_CATALOG = "invalid_catalog"
+    INVALID_IMAGE = "invalid_image"
     # holder share links
     CREDENTIAL_NOT_IN_FORCE = "credential_not_in_force"
     # batch verification

@@ -19,6 +19,7 @@ from issuer.config import Settings
 from issuer.credentials.issuance import IssuerIdentity
 from issuer.credentials.list_revisions import ListRevisions
 from issuer.credentials.notices import NOTICES_ON
+from issuer.credentials.profile import IssuerProfile, current_profile
 from issuer.credentials.status_list import PublishedList, StatusListPublisher
 from issuer.errors import ConfigurationError, IssuerError, NotFoundError
 from issuer.keys.keystore import active_key, load_signer
@@ -193,9 +194,14 @@ class Services:
             )
         return IssuerIdentity(
             base_url=base_url,
-            name=self.settings.issuer_name,
+            name=self.profile(session).name,
             signer=self.signer(session),
         )
+
+    def profile(self, session: Session) -> IssuerProfile:
+        """The issuer's profile in force: the stored one, ``TESSERA_ISSUER_NAME`` standing in
+        for names not set (issuer/credentials/profile.py)."""
+        return current_profile(session, self.settings.issuer_name)
 
     @contextmanager
     def key_transaction(self) -> Iterator[Session]:

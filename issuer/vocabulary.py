@@ -139,6 +139,11 @@ class AuditAction(StrEnum):
     SHARE_LINK_REVOKE = "share_link.revoke"
     ISSUER_BASE_URL_SET = "issuer.base_url_set"
     ISSUER_BASE_URL_CHANGE = "issuer.base_url_change"
+    ISSUER_PROFILE_SET = "issuer.profile_set"
+    CATALOG_UNIT_CREATE = "catalog.unit_create"
+    CATALOG_UNIT_UPDATE = "catalog.unit_update"
+    CATALOG_OCCUPATION_CREATE = "catalog.occupation_create"
+    CATALOG_OCCUPATION_UPDATE = "catalog.occupation_update"
 
 
 def either(values: type[StrEnum]) -> str:

@@ -150,7 +150,7 @@ def _prepare(
     services: Services, job_id: str, actor: Actor, units: Collection[str] | None
 ) -> tuple[list[CredentialDocument], dict[str, str]]:
     """The documents of the import's credentials, and a new share link for each (committed)."""
-    settings, now = services.settings, services.clock()
+    now = services.clock()
     with session_scope(services.sessions) as session:
         job = get_import(session, job_id)
         allowed = [set(u) for u in (job.units, units) if u is not None]
@@ -177,8 +177,14 @@ def _prepare(
                 "bundle left out credentials outside the importer's units",
                 extra={"import_id": job_id, "count": len(ids) - len(rows)},
             )
+        profile = services.profile(session)
         documents = [
-            credential_document(row, base_url=services.base_url, issuer_name=settings.issuer_name)
+            credential_document(
+                row,
+                base_url=services.base_url,
+                issuer_name=profile.name,
+                seal_png=profile.seal_png,
+            )
             for row in rows
         ]
         created = create_share_links(session, [row.id for row in rows], actor=actor, now=now)

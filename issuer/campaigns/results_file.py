@@ -77,6 +77,15 @@ class ResultsFile:
 
 def open_results_file(path: Path) -> ResultsFile:
     """Detect the format and encoding and check the header row; raises ``InvalidInputError``."""
+    return open_table(path, _HEADERS, REQUIRED, "docs/import-format.md")
+
+
+def open_table(
+    path: Path, headers: dict[str, str], required: tuple[str, ...], guide: str
+) -> ResultsFile:
+    """``open_results_file`` for any table: ``headers`` maps each accepted header (casefolded)
+    to its canonical column; ``required`` columns must be present (``guide`` says where the
+    format is described)."""
     with path.open("rb") as handle:
         head = handle.read(4)
     if not head:
@@ -90,16 +99,16 @@ def open_results_file(path: Path) -> ResultsFile:
         header = next(_csv_rows(probe), None)
     if header is None or not any(cell.strip() for cell in header):
         raise InvalidInputError("the file has no header row", code=IssuerErrorCode.EMPTY_FILE)
-    columns = tuple(_HEADERS.get(cell.strip().lstrip("\ufeff").casefold()) for cell in header)
+    columns = tuple(headers.get(cell.strip().lstrip("\ufeff").casefold()) for cell in header)
     present = [c for c in columns if c is not None]
     if len(present) != len(set(present)):
         raise InvalidInputError(
             "a column appears twice in the header", code=IssuerErrorCode.DUPLICATE_COLUMN
         )
-    missing = [c for c in REQUIRED if c not in present]
+    missing = [c for c in required if c not in present]
     if missing:
         raise InvalidInputError(
-            f"missing columns: {', '.join(missing)} (docs/import-format.md)",
+            f"missing columns: {', '.join(missing)} ({guide})",
             code=IssuerErrorCode.MISSING_COLUMNS,
         )
     return ResultsFile(path, file_format, encoding, columns)
@@ -186,5 +195,6 @@ __all__ = [
     "RawRow",
     "ResultsFile",
     "open_results_file",
+    "open_table",
     "sniff_format",
 ]

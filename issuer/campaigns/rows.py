@@ -47,6 +47,7 @@ REASONS = {
     "invalid_email": "not one e-mail address such as name@example.org",
     "unknown_level": "not a level (初级/中级/高级, junior/intermediate/senior)",
     "unknown_occupation": "no occupation with this code or name in the catalog",
+    "level_not_offered": "the catalog does not offer this occupation at this level",
     "unknown_unit": "no unit with this code or name in the catalog",
     "unknown_result": "not a result (合格/不合格, passed/failed)",
     "unit_not_allowed": "this registrar may not issue for that unit",
@@ -105,6 +106,9 @@ class RowValidator:
         occupation = self._occupations.get(text["occupation"].casefold())
         if occupation is None:
             raise _RejectError("occupation", "unknown_occupation")
+        offered = self.catalog.occupations[occupation].levels
+        if offered is not None and level not in offered:
+            raise _RejectError("level", "level_not_offered")
         unit = self._units.get(text["unit"].casefold())
         if unit is None:
             raise _RejectError("unit", "unknown_unit")

@@ -19,6 +19,7 @@ from issuer.cli import (
     keys,
     notices,
     operations,
+    organisation,
     principals,
     setup,
     tokens,
@@ -61,6 +62,7 @@ app.add_typer(approvals.approvals_app, name="approvals")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(notices.notices_app, name="notices")
 identity.register(app)
+organisation.register(app)
 operations.register(app)
 app.command("verify")(verify_command)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from sqlalchemy import func, select
@@ -14,12 +15,13 @@ from issuer.campaigns.demo import load_demo
 from issuer.cli.context import actor, services_of, settings_of
 from issuer.cli.identity import settle_identity
 from issuer.cli.keys import create_active_key
+from issuer.cli.organisation import IMPORT_HINT
 from issuer.config import DEV_PASSPHRASE_FILE
-from issuer.errors import ConfigurationError
+from issuer.credentials.catalog_admin import ensure_levels
 from issuer.keys.keystore import active_key
 from issuer.store import migration
 from issuer.store.engine import session_scope
-from issuer.store.models import ApiToken, Credential
+from issuer.store.models import ApiToken, Credential, Occupation
 from issuer.store.private_files import create_private_file, private_dir
 from issuer.vocabulary import PrincipalKind, Role
 
@@ -34,23 +36,31 @@ def db_upgrade(ctx: typer.Context) -> None:
         migration.upgrade(services.engine)
         typer.echo("database is at the newest schema")
         settle_identity(services)
+        with session_scope(services.sessions) as session:
+            ensure_levels(session)
     finally:
         services.engine.dispose()
 
 
-def init(ctx: typer.Context) -> None:
-    """First-run set-up for development: passphrase, schema, the issuer's identity, key, admin
-    token, demo campaign.
+def init(
+    ctx: typer.Context,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Load the demo campaign also outside development.")
+    ] = False,
+) -> None:
+    """First-run set-up: schema, the issuer's identity, the skill levels, a signing key, the
+    first admin token; in development (or with --demo) also a key passphrase and the demo
+    campaign.
 
-    Development only: production installs run `tessera db upgrade`, `tessera keys generate`
-    and `tessera tokens create` themselves (docs/keys.md), and never load demo data.
+    In production (TESSERA_ENVIRONMENT=production) the passphrase is yours to set and the
+    catalog starts empty: import yours with `tessera catalog import FILE`.
     """
     settings = settings_of(ctx)
-    if settings.environment != "development":
-        raise ConfigurationError("`tessera init` is for development; see docs/keys.md")
-    # var/ holds the development passphrase, the admin token, the database and bundles.
-    private_dir(DEV_PASSPHRASE_FILE.parent, narrow=True)
-    passphrase_file = settings.passphrase_path()
+    development = settings.environment == "development"
+    if development:
+        # var/ holds the development passphrase, the admin token, the database and bundles.
+        private_dir(DEV_PASSPHRASE_FILE.parent, narrow=True)
+    passphrase_file = settings.passphrase_path() if development else None
     if passphrase_file is not None and not passphrase_file.exists():
         _write_secret(passphrase_file, secrets.token_urlsafe(32))
         typer.echo(
@@ -76,12 +86,15 @@ def init(ctx: typer.Context) -> None:
             _write_secret(settings.admin_token_file, plain)
             typer.echo(f"created the first admin API token in {settings.admin_token_file}")
     with session_scope(services.sessions) as session:
-        if session.scalar(select(func.count()).select_from(Credential)) == 0:
+        ensure_levels(session)
+        total = session.scalar(select(func.count()).select_from(Credential))
+        if total:
+            typer.echo(f"database already holds {total} credentials")
+        elif development or demo:
             result = load_demo(session, issuer=services.issuer(session), now=services.clock())
             typer.echo(f"loaded the demo campaign: {result.issued} credentials")
-        else:
-            total = session.scalar(select(func.count()).select_from(Credential))
-            typer.echo(f"database already holds {total} credentials")
+        elif not session.scalar(select(func.count()).select_from(Occupation)):
+            typer.echo(IMPORT_HINT)
 
 
 def _write_secret(path: Path, value: str) -> None:

@@ -222,6 +222,11 @@ def _check_request(request: IssueRequest, catalog: Catalog, now: dt.datetime) ->
         raise InvalidInputError("unknown occupation code", code=IssuerErrorCode.UNKNOWN_OCCUPATION)
     if request.level not in catalog.levels:
         raise InvalidInputError("unknown level", code=IssuerErrorCode.UNKNOWN_LEVEL)
+    offered = catalog.occupations[request.occupation].levels
+    if offered is not None and request.level not in offered:
+        raise InvalidInputError(
+            "this occupation is not offered at this level", code=IssuerErrorCode.LEVEL_NOT_OFFERED
+        )
     if request.unit not in catalog.units:
         raise InvalidInputError("unknown unit code", code=IssuerErrorCode.UNKNOWN_UNIT)
     if request.valid_until is not None and request.valid_until <= now:

@@ -14,6 +14,7 @@ import logging
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from issuer.credentials.qr import QUIET_ZONE, qr_matrix
@@ -28,6 +29,7 @@ from issuer.documents.typesetting import (
 )
 from verifier import labels
 
+SEAL_SIZE_MM = 40  # the seal's box, bottom right
 QR_SIZE_MM = 45  # symbol side, quiet zone excluded; SMART Health Cards: V22 scans at >= 40 mm
 _INK, _ACCENT = (0.1, 0.1, 0.1), (0.55, 0.08, 0.09)
 NAME_FLOOR = 10.0
@@ -152,6 +154,20 @@ def render_certificate_pdf(document: CredentialDocument) -> bytes:
     qr_size = QR_SIZE_MM * mm
     qr_y = 32 * mm
     draw_qr(canvas, document.qr_text, centre - qr_size / 2, qr_y, qr_size)
+    if document.seal_png is not None:
+        # The issuer's seal beside the code, bottom right; the image keeps its proportions.
+        seal = ImageReader(io.BytesIO(document.seal_png))
+        side = SEAL_SIZE_MM * mm
+        canvas.drawImage(
+            seal,
+            width - 28 * mm - side,
+            qr_y,
+            side,
+            side,
+            mask="auto",
+            preserveAspectRatio=True,
+            anchor="c",
+        )
     canvas.setFillColorRGB(*_INK)
     draw(
         canvas,

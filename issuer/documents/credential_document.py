@@ -40,6 +40,7 @@ class CredentialDocument:
     verify_url: str
     qr_text: str
     jws: str
+    seal_png: bytes | None = None  # the issuer's seal, drawn on the certificate if set
 
 
 def split_bilingual(text: str) -> tuple[str, str]:
@@ -48,7 +49,9 @@ def split_bilingual(text: str) -> tuple[str, str]:
     return (zh.strip(), en.strip()) if sep else (text.strip(), text.strip())
 
 
-def credential_document(row: Credential, *, base_url: str, issuer_name: str) -> CredentialDocument:
+def credential_document(
+    row: Credential, *, base_url: str, issuer_name: str, seal_png: bytes | None = None
+) -> CredentialDocument:
     issuer_zh, issuer_en = split_bilingual(issuer_name)
     urls = IssuerUrls(base_url)
     return CredentialDocument(
@@ -74,6 +77,7 @@ def credential_document(row: Credential, *, base_url: str, issuer_name: str) -> 
         verify_url=urls.verify_page(row.id),
         qr_text=urls.packed_link(row.jws),
         jws=row.jws,
+        seal_png=seal_png,
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -123,6 +124,8 @@ class Occupation(Base):
     description_en: Mapped[str] = mapped_column(Text)
     criteria_zh: Mapped[str] = mapped_column(Text)
     criteria_en: Mapped[str] = mapped_column(Text)
+    # The level codes this occupation is assessed at; ``None``: every level (decision 0036).
+    levels: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
 
 class Level(Base):
@@ -454,6 +457,24 @@ class StoredIdentity(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     base_url: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class IssuerProfileRecord(Base):
+    """The issuer's profile as its pages and certificates show it: names in both languages,
+    contact, time zone, and a logo and seal (PNG, re-encoded on the way in). One row (``id``
+    1), set by ``tessera profile set`` or the admin API; until then the settings stand in."""
+
+    __tablename__ = "issuer_profile"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    name_zh: Mapped[str | None] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    contact: Mapped[str | None] = mapped_column(String(500))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    seal_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     updated_at: Mapped[dt.datetime]
 
 

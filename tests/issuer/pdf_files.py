@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PACKAGES = {"pdftotext": "poppler-utils", "pdftoppm": "poppler-utils", "pdfinfo": "poppler-utils"}
-PACKAGES |= {"pdffonts": "poppler-utils", "zbarimg": "zbar-tools"}
+PACKAGES |= {"pdffonts": "poppler-utils", "pdfimages": "poppler-utils", "zbarimg": "zbar-tools"}
 
 
 def debian_tool(name: str) -> str:

@@ -28,6 +28,7 @@ PUBLIC_PREFIXES = (
     "/achievements/",
     "/keys/",
     "/units/",
+    "/issuer",  # the issuer's profile and logo
     "/qr-packing/",
 )
 

@@ -28,6 +28,7 @@ CORS_PREFIXES = (
     "/achievements/",
     "/keys/",
     "/units/",
+    "/issuer",  # the issuer's profile and logo
     "/credentials/",  # /credentials/{id}/status; the registrar API is under /api/v1/
     "/compromised-keys.json",
     "/qr-packing/",

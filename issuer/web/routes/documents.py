@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from sqlalchemy.orm import Session
 
 from issuer.access.policy import require_readable, require_unit
 from issuer.access.tokens import Principal
@@ -42,9 +43,10 @@ def _visible(principal: Principal, row: Credential) -> Credential:
     return row
 
 
-def _document(services: Services, row: Credential) -> CredentialDocument:
+def _document(services: Services, session: Session, row: Credential) -> CredentialDocument:
+    profile = services.profile(session)
     return credential_document(
-        row, base_url=services.base_url, issuer_name=services.settings.issuer_name
+        row, base_url=services.base_url, issuer_name=profile.name, seal_png=profile.seal_png
     )
 
 
@@ -85,7 +87,7 @@ def certificate(
 ) -> Response:
     """The printable A4 certificate (Chinese and English, embedded fonts, 45 mm QR code)."""
     row = _visible(principal, find_credential(session, credential_id))
-    return certificate_response(_document(services, row))
+    return certificate_response(_document(services, session, row))
 
 
 @router.get(
@@ -98,7 +100,7 @@ def card(
 ) -> Response:
     """The wallet card: ID-1 size (85.60 x 53.98 mm), front and back, 40 mm QR code on the back."""
     row = _visible(principal, find_credential(session, credential_id))
-    return card_response(_document(services, row))
+    return card_response(_document(services, session, row))
 
 
 @router.get(
@@ -111,7 +113,7 @@ def badge_png(
 ) -> Response:
     """The Open Badges 3.0 baked PNG (``iTXt`` chunk ``openbadgecredential``)."""
     row = _visible(principal, find_credential(session, credential_id))
-    return badge_png_response(_document(services, row))
+    return badge_png_response(_document(services, session, row))
 
 
 @router.get(
@@ -124,7 +126,7 @@ def badge_svg(
 ) -> Response:
     """The Open Badges 3.0 baked SVG (``openbadges:credential``)."""
     row = _visible(principal, find_credential(session, credential_id))
-    return badge_svg_response(_document(services, row))
+    return badge_svg_response(_document(services, session, row))
 
 
 @router.post("/{credential_id}/share-links", status_code=201, response_model=ShareLinkResponse)

@@ -15,7 +15,12 @@ from issuer.keys.keystore import get_key
 from issuer.vocabulary import KeyState
 from issuer.web.deps import ReadSessionDep, RowIdPath, ServicesDep
 from issuer.web.routes.status_lists import published_list_response
-from verifier.format import JWK_SET_MEDIA_TYPE, STATUS_PURPOSE_REVOCATION, VC_JWT_MEDIA_TYPE
+from verifier.format import (
+    CREDENTIAL_CONTEXTS,
+    JWK_SET_MEDIA_TYPE,
+    STATUS_PURPOSE_REVOCATION,
+    VC_JWT_MEDIA_TYPE,
+)
 from verifier.urls import IssuerUrls
 
 router = APIRouter(tags=["public"])
@@ -67,6 +72,36 @@ def unit(code: str, session: ReadSessionDep, services: ServicesDep) -> Response:
         find_unit_profile(session, services.base_url, code),
         headers={"Cache-Control": _PUBLIC_CACHE},
     )
+
+
+@router.get("/issuer")
+def issuer_profile(session: ReadSessionDep, services: ServicesDep) -> Response:
+    """The issuer as an Open Badges ``Profile``: its names, contact and logo (decision 0036)."""
+    profile = services.profile(session)
+    base = services.base_url
+    body: dict[str, Any] = {
+        "@context": list(CREDENTIAL_CONTEXTS),
+        "id": base,
+        "type": ["Profile"],
+        "name": profile.name,
+        "url": base,
+    }
+    if profile.contact:
+        body["description"] = profile.contact
+    if profile.logo_png:
+        body["image"] = {"id": f"{base}/issuer/logo.png", "type": "Image"}
+    return JSONResponse(body, headers={"Cache-Control": _PUBLIC_CACHE})
+
+
+@router.get(
+    "/issuer/logo.png", response_class=Response, responses={200: {"content": {"image/png": {}}}}
+)
+def issuer_logo(session: ReadSessionDep, services: ServicesDep) -> Response:
+    """The issuer's logo (PNG, re-encoded when it was set)."""
+    logo = services.profile(session).logo_png
+    if logo is None:
+        raise NotFoundError("no logo is set")
+    return Response(logo, media_type="image/png", headers={"Cache-Control": _PUBLIC_CACHE})
 
 
 @router.get("/achievements/{code}")

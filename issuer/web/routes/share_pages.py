@@ -64,8 +64,9 @@ def _shared(
     request: Request, services: Services, session: ReadSessionDep, token: str
 ) -> SharedCredential:
     row = resolve_share_link(session, token)
+    profile = services.profile(session)
     document = credential_document(
-        row, base_url=services.base_url, issuer_name=services.settings.issuer_name
+        row, base_url=services.base_url, issuer_name=profile.name, seal_png=profile.seal_png
     )
     result: VerificationResult = request.app.state.verifier.verify_submission(document.verify_url)
     moments = {
