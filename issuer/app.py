@@ -47,6 +47,7 @@ from issuer.web.routes import (
     verify_links,
 )
 from verifier.web.api import create_verify_router
+from verifier.web.api_docs import install_api_docs
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,10 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         # Starlette's trailing-slash redirects build an absolute URL from the Host header:
         # off, so no answer ever points at a host the client named (docs/security.md).
         redirect_slashes=False,
+        docs_url=None,  # /docs from this server's own files, under the CSP (decision 0037)
+        redoc_url=None,
     )
+    install_api_docs(app)
     metrics = Metrics()
     metrics.count_commits(services.sessions)
     services.publisher.on_lookup = metrics.publisher_lookup

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -81,3 +83,41 @@ def store_identity(database_url: str, base_url: str = BASE_URL) -> None:
             store_base_url(session, base_url, now=dt.datetime.now(dt.UTC))
     finally:
         engine.dispose()
+
+
+class _References(HTMLParser):
+    """Every URL-valued attribute of a page: (tag, attribute, value)."""
+
+    ATTRIBUTES = frozenset({"src", "href", "action", "formaction", "poster", "data", "srcset"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in self.ATTRIBUTES and value:
+                self.found.append((tag, name, value.strip()))
+
+
+def external_references(
+    page: str, *, own: Iterable[str], links_to: Iterable[str] = ()
+) -> list[str]:
+    """The URLs in ``page``'s src/href/action attributes on an origin not in ``own``
+    (``scheme://host[:port]``); a plain link (``<a href>``) to a host in ``links_to`` is
+    allowed, as the browser loads nothing from it by itself."""
+    origins = {origin.rstrip("/") for origin in own}
+    hosts = set(links_to)
+    parser = _References()
+    parser.feed(page)
+    outside = []
+    for tag, _name, value in parser.found:
+        parts = urlsplit(value)
+        if not parts.netloc and parts.scheme in ("", "data"):
+            continue  # a path on this server, a fragment, or inline data
+        if parts.netloc and f"{parts.scheme}://{parts.netloc}" in origins:
+            continue
+        if tag == "a" and parts.hostname in hosts:
+            continue
+        outside.append(value)
+    return outside

@@ -22,6 +22,7 @@ import pytest
 
 from tests.issuer.helpers import issue_body
 from tests.servers import free_port
+from verifier.web.api_docs import ASSET_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,6 +43,10 @@ REQUIRED_IN_WHEEL = [
     "/verify-core.mjs",
     "/sw.js",
     "/qr-packing-v1.dict",
+    "/api-docs.js",
+    "/swagger-ui/swagger-ui-bundle.js",
+    "/swagger-ui/swagger-ui.css",
+    "/swagger-ui/favicon-32x32.png",
 ]
 
 
@@ -180,5 +185,8 @@ def test_the_installed_wheel_issues_and_verifies(server: tuple[str, Path]) -> No
             "/sw.js",
             "/verify/verify.css",
             "/s/share.css",
+            "/docs",
+            "/docs/api-docs.js",
+            f"{ASSET_PATH}/swagger-ui-bundle.js",
         ):
             assert client.get(asset).status_code == 200, asset

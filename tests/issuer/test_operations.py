@@ -20,7 +20,7 @@ from tests.issuer.helpers import issue_body, load_catalog
 from verifier.jws import decode_unverified_jws
 
 # Every route a person or an outside verifier reaches without a token.
-NOT_RATE_LIMITED = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc"}
+NOT_RATE_LIMITED = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"}
 
 
 def _status_list_path(credential: str) -> str:

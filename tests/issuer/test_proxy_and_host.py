@@ -22,6 +22,7 @@ from issuer.config import Settings
 from issuer.services import Services
 from tests.helpers import BASE_URL
 from tests.issuer.helpers import issue_body, load_catalog
+from verifier.web.api_docs import ASSET_PATH
 from verifier.web.app import create_app as create_verifier_app
 
 CLIENT = ("198.51.100.7", 40000)
@@ -110,7 +111,8 @@ _UNLISTED = ("/", "/share.css", "/verify/verify.js", "/verify/verify.css", "/hea
 def _paths(app: FastAPI) -> list[str]:
     """Every path of the app, path parameters filled in."""
     listed = [re.sub(r"\{[^}]+\}", "1", path) for path in app.openapi()["paths"]]
-    return [*listed, *_UNLISTED, "/docs", "/redoc", "/openapi.json"]
+    docs = ["/docs", "/docs/api-docs.js", f"{ASSET_PATH}/swagger-ui.css"]
+    return [*listed, *_UNLISTED, *docs, "/openapi.json"]
 
 
 @pytest.mark.parametrize("app_kind", ["issuer", "verifier"])

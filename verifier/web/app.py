@@ -23,6 +23,7 @@ from verifier.sources.offline_cache import OfflineCache
 from verifier.sources.status_lists import HttpStatusDetailSource, HttpStatusSource
 from verifier.verification import Verifier
 from verifier.web.api import create_verify_router
+from verifier.web.api_docs import install_api_docs
 
 
 def build_http_verifier(
@@ -49,11 +50,19 @@ def build_http_verifier(
 def create_app(
     settings: VerifierSettings | None = None, *, transport: httpx.BaseTransport | None = None
 ) -> FastAPI:
-    """The standalone verifier app: ``/api/v1/verify``, ``/verify`` and ``/healthz``."""
+    """The standalone verifier app: ``/api/v1/verify``, ``/verify``, ``/docs`` and ``/healthz``."""
     settings = settings if settings is not None else VerifierSettings()
     verifier = build_http_verifier(settings, transport=transport)
     # No trailing-slash redirects: Starlette builds them from the Host header.
-    app = FastAPI(title="Tessera verifier", version="0.1.0", redirect_slashes=False)
+    # /docs from this server's own files, no CDN (decision 0037); no ReDoc.
+    app = FastAPI(
+        title="Tessera verifier",
+        version="0.1.0",
+        redirect_slashes=False,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_api_docs(app)
     app.include_router(create_verify_router(verifier, offline_max_age=settings.keys_max_age))
 
     @app.get("/healthz", include_in_schema=False)

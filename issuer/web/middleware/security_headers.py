@@ -9,8 +9,8 @@
   status lists, credential status details, achievements, units, compromised keys, the QR
   packing dictionary) so browser-based verifiers can fetch them; the registrar API sends no
   CORS headers, so browsers keep other origins out of it.
-- The interactive API docs (``/docs``, ``/redoc``) are FastAPI's pages, which load their
-  script from a CDN and run an inline one: they get no CSP (docs/security.md).
+- Every HTML page gets it, the API page ``/docs`` included: it is served from this server's
+  own files with no inline script (``verifier.web.api_docs``, decision 0037).
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ CORS_PREFIXES = (
     "/compromised-keys.json",
     "/qr-packing/",
 )
-NO_CSP_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 _HSTS = b"max-age=31536000; includeSubDomains"
 
 
@@ -65,7 +64,7 @@ class SecurityHeaders:
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),
                 ]
-                if content_type.startswith(b"text/html") and path not in NO_CSP_PATHS:
+                if content_type.startswith(b"text/html"):
                     extra += [(b"content-security-policy", self.csp), (b"x-frame-options", b"DENY")]
                 if https:
                     extra.append((b"strict-transport-security", _HSTS))
