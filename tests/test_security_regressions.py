@@ -283,10 +283,11 @@ def test_tampered_header_is_rejected(kit: IssuerKit) -> None:
 
 def test_truncated_signature_is_rejected(kit: IssuerKit) -> None:
     token = kit.token()
-    assert_rejected(kit.verifier().verify(token[:-2]), "signature", "bad_signature")
+    # A signature cut short is a damaged copy (unreadable), never accepted (decision 0033).
+    assert_rejected(kit.verifier().verify(token[:-2]), "signature", "malformed_signature")
     assert_rejected(kit.verifier().verify(token[:-1]), "parse", "invalid_base64url")
     head, body, _ = token.split(".")
-    assert_rejected(kit.verifier().verify(f"{head}.{body}."), "signature", "bad_signature")
+    assert_rejected(kit.verifier().verify(f"{head}.{body}."), "signature", "malformed_signature")
 
 
 def test_non_canonical_base64url_signature_is_rejected(kit: IssuerKit) -> None:
