@@ -5,6 +5,7 @@
     ├── NotFoundError        a referenced record does not exist
     ├── InvalidInputError    a request is well-formed but its values are not acceptable
     ├── ConflictError        the request conflicts with what is stored
+    │   └── AlreadyIssuedError  the exam already has its credential (which it names)
     ├── AuthenticationError  no valid token
     └── PermissionDeniedError the token's role or units do not allow this
 
@@ -16,6 +17,7 @@ place (``issuer/web/error_handlers.py``).
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class IssuerErrorCode(StrEnum):
@@ -51,6 +53,12 @@ class IssuerErrorCode(StrEnum):
     NOTHING_TO_CORRECT = "nothing_to_correct"
     INVALID_EMAIL = "invalid_email"
     NO_HOLDER_EMAIL = "no_holder_email"
+    # repeat-safe requests: Idempotency-Key and one-time form tokens (decision 0035)
+    INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight"
+    FORM_ALREADY_SUBMITTED = "form_already_submitted"
+    INVALID_FORM_TOKEN = "invalid_form_token"  # noqa: S105 (a code, not a secret)
     # keys
     KEY_ACTIVE = "key_active"
     KEY_ALREADY_COMPROMISED = "key_already_compromised"
@@ -119,6 +127,10 @@ class IssuerError(Exception):
         if code is not None:
             self.code = code
 
+    def extensions(self) -> dict[str, Any]:
+        """Members the problem document carries besides ``code`` and ``detail``."""
+        return {}
+
 
 class ConfigurationError(IssuerError):
     """Settings, signing keys or the database cannot be used."""
@@ -142,6 +154,27 @@ class ConflictError(IssuerError):
     """The request conflicts with stored state."""
 
     code = IssuerErrorCode.CONFLICT
+
+
+class AlreadyIssuedError(ConflictError):
+    """The candidate already holds a credential for this exam session: names it."""
+
+    code = IssuerErrorCode.ALREADY_ISSUED
+
+    def __init__(self, credential_id: str, number: str) -> None:
+        super().__init__(
+            f"this candidate already holds credential {number} for this exam session"
+            f" (/api/v1/credentials/{credential_id}); to correct it, reissue it"
+        )
+        self.credential_id = credential_id
+        self.number = number
+
+    def extensions(self) -> dict[str, Any]:
+        return {
+            "credential_id": self.credential_id,
+            "certificate_number": self.number,
+            "credential_url": f"/api/v1/credentials/{self.credential_id}",
+        }
 
 
 class AuthenticationError(IssuerError):
