@@ -161,15 +161,22 @@ class AlreadyIssuedError(ConflictError):
 
     code = IssuerErrorCode.ALREADY_ISSUED
 
-    def __init__(self, credential_id: str, number: str) -> None:
-        super().__init__(
+    credential_id = ""
+    number = ""
+
+    @classmethod
+    def naming(cls, credential_id: str, number: str) -> AlreadyIssuedError:
+        """The refusal naming the credential that holds the exam."""
+        exc = cls(
             f"this candidate already holds credential {number} for this exam session"
             f" (/api/v1/credentials/{credential_id}); to correct it, reissue it"
         )
-        self.credential_id = credential_id
-        self.number = number
+        exc.credential_id, exc.number = credential_id, number
+        return exc
 
     def extensions(self) -> dict[str, Any]:
+        if not self.credential_id:
+            return {}
         return {
             "credential_id": self.credential_id,
             "certificate_number": self.number,

@@ -337,7 +337,7 @@ def already_issued(session: Session, credential_id: str) -> AlreadyIssuedError:
         if following is None:
             break
         row = following
-    return AlreadyIssuedError(row.id, row.number)
+    return AlreadyIssuedError.naming(row.id, row.number)
 
 
 class Issued(NamedTuple):
