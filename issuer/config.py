@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     # time or as a batch) wait for a second admin (issue 4; issuer/access/limits.py).
     batch_approval_threshold: int = Field(default=50, ge=0)
     batch_approval_window_seconds: int = Field(default=3600, ge=1, le=366 * 86400)
+    # How long an Idempotency-Key's answer is kept for repeats, and how long a console form's
+    # one-time token stays usable (docs/decisions/0035-repeat-safe-issuance.md).
+    idempotency_retention_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
+    form_token_ttl_seconds: int = Field(default=4 * 3600, ge=60, le=7 * 86_400)
     # Imports of exam results (docs/import-format.md) and their download bundles.
     import_max_bytes: int = Field(default=20 * 1_048_576, ge=1024)
     import_max_rows: int = Field(default=100_000, ge=1, le=1_000_000)

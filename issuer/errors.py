@@ -5,6 +5,7 @@
     ├── NotFoundError        a referenced record does not exist
     ├── InvalidInputError    a request is well-formed but its values are not acceptable
     ├── ConflictError        the request conflicts with what is stored
+    │   └── AlreadyIssuedError  the exam already has its credential (which it names)
     ├── AuthenticationError  no valid token
     └── PermissionDeniedError the token's role or units do not allow this
 
@@ -16,6 +17,7 @@ place (``issuer/web/error_handlers.py``).
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class IssuerErrorCode(StrEnum):
@@ -52,6 +54,12 @@ class IssuerErrorCode(StrEnum):
     NOTHING_TO_CORRECT = "nothing_to_correct"
     INVALID_EMAIL = "invalid_email"
     NO_HOLDER_EMAIL = "no_holder_email"
+    # repeat-safe requests: Idempotency-Key and one-time form tokens (decision 0035)
+    INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight"
+    FORM_ALREADY_SUBMITTED = "form_already_submitted"
+    INVALID_FORM_TOKEN = "invalid_form_token"  # noqa: S105 (a code, not a secret)
     # keys
     KEY_ACTIVE = "key_active"
     KEY_ALREADY_COMPROMISED = "key_already_compromised"
@@ -123,6 +131,10 @@ class IssuerError(Exception):
         if code is not None:
             self.code = code
 
+    def extensions(self) -> dict[str, Any]:
+        """Members the problem document carries besides ``code`` and ``detail``."""
+        return {}
+
 
 class ConfigurationError(IssuerError):
     """Settings, signing keys or the database cannot be used."""
@@ -146,6 +158,34 @@ class ConflictError(IssuerError):
     """The request conflicts with stored state."""
 
     code = IssuerErrorCode.CONFLICT
+
+
+class AlreadyIssuedError(ConflictError):
+    """The candidate already holds a credential for this exam session: names it."""
+
+    code = IssuerErrorCode.ALREADY_ISSUED
+
+    credential_id = ""
+    number = ""
+
+    @classmethod
+    def naming(cls, credential_id: str, number: str) -> AlreadyIssuedError:
+        """The refusal naming the credential that holds the exam."""
+        exc = cls(
+            f"this candidate already holds credential {number} for this exam session"
+            f" (/api/v1/credentials/{credential_id}); to correct it, reissue it"
+        )
+        exc.credential_id, exc.number = credential_id, number
+        return exc
+
+    def extensions(self) -> dict[str, Any]:
+        if not self.credential_id:
+            return {}
+        return {
+            "credential_id": self.credential_id,
+            "certificate_number": self.number,
+            "credential_url": f"/api/v1/credentials/{self.credential_id}",
+        }
 
 
 class AuthenticationError(IssuerError):

@@ -68,7 +68,12 @@ def issue(
     )
     with session_scope(services.sessions) as session:
         [credential_id] = issue_credentials(
-            session, [request], issuer=services.issuer(session), actor=actor(), now=now
+            session,
+            [request],
+            issuer=services.issuer(session),
+            actor=actor(),
+            now=now,
+            exactly_once=True,  # the exam's credential already issued: refused, named
         )
         session.flush()
         row = get_credential(session, credential_id)

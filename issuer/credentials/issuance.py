@@ -22,7 +22,7 @@ from issuer.credentials.lookup import holder_name_key
 from issuer.credentials.qr import check_qr_capacity
 from issuer.credentials.status_list import allocate_indexes, status_entry
 from issuer.credentials.text import clean_identifier, clean_name
-from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode
+from issuer.errors import AlreadyIssuedError, ConflictError, InvalidInputError, IssuerErrorCode
 from issuer.keys.signer import SignedJws, Signer
 from issuer.store.audit import Actor, lock_writes, record_events
 from issuer.store.models import Credential, Holder, StatusAllocation, Unit, core_table
@@ -94,8 +94,10 @@ def issue_credentials(
 
     ``exactly_once`` stamps each credential with its ``issuance_key`` (candidate and exam
     session): the database refuses a second first-issuance of the same exam, and a request
-    whose key is already stored raises ``ConflictError`` (``already_issued``). Reissues leave
-    it off: a corrected credential belongs to the same exam as the one it replaces.
+    whose exam is already issued raises ``AlreadyIssuedError`` (``already_issued``, naming the
+    credential in force for it). The API and ``tessera issue`` set it, as imports do: one
+    rule everywhere (decision 0035). Reissues leave it off: a corrected credential belongs to
+    the same exam as the one it replaces.
     ``checked_new`` says the caller has just found none of these exams issued
     (``find_issued``) under this transaction's write lock, so the look-up is not repeated;
     the unique issuance key still stands behind it.
@@ -115,11 +117,15 @@ def issue_credentials(
         _refuse_other_units(session, requests, units, check_issued=exactly_once and not checked_new)
     if exactly_once:
         keys = [issuance_key(r) for r in requests]
-        if len(set(keys)) != len(keys) or (not checked_new and find_issued(session, requests)):
+        if len(set(keys)) != len(keys):
             raise ConflictError(
-                "this candidate already holds a credential for this exam session",
+                "the same candidate and exam session appear twice",
                 code=IssuerErrorCode.ALREADY_ISSUED,
             )
+        if not checked_new:
+            issued = find_issued(session, requests)
+            if issued:
+                raise already_issued(session, next(iter(issued.values())).id)
     holders = _holders_for(session, requests, now)
     slots = allocate_indexes(session, len(requests), now=now, rng=rng)
     achievements: dict[tuple[str, str], dict[str, Any]] = {}
@@ -324,6 +330,21 @@ def _holders_for(
 def issuance_key(request: IssueRequest) -> str:
     """``<employee number>|<exam session>``: one first issuance per candidate and exam."""
     return f"{request.employee_number.strip()}|{request.exam_session.strip()}"
+
+
+def already_issued(session: Session, credential_id: str) -> AlreadyIssuedError:
+    """The refusal naming the credential that now stands for ``credential_id``'s exam: the
+    last of its reissues."""
+    row = session.get(Credential, credential_id)
+    assert row is not None
+    for _ in range(1000):  # a chain of reissues is short; never loop on bad data
+        if row.replaced_by_id is None:
+            break
+        following = session.get(Credential, row.replaced_by_id)
+        if following is None:
+            break
+        row = following
+    return AlreadyIssuedError.naming(row.id, row.number)
 
 
 class Issued(NamedTuple):

@@ -478,6 +478,43 @@ class IssuerProfileRecord(Base):
     updated_at: Mapped[dt.datetime]
 
 
+class IdempotencyRecord(Base):
+    """One ``Idempotency-Key`` a principal sent to a creating endpoint, and its answer.
+
+    ``key_hash`` is SHA-256 of the principal, the endpoint and the key (never the key
+    itself); ``request_hash`` of the request's canonical body. While ``status_code`` is null
+    the first request is still being carried out (docs/decisions/0035).
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    principal_id: Mapped[int] = mapped_column(Integer, index=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    media_type: Mapped[str | None] = mapped_column(String(64))
+    location: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+
+
+class FormToken(Base):
+    """A one-time token issued with a console form and consumed by its submission; only its
+    SHA-256 hash is stored. A second submission of the same form finds it used."""
+
+    __tablename__ = "form_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    principal_id: Mapped[int] = mapped_column(Integer, index=True)
+    purpose: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    used_at: Mapped[dt.datetime | None]
+
+
 def core_table(model: type[Base]) -> Table:
     """The Core ``Table`` of a model, for executemany inserts that skip the unit of work."""
     return Base.metadata.tables[model.__tablename__]

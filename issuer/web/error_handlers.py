@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from issuer.errors import (
+    AlreadyIssuedError,
     AuthenticationError,
     ConfigurationError,
     ConflictError,
@@ -52,6 +53,7 @@ ERROR_STATUS: dict[type[IssuerError], int] = {
     NotFoundError: 404,
     InvalidInputError: 422,
     ConflictError: 409,
+    AlreadyIssuedError: 409,
     AuthenticationError: 401,
     PermissionDeniedError: 403,
 }
@@ -95,7 +97,7 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(IssuerError)
     async def _issuer_error(_request: Request, exc: IssuerError) -> JSONResponse:
-        return problem(error_status(exc), exc.code, str(exc))
+        return problem(error_status(exc), exc.code, str(exc), **exc.extensions())
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

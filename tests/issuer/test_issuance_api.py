@@ -270,7 +270,10 @@ def test_same_employee_number_under_another_name_is_a_conflict(
 ) -> None:
     assert client.post("/api/v1/credentials", json=issue_body(), headers=admin_headers).is_success
     before = _counts(services)
-    other = issue_body(holder={"name": "张三", "employee_number": "E-0001"})
+    other = issue_body(
+        holder={"name": "张三", "employee_number": "E-0001"},
+        exam={"date": "2026-10-15", "session": "2026-Q4-D4-R01"},  # another exam
+    )
     response = client.post("/api/v1/credentials", json=other, headers=admin_headers)
     assert response.status_code == 409
     assert response.json()["code"] == "holder_name_mismatch"

@@ -36,6 +36,7 @@ def test_check_constraints_are_the_migrations_text() -> None:
         ("approvals", "state IN ('pending', 'approved', 'rejected')"),
         ("imports", "state IN ('running', 'done', 'failed')"),
         ("issuer_identity", "id = 1"),
+        ("issuer_profile", "id = 1"),
         (
             "notices",
             "kind IN ('revoked', 'suspended', 'reinstated', 'reissued', 'expiring', 'link_opened')",

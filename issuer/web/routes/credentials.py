@@ -6,10 +6,11 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Header, Request, Response, status
 from sqlalchemy.orm import Session
 
 from issuer.access.approvals import request_approval
+from issuer.access.idempotency import StoredAnswer, release_key, store_answer
 from issuer.access.limits import needs_approval
 from issuer.access.policy import require_readable, require_unit, unit_scope
 from issuer.access.tokens import Principal
@@ -29,6 +30,7 @@ from issuer.services import Services
 from issuer.store.audit import Actor
 from issuer.store.models import Credential
 from issuer.vocabulary import ApprovalAction, Role
+from issuer.web import idempotency
 from issuer.web.deps import (
     ActorDep,
     PrincipalDep,
@@ -81,8 +83,21 @@ def issue(
     body: IssueCredentialRequest,
     session: SessionDep,
     services: ServicesDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=idempotency.HEADER,
+            description="makes a repeat of this request answer as the first, without issuing"
+            " again (1-255 printable ASCII characters, kept 24 hours by default)",
+        ),
+    ] = None,
 ) -> Response | CredentialResponse:
-    """Issue one credential. ``Accept: application/vc+jwt`` answers with the token alone."""
+    """Issue one credential. ``Accept: application/vc+jwt`` answers with the token alone.
+
+    A candidate's exam session has one credential: a second request for it is refused (409
+    ``already_issued``, naming the credential; correct it by reissue). With an
+    ``Idempotency-Key`` header a repeat of the same request answers as the first did, without
+    issuing again (409 while the first is in flight, 422 if the body differs)."""
     require_unit(principal, body.unit)
     issue_request = IssueRequest(
         holder_name=body.holder.name,
@@ -98,23 +113,41 @@ def issue(
         valid_until=body.valid_until,
         holder_email=body.holder.email,
     )
-    [credential_id] = issue_credentials(
-        session,
-        [issue_request],
-        issuer=services.issuer(session),
-        actor=actor,
-        now=services.clock(),
-        units=unit_scope(principal),
-    )
-    session.commit()
-    row = get_credential(session, credential_id)
-    location = {"Location": f"/api/v1/credentials/{credential_id}"}
-    if wants_jwt(request):
-        return Response(row.jws, status_code=201, media_type=VC_JWT_MEDIA_TYPE, headers=location)
-    response = CredentialResponse.of(row, services.base_url)
-    return Response(
-        response.model_dump_json(), status_code=201, media_type="application/json", headers=location
-    )
+    held = idempotency.claim(idempotency_key, request, principal, services, body)
+    if isinstance(held, StoredAnswer):
+        return idempotency.replay(held)
+    try:
+        [credential_id] = issue_credentials(
+            session,
+            [issue_request],
+            issuer=services.issuer(session),
+            actor=actor,
+            now=services.clock(),
+            exactly_once=True,  # the exam's credential already issued: 409 naming it
+            units=unit_scope(principal),
+        )
+        row = get_credential(session, credential_id)
+        location = {"Location": f"/api/v1/credentials/{credential_id}"}
+        if wants_jwt(request):
+            answer = Response(
+                row.jws, status_code=201, media_type=VC_JWT_MEDIA_TYPE, headers=location
+            )
+        else:
+            answer = Response(
+                CredentialResponse.of(row, services.base_url).model_dump_json(),
+                status_code=201,
+                media_type="application/json",
+                headers=location,
+            )
+        if held is not None:
+            store_answer(session, held, idempotency.answer_of(answer))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        if held is not None:
+            release_key(services.sessions, held)
+        raise
+    return answer
 
 
 @router.get("/{credential_id}", response_model=CredentialResponse, responses=_JWT_RESPONSE)
