@@ -39,8 +39,15 @@ lint: $(VENV)/.installed-test
 # counts the PostgreSQL tests: without TESSERA_TEST_POSTGRES_URL the figure is only shown.
 COV_ARGS := --cov --cov-report=term $(if $(TESSERA_TEST_POSTGRES_URL),,--cov-fail-under=0)
 
+# In parallel (pytest-xdist): one worker per CPU, each test file whole on one worker so its
+# module-scoped fixtures (a built wheel, a browser, a server) are set up once; pytest-cov
+# combines the workers' coverage. `make test PYTEST_WORKERS=0` runs in this process alone.
+# See docs/decisions/0026-parallel-test-suite.md.
+PYTEST_WORKERS ?= auto
+XDIST_ARGS := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+
 pytest: $(VENV)/.installed-test
-	$(BIN)/pytest $(COV_ARGS)
+	$(BIN)/pytest $(XDIST_ARGS) $(COV_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

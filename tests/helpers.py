@@ -30,13 +30,21 @@ def postgres_admin_url() -> str:
     return make_url(POSTGRES_URL).set(drivername="postgresql+psycopg").render_as_string(False)
 
 
+def worker_id() -> str:
+    """The pytest-xdist worker running this process (``gw0``, ``gw1``...), ``main`` without
+    xdist. Names of shared resources (PostgreSQL databases) carry it, for whoever reads
+    ``pg_stat_activity`` or finds a database a killed run left behind."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
 def fresh_database_url(kind: str, tmp_path: Path) -> Iterator[str]:
-    """An empty database of ``kind``, dropped afterwards."""
+    """An empty database of ``kind``, dropped afterwards. Each call makes its own (a random
+    name; on PostgreSQL prefixed with the xdist worker), so parallel workers never share one."""
     if kind == "sqlite":
         yield f"sqlite:///{tmp_path / f'tessera-{uuid.uuid4().hex[:8]}.db'}"
         return
     admin_url = postgres_admin_url()
-    name = f"tessera_test_{uuid.uuid4().hex[:12]}"
+    name = f"tessera_test_{worker_id()}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))

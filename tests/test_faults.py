@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,6 +127,18 @@ def _load(server: Server, token: str, stop: threading.Event, out: list[Outcome],
             time.sleep(0.05)
 
 
+def _issued(outcomes: list[Outcome], start: int, status: int) -> bool:
+    return any(o.kind == "issue" and o.status == status for o in outcomes[start:])
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
+    """Poll until ``condition`` holds or ``timeout`` passes, rather than sleep a fixed time;
+    the assertions after the load say what was missing."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 def test_database_outage_answers_503_fast_and_recovers_losing_nothing(
     cluster: Cluster, tmp_path: Path
 ) -> None:
@@ -146,20 +158,16 @@ def test_database_outage_answers_503_fast_and_recovers_losing_nothing(
     try:
         for thread in threads:
             thread.start()
-        time.sleep(2)
+        _wait_for(lambda: _issued(outcomes, 0, 201))
         cluster.stop()
         down_from = len(outcomes)
-        time.sleep(5)
+        time.sleep(5)  # a sustained outage: every thread meets it many times
         ready = httpx.get(f"{server.url}/readyz", timeout=20)
         assert ready.status_code == 503
         assert "database" in ready.json()["failing"]
         cluster.start()
         up_from = len(outcomes)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if any(o.kind == "issue" and o.status == 201 for o in outcomes[up_from:]):
-                break
-            time.sleep(0.5)
+        _wait_for(lambda: _issued(outcomes, up_from, 201))
         time.sleep(1)
     finally:
         stop.set()

@@ -109,7 +109,10 @@ def test_multi_bit_status_size_reads_msb_first() -> None:
         .decode()
         .rstrip("="),  # zlib, not gzip
         encode_list()[:-8],  # truncated member
-        "u" + base64.urlsafe_b64encode(gzip.compress(bytes(16_384)) + b"junk").decode().rstrip("="),
+        "u"
+        + base64.urlsafe_b64encode(gzip.compress(bytes(16_384), mtime=0) + b"junk")
+        .decode()
+        .rstrip("="),
         12345,
     ],
 )
