@@ -244,7 +244,9 @@ def test_every_credential_route_takes_the_certificate_number(
         if "{credential_id}" not in path:
             continue
         for method in methods:
-            fresh = issue(client, admin_headers, holder={"name": "李四", "employee_number": "E-9"})
+            # One candidate per route: a candidate's exam session holds one credential.
+            holder = {"name": "李四", "employee_number": f"E-9{len(walked):03d}"}
+            fresh = issue(client, admin_headers, holder=holder)
             if method == "post" and path.endswith("/reinstate"):
                 suspend = f"{LIST}/{fresh['id']}/suspend"
                 client.post(suspend, json={"reason": "holder_request"}, headers=admin_headers)

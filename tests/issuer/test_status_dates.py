@@ -31,7 +31,10 @@ def _changed_at(services: Services, credential_id: str) -> dt.datetime:
 def test_each_lifecycle_change_carries_its_date(
     client: TestClient, admin_headers: dict[str, str], services: Services
 ) -> None:
-    active, suspended, revoked, replaced = (issue(client, admin_headers) for _ in range(4))
+    active, suspended, revoked, replaced = (  # four candidates: one credential per exam each
+        issue(client, admin_headers, holder={"name": "王小明", "employee_number": f"E-00{n}"})
+        for n in range(4)
+    )
     detail = client.get(f"/credentials/{active['id']}/status").json()
     assert detail["changed_at"] is None  # nothing to date while it is in force
     url = "/api/v1/credentials"
