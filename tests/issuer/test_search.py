@@ -239,7 +239,7 @@ def test_every_credential_route_takes_the_certificate_number(
 ) -> None:
     load_catalog(services)
     operations = client.get("/openapi.json").json()["paths"]
-    walked = []
+    walked: list[tuple[str, str]] = []
     for path, methods in operations.items():
         if "{credential_id}" not in path:
             continue
