@@ -18,6 +18,7 @@ from issuer.services import Services
 from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
 from issuer.store.models import AuditEvent, Credential, Holder, Level
+from tests.helpers import coverage_paused
 from tests.issuer.campaign_files import (
     HEADER_EN,
     campaign,
@@ -208,7 +209,8 @@ def test_a_100000_row_file_is_validated_in_bounded_memory(
     )
     tracemalloc.start()
     try:
-        job = _import(big_chunks, path, dry_run=True)
+        with coverage_paused():  # the import path is covered by the small imports
+            job = _import(big_chunks, path, dry_run=True)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

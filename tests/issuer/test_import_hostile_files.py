@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from issuer.campaigns.xlsx import MAX_CELL_CHARS
 from issuer.services import Services
 from issuer.store.models import AuditEvent, ImportJob
+from tests.helpers import coverage_paused
 from tests.issuer.xlsx_files import (
     BILLION_LAUGHS,
     MAIN,
@@ -153,8 +154,9 @@ def test_empty_cells_far_to_the_right_are_ignored(tmp_path: Path) -> None:
 def test_a_long_sheet_is_read_in_memory_that_does_not_grow_with_its_rows(tmp_path: Path) -> None:
     small = write_package(tmp_path / "small.xlsx", {"xl/worksheets/sheet1.xml": _sheet_rows(2_000)})
     big = write_package(tmp_path / "big.xlsx", {"xl/worksheets/sheet1.xml": _sheet_rows(40_000)})
-    small_outcome, small_peak = read_peak(small)
-    big_outcome, big_peak = read_peak(big)
+    with coverage_paused():  # the reader is covered by the small files
+        small_outcome, small_peak = read_peak(small)
+        big_outcome, big_peak = read_peak(big)
     assert (small_outcome, big_outcome) == (2_000, 40_000)
     assert big_peak < READ_HEAP_BOUND
     assert big_peak < small_peak + 2 * 1024 * 1024  # twenty times the rows, the same heap
