@@ -10,6 +10,8 @@ read from the environment unless the caller builds the settings.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import httpx
 from fastapi import FastAPI
 
@@ -24,6 +26,7 @@ from verifier.sources.status_lists import HttpStatusDetailSource, HttpStatusSour
 from verifier.verification import Verifier
 from verifier.web.api import create_verify_router
 from verifier.web.api_docs import install_api_docs
+from verifier.web.security_headers import SecurityHeaders, content_security_policy
 
 
 def build_http_verifier(
@@ -64,6 +67,12 @@ def create_app(
     )
     install_api_docs(app)
     app.include_router(create_verify_router(verifier, offline_max_age=settings.keys_max_age))
+    # The strict policy on every page; the packed-link page fetches the trusted issuers'
+    # keys and status lists from the browser, so their origins may be connected to.
+    origins = [f"{urlsplit(i).scheme}://{urlsplit(i).netloc}" for i in settings.trusted()]
+    app.add_middleware(
+        SecurityHeaders, content_security_policy=content_security_policy(connect_to=origins)
+    )
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
