@@ -9,6 +9,7 @@ import datetime as dt
 import ipaddress
 import os
 import re
+import ssl
 import stat
 from pathlib import Path
 from typing import Annotated, Literal
@@ -131,6 +132,9 @@ class Settings(BaseSettings):
     # Notices to holders by e-mail (docs/decisions/0030-holder-notices.md). Unset: none are
     # queued. smtp://, smtp+starttls:// or smtps://, with user:password@ if the relay wants.
     smtp_url: SecretStr | None = None
+    # PEM certificates of the authorities that the TLS relay's certificate is checked
+    # against, instead of the system's (a private relay's own CA). Unset: the system's.
+    smtp_ca_file: Path | None = None
     mail_from: str | None = None
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     notice_interval_seconds: int = Field(default=60, ge=0, le=86_400)
@@ -207,6 +211,19 @@ class Settings(BaseSettings):
         check_smtp_url(value.get_secret_value())  # the message never repeats the URL
         return value
 
+    @field_validator("smtp_ca_file")
+    @classmethod
+    def _check_smtp_ca_file(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        try:
+            ssl.create_default_context(cafile=value)
+        except (OSError, ValueError):  # ssl.SSLError is an OSError
+            raise ValueError(
+                "TESSERA_SMTP_CA_FILE must be a readable file of PEM certificates"
+            ) from None
+        return value
+
     @field_validator("mail_from")
     @classmethod
     def _check_mail_from(cls, value: str | None) -> str | None:
@@ -218,6 +235,13 @@ class Settings(BaseSettings):
     def _need_mail_from(self) -> Settings:
         if self.smtp_url is not None and self.mail_from is None:
             raise ValueError("TESSERA_MAIL_FROM must be set when TESSERA_SMTP_URL is")
+        if self.smtp_ca_file is not None and (
+            self.smtp_url is None
+            or check_smtp_url(self.smtp_url.get_secret_value()).scheme == "smtp"
+        ):
+            raise ValueError(
+                "TESSERA_SMTP_CA_FILE needs a TESSERA_SMTP_URL of smtp+starttls:// or smtps://"
+            )
         return self
 
     @field_validator("verify_batch_rate_limit")

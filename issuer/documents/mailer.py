@@ -2,9 +2,10 @@
 
 ``smtp://`` talks plain SMTP (a relay on loopback), ``smtp+starttls://`` upgrades with
 STARTTLS and refuses a server that does not offer it, ``smtps://`` speaks TLS from the start;
-TLS checks the server's certificate against the system's authorities. A user and password in
-the URL log in. Failures become ``MailError`` with a short code for the outbox
-(``connect``, ``tls``, ``auth``, ``timeout``, ``smtp_<reply code>``) and whether retrying
+TLS checks the server's certificate and name against the system's authorities, or only those
+of ``TESSERA_SMTP_CA_FILE`` when it is set. A user and password in the URL log in. Failures
+become ``MailError`` with a short code for the outbox (``connect``, ``tls``,
+``tls_certificate``, ``auth``, ``timeout``, ``smtp_<reply code>``) and whether retrying
 cannot help (a 5xx reply to the recipient or the message); the URL and the addresses never
 appear in them.
 """
@@ -35,6 +36,7 @@ class Mailer:
         assert settings.smtp_url is not None
         self._url = settings.smtp_url
         self._timeout = settings.smtp_timeout_seconds
+        self._ca_file = settings.smtp_ca_file
         self._connection: smtplib.SMTP | None = None
 
     def send(self, message: EmailMessage, recipient: str) -> None:
@@ -64,7 +66,7 @@ class Mailer:
     def _connect(self) -> smtplib.SMTP:
         parts = check_smtp_url(self._url.get_secret_value())
         host, port = parts.hostname or "", parts.port or _PORTS[parts.scheme]
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=self._ca_file)
         connection: smtplib.SMTP
         try:
             if parts.scheme == "smtps":
@@ -72,6 +74,8 @@ class Mailer:
             else:
                 connection = smtplib.SMTP(host, port, timeout=self._timeout)
             connection.ehlo()
+        except ssl.SSLCertVerificationError:
+            raise MailError("tls_certificate") from None
         except ssl.SSLError:
             raise MailError("tls") from None
         except TimeoutError:
@@ -87,6 +91,8 @@ class Mailer:
                 connection.ehlo()
             if parts.username:
                 connection.login(unquote(parts.username), unquote(parts.password or ""))
+        except ssl.SSLCertVerificationError:
+            raise MailError("tls_certificate") from None
         except (ssl.SSLError, smtplib.SMTPNotSupportedError):
             raise MailError("tls") from None
         except smtplib.SMTPAuthenticationError:

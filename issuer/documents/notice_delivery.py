@@ -125,7 +125,7 @@ def _letter(
     )
 
 
-_SERVER_ERRORS = frozenset({"connect", "timeout", "tls", "auth"})
+_SERVER_ERRORS = frozenset({"connect", "timeout", "tls", "tls_certificate", "auth"})
 
 
 def _send(

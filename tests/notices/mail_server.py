@@ -1,4 +1,5 @@
-"""A real SMTP server (aiosmtpd) on a loopback port, that a test can stop and start again."""
+"""A real SMTP server (aiosmtpd) on a loopback port, that a test can stop and start again;
+plain, with STARTTLS required, or TLS from the start."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import email.policy
 import socket
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
+
+from tests.notices.certificates import ServerCertificate
 
 
 def free_port() -> int:
@@ -22,11 +26,13 @@ def free_port() -> int:
 
 @dataclass(frozen=True)
 class Received:
-    """One message as the server took it: the envelope's recipients and the parsed message."""
+    """One message as the server took it: the envelope's recipients, the parsed message and
+    the TLS version of the connection it came over (``None``: plain text)."""
 
     recipients: list[str]
     message: EmailMessage
     raw: bytes
+    tls: str | None = None
 
     @property
     def body(self) -> str:
@@ -48,37 +54,87 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
         raw = bytes(envelope.content)
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
-        self.inbox.append(Received(list(envelope.rcpt_tos), parsed, raw))
+        tls = server.transport.get_extra_info("ssl_object")
+        version = tls.version() if tls is not None else None
+        self.inbox.append(Received(list(envelope.rcpt_tos), parsed, raw, version))
         return "250 OK"
 
 
 @dataclass
 class MailServer:
-    """An SMTP server on ``port``; ``stop`` and ``start`` simulate an outage."""
+    """An SMTP server on ``port``; ``stop`` and ``start`` simulate an outage.
+
+    ``tls``: ``starttls`` offers STARTTLS and refuses mail before it, ``implicit`` speaks TLS
+    from the start, both with ``certificate``. ``scheme`` and ``host`` make ``url``, the
+    sender's ``TESSERA_SMTP_URL``; ``trusted`` says whether the sender is given the
+    certificate as ``TESSERA_SMTP_CA_FILE``.
+    """
 
     port: int = field(default_factory=free_port)
     inbox: list[Received] = field(default_factory=list)
+    tls: Literal["none", "starttls", "implicit"] = "none"
+    certificate: ServerCertificate | None = None
+    scheme: str = "smtp"
+    host: str = "127.0.0.1"
+    trusted: bool = True
     _controller: Controller | None = None
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    @property
+    def ca_file(self) -> Path | None:
+        return self.certificate.cert_file if self.certificate and self.trusted else None
 
     def start(self) -> None:
-        if self._controller is None:
-            self._controller = Controller(
-                _Handler(self.inbox), hostname="127.0.0.1", port=self.port
-            )
-            self._controller.start()
+        if self._controller is not None:
+            return
+        options: dict[str, Any] = {}
+        if self.tls != "none":
+            assert self.certificate is not None
+            context = self.certificate.server_context()
+            if self.tls == "starttls":
+                options = {"tls_context": context, "require_starttls": True}
+            else:
+                options = {"ssl_context": context}
+        self._controller = Controller(
+            _Handler(self.inbox), hostname="127.0.0.1", port=self.port, **options
+        )
+        self._controller.start()
 
     def stop(self) -> None:
         controller, self._controller = self._controller, None
         if controller is not None:
             controller.stop()
+
+
+def tls_mail_server(kind: str, certificate: ServerCertificate) -> MailServer:
+    """``starttls`` / ``implicit``: a server the sender trusts by ``TESSERA_SMTP_CA_FILE``;
+    with ``-untrusted`` it is not given the certificate; ``no-starttls``: a plain server the
+    sender is told to use with STARTTLS."""
+    tls, _, trust = kind.partition("-")
+    if tls == "starttls":
+        return MailServer(
+            tls="starttls",
+            certificate=certificate,
+            scheme="smtp+starttls",
+            trusted=trust != "untrusted",
+        )
+    if tls == "implicit":  # by name, as relays are named: the certificate's DNS name
+        return MailServer(
+            tls="implicit",
+            certificate=certificate,
+            scheme="smtps",
+            host="localhost",
+            trusted=trust != "untrusted",
+        )
+    assert kind == "no-starttls", kind
+    return MailServer(scheme="smtp+starttls")
 
 
 @dataclass
