@@ -23,12 +23,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from issuer.errors import ConfigurationError
-from verifier.sources.breaker import FailurePolicy, failure_policy
+from verifier.settings import VerificationPolicy
 
 DEV_PASSPHRASE_FILE = Path("var/dev-passphrase")
 # Values that mark a secret as "not chosen yet"; refused outside development.
@@ -67,7 +67,7 @@ def normalise_base_url(value: str) -> str:
     return value.rstrip("/")
 
 
-class Settings(BaseSettings):
+class Settings(VerificationPolicy):
     """Tessera's configuration. Construct with ``load_settings()`` to get one-line errors."""
 
     model_config = SettingsConfigDict(env_prefix="TESSERA_", extra="ignore", frozen=True)
@@ -91,18 +91,10 @@ class Settings(BaseSettings):
     lookup_rate_limit: str = "10/minute"
     status_list_ttl_seconds: int = Field(default=300, ge=1, le=86_400)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    verify_clock_skew_seconds: int = Field(default=60, ge=0, le=3600)
     # Credentials that passed the signature and shape checks, remembered by their exact text
     # so that verifying one again skips those checks (verifier/verification.py); 0: off.
     verify_memo_size: int = Field(default=2048, ge=0, le=1_000_000)
     trusted_issuers: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    # Fetching from the trusted issuers (docs/decisions/0022-slow-partners.md): the deadline
-    # of one whole request, how long failures are remembered, how old cached keys may get.
-    verify_http_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
-    verify_failure_cache_seconds: int = Field(default=30, ge=0, le=3600)
-    verify_breaker_failures: int = Field(default=5, ge=1, le=100)
-    verify_breaker_cool_off_seconds: int = Field(default=300, ge=1, le=86_400)
-    verify_keys_max_age_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
     admin_token_file: Path = Path("var/admin-token")
     # More revocations or suspensions than this by one principal within the window (one at a
     # time or as a batch) wait for a second admin (issue 4; issuer/access/limits.py).
@@ -270,26 +262,8 @@ class Settings(BaseSettings):
         return self
 
     @property
-    def clock_skew(self) -> dt.timedelta:
-        return dt.timedelta(seconds=self.verify_clock_skew_seconds)
-
-    @property
     def bundle_ttl(self) -> dt.timedelta:
         return dt.timedelta(hours=self.bundle_ttl_hours)
-
-    @property
-    def failure_policy(self) -> FailurePolicy:
-        """How the built-in verifier remembers other issuers' failures (decision 0022)."""
-        return failure_policy(
-            failure_cache_seconds=self.verify_failure_cache_seconds,
-            breaker_failures=self.verify_breaker_failures,
-            cool_off_seconds=self.verify_breaker_cool_off_seconds,
-            request_seconds=self.verify_http_timeout_seconds,
-        )
-
-    @property
-    def keys_max_age(self) -> dt.timedelta:
-        return dt.timedelta(seconds=self.verify_keys_max_age_seconds)
 
     @property
     def notices_on(self) -> bool:

@@ -24,20 +24,48 @@ from verifier.sources.breaker import FailurePolicy, failure_policy
 from verifier.trust import TrustedIssuers
 
 
-class VerifierSettings(BaseSettings):
-    """Configuration of a standalone verifier."""
+class VerificationPolicy(BaseSettings):
+    """How any Tessera verifier checks and fetches: the clock skew it allows, and
+    (docs/decisions/0022-slow-partners.md) the deadline of one request to an issuer, how long
+    failures are remembered, how old cached keys may get. The standalone verifier's settings
+    and the issuer's (for its built-in verifier) both take these."""
 
     model_config = SettingsConfigDict(env_prefix="TESSERA_", extra="ignore")
 
-    base_url: str | None = None
-    trusted_issuers: Annotated[list[str], NoDecode] = Field(default_factory=list)
     verify_clock_skew_seconds: int = Field(default=60, ge=0, le=3600)
     verify_http_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
-    verify_cache_dir: Path | None = None
     verify_failure_cache_seconds: int = Field(default=30, ge=0, le=3600)
     verify_breaker_failures: int = Field(default=5, ge=1, le=100)
     verify_breaker_cool_off_seconds: int = Field(default=300, ge=1, le=86_400)
     verify_keys_max_age_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
+
+    @property
+    def clock_skew(self) -> dt.timedelta:
+        """Allowed clock difference for validity checks."""
+        return dt.timedelta(seconds=self.verify_clock_skew_seconds)
+
+    @property
+    def failure_policy(self) -> FailurePolicy:
+        """How failures of an issuer's publications are remembered (decision 0022)."""
+        return failure_policy(
+            failure_cache_seconds=self.verify_failure_cache_seconds,
+            breaker_failures=self.verify_breaker_failures,
+            cool_off_seconds=self.verify_breaker_cool_off_seconds,
+            request_seconds=self.verify_http_timeout_seconds,
+        )
+
+    @property
+    def keys_max_age(self) -> dt.timedelta:
+        """How old cached keys may be when their refresh fails."""
+        return dt.timedelta(seconds=self.verify_keys_max_age_seconds)
+
+
+class VerifierSettings(VerificationPolicy):
+    """Configuration of a standalone verifier."""
+
+    base_url: str | None = None
+    trusted_issuers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    verify_cache_dir: Path | None = None
 
     @field_validator("trusted_issuers", mode="before")
     @classmethod
@@ -59,23 +87,3 @@ class VerifierSettings(BaseSettings):
         if self.trusted_issuers:
             return TrustedIssuers(self.trusted_issuers)
         return TrustedIssuers([self.base_url] if self.base_url else [])
-
-    @property
-    def clock_skew(self) -> dt.timedelta:
-        """Allowed clock difference for validity checks."""
-        return dt.timedelta(seconds=self.verify_clock_skew_seconds)
-
-    @property
-    def failure_policy(self) -> FailurePolicy:
-        """How failures of an issuer's publications are remembered (decision 0022)."""
-        return failure_policy(
-            failure_cache_seconds=self.verify_failure_cache_seconds,
-            breaker_failures=self.verify_breaker_failures,
-            cool_off_seconds=self.verify_breaker_cool_off_seconds,
-            request_seconds=self.verify_http_timeout_seconds,
-        )
-
-    @property
-    def keys_max_age(self) -> dt.timedelta:
-        """How old cached keys may be when their refresh fails."""
-        return dt.timedelta(seconds=self.verify_keys_max_age_seconds)
