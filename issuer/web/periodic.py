@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 
 from issuer.services import Services
 
 log = logging.getLogger(__name__)
 
 
-class PeriodicTask:
+class PeriodicTask(ABC):
     """Calls ``run_once`` every ``interval`` seconds from a daemon thread until stopped; a
     failed round is logged by its exception's class (never its text) and the next one runs."""
 
@@ -28,8 +29,9 @@ class PeriodicTask:
         self._lock = threading.Lock()
         self._running: tuple[threading.Thread, threading.Event] | None = None
 
+    @abstractmethod
     def run_once(self) -> object:
-        raise NotImplementedError
+        """One round of the work (each subclass says what)."""
 
     def start(self) -> None:
         """Start the thread; an app may run its lifespan more than once (tests, servers)."""
