@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -143,6 +144,27 @@ def stop_server(server: Server, *, timeout: float = 30) -> bool:
 
 
 @contextlib.contextmanager
+def serving(app: Any, *, port: int | None = None, **config: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on a thread on a loopback port (``port``, else a free one)
+    for as long as the block runs: its base URL. ``config`` goes to ``uvicorn.Config``."""
+    port = port if port is not None else free_port()
+    options: dict[str, Any] = {"log_level": "error", **config}
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise AssertionError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextlib.contextmanager
 def in_process_server(settings: Settings) -> Iterator[tuple[str, TestClient]]:
     """The app in this process on a loopback port (uvicorn on a thread), its base URL being
     that address: (base URL, a test client of the same app). The stored identity becomes
@@ -155,19 +177,10 @@ def in_process_server(settings: Settings) -> Iterator[tuple[str, TestClient]]:
         old = change_base_url(session, base, now=identity.clock())
     live_services = Services.from_settings(live_settings)
     app = create_app(live_settings, services=live_services)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
     try:
-        with TestClient(app) as client:
+        with serving(app, port=port), TestClient(app) as client:
             yield base, client
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         live_services.engine.dispose()
         with session_scope(identity.sessions) as session:
             change_base_url(session, old, now=identity.clock())

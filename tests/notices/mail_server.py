@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import socket
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -15,13 +14,7 @@ from typing import Any, Literal
 from aiosmtpd.controller import Controller
 
 from tests.notices.certificates import ServerCertificate
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.servers import free_port
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,13 @@ localhost port; its HTTP key and status sources reach a fake issuer through
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.servers import serving
 from tests.verifier.kit import FakeIssuerServer, IssuerKit
 from verifier.settings import VerifierSettings
 from verifier.web.app import create_app
@@ -24,12 +21,6 @@ from verifier.web.app import create_app
 VALID_INDEX, REVOKED_INDEX = 1_001, 2_002
 
 pytestmark = pytest.mark.browser
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -44,21 +35,8 @@ def base_url(kit: IssuerKit) -> Iterator[str]:
     require_chromium()
     settings = VerifierSettings(trusted_issuers=[kit.base])
     app = create_app(settings, transport=httpx.MockTransport(FakeIssuerServer(kit).handler))
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, log_level="warning", ws="none", lifespan="off") as base:
+        yield base
 
 
 def paste_and_verify(base_url: str, token: str) -> tuple[str, str, int, str | None]:

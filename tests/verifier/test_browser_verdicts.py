@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.servers import serving
 from tests.verifier.kit import FakeIssuerServer, IssuerKit, sign
 from verifier.result import CredentialStatus
 from verifier.settings import VerifierSettings
@@ -35,12 +32,6 @@ CHANGED_AT = "2026-11-20T09:30:00Z"
 MISSING = "00000000-0000-4000-8000-000000000000"
 WIDTHS = {"phone": 390, "desktop": 1280}
 SUCCESSOR = "https://issuer.test/v/1b4e28ba-2fa1-41d2-883f-0016d3cca427"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class LifecycleIssuer(FakeIssuerServer):
@@ -139,21 +130,8 @@ def served() -> Iterator[tuple[str, dict[CredentialStatus, str]]]:
     submissions = _submissions(kit, issuer)
     settings = VerifierSettings(trusted_issuers=[kit.base, DOWN])
     app = create_app(settings, transport=httpx.MockTransport(issuer.handler))
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", submissions
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, log_level="warning", ws="none", lifespan="off") as base:
+        yield base, submissions
 
 
 @pytest.fixture(scope="module")
