@@ -18,6 +18,7 @@ from issuer.runtime import prepare_process
 from issuer.services import Services
 from issuer.web.batch_verifier import BatchVerifier
 from issuer.web.checkpoints import PeriodicCheckpoints
+from issuer.web.console.install import install_console
 from issuer.web.error_handlers import install_problem_handlers
 from issuer.web.local_verifier import build_local_verifier, stays_in_process
 from issuer.web.lookup import CertificateNumbers, LocalLookup
@@ -134,6 +135,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     for module in (imports, documents, share_pages):  # issue 5: campaigns, certificates, sharing
         app.include_router(module.router)
     app.include_router(keys.public_router)
+    install_console(app)
     app.add_middleware(
         PerPathBodyLimit,
         max_bytes=settings.max_body_bytes,

@@ -138,6 +138,13 @@ class Settings(VerificationPolicy):
     # (uploaded certificates included), and how many batches one client may send.
     verify_batch_max_bytes: int = Field(default=32 * 1_048_576, ge=1024)
     verify_batch_rate_limit: str = "20/hour"
+    # The registrar console (docs/decisions/0038-console-sign-in.md): sessions end after this
+    # much inactivity, and in any case this long after signing in.
+    console_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    console_absolute_hours: int = Field(default=12, ge=1, le=30 * 24)
+    # This many wrong passwords (or codes) in a row lock the account for the lock-out time.
+    console_lockout_failures: int = Field(default=5, ge=1, le=100)
+    console_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
 
     @field_validator("trusted_issuers", mode="before")
     @classmethod

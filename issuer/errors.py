@@ -79,6 +79,10 @@ class IssuerErrorCode(StrEnum):
     RIGHTS_EXCEEDED = "rights_exceeded"
     PRINCIPAL_DISABLED = "principal_disabled"
     BAD_KIND = "bad_kind"
+    WEAK_PASSWORD = "weak_password"  # noqa: S105 (a code, not a secret)
+    EMAIL_TAKEN = "email_taken"
+    SIGN_IN_FAILED = "sign_in_failed"
+    CSRF_FAILED = "csrf_failed"
     # campaign imports and bundles
     EMPTY_FILE = "empty_file"
     MISSING_COLUMNS = "missing_columns"

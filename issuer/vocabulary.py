@@ -40,6 +40,13 @@ class PrincipalKind(StrEnum):
     SERVICE = "service"
 
 
+class SessionStage(StrEnum):
+    """How far a console session has got (``console_sessions.stage``)."""
+
+    SECOND_FACTOR = "second_factor"  # the password was right; the TOTP code is still due
+    SIGNED_IN = "signed_in"
+
+
 class TokenState(StrEnum):
     """An API token as ``authenticate`` would judge it now (derived, not stored)."""
 
@@ -74,6 +81,14 @@ class ApprovalAction(StrEnum):
     CREDENTIAL_REVOKE = "credential.revoke"
     CREDENTIAL_SUSPEND = "credential.suspend"
     PRINCIPAL_CREATE = "principal.create"
+    USER_CREATE = "user.create"
+    USER_PASSWORD_SET = "user.password_set"  # noqa: S105 - an action, not a secret
+    USER_SIGN_IN = "user.sign_in"
+    USER_SIGN_IN_LOCKED = "user.sign_in_locked"
+    USER_SIGN_OUT_EVERYWHERE = "user.sign_out_everywhere"
+    USER_TOTP_ENABLE = "user.totp_enable"
+    USER_TOTP_DISABLE = "user.totp_disable"
+    USER_SSO_LINK = "user.sso_link"
     TOKEN_CREATE = "token.create"  # noqa: S105 - an action, not a secret
 
 
@@ -124,6 +139,14 @@ class AuditAction(StrEnum):
     CREDENTIAL_BATCH_REVOKE = "credential.batch_revoke"
     PRINCIPAL_CREATE = "principal.create"
     PRINCIPAL_DISABLE = "principal.disable"
+    USER_CREATE = "user.create"
+    USER_PASSWORD_SET = "user.password_set"  # noqa: S105 - an action, not a secret
+    USER_SIGN_IN = "user.sign_in"
+    USER_SIGN_IN_LOCKED = "user.sign_in_locked"
+    USER_SIGN_OUT_EVERYWHERE = "user.sign_out_everywhere"
+    USER_TOTP_ENABLE = "user.totp_enable"
+    USER_TOTP_DISABLE = "user.totp_disable"
+    USER_SSO_LINK = "user.sso_link"
     TOKEN_CREATE = "token.create"  # noqa: S105 - an action, not a secret
     TOKEN_REVOKE = "token.revoke"  # noqa: S105 - an action, not a secret
     KEY_CREATE = "key.create"
@@ -170,6 +193,7 @@ __all__ = [
     "PrincipalKind",
     "ReasonCode",
     "Role",
+    "SessionStage",
     "TokenState",
     "either",
     "one_of",

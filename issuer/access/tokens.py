@@ -27,17 +27,20 @@ TOKEN_PREFIX = "tsr_"  # noqa: S105 - a public prefix, not a secret
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller of a registrar endpoint: a principal, through one token.
+    """The authenticated caller of a registrar endpoint: a principal, through one token or
+    one console session.
 
-    ``role`` and ``units`` are the token's (at most the principal's).
+    ``role`` and ``units`` are the token's (at most the principal's); a console session has
+    the principal's own.
     """
 
-    token_id: int
+    token_id: int | None
     name: str
     role: str
     units: tuple[str, ...]
     principal_id: int
     principal_name: str
+    session_id: int | None = None
 
     @property
     def actor_name(self) -> str:
@@ -50,6 +53,7 @@ class Principal:
             request_id=request_id,
             principal_id=self.principal_id,
             token_id=self.token_id,
+            session_id=self.session_id,
         )
 
 

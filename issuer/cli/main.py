@@ -23,6 +23,7 @@ from issuer.cli import (
     principals,
     setup,
     tokens,
+    users,
 )
 from issuer.config import load_settings
 from issuer.credentials.qr import use_encoder
@@ -56,6 +57,7 @@ setup.register(app)
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(tokens.tokens_app, name="tokens")
 app.add_typer(principals.principals_app, name="principals")
+app.add_typer(users.users_app, name="users")
 credentials.register(app)
 campaigns.register(app)
 app.add_typer(approvals.approvals_app, name="approvals")

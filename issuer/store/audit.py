@@ -33,8 +33,9 @@ class Actor:
 
     Through the API ``name`` is ``principal:<id>:<name>``; ``principal_id`` and ``token_id``
     say which principal and which of its tokens, and the token id is recorded in each event's
-    details (``token_id``). An action carried out because a request was approved names the
-    request (``approval``) in its details. The CLI operator is ``cli:<user>`` with neither.
+    details (``token_id``; ``console_session`` for the console). An action carried out
+    because a request was approved names the request (``approval``) in its details. The CLI
+    operator is ``cli:<user>`` with neither.
     """
 
     name: str
@@ -42,12 +43,15 @@ class Actor:
     principal_id: int | None = None
     token_id: int | None = None
     approval_id: str | None = None
+    session_id: int | None = None  # a console session's id (``console_session`` in details)
 
     def stamped(self, details: dict[str, Any]) -> dict[str, Any]:
         """``details`` with the token and approval this actor acts under, if any."""
         extra: dict[str, Any] = {}
         if self.token_id is not None:
             extra["token_id"] = self.token_id
+        if self.session_id is not None:
+            extra["console_session"] = self.session_id
         if self.approval_id is not None:
             extra["approval"] = self.approval_id
         return {**details, **extra} if extra else details

@@ -36,6 +36,7 @@ from issuer.vocabulary import (
     NoticeState,
     PrincipalKind,
     Role,
+    SessionStage,
     one_of,
 )
 
@@ -265,6 +266,17 @@ class PrincipalRecord(Base):
     # approved request created it.
     created_by_principal_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"))
     disabled_at: Mapped[dt.datetime | None]
+    # People who sign in to the console (docs/decisions/0038-console-sign-in.md). A service
+    # principal has none of these; a person may have no password when single sign-on is used.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True, index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    # The TOTP secret, encrypted at rest; the last time step accepted, so no code is used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(300))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None]
+    # ``<issuer> <subject>`` of the OpenID Connect identity linked to this person.
+    oidc_subject: Mapped[str | None] = mapped_column(String(600), unique=True, index=True)
 
 
 class ApiToken(Base):
@@ -513,6 +525,27 @@ class FormToken(Base):
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
     used_at: Mapped[dt.datetime | None]
+
+
+class ConsoleSession(Base):
+    """A signed-in console session; only the SHA-256 of its cookie value is stored.
+
+    ``stage`` is ``second_factor`` between a correct password and the TOTP code, then
+    ``signed_in``. A session ends at ``expires_at`` (absolute) or after the idle time-out
+    counted from ``last_seen_at``; deleting the row signs it out.
+    """
+
+    __tablename__ = "console_sessions"
+    __table_args__ = (CheckConstraint(one_of("stage", SessionStage), name="stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    principal_id: Mapped[int] = mapped_column(ForeignKey("principals.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(16))  # password | sso
+    created_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 def core_table(model: type[Base]) -> Table:

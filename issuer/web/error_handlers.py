@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -22,6 +22,7 @@ from issuer.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from issuer.web.console.errors import error_page, is_console
 from issuer.web.middleware.request_log import route_template
 from verifier.web.problem_response import problem_response
 
@@ -96,11 +97,16 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(IssuerError)
-    async def _issuer_error(_request: Request, exc: IssuerError) -> JSONResponse:
+    async def _issuer_error(request: Request, exc: IssuerError) -> Response:
+        if is_console(request):
+            return error_page(request, error_status(exc), exc.code, str(exc))
         return problem(error_status(exc), exc.code, str(exc), **exc.extensions())
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if is_console(request):
+            detail = "; ".join(f"{e['field']}: {e['reason']}" for e in _field_errors(exc))
+            return error_page(request, 422, IssuerErrorCode.INVALID_REQUEST, detail)
         if any(err.get("type") == "json_invalid" for err in exc.errors()):
             return problem(
                 400, IssuerErrorCode.MALFORMED_JSON, "the request body is not valid JSON"
@@ -113,13 +119,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = {
             404: IssuerErrorCode.NOT_FOUND,
             405: IssuerErrorCode.METHOD_NOT_ALLOWED,
             413: IssuerErrorCode.BODY_TOO_LARGE,
             415: IssuerErrorCode.UNSUPPORTED_MEDIA_TYPE,
         }.get(exc.status_code, IssuerErrorCode.HTTP_ERROR)
+        if is_console(request) and exc.status_code != 405:
+            return error_page(request, exc.status_code, code, str(exc.detail))
         return problem(exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(DataError)

@@ -1,0 +1,87 @@
+"""Jinja2 for the console: autoescaped templates from this package, one ``render`` for all.
+
+``render`` gives every template the signed-in person (``me``), the CSRF token (``csrf``),
+the navigation that person may use (``nav``) and a ``localtime`` filter that shows a UTC
+time in the issuer's time zone with the zone named.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.responses import HTMLResponse
+
+from issuer.access.policy import OVERSEER_ROLES, WRITER_ROLES
+from issuer.vocabulary import Role
+from issuer.web.console.identity import ConsoleUser
+
+_env = Environment(
+    loader=PackageLoader("issuer.web.console", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,  # a missing value is an error in the tests, not a blank
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    href: str
+    zh: str
+    en: str
+
+
+def navigation(role: str) -> list[NavItem]:
+    """The console's sections this role may open; write-only sections are left out."""
+    items = [
+        NavItem("/console/", "概览", "Dashboard"),
+        NavItem("/console/credentials", "证书", "Credentials"),
+    ]
+    if role in WRITER_ROLES:
+        items.append(NavItem("/console/imports", "批量导入", "Imports"))
+    items.append(NavItem("/console/approvals", "审批", "Approvals"))
+    if role == Role.ADMIN:
+        items += [
+            NavItem("/console/organisation", "机构设置", "Organisation"),
+            NavItem("/console/users", "用户", "Users"),
+            NavItem("/console/keys", "签名密钥", "Keys"),
+        ]
+    if role in OVERSEER_ROLES:
+        items.append(NavItem("/console/audit", "审计日志", "Audit log"))
+    items.append(NavItem("/console/account", "我的账户", "My account"))
+    return items
+
+
+def local_time(value: dt.datetime | None, zone: str) -> str:
+    """``2026-12-04 18:30 (Asia/Shanghai)``: a stored UTC time where the issuer is."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return f"{value.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} ({zone})"
+
+
+def render(
+    template: str,
+    *,
+    user: ConsoleUser | None,
+    csrf: str,
+    time_zone: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    page = _env.get_template(template).render(
+        me=user,
+        csrf=csrf,
+        nav=navigation(user.principal.role) if user is not None else [],
+        localtime=lambda value: local_time(value, time_zone),
+        time_zone=time_zone,
+        **context,
+    )
+    all_headers = {"Cache-Control": "no-store", **(headers or {})}
+    return HTMLResponse(page, status_code=status_code, headers=all_headers)

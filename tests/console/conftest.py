@@ -1,0 +1,44 @@
+"""Console fixtures: an app whose clock the test moves (session time-outs, lock-outs)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from issuer.app import create_app
+from issuer.config import Settings
+from issuer.services import Services
+
+
+class Clock:
+    """A clock the test sets; starts at the real time."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def clock(services: Services) -> Clock:
+    return Clock(services.clock())
+
+
+@pytest.fixture
+def timed_services(services: Services, clock: Clock) -> Services:
+    return dataclasses.replace(services, clock=clock)
+
+
+@pytest.fixture
+def console(settings: Settings, timed_services: Services) -> Iterator[TestClient]:
+    """The app on the test's clock, with a browser-like client (cookies kept)."""
+    with TestClient(create_app(settings, services=timed_services)) as client:
+        yield client

@@ -1,0 +1,65 @@
+"""Console test helpers: users with passwords, signing in through the real form."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from issuer.access.users import create_user
+from issuer.services import Services
+from issuer.store.audit import Actor
+from issuer.store.engine import session_scope
+
+PASSWORD = "correct horse battery staple"
+_CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
+
+
+def make_user(
+    services: Services,
+    email: str,
+    role: str = "admin",
+    units: list[str] | None = None,
+    *,
+    password: str = PASSWORD,
+    name: str | None = None,
+) -> int:
+    """A console user, created as the operator's CLI would; returns the principal id."""
+    with session_scope(services.sessions) as session:
+        record = create_user(
+            session,
+            email=email,
+            role=role,
+            units=units or [],
+            name=name,
+            password=password,
+            actor=Actor(name="cli:test"),
+            now=services.clock(),
+        )
+        return record.id
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a page's forms carry."""
+    match = _CSRF.search(html)
+    assert match is not None, "the page has no form with a CSRF token"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> Response:
+    """Open the sign-in form and submit it, as a browser would; returns the answer."""
+    form = client.get("/console/login")
+    assert form.status_code == 200, form.text
+    return client.post(
+        "/console/login",
+        data={"csrf_token": csrf_of(form.text), "email": email, "password": password},
+        follow_redirects=False,
+    )
+
+
+def signed_in(client: TestClient, email: str, password: str = PASSWORD) -> str:
+    """Sign in; returns the CSRF token of the signed-in pages."""
+    answer = sign_in(client, email, password)
+    assert answer.status_code == 303, answer.text
+    return csrf_of(client.get("/console/account").text)
