@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response
+from playwright.sync_api import Page, ViewportSize
 
 from issuer.access.users import create_user
 from issuer.services import Services
@@ -13,6 +14,8 @@ from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
 
 PASSWORD = "correct horse battery staple"
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
 
 
@@ -63,3 +66,13 @@ def signed_in(client: TestClient, email: str, password: str = PASSWORD) -> str:
     answer = sign_in(client, email, password)
     assert answer.status_code == 303, answer.text
     return csrf_of(client.get("/console/account").text)
+
+
+def browser_sign_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the form, by its labels, as a person would."""
+    page.goto(f"{base}/console/login")
+    page.get_by_label("邮箱 Email").fill(email)
+    page.get_by_label("密码 Password").fill(password)
+    page.get_by_role("button", name="登录 Sign in").click()
+    page.wait_for_url(f"{base}/console/**")
+    assert "/console/login" not in page.url, "sign-in failed"
