@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from httpx2 import Response
@@ -76,3 +78,12 @@ def browser_sign_in(page: Page, base: str, email: str, password: str = PASSWORD)
     page.get_by_role("button", name="登录 Sign in").click()
     page.wait_for_url(f"{base}/console/**")
     assert "/console/login" not in page.url, "sign-in failed"
+
+
+def screenshot(page: Page, name: str, tmp_path: Path) -> None:
+    """A full-page screenshot in the test's directory; also into ``TESSERA_SCREENSHOTS_DIR``
+    when set (``make screenshots`` refreshes the guide's pictures in docs/images/)."""
+    page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+    target = os.environ.get("TESSERA_SCREENSHOTS_DIR")
+    if target:
+        page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=False)
