@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import secrets
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -138,7 +139,11 @@ async def sign_in(request: Request, services: ServicesDep) -> Response:
         )
         _count_failure(response, failures)
         return response
-    target = next_path if person.totp_secret is None else f"/console/second-factor?next={next_path}"
+    target = (
+        next_path
+        if person.totp_secret is None
+        else f"/console/second-factor?next={quote(next_path, safe='/')}"
+    )
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, services, value)
     response.delete_cookie(cookie_name(settings, SIGN_IN_COOKIE), path="/console/")
