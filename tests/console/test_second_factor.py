@@ -177,6 +177,33 @@ def test_signing_in_asks_for_the_code_and_the_waiting_session_opens_nothing_else
     assert session_row.expires_at - clock() > dt.timedelta(hours=1)  # no longer 5 minutes
 
 
+def test_the_page_asked_for_keeps_its_query_through_the_code_step(
+    console: TestClient, services: Services, clock: MovingClock
+) -> None:
+    _principal_id, secret = _enrolled(console, services, clock)
+    clock.advance(seconds=30)
+    form = console.get("/console/login")
+    answer = console.post(
+        "/console/login",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "email": EMAIL,
+            "password": PASSWORD,
+            "next": "/console/account?done=token_revoked&x=1",
+        },
+        follow_redirects=False,
+    )
+    assert answer.headers["location"] == (
+        "/console/second-factor?next=/console/account%3Fdone%3Dtoken_revoked%26x%3D1"
+    )
+    page = console.get(answer.headers["location"])
+    assert 'name="next" value="/console/account?done=token_revoked&amp;x=1"' in page.text
+    done = send_code(
+        console, code_at(secret, clock()), next_path="/console/account?done=token_revoked&x=1"
+    )
+    assert done.headers["location"] == "/console/account?done=token_revoked&x=1"
+
+
 def test_a_code_is_accepted_once_and_one_step_of_drift_either_way(
     settings: Settings, timed_services: Services, clock: MovingClock
 ) -> None:

@@ -159,7 +159,7 @@ def turn_off_second_factor(
                 actor=actor,
             )
         except WrongCodeError:
-            session.commit()  # a code that was right but used stays used
+            session.rollback()  # ends the write transaction before the page is drawn
             return account_page(
                 services,
                 user,

@@ -219,6 +219,7 @@ def enrol(user: SignedInUserDep, form: SignedInFormDep, services: ServicesDep) -
                 actor=principal.actor(current_request_id()),
             )
         except WrongCodeError:
+            session.rollback()
             return _enrol_page(services, user, secret, error=True)
         session.commit()
     return RedirectResponse("/console/account?done=totp_enabled", status_code=303)
