@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Protocol
 
 import pyotp
 from fastapi.testclient import TestClient
@@ -15,16 +14,6 @@ from tests.console.helpers import csrf_of
 _SECRET = re.compile(r'<code class="totp-secret">([A-Z2-7 ]+)</code>')
 _PENDING = re.compile(r'name="pending" value="([^"]+)"')
 _FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
-
-
-class MovingClock(Protocol):
-    """The console fixtures' clock (tests/console/conftest.py)."""
-
-    now: dt.datetime
-
-    def __call__(self) -> dt.datetime: ...
-
-    def advance(self, **delta: float) -> None: ...
 
 
 def secret_of(html: str) -> str:

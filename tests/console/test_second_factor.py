@@ -21,9 +21,8 @@ from issuer.errors import ConfigurationError
 from issuer.keys.sealed import seal, unseal
 from issuer.services import Services
 from issuer.store.models import AuditEvent, ConsoleSession, PrincipalRecord
-from tests.console.helpers import PASSWORD, csrf_of, make_user, sign_in, signed_in
+from tests.console.helpers import PASSWORD, Clock, csrf_of, make_user, sign_in, signed_in
 from tests.console.second_factor_helpers import (
-    MovingClock,
     code_at,
     enrol,
     pending_of,
@@ -53,7 +52,7 @@ def _person(services: Services, principal_id: int) -> PrincipalRecord:
         return person
 
 
-def _enrolled(console: TestClient, services: Services, clock: MovingClock) -> tuple[int, str]:
+def _enrolled(console: TestClient, services: Services, clock: Clock) -> tuple[int, str]:
     """A signed-in admin who set up the second factor, then signed out."""
     principal_id = make_user(services, EMAIL, name="管理员")
     signed_in(console, EMAIL)
@@ -64,7 +63,7 @@ def _enrolled(console: TestClient, services: Services, clock: MovingClock) -> tu
 
 
 def test_setting_up_shows_a_scannable_secret_and_stores_it_only_sealed_once_confirmed(
-    console: TestClient, services: Services, clock: MovingClock
+    console: TestClient, services: Services, clock: Clock
 ) -> None:
     principal_id = make_user(services, EMAIL)
     signed_in(console, EMAIL)
@@ -138,7 +137,7 @@ def test_a_tampered_or_foreign_set_up_form_is_refused(
 
 
 def test_signing_in_asks_for_the_code_and_the_waiting_session_opens_nothing_else(
-    console: TestClient, services: Services, clock: MovingClock
+    console: TestClient, services: Services, clock: Clock
 ) -> None:
     principal_id, secret = _enrolled(console, services, clock)
     clock.advance(seconds=30)  # a new code: the set-up's step is used up
@@ -178,7 +177,7 @@ def test_signing_in_asks_for_the_code_and_the_waiting_session_opens_nothing_else
 
 
 def test_the_page_asked_for_keeps_its_query_through_the_code_step(
-    console: TestClient, services: Services, clock: MovingClock
+    console: TestClient, services: Services, clock: Clock
 ) -> None:
     _principal_id, secret = _enrolled(console, services, clock)
     clock.advance(seconds=30)
@@ -205,7 +204,7 @@ def test_the_page_asked_for_keeps_its_query_through_the_code_step(
 
 
 def test_a_code_is_accepted_once_and_one_step_of_drift_either_way(
-    settings: Settings, timed_services: Services, clock: MovingClock
+    settings: Settings, timed_services: Services, clock: Clock
 ) -> None:
     app = create_app(settings, services=timed_services)
     with TestClient(app) as console:
@@ -225,7 +224,7 @@ def test_a_code_is_accepted_once_and_one_step_of_drift_either_way(
 
 
 def test_wrong_codes_lock_the_account_and_end_the_waiting_session(
-    console: TestClient, services: Services, settings: Settings, clock: MovingClock
+    console: TestClient, services: Services, settings: Settings, clock: Clock
 ) -> None:
     _principal_id, secret = _enrolled(console, services, clock)
     clock.advance(seconds=30)
@@ -249,7 +248,7 @@ def test_wrong_codes_lock_the_account_and_end_the_waiting_session(
 
 
 def test_the_waiting_session_ends_after_five_minutes(
-    console: TestClient, services: Services, clock: MovingClock
+    console: TestClient, services: Services, clock: Clock
 ) -> None:
     _principal_id, secret = _enrolled(console, services, clock)
     clock.advance(seconds=30)
@@ -268,7 +267,7 @@ def test_the_waiting_session_ends_after_five_minutes(
 
 
 def test_admins_must_enrol_first_when_the_setting_asks(
-    settings: Settings, timed_services: Services, clock: MovingClock
+    settings: Settings, timed_services: Services, clock: Clock
 ) -> None:
     strict = Settings(**{**settings.model_dump(), "console_require_totp_for_admins": True})
     served = dataclasses.replace(timed_services, settings=strict)
@@ -311,7 +310,7 @@ def test_admins_must_enrol_first_when_the_setting_asks(
 
 
 def test_turning_it_off_needs_a_current_code(
-    console: TestClient, services: Services, clock: MovingClock
+    console: TestClient, services: Services, clock: Clock
 ) -> None:
     principal_id = make_user(services, EMAIL)
     signed_in(console, EMAIL)
@@ -339,7 +338,7 @@ def test_turning_it_off_needs_a_current_code(
 
 
 def test_the_operator_resets_a_lost_phone(
-    console: TestClient, services: Services, settings: Settings, clock: MovingClock
+    console: TestClient, services: Services, settings: Settings, clock: Clock
 ) -> None:
     principal_id, _secret = _enrolled(console, services, clock)
     status, output = run_cli(settings, "users", "reset-totp", EMAIL)
