@@ -145,6 +145,8 @@ class Settings(VerificationPolicy):
     # This many wrong passwords (or codes) in a row lock the account for the lock-out time.
     console_lockout_failures: int = Field(default=5, ge=1, le=100)
     console_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Admins must set up a second factor (TOTP) before the console opens anything else.
+    console_require_totp_for_admins: bool = False
 
     @field_validator("trusted_issuers", mode="before")
     @classmethod

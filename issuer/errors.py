@@ -83,6 +83,9 @@ class IssuerErrorCode(StrEnum):
     EMAIL_TAKEN = "email_taken"
     SIGN_IN_FAILED = "sign_in_failed"
     CSRF_FAILED = "csrf_failed"
+    WRONG_ONE_TIME_CODE = "wrong_one_time_code"
+    TOTP_ALREADY_ENABLED = "totp_already_enabled"
+    TOTP_NOT_ENABLED = "totp_not_enabled"
     # campaign imports and bundles
     EMPTY_FILE = "empty_file"
     MISSING_COLUMNS = "missing_columns"

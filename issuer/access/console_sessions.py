@@ -26,6 +26,8 @@ MAX_COOKIE_LENGTH = 100
 # Within this time of the last recorded activity, a request does not write ``last_seen_at``:
 # most page views then only read. The idle time-out is counted with this granularity.
 TOUCH_EVERY = dt.timedelta(seconds=60)
+# A session waiting for the second factor lives this long: the code is typed right away.
+SECOND_FACTOR_TIME = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ def start_session(
         method=method,
         created_at=now,
         last_seen_at=now,
-        expires_at=now + times.absolute,
+        expires_at=now
+        + (SECOND_FACTOR_TIME if stage == SessionStage.SECOND_FACTOR else times.absolute),
     )
     session.add(row)
     session.flush()
@@ -134,15 +137,20 @@ def touch(session: Session, session_id: int, now: dt.datetime) -> None:
         row.last_seen_at = now
 
 
-def complete_second_factor(session: Session, session_id: int) -> tuple[ConsoleSession, str]:
+def complete_second_factor(
+    session: Session, session_id: int, *, now: dt.datetime, times: SessionTimes
+) -> tuple[ConsoleSession, str]:
     """After the TOTP code: the session is replaced by a signed-in one with a new value, so
-    a value seen before the second factor is worth nothing after it."""
+    a value seen before the second factor is worth nothing after it; it now lives as long
+    as any signed-in session."""
     old = session.get(ConsoleSession, session_id)
     if old is None:
         raise LookupError("the session has ended")
     value = secrets.token_urlsafe(32)
     old.token_hash = _hash(value)
     old.stage = SessionStage.SIGNED_IN
+    old.last_seen_at = now
+    old.expires_at = now + times.absolute
     session.flush()
     return old, value
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from issuer.access.console_sessions import end_all_sessions
+from issuer.access.totp import reset_totp
 from issuer.access.users import create_user, find_user, list_users, set_password
 from issuer.cli.context import actor, command_services
 from issuer.errors import NotFoundError
@@ -113,3 +114,18 @@ def users_sign_out(ctx: typer.Context, email: str) -> None:
                 raise NotFoundError("no such user")
             ended = end_all_sessions(session, record.id)
         typer.echo(f"{ended} session(s) of {email} ended")
+
+
+@users_app.command("reset-totp")
+def users_reset_totp(ctx: typer.Context, email: str) -> None:
+    """Remove a user's second factor (a lost phone); audited. They sign in with the password
+    alone and set up a new one under My account."""
+    with command_services(ctx) as services:
+        with session_scope(services.sessions) as session:
+            record = find_user(session, email)
+            if record is None:
+                raise NotFoundError("no such user")
+            removed = reset_totp(session, record, actor=actor(), now=services.clock())
+        typer.echo(
+            f"second factor of {email} removed" if removed else f"{email} has no second factor"
+        )

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from issuer.services import Services
-from issuer.web.console.identity import SignInRequired
+from issuer.web.console.identity import EnrolmentRequired, SignInRequired
 from issuer.web.console.templates import render
 
 CONSOLE_PREFIX = "/console"
@@ -58,4 +58,9 @@ def error_page(request: Request, status: int, code: str, detail: str) -> HTMLRes
 
 def sign_in_redirect(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SignInRequired)
+    return RedirectResponse(exc.location, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def enrolment_redirect(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, EnrolmentRequired)
     return RedirectResponse(exc.location, status_code=303, headers={"Cache-Control": "no-store"})

@@ -29,6 +29,7 @@ from issuer.access.policy import require_admin, require_overseer, require_writer
 from issuer.access.tokens import Principal
 from issuer.config import Settings
 from issuer.errors import IssuerErrorCode, PermissionDeniedError
+from issuer.vocabulary import Role
 from issuer.web.deps import ReadSessionDep, ServicesDep
 
 SESSION_COOKIE = "tessera_console"
@@ -47,6 +48,13 @@ class SignInRequired(Exception):  # noqa: N818 - a redirect, not an error
     @property
     def location(self) -> str:
         return f"/console/login?next={quote(self.next_path, safe='/')}"
+
+
+class EnrolmentRequired(Exception):  # noqa: N818 - a redirect, not an error
+    """An admin without a second factor where one is required
+    (``TESSERA_CONSOLE_REQUIRE_TOTP_FOR_ADMINS``): sent to set it up before anything else."""
+
+    location = "/console/account/second-factor"
 
 
 @dataclass(frozen=True)
@@ -93,10 +101,14 @@ def _next_path(request: Request) -> str:
     return path + (f"?{request.url.query}" if request.url.query else "")
 
 
-def get_console_user(
+def get_signed_in_user(
     request: Request, session: ReadSessionDep, services: ServicesDep
 ) -> ConsoleUser:
-    """The signed-in person, or ``SignInRequired``; refreshes the idle clock now and then."""
+    """The signed-in person, or ``SignInRequired``; refreshes the idle clock now and then.
+
+    Only the second factor's set-up and signing out take the person as is; every other page
+    asks ``get_console_user``, which also insists on a required second factor.
+    """
     settings = services.settings
     value = request.cookies.get(cookie_name(settings), "")
     now = services.clock()
@@ -114,6 +126,24 @@ def get_console_user(
         cookie_value=value,
         has_totp=active.person.totp_secret is not None,
     )
+
+
+SignedInUserDep = Annotated[ConsoleUser, Depends(get_signed_in_user)]
+
+
+def must_enrol(settings: Settings, user: ConsoleUser) -> bool:
+    """Whether the person must set up a second factor before using the console."""
+    return (
+        settings.console_require_totp_for_admins and user.role == Role.ADMIN and not user.has_totp
+    )
+
+
+def get_console_user(user: SignedInUserDep, services: ServicesDep) -> ConsoleUser:
+    """The signed-in person, or ``SignInRequired``; ``EnrolmentRequired`` for an admin who
+    must set up a second factor first."""
+    if must_enrol(services.settings, user):
+        raise EnrolmentRequired()
+    return user
 
 
 ConsoleUserDep = Annotated[ConsoleUser, Depends(get_console_user)]
@@ -178,3 +208,12 @@ async def user_form(request: Request, user: ConsoleUserDep) -> FormData:
 
 
 UserFormDep = Annotated[FormData, Depends(user_form)]
+
+
+async def signed_in_form(request: Request, user: SignedInUserDep) -> FormData:
+    """The CSRF-checked form of a person who may not have set up a required second factor
+    yet (its set-up, signing out)."""
+    return await checked_form(request, user.cookie_value)
+
+
+SignedInFormDep = Annotated[FormData, Depends(signed_in_form)]

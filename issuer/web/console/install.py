@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from issuer.web.console.errors import sign_in_redirect
-from issuer.web.console.identity import SignInRequired
-from issuer.web.console.routes import home, sign_in
+from issuer.web.console.errors import enrolment_redirect, sign_in_redirect
+from issuer.web.console.identity import EnrolmentRequired, SignInRequired
+from issuer.web.console.routes import account, home, second_factor, sign_in
 
 
 def install_console(app: FastAPI) -> None:
-    for module in (sign_in, home):
+    for module in (sign_in, home, account, second_factor):
         app.include_router(module.router)
     app.mount(
         "/console/static",
@@ -19,3 +19,4 @@ def install_console(app: FastAPI) -> None:
         name="console-static",
     )
     app.add_exception_handler(SignInRequired, sign_in_redirect)
+    app.add_exception_handler(EnrolmentRequired, enrolment_redirect)

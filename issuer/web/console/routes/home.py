@@ -1,4 +1,4 @@
-"""``/console/``: the dashboard, and ``/console/account``: the signed-in person's own page."""
+"""``/console/``: the dashboard (``/console/account`` is in ``account``)."""
 
 from __future__ import annotations
 
@@ -28,8 +28,3 @@ def dashboard(user: ConsoleUserDep, services: ServicesDep, session: ReadSessionD
         query = query.join(Unit, Unit.id == Credential.unit_id).where(Unit.code.in_(scope))
     by_state = sorted((state, count) for state, count in session.execute(query))
     return page(services, "dashboard.html", user=user, current="/console/", by_state=by_state)
-
-
-@router.get("/account")
-def account(user: ConsoleUserDep, services: ServicesDep) -> HTMLResponse:
-    return page(services, "account.html", user=user, current="/console/account")

@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import secrets
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -30,8 +31,8 @@ from issuer.store.models import PrincipalRecord
 from issuer.vocabulary import AuditAction, SessionStage
 from issuer.web.console.identity import (
     SIGN_IN_COOKIE,
-    ConsoleUserDep,
-    UserFormDep,
+    SignedInFormDep,
+    SignedInUserDep,
     checked_form,
     cookie_name,
     is_secure,
@@ -138,9 +139,13 @@ async def sign_in(request: Request, services: ServicesDep) -> Response:
         )
         _count_failure(response, failures)
         return response
-    target = next_path if person.totp_secret is None else f"/console/second-factor?next={next_path}"
+    target = (
+        next_path
+        if person.totp_secret is None
+        else f"/console/second-factor?next={quote(next_path, safe='/')}"
+    )
     response = RedirectResponse(target, status_code=303)
-    _set_session_cookie(response, services, value)
+    set_session_cookie(response, services, value)
     response.delete_cookie(cookie_name(settings, SIGN_IN_COOKIE), path="/console/")
     return response
 
@@ -162,7 +167,7 @@ def _count_failure(response: Response, failures: int) -> None:
     )
 
 
-def _set_session_cookie(response: Response, services: Services, value: str) -> None:
+def set_session_cookie(response: Response, services: Services, value: str) -> None:
     settings = services.settings
     response.set_cookie(
         cookie_name(settings),
@@ -176,7 +181,7 @@ def _set_session_cookie(response: Response, services: Services, value: str) -> N
 
 
 @router.post("/logout")
-def sign_out(user: ConsoleUserDep, _form: UserFormDep, services: ServicesDep) -> Response:
+def sign_out(user: SignedInUserDep, _form: SignedInFormDep, services: ServicesDep) -> Response:
     with services.sessions() as session:
         end_session(session, user.cookie_value)
         session.commit()
@@ -187,7 +192,7 @@ def sign_out(user: ConsoleUserDep, _form: UserFormDep, services: ServicesDep) ->
 
 @router.post("/logout-everywhere")
 def sign_out_everywhere(
-    user: ConsoleUserDep, _form: UserFormDep, services: ServicesDep
+    user: SignedInUserDep, _form: SignedInFormDep, services: ServicesDep
 ) -> Response:
     """Every session of this person ends, this one included (a lost phone, a shared PC)."""
     now = services.clock()
