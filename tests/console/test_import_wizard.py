@@ -15,9 +15,11 @@ from httpx2 import Response
 from sqlalchemy import func, select
 
 from issuer.access.form_tokens import issue_form_token
+from issuer.app import create_app
 from issuer.campaigns import uploads
 from issuer.campaigns.import_run import ImportRequest, run_import, start_import
 from issuer.campaigns.rows import REASONS
+from issuer.config import Settings
 from issuer.errors import IssuerErrorCode
 from issuer.services import Services
 from issuer.store.audit import Actor
@@ -181,6 +183,22 @@ def test_a_file_over_the_size_limit_is_refused_with_a_page(
     assert answer.status_code == 413
     assert "文件太大" in answer.text
     assert answer.headers["content-type"].startswith("text/html")
+
+
+def test_a_body_declared_over_the_limit_is_refused_with_a_page_before_it_is_read(
+    settings: Settings, services: Services
+) -> None:
+    small = settings.model_copy(update={"import_max_bytes": 2048})
+    with TestClient(create_app(small, services=services)) as client:
+        answer = client.post(
+            "/console/imports",
+            content=b"x" * (2048 + 65_537),
+            headers={"Content-Type": "multipart/form-data; boundary=b"},
+        )
+    assert answer.status_code == 413
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "文件太大" in answer.text
+    assert "body_too_large" in answer.text
 
 
 def test_confirming_issues_once_and_a_second_confirmation_or_upload_issues_nothing(
