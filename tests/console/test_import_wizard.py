@@ -27,7 +27,7 @@ from issuer.store.engine import session_scope
 from issuer.store.models import Credential, ImportJob, Unit
 from issuer.web.console import import_words
 from tests.console.helpers import make_user, signed_in
-from tests.issuer.campaign_files import HEADER_EN, csv_bytes
+from tests.issuer.campaign_files import HEADER_EN, csv_bytes, write_xlsx
 from tests.issuer.helpers import load_catalog
 
 ADMIN = "admin@example.com"
@@ -114,7 +114,7 @@ def test_every_reason_a_row_check_gives_has_words_in_both_languages() -> None:
 
 
 def test_the_dry_run_reports_each_row_in_words_and_issues_nothing(
-    console: TestClient, services: Services
+    console: TestClient, services: Services, tmp_path: Path
 ) -> None:
     load_catalog(services)
     make_user(services, ADMIN)
@@ -143,6 +143,15 @@ def test_the_dry_run_reports_each_row_in_words_and_issues_nothing(
     errors_only = console.get(f"/console/imports/{dry_run}", params={"status": "invalid"})
     assert "张伟" in errors_only.text
     assert "王小明" not in errors_only.text
+
+    # The same rows as XLSX read the same.
+    book = write_xlsx(tmp_path / "results.xlsx", GOOD + BAD)
+    xlsx = _upload(console, csrf, book.read_bytes(), "results.xlsx")
+    same = console.get(f"/console/imports/{xlsx}").text
+    assert 'id="count-ok">2<' in same
+    assert 'id="count-invalid">3<' in same
+    assert "Not a valid date (for example 2026-10-14)." in same
+    assert console.get("/console/imports/not-an-import").status_code == 404
 
 
 def test_a_file_that_cannot_be_read_is_refused_in_words_on_the_form(

@@ -123,6 +123,7 @@ def _list_page(
         current=IMPORTS_PAGE,
         status_code=status_code,
         jobs=list(session.scalars(query)),
+        list_rows=LIST_ROWS,
         can_write=user.principal.role in WRITER_ROLES,
         accept=ACCEPT,
         max_bytes=services.settings.import_max_bytes,
