@@ -95,12 +95,9 @@ def _person(created_by: str) -> str:
 
 @router.get("/imports")
 def imports_page(
-    user: ConsoleUserDep,
-    services: ServicesDep,
-    session: ReadSessionDep,
-    done: Annotated[str | None, Query(max_length=32)] = None,
+    user: ConsoleUserDep, services: ServicesDep, session: ReadSessionDep
 ) -> HTMLResponse:
-    return _list_page(services, session, user, done=done)
+    return _list_page(services, session, user)
 
 
 def _list_page(
@@ -110,7 +107,6 @@ def _list_page(
     *,
     status_code: int = 200,
     error: import_words.Words | None = None,
-    done: str | None = None,
 ) -> HTMLResponse:
     query = select(ImportJob).order_by(ImportJob.created_at.desc()).limit(LIST_ROWS)
     owner = import_owner_scope(user.principal)
@@ -129,7 +125,6 @@ def _list_page(
         max_bytes=services.settings.import_max_bytes,
         max_mib=services.settings.import_max_bytes / 1_048_576,
         error=error,
-        done=done,
         person=_person,
         words=import_words,
     )
