@@ -8,7 +8,7 @@ PORT   ?= 8000
 # TESSERA_BASE_URL if you set it, else where `make run` listens (HOST, PORT). See docs/configuration.md.
 export HOST PORT
 
-.PHONY: run test lint pytest clean
+.PHONY: run test lint pytest screenshots clean
 
 # `make run` installs what the service needs; `make test` adds the test toolchain (.[test]).
 # Each has its own stamp, redone when pyproject.toml changes; the test install covers both.
@@ -48,6 +48,12 @@ XDIST_ARGS := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist lo
 
 pytest: $(VENV)/.installed-test
 	$(BIN)/pytest $(XDIST_ARGS) $(COV_ARGS)
+
+# The registrar guide's pictures (docs/images/console-*.png), taken by the console's browser
+# tests in Chromium: refresh them after changing a page.
+screenshots: $(VENV)/.installed-test
+	mkdir -p docs/images
+	TESSERA_SCREENSHOTS_DIR=$(CURDIR)/docs/images $(BIN)/pytest -q -m browser tests/console
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

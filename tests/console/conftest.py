@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -14,19 +13,7 @@ from issuer.app import create_app
 from issuer.config import Settings
 from issuer.services import Services
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
-
-
-class Clock:
-    """A clock the test sets; starts at the real time."""
-
-    def __init__(self, start: dt.datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
+from tests.console.helpers import Clock
 
 
 @pytest.fixture

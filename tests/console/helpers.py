@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from pathlib import Path
@@ -18,6 +19,21 @@ from issuer.store.engine import session_scope
 PASSWORD = "correct horse battery staple"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+
+
+class Clock:
+    """A clock the test sets; starts at the real time."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
 _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
 
 

@@ -14,8 +14,7 @@ from issuer.config import Settings
 from issuer.services import Services
 from issuer.store.models import AuditEvent, ConsoleSession, PrincipalRecord
 from issuer.web.console.routes.sign_in import safe_next
-from tests.console.conftest import Clock
-from tests.console.helpers import PASSWORD, csrf_of, make_user, sign_in, signed_in
+from tests.console.helpers import PASSWORD, Clock, csrf_of, make_user, sign_in, signed_in
 from tests.helpers import PASSPHRASE
 
 EMAIL = "admin@example.com"
