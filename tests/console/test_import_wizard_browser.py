@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page
 
 from issuer.services import Services
+from tests.accessibility import assert_accessible, check_focus_visible
 from tests.console.helpers import DESKTOP, PHONE, browser_sign_in, make_user, screenshot
 from tests.issuer.helpers import load_catalog
 
@@ -72,14 +73,15 @@ def test_a_registrar_imports_the_sample_campaign_in_the_browser(
         assert all(archive.read(n).startswith(b"%PDF-") for n in pdfs)
         assert "manifest.csv" in names
 
-    page.set_viewport_size(PHONE)
-    for url in (f"{base}/console/imports", dry_run_url, progress_url):
-        page.goto(url)
-        _fits(page, PHONE["width"])
-    page.set_viewport_size(DESKTOP)
-    for url in (f"{base}/console/imports", dry_run_url, progress_url):
-        page.goto(url)
-        _fits(page, DESKTOP["width"])
+    pages = {"imports": f"{base}/console/imports", "dry run": dry_run_url}
+    pages["import"] = progress_url
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        for name, url in pages.items():
+            page.goto(url)
+            _fits(page, viewport["width"])
+            assert_accessible(page, name=f"{name} at {viewport['width']} px")
+            check_focus_visible(page)
     context.close()
     refused = [m for m in messages if "Content Security Policy" in m or "Refused" in m]
     assert refused == []
