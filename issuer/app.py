@@ -19,6 +19,7 @@ from issuer.services import Services
 from issuer.web.batch_verifier import BatchVerifier
 from issuer.web.checkpoints import PeriodicCheckpoints
 from issuer.web.console.install import install_console
+from issuer.web.console.routes import imports as console_imports
 from issuer.web.error_handlers import install_problem_handlers
 from issuer.web.local_verifier import build_local_verifier, stays_in_process
 from issuer.web.lookup import CertificateNumbers, LocalLookup
@@ -141,6 +142,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         max_bytes=settings.max_body_bytes,
         overrides={
             imports.IMPORTS_PATH: settings.import_max_bytes,
+            # The console's upload form: the file plus a few fields' worth of multipart.
+            console_imports.IMPORTS_PAGE: settings.import_max_bytes + 65_536,
             verify_batch.API_PATH: settings.verify_batch_max_bytes,
             verify_batch.BATCH_PAGE_PATH: settings.verify_batch_max_bytes,
         },

@@ -109,6 +109,8 @@ class Settings(VerificationPolicy):
     import_max_rows: int = Field(default=100_000, ge=1, le=1_000_000)
     import_chunk_rows: int = Field(default=500, ge=1, le=5000)
     bundle_dir: Path = Path("var/bundles")
+    # A console dry run's file, kept (mode 0600) until it is confirmed or its form expires.
+    import_upload_dir: Path = Path("var/uploads")
     # Bundles hold every holder's PDF with a live share link: deleted this long after building.
     bundle_ttl_hours: int = Field(default=72, ge=1, le=8760)
     # How often each server process signs the audit chain's head if it moved (decision 0023).

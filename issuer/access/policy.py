@@ -76,9 +76,15 @@ def require_readable(principal: Principal, unit_code: str) -> None:
         raise PermissionDeniedError("this token may not see that unit's credentials")
 
 
+def import_owner_scope(principal: Principal) -> str | None:
+    """Whose imports ``principal`` sees: a registrar its own (its actor name); ``None``: all."""
+    return principal.actor_name if principal.role == Role.REGISTRAR else None
+
+
 def require_own_import(principal: Principal, created_by: str) -> None:
     """Registrars see the imports they started; admins and auditors every import."""
-    if principal.role == Role.REGISTRAR and created_by != principal.actor_name:
+    owner = import_owner_scope(principal)
+    if owner is not None and created_by != owner:
         raise PermissionDeniedError("registrars see their own imports only")
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from issuer.campaigns.csv_export import render_csv
 from issuer.campaigns.import_run import get_import
+from issuer.config import Settings
 from issuer.credentials.qr import current_encoder, use_encoder
 from issuer.documents.badge import render_badge_png
 from issuer.documents.certificate import render_certificate_pdf
@@ -205,6 +206,30 @@ def _set_state(services: Services, job_id: str, state: BundleState, path: str | 
         job = get_import(session, job_id)
         job.bundle_state = state
         job.bundle_path = path
+
+
+def ready_bundle(job: ImportJob, settings: Settings, now: dt.datetime) -> Path:
+    """The path of ``job``'s bundle to download: 409 ``bundle_expired`` once it was deleted,
+    ``bundle_not_ready`` before it was built."""
+    if job.bundle_state == BundleState.EXPIRED or (
+        job.bundle_state == BundleState.READY
+        and job.bundle_path
+        and bundle_expired(Path(job.bundle_path), settings.bundle_ttl, now)
+    ):
+        raise ConflictError(
+            f"the bundle expired ({settings.bundle_ttl_hours} hours after it was built) and "
+            "was deleted; build it again",
+            code=IssuerErrorCode.BUNDLE_EXPIRED,
+        )
+    if (
+        job.bundle_state != BundleState.READY
+        or not job.bundle_path
+        or not Path(job.bundle_path).exists()
+    ):
+        raise ConflictError(
+            "the bundle is not ready; build it first", code=IssuerErrorCode.BUNDLE_NOT_READY
+        )
+    return Path(job.bundle_path)
 
 
 def bundle_expired(path: Path, ttl: dt.timedelta, now: dt.datetime) -> bool:

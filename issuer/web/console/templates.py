@@ -41,7 +41,7 @@ def navigation(role: str) -> list[NavItem]:
         NavItem("/console/", "概览", "Dashboard"),
         NavItem("/console/credentials", "证书", "Credentials"),
     ]
-    if role in WRITER_ROLES:
+    if role in WRITER_ROLES | OVERSEER_ROLES:  # overseers read every import
         items.append(NavItem("/console/imports", "批量导入", "Imports"))
     items.append(NavItem("/console/approvals", "审批", "Approvals"))
     if role == Role.ADMIN:

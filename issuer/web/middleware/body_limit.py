@@ -2,15 +2,17 @@
 
 ``TESSERA_MAX_BODY_BYTES`` (1 MiB) keeps ordinary requests small; an exam campaign's results
 file may be larger, up to ``TESSERA_IMPORT_MAX_BYTES`` (20 MiB), on its one path only
-(``PerPathBodyLimit``).
+(``PerPathBodyLimit``). The console's pages get the refusal as a page, like their other errors.
 """
 
 from __future__ import annotations
 
 from fastapi import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from issuer.errors import IssuerErrorCode
+from issuer.web.console.errors import error_page, is_console
 from verifier.web.problem_response import send_problem
 
 
@@ -39,7 +41,7 @@ class BodySizeLimit:
                 except ValueError:
                     declared = 0
                 if declared > self.max_bytes:
-                    await self._reject(send)
+                    await self._reject(scope, receive, send)
                     return
         received = 0
         response_started = False
@@ -63,14 +65,21 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLargeError:
             if not response_started:
-                await self._reject(send)
+                await self._reject(scope, receive, send)
 
-    async def _reject(self, send: Send) -> None:
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        detail = f"request bodies are limited to {self.max_bytes} bytes"
+        if is_console(request):
+            page = error_page(request, 413, IssuerErrorCode.BODY_TOO_LARGE, detail)
+            page.headers["connection"] = "close"
+            await page(scope, receive, send)
+            return
         await send_problem(
             send,
             413,
             "Request body too large",
-            f"request bodies are limited to {self.max_bytes} bytes",
+            detail,
             IssuerErrorCode.BODY_TOO_LARGE,
             headers=[(b"connection", b"close")],
         )

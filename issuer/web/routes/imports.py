@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 
 from issuer.access.policy import require_own_import, unit_scope
 from issuer.access.tokens import Principal
-from issuer.campaigns.bundle import build_bundle, bundle_expired, request_bundle
+from issuer.campaigns.bundle import build_bundle, ready_bundle, request_bundle
 from issuer.campaigns.csv_export import render_csv
 from issuer.campaigns.import_run import (
     ImportRequest,
@@ -29,12 +29,11 @@ from issuer.campaigns.import_run import (
     run_import,
     start_import,
 )
-from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode
+from issuer.errors import InvalidInputError, IssuerErrorCode
 from issuer.services import Services
 from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
 from issuer.store.models import ImportJob
-from issuer.vocabulary import BundleState
 from issuer.web.deps import (
     MAX_ROW_ID,
     ActorDep,
@@ -226,25 +225,5 @@ def bundle_zip(
 ) -> FileResponse:
     """The bundle, once ``bundle_state`` is ``ready`` and until it expires (409 after)."""
     job = _visible(principal, get_import(session, import_id))
-    settings = services.settings
-    if job.bundle_state == BundleState.EXPIRED or (
-        job.bundle_state == BundleState.READY
-        and job.bundle_path
-        and bundle_expired(Path(job.bundle_path), settings.bundle_ttl, services.clock())
-    ):
-        raise ConflictError(
-            f"the bundle expired ({settings.bundle_ttl_hours} hours after it was built) and "
-            "was deleted; POST .../bundle to build it again",
-            code=IssuerErrorCode.BUNDLE_EXPIRED,
-        )
-    if (
-        job.bundle_state != BundleState.READY
-        or not job.bundle_path
-        or not Path(job.bundle_path).exists()
-    ):
-        raise ConflictError(
-            "the bundle is not ready; POST .../bundle first", code=IssuerErrorCode.BUNDLE_NOT_READY
-        )
-    return FileResponse(
-        job.bundle_path, media_type="application/zip", filename=f"import-{import_id}.zip"
-    )
+    path = ready_bundle(job, services.settings, services.clock())
+    return FileResponse(path, media_type="application/zip", filename=f"import-{import_id}.zip")
