@@ -364,6 +364,10 @@ def test_a_revocation_past_the_limit_is_sent_for_approval(
         page = console.get(answer.headers["location"]).text
         assert "已提交审批" in page
         assert 'href="/console/approvals"' in page
+        waiting = page.split("waiting-heading")[-1].split("</section>")[0]
+        assert "撤销" in waiting
+        assert "误发" in waiting
+        assert "李娜" in waiting
         assert _api(console, services, credential["id"])["state"] == "active"
         approvals = console.get("/api/v1/approvals", headers=_bearer(services)).json()["items"]
         assert [(a["action"], a["state"]) for a in approvals] == [("credential.revoke", "pending")]

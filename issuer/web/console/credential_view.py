@@ -20,12 +20,13 @@ from issuer.documents.share_link import list_share_links
 from issuer.errors import PermissionDeniedError
 from issuer.services import Services
 from issuer.store.audit import AuditQuery, list_events
-from issuer.store.models import AuditEvent, Credential
-from issuer.vocabulary import AuditAction, CredentialState
+from issuer.store.models import Approval, AuditEvent, Credential
+from issuer.vocabulary import ApprovalAction, ApprovalState, AuditAction, CredentialState
 from issuer.web.console.identity import ConsoleUser
 from issuer.web.console.pages import page
 from issuer.web.console.templates import local_time
 from issuer.web.console.words import (
+    EVENTS,
     REASON_CODES,
     Words,
     actor_words,
@@ -123,6 +124,41 @@ def predecessor(session: Session, row: Credential) -> Credential | None:
     return session.scalars(select(Credential).where(Credential.replaced_by_id == row.id)).first()
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """A revocation or suspension of this credential waiting for a second admin."""
+
+    words: Words
+    reason: Words | None
+    by: str
+    at: dt.datetime
+
+
+_WAITING = {
+    ApprovalAction.CREDENTIAL_REVOKE: EVENTS[AuditAction.CREDENTIAL_REVOKE],
+    ApprovalAction.CREDENTIAL_SUSPEND: EVENTS[AuditAction.CREDENTIAL_SUSPEND],
+}
+
+
+def waiting(session: Session, row: Credential) -> list[Waiting]:
+    """The pending requests to change ``row`` (few: each waits for one decision)."""
+    pending = session.scalars(
+        select(Approval)
+        .where(Approval.state == ApprovalState.PENDING, Approval.action.in_(tuple(_WAITING)))
+        .order_by(Approval.requested_at)
+    )
+    return [
+        Waiting(
+            _WAITING[ApprovalAction(a.action)],
+            reason_words(a.params.get("reason")),
+            actor_words(a.requested_by),
+            a.requested_at,
+        )
+        for a in pending
+        if a.params.get("credential_id") == row.id
+    ]
+
+
 def fields(row: Credential, localtime: Any) -> list[Field]:
     """The credential's fields, named as the certificate and the verify page name them."""
     score = "—" if row.score is None else f"{row.score:g}"
@@ -181,6 +217,7 @@ def credential_page(
         timeline=timeline(session, row.id),
         reads_notes=reads_notes(user),
         predecessor=predecessor(session, row),
+        waiting=waiting(session, row),
         share_links=list_share_links(session, row.id),
         base=page_url(row),
         **{**defaults, **context},

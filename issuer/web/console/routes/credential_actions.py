@@ -62,7 +62,7 @@ REVOKE = Change(
     "revoke",
     "revoked",
     Words("撤销证书", "Revoke the credential"),
-    Words("此操作不可撤回。", "This cannot be undone."),
+    Words("此操作不可撤回。", "this cannot be undone."),
     Words("确认撤销", "Revoke"),
     ApprovalAction.CREDENTIAL_REVOKE,
 )
@@ -70,7 +70,7 @@ SUSPEND = Change(
     "suspend",
     "suspended",
     Words("暂停证书", "Suspend the credential"),
-    Words("恢复之前，核验结果为“已暂停”。", "Until it is reinstated, it verifies as suspended."),
+    Words("恢复之前，核验结果为“已暂停”。", "until it is reinstated, it verifies as suspended."),
     Words("确认暂停", "Suspend"),
     ApprovalAction.CREDENTIAL_SUSPEND,
 )
@@ -78,7 +78,7 @@ REINSTATE = Change(
     "reinstate",
     "reinstated",
     Words("恢复证书", "Reinstate the credential"),
-    Words("核验结果将再次为“真实有效”。", "It verifies as valid again."),
+    Words("核验结果将再次为“真实有效”。", "it verifies as valid again."),
     Words("确认恢复", "Reinstate"),
     None,
 )
