@@ -167,6 +167,9 @@ def test_revoking_asks_first_then_revokes_once_and_the_timeline_shows_it(
     )
     assert again.status_code == 409
     assert "form_already_submitted" in again.text
+    final = _post(console, path, {"csrf_token": csrf, **fields})  # nothing left to confirm
+    assert final.status_code == 409
+    assert "already_revoked" in final.text
     events = console.get(
         "/api/v1/audit",
         params={"target": credential["id"], "action": "credential.revoke"},
@@ -247,6 +250,7 @@ def test_reissue_shows_each_change_then_replaces_the_credential_once(
     assert f'href="/console/credentials/{new_id}"' in old_page
     assert "换发（被新证书取代）" in old_page
     assert "信息更正" in old_page
+    assert f'action="{base}/revoke"' not in old_page  # superseded: final
     again = _post(console, f"{base}/reissue", confirmed)
     assert again.status_code == 409
     assert "form_already_submitted" in again.text

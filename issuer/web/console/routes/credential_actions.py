@@ -23,6 +23,7 @@ from issuer.access.form_tokens import consume_form_token, issue_form_token
 from issuer.access.policy import require_unit
 from issuer.credentials.lifecycle import (
     find_credential,
+    locked_credential,
     reinstate_credential,
     revoke_credential,
     suspend_credential,
@@ -156,6 +157,7 @@ def _status_change(
             )
         purpose = form_purpose(change.name)
         if form_text(form, "confirm") != CONFIRM:
+            locked_credential(session, row.id)  # a final state answers now (409), not later
             token = new_form_token(session, services, user, purpose)
             session.commit()
             return page(

@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from issuer.access.policy import require_unit, unit_scope
 from issuer.credentials.catalog import list_levels, list_occupations, list_units
+from issuer.credentials.lifecycle import locked_credential
 from issuer.credentials.reissue import Corrections, reissue_credential
 from issuer.services import Services
 from issuer.store.models import Credential
@@ -97,6 +98,7 @@ def reissue(
                 status_code=422,
             )
         if form_text(form, "confirm") != CONFIRM:
+            locked_credential(session, row.id)  # a final state answers now (409), not later
             token = new_form_token(session, services, user, PURPOSE)
             session.commit()
             return _confirm_page(services, user, row, submitted, token)
