@@ -61,6 +61,11 @@ def test_a_registrar_revokes_through_the_confirmation_and_the_verify_page_shows_
     page.goto(f"{base}/console/credentials/{number}")
     _pictures_loaded(page)
     _no_sideways_scroll(page, PHONE["width"])
+    page.get_by_role("link", name="换发… Reissue…").click()
+    page.wait_for_url(f"{base}/console/credentials/{issued['id']}/reissue")
+    assert page.get_by_label("持证人姓名 Holder name").input_value() == "王小明"
+    _no_sideways_scroll(page, PHONE["width"])
+    page.go_back()
     page.get_by_label("撤销原因 Reason for revoking").select_option("exam_misconduct")
     page.get_by_role("button", name="撤销… Revoke…").click()
     page.wait_for_load_state()
