@@ -1,8 +1,9 @@
 """A credential's console page: what it shows and what the signed-in person may do there.
 
 The routes (``routes/credential.py``, ``routes/credential_actions.py``,
-``routes/reissue.py``) find the credential and ask the policy; this module gathers the
-page's parts (fields, timeline, share links, predecessor) and renders it.
+``routes/reissue.py``) find the credential here as the API does (``readable``,
+``changeable``: the API's resolver and the one policy); this module also gathers the page's
+parts (fields, timeline, share links, predecessor, waiting requests) and renders it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse
 
-from issuer.access.policy import require_overseer, require_unit, require_writer
+from issuer.access.policy import (
+    require_overseer,
+    require_readable,
+    require_unit,
+    require_writer,
+)
+from issuer.credentials.lifecycle import find_credential
 from issuer.documents.share_link import list_share_links
 from issuer.errors import PermissionDeniedError
 from issuer.services import Services
@@ -55,6 +62,21 @@ DONE: dict[str, Words] = {
         "warn",
     ),
 }
+
+
+def readable(session: Session, user: ConsoleUser, reference: str) -> Credential:
+    """The credential ``reference`` (id or certificate number) names, if ``user`` may see it:
+    404 and 403 as the API answers."""
+    row = find_credential(session, reference)
+    require_readable(user.principal, row.unit.code)
+    return row
+
+
+def changeable(session: Session, user: ConsoleUser, reference: str) -> Credential:
+    """The credential, if ``user`` may act for its unit: 404 and 403 as the API answers."""
+    row = find_credential(session, reference)
+    require_unit(user.principal, row.unit.code)
+    return row
 
 
 def page_url(row: Credential, done: str | None = None) -> str:

@@ -11,18 +11,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
-from issuer.access.policy import require_readable
-from issuer.credentials.lifecycle import find_credential
 from issuer.credentials.qr import qr_text, render_qr_png
 from issuer.documents.certificate import render_certificate_pdf
 from issuer.documents.credential_document import document_filename
 from issuer.documents.preview import render_first_page_png
-from issuer.store.models import Credential
-from issuer.web.console.credential_view import credential_page
-from issuer.web.console.identity import ConsoleUser, ConsoleUserDep
+from issuer.web.console.credential_view import credential_page, readable
+from issuer.web.console.identity import ConsoleUserDep
 from issuer.web.deps import ReadSessionDep, ServicesDep
 from issuer.web.routes.documents import (
     badge_png_response,
@@ -36,13 +32,6 @@ from verifier.format import VC_JWT_MEDIA_TYPE
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 _PRIVATE = {"Cache-Control": "private, no-store"}
-
-
-def readable(session: Session, user: ConsoleUser, reference: str) -> Credential:
-    """The credential ``reference`` names, if ``user`` may see it (404, 403 as the API)."""
-    row = find_credential(session, reference)
-    require_readable(user.principal, row.unit.code)
-    return row
 
 
 @router.get("/credentials/{reference}")

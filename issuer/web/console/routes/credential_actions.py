@@ -9,7 +9,6 @@ twice is refused (409 ``form_already_submitted``) instead of acting twice.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,10 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from issuer.access.form_tokens import consume_form_token, issue_form_token
-from issuer.access.policy import require_unit
 from issuer.credentials.lifecycle import (
-    find_credential,
     locked_credential,
     reinstate_credential,
     revoke_credential,
@@ -33,7 +29,13 @@ from issuer.services import Services
 from issuer.store.audit import Actor
 from issuer.store.models import Credential
 from issuer.vocabulary import ApprovalAction
-from issuer.web.console.credential_view import credential_page, page_url
+from issuer.web.console.confirmed_forms import (
+    confirmed,
+    form_text,
+    new_form_token,
+    use_form_token,
+)
+from issuer.web.console.credential_view import changeable, credential_page, page_url
 from issuer.web.console.identity import ConsoleUser, ConsoleWriterDep, UserFormDep
 from issuer.web.console.pages import page
 from issuer.web.console.words import Words, reason_words
@@ -43,8 +45,6 @@ from issuer.web.schemas.credentials import ReinstateRequest, StatusChangeRequest
 from issuer.web.status_changes import limited_change
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-
-CONFIRM = "yes"
 
 
 @dataclass(frozen=True)
@@ -85,42 +85,8 @@ REINSTATE = Change(
 )
 
 
-def form_text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
 def form_purpose(change: str) -> str:
     return f"credential.{change}"
-
-
-def new_form_token(session: Session, services: Services, user: ConsoleUser, purpose: str) -> str:
-    return issue_form_token(
-        session,
-        principal_id=user.principal.principal_id,
-        purpose=purpose,
-        now=services.clock(),
-        ttl=dt.timedelta(seconds=services.settings.form_token_ttl_seconds),
-    )
-
-
-def use_form_token(
-    session: Session, services: Services, user: ConsoleUser, form: FormData, purpose: str
-) -> None:
-    consume_form_token(
-        session,
-        form_text(form, "form_token"),
-        principal_id=user.principal.principal_id,
-        purpose=purpose,
-        now=services.clock(),
-    )
-
-
-def changeable(session: Session, user: ConsoleUser, reference: str) -> Credential:
-    """The credential, if ``user`` may change it (404, 403 as the API answers)."""
-    row = find_credential(session, reference)
-    require_unit(user.principal, row.unit.code)
-    return row
 
 
 def _invalid(error: ValidationError) -> Words:
@@ -156,7 +122,7 @@ def _status_change(
                 kept_note=note,
             )
         purpose = form_purpose(change.name)
-        if form_text(form, "confirm") != CONFIRM:
+        if not confirmed(form):
             locked_credential(session, row.id)  # a final state answers now (409), not later
             token = new_form_token(session, services, user, purpose)
             session.commit()
@@ -236,7 +202,7 @@ def create_link(
     reference: str, user: ConsoleWriterDep, form: UserFormDep, services: ServicesDep
 ) -> Response:
     """A new share link, shown once on the page that answers (only its hash is stored)."""
-    notify = form_text(form, "notify_on_open") == CONFIRM
+    notify = form_text(form, "notify_on_open") == "yes"  # a checked box
     with services.sessions() as session:
         row = changeable(session, user, reference)
         actor = user.principal.actor(current_request_id())

@@ -17,7 +17,8 @@ from issuer.credentials.lifecycle import locked_credential
 from issuer.credentials.reissue import Corrections, reissue_credential
 from issuer.services import Services
 from issuer.store.models import Credential
-from issuer.web.console.credential_view import SECTION, page_url
+from issuer.web.console.confirmed_forms import confirmed, new_form_token, use_form_token
+from issuer.web.console.credential_view import SECTION, changeable, page_url
 from issuer.web.console.identity import ConsoleUser, ConsoleWriterDep, UserFormDep
 from issuer.web.console.pages import page
 from issuer.web.console.reissue_form import (
@@ -25,13 +26,6 @@ from issuer.web.console.reissue_form import (
     ReissueForm,
     current_values,
     read_reissue_form,
-)
-from issuer.web.console.routes.credential_actions import (
-    CONFIRM,
-    changeable,
-    form_text,
-    new_form_token,
-    use_form_token,
 )
 from issuer.web.console.words import REASON_CODES, reason_words
 from issuer.web.deps import ServicesDep
@@ -97,7 +91,7 @@ def reissue(
                 errors=dict(submitted.errors),
                 status_code=422,
             )
-        if form_text(form, "confirm") != CONFIRM:
+        if not confirmed(form):
             locked_credential(session, row.id)  # a final state answers now (409), not later
             token = new_form_token(session, services, user, PURPOSE)
             session.commit()
