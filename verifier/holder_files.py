@@ -52,7 +52,7 @@ _IN_TEXT: Final = (
     _SHARE,
 )
 log = logging.getLogger(__name__)
-_PDFIUM_LOCK: Final = threading.Lock()  # PDFium is not thread-safe
+PDFIUM_LOCK: Final = threading.Lock()  # PDFium is not thread-safe: every use takes it
 NOT_A_CREDENTIAL: Final = (
     "not a credential: give the PDF certificate, a badge (PNG or SVG), a QR image (PNG or "
     "JPEG), a .jwt file or a link"
@@ -268,7 +268,7 @@ def _from_pdf(data: bytes) -> str:
             "reading a PDF needs pypdfium2, which is not installed (pip install pypdfium2)"
         ) from None
     texts: list[str] = []
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         try:
             document = pypdfium2.PdfDocument(data)
         except pypdfium2.PdfiumError:

@@ -7,11 +7,31 @@ from starlette.staticfiles import StaticFiles
 
 from issuer.web.console.errors import enrolment_redirect, sign_in_redirect
 from issuer.web.console.identity import EnrolmentRequired, SignInRequired
-from issuer.web.console.routes import account, home, imports, second_factor, sign_in
+from issuer.web.console.routes import (
+    account,
+    credential,
+    credential_actions,
+    home,
+    imports,
+    reissue,
+    second_factor,
+    sign_in,
+)
+
+SECTIONS = (
+    sign_in,
+    second_factor,
+    home,
+    account,
+    credential,
+    credential_actions,
+    reissue,
+    imports,
+)
 
 
 def install_console(app: FastAPI) -> None:
-    for module in (sign_in, home, account, second_factor, imports):
+    for module in SECTIONS:
         app.include_router(module.router)
     app.mount(
         "/console/static",

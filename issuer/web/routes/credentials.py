@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -11,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from issuer.access.approvals import request_approval
 from issuer.access.idempotency import StoredAnswer, release_key, store_answer
-from issuer.access.limits import needs_approval
 from issuer.access.policy import require_readable, require_unit, unit_scope
 from issuer.access.tokens import Principal
 from issuer.credentials.issuance import IssueRequest, issue_credentials
@@ -29,7 +27,7 @@ from issuer.credentials.reissue import Corrections, reissue_credential
 from issuer.services import Services
 from issuer.store.audit import Actor
 from issuer.store.models import Credential
-from issuer.vocabulary import ApprovalAction, Role
+from issuer.vocabulary import ApprovalAction
 from issuer.web import idempotency
 from issuer.web.deps import (
     ActorDep,
@@ -51,6 +49,7 @@ from issuer.web.schemas.credentials import (
     ReissueResponse,
     StatusChangeRequest,
 )
+from issuer.web.status_changes import limited_change, over_limit, requester_units
 from verifier.format import VC_JWT_MEDIA_TYPE
 
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
@@ -207,22 +206,6 @@ def _change_state(
     return CredentialResponse.of(get_credential(session, row_id), services.base_url)
 
 
-def _over_limit(
-    session: Session, services: Services, principal: Principal, adding: int, now: dt.datetime
-) -> bool:
-    """Whether ``adding`` revocations or suspensions pass the caller's limit in the window
-    (issuer/access/limits.py)."""
-    settings = services.settings
-    return needs_approval(
-        session,
-        principal,
-        adding,
-        threshold=settings.batch_approval_threshold,
-        window=dt.timedelta(seconds=settings.batch_approval_window_seconds),
-        now=now,
-    )
-
-
 def _limited_change(
     credential_id: str,
     action: ApprovalAction,
@@ -235,21 +218,17 @@ def _limited_change(
     change: Callable[[str], object],
 ) -> CredentialResponse | ApprovalResponse:
     """A revocation or suspension: carried out at once within the caller's limit, past it a
-    request for a second admin (202) that changes nothing yet."""
+    request for a second admin (202) that changes nothing yet (issuer/web/status_changes.py)."""
     row = find_credential(session, credential_id)
     require_unit(principal, row.unit.code)
-    now = services.clock()
-    if _over_limit(session, services, principal, 1, now):
-        params = {
-            "credential_id": row.id,
-            **body.model_dump(exclude_none=True),
-            "units": None if principal.role == Role.ADMIN else list(principal.units),
-        }
-        approval = request_approval(session, action, params, actor=actor, now=now)
-        session.commit()
+    row_id = row.id
+    fields = body.model_dump(exclude_none=True)
+    approval = limited_change(session, services, principal, actor, row, action, fields, change)
+    session.commit()
+    if approval is not None:
         response.status_code = status.HTTP_202_ACCEPTED
         return ApprovalResponse.of(approval)
-    return _change_state(row.id, principal, session, services, change)
+    return CredentialResponse.of(get_credential(session, row_id), services.base_url)
 
 
 _LIMITED: dict[int | str, dict[str, Any]] = {
@@ -400,11 +379,11 @@ def batch_revoke(
     for unit_code in sorted(batch.unit_codes):
         require_unit(principal, unit_code)
     now = services.clock()
-    if _over_limit(session, services, principal, len(batch.credential_ids), now):
+    if over_limit(session, services, principal, len(batch.credential_ids), now):
         params = {
             **body.model_dump(exclude_none=True),
             "count": len(batch.credential_ids),
-            "units": None if principal.role == Role.ADMIN else list(principal.units),
+            "units": requester_units(principal),
         }
         approval = request_approval(
             session, ApprovalAction.CREDENTIAL_BATCH_REVOKE, params, actor=actor, now=now

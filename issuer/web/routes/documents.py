@@ -43,7 +43,8 @@ def _visible(principal: Principal, row: Credential) -> Credential:
     return row
 
 
-def _document(services: Services, session: Session, row: Credential) -> CredentialDocument:
+def document_of(services: Services, session: Session, row: Credential) -> CredentialDocument:
+    """What the documents of ``row`` show, with the issuer's names and seal as set up now."""
     profile = services.profile(session)
     return credential_document(
         row, base_url=services.base_url, issuer_name=profile.name, seal_png=profile.seal_png
@@ -87,7 +88,7 @@ def certificate(
 ) -> Response:
     """The printable A4 certificate (Chinese and English, embedded fonts, 45 mm QR code)."""
     row = _visible(principal, find_credential(session, credential_id))
-    return certificate_response(_document(services, session, row))
+    return certificate_response(document_of(services, session, row))
 
 
 @router.get(
@@ -100,7 +101,7 @@ def card(
 ) -> Response:
     """The wallet card: ID-1 size (85.60 x 53.98 mm), front and back, 40 mm QR code on the back."""
     row = _visible(principal, find_credential(session, credential_id))
-    return card_response(_document(services, session, row))
+    return card_response(document_of(services, session, row))
 
 
 @router.get(
@@ -113,7 +114,7 @@ def badge_png(
 ) -> Response:
     """The Open Badges 3.0 baked PNG (``iTXt`` chunk ``openbadgecredential``)."""
     row = _visible(principal, find_credential(session, credential_id))
-    return badge_png_response(_document(services, session, row))
+    return badge_png_response(document_of(services, session, row))
 
 
 @router.get(
@@ -126,7 +127,7 @@ def badge_svg(
 ) -> Response:
     """The Open Badges 3.0 baked SVG (``openbadges:credential``)."""
     row = _visible(principal, find_credential(session, credential_id))
-    return badge_svg_response(_document(services, session, row))
+    return badge_svg_response(document_of(services, session, row))
 
 
 @router.post("/{credential_id}/share-links", status_code=201, response_model=ShareLinkResponse)
