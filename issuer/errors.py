@@ -83,6 +83,9 @@ class IssuerErrorCode(StrEnum):
     EMAIL_TAKEN = "email_taken"
     SIGN_IN_FAILED = "sign_in_failed"
     CSRF_FAILED = "csrf_failed"
+    SSO_FAILED = "sso_failed"
+    SSO_NO_ACCOUNT = "sso_no_account"
+    SSO_UNAVAILABLE = "sso_unavailable"
     # campaign imports and bundles
     EMPTY_FILE = "empty_file"
     MISSING_COLUMNS = "missing_columns"

@@ -23,6 +23,7 @@ from issuer.access.console_sessions import (
     start_session,
 )
 from issuer.access.sign_in import Lockout, check_password, person_actor, record_sign_in
+from issuer.config import Settings
 from issuer.errors import AuthenticationError
 from issuer.services import Services
 from issuer.store.audit import record_event
@@ -55,6 +56,11 @@ def safe_next(value: str | None) -> str:
     return "/console/"
 
 
+def sso_label(settings: Settings) -> str | None:
+    """The single sign-on button's name for the provider; ``None`` when it is off."""
+    return (settings.oidc_label or "SSO") if settings.sso_on else None
+
+
 def _form_page(
     services: Services, sign_in_value: str, *, next_path: str, email: str = "", error: bool
 ) -> Response:
@@ -67,6 +73,7 @@ def _form_page(
         next_path=next_path,
         email=email,
         error=error,
+        sso_label=sso_label(services.settings),
     )
     response.set_cookie(
         cookie_name(services.settings, SIGN_IN_COOKIE),
@@ -140,7 +147,7 @@ async def sign_in(request: Request, services: ServicesDep) -> Response:
         return response
     target = next_path if person.totp_secret is None else f"/console/second-factor?next={next_path}"
     response = RedirectResponse(target, status_code=303)
-    _set_session_cookie(response, services, value)
+    set_session_cookie(response, services, value)
     response.delete_cookie(cookie_name(settings, SIGN_IN_COOKIE), path="/console/")
     return response
 
@@ -162,7 +169,8 @@ def _count_failure(response: Response, failures: int) -> None:
     )
 
 
-def _set_session_cookie(response: Response, services: Services, value: str) -> None:
+def set_session_cookie(response: Response, services: Services, value: str) -> None:
+    """The session cookie, the same after a password or single sign-on."""
     settings = services.settings
     response.set_cookie(
         cookie_name(settings),
