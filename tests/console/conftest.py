@@ -105,11 +105,13 @@ def sso_live_server(
     oidc_provider_dir: Path,  # noqa: ARG001 (installs it)
     tmp_path: Path,
 ) -> Iterator[tuple[str, TestClient]]:
-    """``live_server`` with single sign-on through a real provider (RS256 ID tokens)."""
+    """``live_server`` with single sign-on through a real provider (RS256 ID tokens) at
+    ``localhost``: another site than the console's 127.0.0.1, as a real provider is."""
     port = free_port()
-    sso = sso_settings(settings, f"http://127.0.0.1:{port}")
+    sso = sso_settings(settings, f"http://localhost:{port}")
+    log = tmp_path / "provider.log"
     with (
         in_process_server(sso) as (base, client),
-        running_provider(port, f"{base}{CALLBACK_PATH}", tmp_path / "provider.log"),
+        running_provider(port, f"{base}{CALLBACK_PATH}", log, host="localhost"),
     ):
         yield base, client

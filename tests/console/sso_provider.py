@@ -80,10 +80,11 @@ def sso_settings(settings: Settings, issuer: str) -> Settings:
 
 @contextlib.contextmanager
 def running_provider(
-    port: int, redirect_uri: str, log: Path, *, algorithm: str = "RS256"
+    port: int, redirect_uri: str, log: Path, *, algorithm: str = "RS256", host: str = "127.0.0.1"
 ) -> Iterator[str]:
-    """The provider on ``port``, sending people back to ``redirect_uri``; its issuer URL."""
-    issuer = f"http://127.0.0.1:{port}"
+    """The provider on ``port``, sending people back to ``redirect_uri``; its issuer URL,
+    at ``host`` (``localhost`` makes it another site than the console on 127.0.0.1)."""
+    issuer = f"http://{host}:{port}"
     env = {
         **os.environ,
         "PORT": str(port),
@@ -91,6 +92,7 @@ def running_provider(
         "CLIENT_ID": CLIENT_ID,
         "CLIENT_SECRET": CLIENT_SECRET,
         "ID_TOKEN_ALG": algorithm,
+        "ISSUER_HOST": host,
     }
     with log.open("wb") as sink:
         process = subprocess.Popen(
@@ -106,7 +108,8 @@ def running_provider(
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"the provider did not start: {log.read_text()[-2000:]}")
             try:
-                if httpx.get(f"{issuer}/.well-known/openid-configuration").status_code == 200:
+                discovery = f"http://127.0.0.1:{port}/.well-known/openid-configuration"
+                if httpx.get(discovery).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

@@ -5,8 +5,10 @@
 // person's claims come from ACCOUNTS below); consent is given without asking. The signing
 // keys are made at start-up, so each run has its own.
 //
-// Settings from the environment: PORT, REDIRECT_URI, CLIENT_ID, CLIENT_SECRET, and
-// ID_TOKEN_ALG (RS256, ES256 or EdDSA; RS256 when unset). It prints "ready" when it listens.
+// Settings from the environment: PORT, REDIRECT_URI, CLIENT_ID, CLIENT_SECRET,
+// ID_TOKEN_ALG (RS256, ES256 or EdDSA; RS256 when unset) and ISSUER_HOST (127.0.0.1 when
+// unset; "localhost" makes it another site than a server on 127.0.0.1). It listens on
+// 127.0.0.1 and prints "ready".
 import { generateKeyPairSync } from 'node:crypto';
 
 import Provider from 'oidc-provider';
@@ -20,7 +22,7 @@ const ACCOUNTS = {
 
 const env = process.env;
 const port = Number(env.PORT);
-const issuer = `http://127.0.0.1:${port}`;
+const issuer = `http://${env.ISSUER_HOST || '127.0.0.1'}:${port}`;
 
 function privateJwk(type, options, alg) {
   const { privateKey } = generateKeyPairSync(type, options);
