@@ -7,11 +7,13 @@ import dataclasses
 import logging
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlalchemy import select
 
+from issuer.access.oidc import Client, ProviderCache
 from issuer.app import create_app
 from issuer.config import Settings, load_settings
 from issuer.errors import ConfigurationError
@@ -30,6 +32,7 @@ from tests.console.sso_provider import (
     provider_sign_in,
     sso_settings,
 )
+from tests.issuer.helpers import load_catalog
 from tests.servers import free_port
 
 SsoConsole = tuple[TestClient, str]
@@ -301,3 +304,41 @@ def test_plain_http_to_this_machine_is_for_development_only() -> None:
     with pytest.raises(ConfigurationError, match="must be https"):
         load_settings(environment="production", key_passphrase="a real one", **local_provider)
     assert not load_settings().sso_on
+
+
+@pytest.mark.parametrize(
+    ("role", "units", "writes"),
+    [("admin", [], True), ("registrar", ["U01"], True), ("auditor", [], False)],
+)
+def test_each_role_signs_in_with_its_own_rights(
+    sso_console: SsoConsole, services: Services, role: str, units: list[str], writes: bool
+) -> None:
+    client, _issuer = sso_console
+    load_catalog(services)
+    make_user(services, REGISTRAR_EMAIL, role, units, name="李娜")
+    _callback, answer = _sign_in(client, REGISTRAR)
+    assert answer.status_code == 200
+    home = client.get("/console/")
+    assert f"李娜 · {role}" in home.text
+    assert ("/console/imports" in home.text) is writes
+    assert ("/console/users" in home.text) is (role == "admin")
+
+
+def test_the_provider_keys_are_read_again_only_for_a_new_key_and_not_too_often(
+    oidc_provider: str,
+) -> None:
+    now = [0.0]
+    cache = ProviderCache(clock=lambda: now[0])
+    client = Client(oidc_provider, "tessera-console", CLIENT_SECRET)
+    with httpx.Client(timeout=10) as http:
+        provider = cache.provider(client, http)
+        assert provider.algorithms == ("RS256", "ES256", "EdDSA")
+        assert provider.token_auth == "client_secret_basic"
+        first = cache.keys(provider, http, fresh=False)
+        assert {key["kid"] for key in first} == {"test-RS256", "test-ES256", "test-EdDSA"}
+        assert cache.keys(provider, http, fresh=False) is first
+        now[0] += 30
+        assert cache.keys(provider, http, fresh=True) is first  # read a moment ago
+        now[0] += 31
+        assert cache.keys(provider, http, fresh=True) is not first
+        assert cache.provider(client, http) is provider
