@@ -279,8 +279,10 @@ def exchange_code(
         body = None
     if response.status_code >= 500 or (response.status_code == 200 and not isinstance(body, dict)):
         raise unavailable(f"the sign-in provider did not answer (token: {response.status_code})")
+    error = word(body.get("error") if isinstance(body, dict) else None)
+    if error == "invalid_client":
+        raise unavailable("the sign-in provider does not accept this service's client id or secret")
     if response.status_code != 200 or not isinstance(body, dict):
-        error = word(body.get("error") if isinstance(body, dict) else None)
         raise refused(
             f"the sign-in provider refused the code ({error}); it may have been used "
             "already: sign in again"

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from httpx2 import Response
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from issuer.access.oidc import Client, ProviderCache
@@ -19,7 +20,6 @@ from issuer.config import Settings, load_settings
 from issuer.errors import ConfigurationError
 from issuer.services import Services
 from issuer.store.models import AuditEvent, ConsoleSession, PrincipalRecord
-from tests.console.conftest import Clock
 from tests.console.helpers import make_user
 from tests.console.sso_provider import (
     CLIENT_SECRET,
@@ -152,15 +152,13 @@ def test_an_unknown_person_gets_a_page_and_no_account(
         assert session.scalars(select(ConsoleSession.id)).all() == []
 
 
-def test_a_disabled_person_is_refused(
-    sso_console: SsoConsole, services: Services, clock: Clock
-) -> None:
+def test_a_disabled_person_is_refused(sso_console: SsoConsole, services: Services) -> None:
     client, _issuer = sso_console
     person = make_user(services, REGISTRAR_EMAIL)
     with services.sessions() as session:
         record = session.get(PrincipalRecord, person)
         assert record is not None
-        record.disabled_at = clock.now
+        record.disabled_at = services.clock()
         session.commit()
     _callback, answer = _sign_in(client, REGISTRAR)
     assert answer.status_code == 403
@@ -342,3 +340,18 @@ def test_the_provider_keys_are_read_again_only_for_a_new_key_and_not_too_often(
         now[0] += 31
         assert cache.keys(provider, http, fresh=True) is not first
         assert cache.provider(client, http) is provider
+
+
+def test_a_wrong_client_secret_is_the_operators_problem(
+    settings: Settings, timed_services: Services, oidc_provider: str
+) -> None:
+    wrong = sso_settings(settings, oidc_provider).model_copy(
+        update={"oidc_client_secret": SecretStr("not the registered secret")}
+    )
+    served = dataclasses.replace(timed_services, settings=wrong)
+    with TestClient(create_app(wrong, services=served)) as client:
+        make_user(timed_services, REGISTRAR_EMAIL)
+        _callback, answer = _sign_in(client, REGISTRAR)
+    assert answer.status_code == 503
+    assert "sso_unavailable" in answer.text
+    assert "does not accept this service&#39;s client id or secret" in answer.text
