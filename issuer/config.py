@@ -59,6 +59,20 @@ def check_smtp_url(value: str) -> SplitResult:
     return parts
 
 
+def check_oidc_issuer(value: str, *, development: bool) -> None:
+    """``TESSERA_OIDC_ISSUER``: an https URL without query or fragment; plain http only to
+    this machine (a provider started for tests or a demo) and only in development, because
+    the client secret and the person's tokens travel over it."""
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise ValueError("TESSERA_OIDC_ISSUER must be an absolute https URL without query")
+    parts = urlsplit(value)
+    if parts.scheme == "http" and not (development and parts.hostname in _LOOPBACK):
+        raise ValueError(
+            "TESSERA_OIDC_ISSUER must be https (plain http only to 127.0.0.1 or localhost, "
+            "in development)"
+        )
+
+
 def normalise_base_url(value: str) -> str:
     """A public base URL as the issuer's id: an absolute http(s) URL without query or
     fragment, its trailing ``/`` removed; raises ``ValueError`` otherwise."""
@@ -149,6 +163,13 @@ class Settings(VerificationPolicy):
     console_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     # Admins must set up a second factor (TOTP) before the console opens anything else.
     console_require_totp_for_admins: bool = False
+    # Single sign-on with an OpenID Connect provider (docs/decisions/0041-single-sign-on.md):
+    # on when the issuer, the client id and the client secret are all set.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    # The sign-in button's name for the provider ("企业微信 / WeCom", "Company sign-in").
+    oidc_label: str | None = None
 
     @field_validator("trusted_issuers", mode="before")
     @classmethod
@@ -247,6 +268,35 @@ class Settings(VerificationPolicy):
             )
         return self
 
+    @field_validator("oidc_issuer", "oidc_client_id", "oidc_label")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("oidc_client_secret")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value() else None
+
+    @field_validator("oidc_label")
+    @classmethod
+    def _check_oidc_label(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) > 60 or not value.isprintable()):
+            raise ValueError("TESSERA_OIDC_LABEL must be at most 60 printable characters")
+        return value
+
+    @model_validator(mode="after")
+    def _check_oidc(self) -> Settings:
+        given = [self.oidc_issuer, self.oidc_client_id, self.oidc_client_secret]
+        if any(value is not None for value in given) and None in given:
+            raise ValueError(
+                "single sign-on needs all of TESSERA_OIDC_ISSUER, TESSERA_OIDC_CLIENT_ID and "
+                "TESSERA_OIDC_CLIENT_SECRET (or none of them)"
+            )
+        if self.oidc_issuer is not None:
+            check_oidc_issuer(self.oidc_issuer, development=self.environment == "development")
+        return self
+
     @field_validator("verify_batch_rate_limit")
     @classmethod
     def _check_batch_rate_limit(cls, value: str) -> str:
@@ -275,6 +325,11 @@ class Settings(VerificationPolicy):
     @property
     def bundle_ttl(self) -> dt.timedelta:
         return dt.timedelta(hours=self.bundle_ttl_hours)
+
+    @property
+    def sso_on(self) -> bool:
+        """Whether the console offers single sign-on: only with a provider and a client."""
+        return self.oidc_issuer is not None
 
     @property
     def notices_on(self) -> bool:

@@ -86,6 +86,9 @@ class IssuerErrorCode(StrEnum):
     WRONG_ONE_TIME_CODE = "wrong_one_time_code"
     TOTP_ALREADY_ENABLED = "totp_already_enabled"
     TOTP_NOT_ENABLED = "totp_not_enabled"
+    SSO_FAILED = "sso_failed"
+    SSO_NO_ACCOUNT = "sso_no_account"
+    SSO_UNAVAILABLE = "sso_unavailable"
     # campaign imports and bundles
     EMPTY_FILE = "empty_file"
     MISSING_COLUMNS = "missing_columns"

@@ -65,11 +65,26 @@ def test_outside_development_the_cookie_is_secure_and_host_prefixed(
     make_user(services, EMAIL)
     served = dataclasses.replace(services, settings=production)
     with TestClient(create_app(production, services=served), base_url="https://testserver") as c:
+        form = c.get("/console/login")
         answer = sign_in(c, EMAIL)
     assert answer.status_code == 303, answer.text
+    # Browsers keep a __Host- cookie only with Secure, Path=/ and no Domain (RFC 6265bis).
+    set_cookies = [
+        value
+        for response in (form, answer)
+        for key, value in response.headers.multi_items()
+        if key == "set-cookie"
+    ]
+    assert len(set_cookies) >= 3  # the form's cookie, then the session's and the form's end
+    for set_cookie in set_cookies:
+        name = set_cookie.split("=", 1)[0]
+        flags = [part.strip().lower() for part in set_cookie.split(";")]
+        assert name.startswith("__Host-tessera_"), set_cookie
+        assert "secure" in flags
+        assert "path=/" in flags
+        assert not any(flag.startswith("domain=") for flag in flags)
     cookie = next(v for k, v in answer.headers.multi_items() if "tessera_console=" in v)
     assert cookie.startswith("__Host-tessera_console=")
-    assert "secure" in [part.strip().lower() for part in cookie.split(";")]
 
 
 def test_pages_send_a_signed_out_browser_to_the_sign_in_form_and_back(

@@ -42,6 +42,7 @@ def test_check_constraints_are_the_migrations_text() -> None:
             "kind IN ('revoked', 'suspended', 'reinstated', 'reissued', 'expiring', 'link_opened')",
         ),
         ("notices", "state IN ('pending', 'sent', 'failed')"),
+        ("console_sessions", "stage IN ('second_factor', 'signed_in')"),
     }
     migrations = "".join(p.read_text("utf-8") for p in (ROOT / "migrations").rglob("*.py"))
     for _table, sql in checks:

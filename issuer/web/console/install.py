@@ -16,10 +16,12 @@ from issuer.web.console.routes import (
     reissue,
     second_factor,
     sign_in,
+    sso,
 )
 
 SECTIONS = (
     sign_in,
+    sso,
     second_factor,
     home,
     account,

@@ -45,6 +45,7 @@ from issuer.web.console.identity import (
     SignedInUserDep,
     checked_form,
     cookie_name,
+    is_secure,
     must_enrol,
     session_times,
 )
@@ -153,7 +154,9 @@ async def check_code(request: Request, services: ServicesDep) -> Response:
     if outcome == "wrong":
         return _code_page(services, value, next_path=next_path, wrong=True)
     response = _code_page(services, "", next_path=next_path, ended=True)
-    response.delete_cookie(cookie_name(services.settings), path="/")
+    response.delete_cookie(
+        cookie_name(services.settings), path="/", secure=is_secure(services.settings)
+    )
     return response
 
 

@@ -24,6 +24,7 @@ from issuer.access.console_sessions import (
     start_session,
 )
 from issuer.access.sign_in import Lockout, check_password, person_actor, record_sign_in
+from issuer.config import Settings
 from issuer.errors import AuthenticationError
 from issuer.services import Services
 from issuer.store.audit import record_event
@@ -56,6 +57,11 @@ def safe_next(value: str | None) -> str:
     return "/console/"
 
 
+def sso_label(settings: Settings) -> str | None:
+    """The single sign-on button's name for the provider; ``None`` when it is off."""
+    return (settings.oidc_label or "SSO") if settings.sso_on else None
+
+
 def _form_page(
     services: Services, sign_in_value: str, *, next_path: str, email: str = "", error: bool
 ) -> Response:
@@ -68,6 +74,7 @@ def _form_page(
         next_path=next_path,
         email=email,
         error=error,
+        sso_label=sso_label(services.settings),
     )
     response.set_cookie(
         cookie_name(services.settings, SIGN_IN_COOKIE),
@@ -75,7 +82,7 @@ def _form_page(
         httponly=True,
         secure=is_secure(services.settings),
         samesite="strict",
-        path="/console/",
+        path="/",  # a __Host- cookie must have Path=/, or browsers drop it
     )
     return response
 
@@ -146,7 +153,9 @@ async def sign_in(request: Request, services: ServicesDep) -> Response:
     )
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, services, value)
-    response.delete_cookie(cookie_name(settings, SIGN_IN_COOKIE), path="/console/")
+    response.delete_cookie(
+        cookie_name(settings, SIGN_IN_COOKIE), path="/", secure=is_secure(settings)
+    )
     return response
 
 
@@ -168,6 +177,7 @@ def _count_failure(response: Response, failures: int) -> None:
 
 
 def set_session_cookie(response: Response, services: Services, value: str) -> None:
+    """The session cookie, the same after a password or single sign-on."""
     settings = services.settings
     response.set_cookie(
         cookie_name(settings),
@@ -186,7 +196,9 @@ def sign_out(user: SignedInUserDep, _form: SignedInFormDep, services: ServicesDe
         end_session(session, user.cookie_value)
         session.commit()
     response = RedirectResponse("/console/login", status_code=303)
-    response.delete_cookie(cookie_name(services.settings), path="/")
+    response.delete_cookie(
+        cookie_name(services.settings), path="/", secure=is_secure(services.settings)
+    )
     return response
 
 
@@ -210,5 +222,7 @@ def sign_out_everywhere(
             )
         session.commit()
     response = RedirectResponse("/console/login", status_code=303)
-    response.delete_cookie(cookie_name(services.settings), path="/")
+    response.delete_cookie(
+        cookie_name(services.settings), path="/", secure=is_secure(services.settings)
+    )
     return response
