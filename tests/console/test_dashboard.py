@@ -177,3 +177,28 @@ def test_an_empty_register_says_so(console: TestClient, services: Services) -> N
     assert "暂无变动" in page.text
     assert "没有正在进行的导入" in page.text
     assert figures(page.text) == []
+
+
+def test_a_batch_revocation_shows_as_one_change_and_as_each_units_own(
+    console: TestClient, services: Services, clock: Clock
+) -> None:
+    issued = _register(console, services, clock)
+    batch = console.post(
+        "/api/v1/credentials/batch-revoke",
+        json={"exam_session": "S-2026-C", "reason": "exam_misconduct"},
+        headers=bearer(make_token(services)),
+    )
+    assert batch.status_code == 200, batch.text
+    make_user(services, "admin@example.com")
+    make_user(services, "u02@example.com", "registrar", ["U02"])
+    signed_in(console, "admin@example.com")
+    page = console.get("/console/").text
+    recent = page[page.index('id="recent"') :]
+    assert "按考试场次批量撤销" in recent
+    assert "S-2026-C" in recent
+    signed_in(console, "u02@example.com")
+    page = console.get("/console/").text
+    recent = page[page.index('id="recent"') :]
+    assert issued[6]["number"] in recent  # U02's credential of that session
+    assert issued[4]["number"] not in recent  # U01's of the same session
+    assert "按考试场次批量撤销" not in recent  # the session spans other units
