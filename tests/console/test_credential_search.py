@@ -193,6 +193,11 @@ def test_an_auditor_reads_every_unit_and_is_offered_nothing_to_change(
     assert sorted(listed(page)) == sorted(c["number"] for c in issued)
     main = page.split("<main", 1)[1]
     assert 'method="post"' not in main  # searching only reads
+    assert '<details class="filters">' in main  # nothing filtered: the list comes first
+    paged = console.get(FIND, params={"offset": "2"}).text
+    assert '<details class="filters">' in paged
+    filtered = console.get(FIND, params={"level": "senior"}).text
+    assert '<details class="filters" open>' in filtered
     assert console.post(FIND, data={}).status_code == 405
 
 

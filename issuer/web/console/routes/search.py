@@ -154,6 +154,13 @@ def _draw(
         pages=pages,
         problem=problem,
         problem_tone="bad" if status_code >= 400 else "warn",
+        # closed while nothing is filtered, so a phone shows the list at once
+        open_filters=bool(
+            form.errors
+            or form.unknown
+            or filter_params(form.criteria)
+            or form.values.keys() - {QUICK_FIELD, "offset"}
+        ),
         first_url=search_url(form.criteria, sort=form.sort, limit=form.limit),
         export_url=search_url(form.criteria, sort=form.sort, path="/console/credentials.csv"),
         names={
