@@ -55,20 +55,19 @@ NOT_FOR_EXPORT: Final = ("limit", "offset", QUICK_FIELD)
 
 
 def _quick(
-    session: Session, form: SearchForm, scope: tuple[str, ...] | None
+    session: Session, form: SearchForm, quick: str, scope: tuple[str, ...] | None
 ) -> str | tuple[CredentialFilter, SearchPage] | None:
-    """The credential id an exact certificate number names; else the first of an employee
-    number and a partial name that finds something, with its page; else ``None``."""
-    assert form.quick is not None
+    """The credential id an exact certificate number (``quick``) names; else the first of an
+    employee number and a partial name that finds something, with its page; else ``None``."""
     base = form.criteria
     exact = search_credentials(
-        session, dataclasses.replace(base, number=form.quick), scope=scope, limit=2
+        session, dataclasses.replace(base, number=quick), scope=scope, limit=2
     )
     if exact.total == 1:
         return exact.items[0].id
     for criteria in (
-        dataclasses.replace(base, employee_number=form.quick),
-        dataclasses.replace(base, holder_name=form.quick),
+        dataclasses.replace(base, employee_number=quick),
+        dataclasses.replace(base, holder_name=quick),
     ):
         try:
             found = search_credentials(
@@ -181,7 +180,7 @@ def find_credentials(
     scope = unit_scope(user.principal)
     try:
         if form.quick is not None:
-            found = _quick(session, form, scope)
+            found = _quick(session, form, form.quick, scope)
             if isinstance(found, str):
                 return RedirectResponse(f"/console/credentials/{found}", status_code=303)
             if found is None:
