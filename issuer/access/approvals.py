@@ -155,13 +155,31 @@ def _pending(session: Session, approval_id: str, actor: Actor) -> Approval:
         raise ConflictError(
             "the request was already decided", code=IssuerErrorCode.APPROVAL_DECIDED
         )
-    if approval.requested_by == actor.name or _could_act_as(
-        session, actor.principal_id, approval.requested_by_principal_id
-    ):
+    if not may_decide(session, approval, actor):
         raise PermissionDeniedError(
             "a request needs another admin's approval", code=IssuerErrorCode.OWN_REQUEST
         )
     return approval
+
+
+def may_decide(session: Session, approval: Approval, actor: Actor) -> bool:
+    """Whether ``actor`` is a second person for ``approval``: not its requester, nor a
+    principal that could have filed it (decision 0020). ``approve`` and ``reject`` refuse
+    what this refuses, and the console's inbox lists what it allows, so the two agree.
+    Whether the actor's role may decide at all is the policy's (``require_admin``)."""
+    return approval.requested_by != actor.name and not _could_act_as(
+        session, actor.principal_id, approval.requested_by_principal_id
+    )
+
+
+def pending_for(session: Session, actor: Actor, *, limit: int) -> list[Approval]:
+    """Pending requests, oldest first, that ``actor`` may decide (``may_decide``)."""
+    rows = session.scalars(
+        select(Approval)
+        .where(Approval.state == ApprovalState.PENDING)
+        .order_by(Approval.requested_at, Approval.id)
+    )
+    return [row for row in rows if may_decide(session, row, actor)][:limit]
 
 
 def _could_act_as(session: Session, decider: int | None, requester: int | None) -> bool:

@@ -14,7 +14,9 @@ no search reads the whole table into memory (decision 0034).
   dates are UTC days).
 
 Units bound every search (decision 0019): ``scope`` is the caller's units (``None``: all);
-asking for a unit outside them is refused, not silently emptied.
+asking for a unit outside them is refused, not silently emptied. ``tally`` counts what a
+search would find, per unit or level and state, with the same filters and scope (the
+console's dashboard), so its figures are the totals the list gives.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
@@ -37,6 +39,13 @@ from issuer.vocabulary import CredentialState
 MAX_PAGE: Final = 500
 EXPORT_BATCH: Final = 500
 _LIKE_ESCAPE: Final = "\\"
+
+
+class TallyBy(StrEnum):
+    """What ``tally`` groups by, besides the state."""
+
+    UNIT = "unit"
+    LEVEL = "level"
 
 
 class SortOrder(StrEnum):
@@ -216,3 +225,16 @@ def iter_credentials(
     one consistent snapshot, never the whole result in memory."""
     query = _scoped(select(Credential), criteria, scope).order_by(*_ordering(order))
     yield from session.scalars(query.execution_options(yield_per=batch))
+
+
+def tally(
+    session: Session, criteria: CredentialFilter, *, scope: Sequence[str] | None, by: TallyBy
+) -> list[tuple[str, str, int]]:
+    """How many credentials match ``criteria`` within ``scope``, per (unit or level code,
+    state): one ``GROUP BY`` in the database, the rows never read."""
+    table: type[Unit] | type[Level] = Unit if by == TallyBy.UNIT else Level
+    foreign = Credential.unit_id if by == TallyBy.UNIT else Credential.level_id
+    grouped = select(table.code, Credential.state, func.count()).select_from(Credential)
+    query = _scoped(cast(Select[Any], grouped.join(table, table.id == foreign)), criteria, scope)
+    rows = session.execute(query.group_by(table.code, Credential.state)).all()
+    return [(str(row[0]), str(row[1]), int(row[2])) for row in rows]

@@ -1,7 +1,8 @@
 """Registrar API: search the register (``GET /api/v1/credentials``) and export a search as CSV.
 
 Both take the same filters (issuer/web/schemas/search.py) and refuse unknown query
-parameters (issuer/web/query.py); registrars see their units only (decision 0019).
+parameters (issuer/web/query.py); registrars see their units only (decision 0019). The
+console's export (``/console/credentials.csv``) streams through ``csv_export`` too.
 """
 
 from __future__ import annotations
@@ -153,12 +154,20 @@ def search_csv(
     """Every credential matching the filters as CSV (UTF-8 with a BOM; cells that a
     spreadsheet would take for a formula are quoted), the columns of the list without the
     signed token. Streamed: any number of rows."""
-    scope = unit_scope(principal)
-    check_scope(criteria, scope)  # refused here, before the status line: 403 or 422
+    return csv_export(services, criteria, unit_scope(principal), sort)
+
+
+def csv_export(
+    services: Services, criteria: CredentialFilter, scope: tuple[str, ...] | None, order: SortOrder
+) -> StreamingResponse:
+    """The export of a search within ``scope``, for the API and the console alike. Refusals
+    (a unit outside the scope: 403; a filter no value can match: 422) come here, before the
+    status line is sent."""
+    check_scope(criteria, scope)
     conditions(criteria)
     headers = {"Content-Disposition": 'attachment; filename="credentials.csv"'}
     return StreamingResponse(
-        _csv_chunks(services, criteria, scope, sort),
+        _csv_chunks(services, criteria, scope, order),
         media_type="text/csv; charset=utf-8",
         headers=headers,
     )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from issuer.access.policy import unit_scope
-from issuer.store.models import Credential, Unit
+from issuer.credentials.search import CredentialFilter
+from issuer.vocabulary import CredentialState
+from issuer.web.console.credential_words import action_words, reason_words, state_words
+from issuer.web.console.dashboard import STATES, figures
 from issuer.web.console.identity import ConsoleUserDep
 from issuer.web.console.pages import page
+from issuer.web.console.search_form import search_url
 from issuer.web.deps import ReadSessionDep, ServicesDep
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -20,11 +22,35 @@ def console_root() -> RedirectResponse:
     return RedirectResponse("/console/", status_code=307)
 
 
+def _find(*, unit: str | None = None, level: str | None = None, state: str | None = None) -> str:
+    """The search behind a figure: the list a number links to."""
+    return search_url(
+        CredentialFilter(
+            units=(unit,) if unit else (),
+            level=level,
+            state=CredentialState(state) if state else None,
+        )
+    )
+
+
+def _actor_name(actor: str) -> str:
+    """``principal:3:李娜`` as ``李娜``; other actors (``cli:…``) as they are."""
+    kind, _, rest = actor.partition(":")
+    return rest.partition(":")[2] if kind == "principal" else actor
+
+
 @router.get("/")
 def dashboard(user: ConsoleUserDep, services: ServicesDep, session: ReadSessionDep) -> HTMLResponse:
-    query = select(Credential.state, func.count()).group_by(Credential.state)
-    scope = unit_scope(user.principal)
-    if scope is not None:
-        query = query.join(Unit, Unit.id == Credential.unit_id).where(Unit.code.in_(scope))
-    by_state = sorted((state, count) for state, count in session.execute(query))
-    return page(services, "dashboard.html", user=user, current="/console/", by_state=by_state)
+    return page(
+        services,
+        "dashboard.html",
+        user=user,
+        current="/console/",
+        figures=figures(session, user),
+        states=STATES,
+        find=_find,
+        state_words=state_words,
+        action_words=action_words,
+        reason_words=reason_words,
+        actor_name=_actor_name,
+    )
