@@ -75,6 +75,7 @@ def test_a_created_registrar_signs_in_with_the_password(
     listed = console.get("/console/users?done=created")
     assert "li.na@example.com" in listed.text
     assert "用户已创建" in listed.text
+    assert listed.text.count("(Asia/Shanghai)</td>") == 1  # the admin's last sign-in
     person = _person(services, "li.na@example.com")
     assert person is not None
     assert person[1:] == ("registrar", ["U01"], "李娜")
