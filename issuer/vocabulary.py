@@ -144,6 +144,7 @@ class AuditAction(StrEnum):
     USER_SIGN_IN = "user.sign_in"
     USER_SIGN_IN_LOCKED = "user.sign_in_locked"
     USER_SIGN_OUT_EVERYWHERE = "user.sign_out_everywhere"
+    USER_UNLOCK = "user.unlock"
     USER_TOTP_ENABLE = "user.totp_enable"
     USER_TOTP_DISABLE = "user.totp_disable"
     USER_SSO_LINK = "user.sso_link"

@@ -1,12 +1,12 @@
 """Maker-checker: requests that change nothing until a second admin approves them.
 
 Revocations and suspensions past the limit (issuer/access/limits.py), every key operation
-through the API, and admin grants (a new admin principal, a token for another admin) are
-filed here (docs/decisions/0011-maker-checker.md, 0020-principals.md). Approval carries the
-action out in the same transaction that marks the request approved: both happen or neither.
-Rejection does nothing but record the decision. Requester and decider are compared as
-principals: nobody decides a request of their own principal, nor one whose principal or
-tokens they created (they could have filed it themselves).
+through the API, and admin grants (a new admin principal or console user, a token for
+another admin) are filed here (docs/decisions/0011-maker-checker.md, 0020-principals.md).
+Approval carries the action out in the same transaction that marks the request approved:
+both happen or neither. Rejection does nothing but record the decision. Requester and
+decider are compared as principals: nobody decides a request of their own principal, nor
+one whose principal or tokens they created (they could have filed it themselves).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from issuer.access.principals import create_principal, get_principal, issue_token
 from issuer.access.tokens import check_role_and_units, check_units_exist
+from issuer.access.users import check_new_email, create_user
 from issuer.credentials.issuance import IssuerIdentity
 from issuer.credentials.lifecycle import (
     check_reason,
@@ -66,6 +67,16 @@ class Decision:
     token: str | None = None
 
 
+# Kept with a pending request only, never shown nor audited: the Argon2id hash of the
+# password a new admin user will sign in with (``user.create``).
+SECRET_PARAMS = frozenset({"password_hash"})
+
+
+def public_params(params: dict[str, Any]) -> dict[str, Any]:
+    """A request's parameters as shown and audited: without ``SECRET_PARAMS``."""
+    return {key: value for key, value in params.items() if key not in SECRET_PARAMS}
+
+
 def request_approval(
     session: Session, action: str, params: dict[str, Any], *, actor: Actor, now: dt.datetime
 ) -> Approval:
@@ -91,7 +102,7 @@ def request_approval(
         AuditAction.APPROVAL_REQUEST,
         approval.id,
         now=now,
-        details={"action": action, "params": params},
+        details={"action": action, "params": public_params(params)},
     )
     session.flush()
     return approval
@@ -108,6 +119,10 @@ def _check_params(session: Session, action: ApprovalAction, params: dict[str, An
     elif action == ApprovalAction.PRINCIPAL_CREATE:
         if params.get("kind") not in set(PrincipalKind):
             raise InvalidInputError("unknown principal kind", code=IssuerErrorCode.BAD_KIND)
+        check_role_and_units(str(params.get("role")), list(params.get("units") or []))
+        check_units_exist(session, list(params.get("units") or []))
+    elif action == ApprovalAction.USER_CREATE:
+        check_new_email(session, str(params.get("email")))
         check_role_and_units(str(params.get("role")), list(params.get("units") or []))
         check_units_exist(session, list(params.get("units") or []))
     elif action == ApprovalAction.TOKEN_CREATE:
@@ -205,6 +220,7 @@ def approve(
     approval = _pending(session, approval_id, actor)
     acting = dataclasses.replace(actor, approval_id=approval.id)
     approval.result, token = _execute(session, approval, actor=acting, operator=operator, now=now)
+    approval.params = public_params(approval.params)
     approval.state = ApprovalState.APPROVED
     approval.decided_by, approval.decided_at = actor.name, now
     approval.decided_by_principal_id = actor.principal_id
@@ -223,6 +239,7 @@ def approve(
 def reject(session: Session, approval_id: str, *, actor: Actor, now: dt.datetime) -> Approval:
     """Reject: the request is closed and nothing else changes."""
     approval = _pending(session, approval_id, actor)
+    approval.params = public_params(approval.params)
     approval.state = ApprovalState.REJECTED
     approval.decided_by, approval.decided_at = actor.name, now
     approval.decided_by_principal_id = actor.principal_id
@@ -257,6 +274,19 @@ def _execute(
             session, record, name=params["name"], role=None, units=None, actor=actor, now=now
         )
         return {"principal_id": record.id, "token_id": token.id, "prefix": token.prefix}, plain
+    if approval.action == ApprovalAction.USER_CREATE:
+        person = create_user(
+            session,
+            email=params["email"],
+            role=params["role"],
+            units=list(params["units"]),
+            name=params.get("name"),
+            password=None,
+            password_hash=params.get("password_hash"),
+            actor=actor,
+            now=now,
+        )
+        return {"principal_id": person.id, "email": person.email}, None
     if approval.action == ApprovalAction.TOKEN_CREATE:
         owner = get_principal(session, int(params["principal_id"]))
         expires_at = params.get("expires_at")

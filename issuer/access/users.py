@@ -50,13 +50,16 @@ def create_user(
     actor: Actor,
     now: dt.datetime,
     created_by: int | None = None,
+    password_hash: str | None = None,
 ) -> PrincipalRecord:
     """A person who can sign in (with ``password``, or only through single sign-on when it
-    is ``None``); audited as ``principal.create`` then ``user.create``."""
-    email = normal_email(email)
-    if session.scalar(select(PrincipalRecord.id).where(func.lower(PrincipalRecord.email) == email)):
-        raise ConflictError("a user with this e-mail exists", code=IssuerErrorCode.EMAIL_TAKEN)
-    password_hash = hash_password(password) if password is not None else None
+    is ``None``); audited as ``principal.create`` then ``user.create``.
+
+    ``password_hash`` stands in for ``password`` when the password was hashed earlier: an
+    admin user waits for approval with only the hash of its password kept."""
+    email = check_new_email(session, email)
+    if password is not None:
+        password_hash = hash_password(password)
     record = create_principal(
         session,
         name=name or email,
@@ -79,6 +82,14 @@ def create_user(
         details={"email": email, "password": password_hash is not None},
     )
     return record
+
+
+def check_new_email(session: Session, email: str) -> str:
+    """``email`` as it will be stored, once no user has it (409 ``email_taken``)."""
+    email = normal_email(email)
+    if session.scalar(select(PrincipalRecord.id).where(func.lower(PrincipalRecord.email) == email)):
+        raise ConflictError("a user with this e-mail exists", code=IssuerErrorCode.EMAIL_TAKEN)
+    return email
 
 
 def get_user(session: Session, principal_id: int) -> PrincipalRecord:
@@ -107,3 +118,18 @@ def set_password(
     record.locked_until = None
     record_event(session, actor, AuditAction.USER_PASSWORD_SET, f"principal:{record.id}", now=now)
     session.flush()
+
+
+def unlock_user(
+    session: Session, record: PrincipalRecord, *, actor: Actor, now: dt.datetime
+) -> bool:
+    """Lift a lock-out and forget the failures in a row; whether there was one (audited then
+    as ``user.unlock``)."""
+    locked = record.locked_until is not None and record.locked_until > now
+    if not locked and not record.failed_sign_ins:
+        return False
+    record.failed_sign_ins = 0
+    record.locked_until = None
+    record_event(session, actor, AuditAction.USER_UNLOCK, f"principal:{record.id}", now=now)
+    session.flush()
+    return True

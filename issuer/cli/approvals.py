@@ -7,7 +7,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from issuer.access.approvals import Operator, approve, list_approvals, reject
+from issuer.access.approvals import Operator, approve, list_approvals, public_params, reject
 from issuer.cli.context import actor, services_of
 from issuer.store.engine import session_scope
 from issuer.vocabulary import ApprovalState, either
@@ -29,7 +29,7 @@ def approvals_list(
         for row in rows:
             typer.echo(
                 f"{row.id}  {row.state:8}  {row.action:24}  by {row.requested_by}  "
-                f"{orjson.dumps(row.params).decode()}"
+                f"{orjson.dumps(public_params(row.params)).decode()}"
             )
     typer.echo(f"{total} request(s)")
 

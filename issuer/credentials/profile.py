@@ -125,6 +125,15 @@ def clean_image(data: bytes, what: str) -> bytes:
     return out.getvalue()
 
 
+class ProfileFieldError(InvalidInputError):
+    """A refused value, naming its field (``name_zh``, ``logo``, ...): a form shows the message
+    beside that field."""
+
+    def __init__(self, field: str, error: InvalidInputError) -> None:
+        super().__init__(str(error), code=error.code)
+        self.field = field
+
+
 @dataclass(frozen=True)
 class ProfileChange:
     """Fields to set; ``None`` leaves a field as it is. ``clear`` names images to remove."""
@@ -166,17 +175,25 @@ def set_profile(
     """Apply ``change`` (every value checked first, images re-encoded); audited as
     ``issuer.profile_set`` with what changed (images by SHA-256). Nothing changed: no event."""
     values: dict[str, Any] = {}
-    if change.name_zh is not None:
-        values["name_zh"] = _clean_text(change.name_zh, "the Chinese name", 200)
-    if change.name_en is not None:
-        values["name_en"] = _clean_text(change.name_en, "the English name", 200)
-    if change.contact is not None:
-        values["contact"] = _clean_text(change.contact, "the contact", 500, note=True)
-    if change.time_zone is not None:
-        values["time_zone"] = check_time_zone(change.time_zone)
-    for kind, data in (("logo", change.logo), ("seal", change.seal)):
-        if data is not None:
-            values[f"{kind}_png"] = clean_image(data, kind)
+    try:
+        if change.name_zh is not None:
+            field = "name_zh"
+            values[field] = _clean_text(change.name_zh, "the Chinese name", 200)
+        if change.name_en is not None:
+            field = "name_en"
+            values[field] = _clean_text(change.name_en, "the English name", 200)
+        if change.contact is not None:
+            field = "contact"
+            values[field] = _clean_text(change.contact, "the contact", 500, note=True)
+        if change.time_zone is not None:
+            field = "time_zone"
+            values[field] = check_time_zone(change.time_zone)
+        for kind, data in (("logo", change.logo), ("seal", change.seal)):
+            if data is not None:
+                field = kind
+                values[f"{kind}_png"] = clean_image(data, kind)
+    except InvalidInputError as error:
+        raise ProfileFieldError(field, error) from None
     for kind in change.clear:
         if kind not in IMAGE_KINDS:
             raise InvalidInputError(f"only {' and '.join(IMAGE_KINDS)} can be cleared")

@@ -10,6 +10,7 @@ request came from (``Sec-Fetch-Site``, ``Origin``), only from this site.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
@@ -202,9 +203,14 @@ async def checked_form(request: Request, cookie_value: str) -> FormData:
     return form
 
 
-async def user_form(request: Request, user: ConsoleUserDep) -> FormData:
-    """A dependency for console POST routes: the form of the signed-in person, CSRF-checked."""
-    return await checked_form(request, user.cookie_value)
+async def user_form(request: Request, user: ConsoleUserDep) -> AsyncIterator[FormData]:
+    """A dependency for console POST routes: the form of the signed-in person, CSRF-checked;
+    its uploaded files are closed (their temporary files removed) after the answer."""
+    form = await checked_form(request, user.cookie_value)
+    try:
+        yield form
+    finally:
+        await form.close()
 
 
 UserFormDep = Annotated[FormData, Depends(user_form)]

@@ -13,11 +13,14 @@ from issuer.web.console.routes import (
     credential_actions,
     home,
     imports,
+    organisation,
+    profile,
     reissue,
     search,
     second_factor,
     sign_in,
     sso,
+    users,
 )
 
 SECTIONS = (
@@ -31,6 +34,9 @@ SECTIONS = (
     credential_actions,
     reissue,
     imports,
+    organisation,
+    profile,
+    users,
 )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from issuer.access.approvals import public_params
 from issuer.store.models import Approval
 from issuer.vocabulary import ApprovalAction, ApprovalState
 
@@ -31,6 +32,7 @@ class ApprovalResponse(BaseModel):
     @classmethod
     def of(cls, row: Approval, token: str | None = None) -> ApprovalResponse:
         response = cls.model_validate(row, from_attributes=True)
+        response.params = public_params(response.params)
         response.token = token
         return response
 
