@@ -43,7 +43,7 @@ from issuer.errors import (
 )
 from issuer.keys.keystore import compromise_key, create_signing_key, get_key
 from issuer.store.audit import Actor, lock_writes, record_event
-from issuer.store.models import ApiToken, Approval, PrincipalRecord
+from issuer.store.models import ApiToken, Approval, AuditEvent, PrincipalRecord
 from issuer.vocabulary import ApprovalAction, ApprovalState, AuditAction, KeyState, PrincipalKind
 
 
@@ -155,13 +155,61 @@ def _pending(session: Session, approval_id: str, actor: Actor) -> Approval:
         raise ConflictError(
             "the request was already decided", code=IssuerErrorCode.APPROVAL_DECIDED
         )
-    if approval.requested_by == actor.name or _could_act_as(
-        session, actor.principal_id, approval.requested_by_principal_id
-    ):
+    if not may_decide(session, approval, actor):
         raise PermissionDeniedError(
             "a request needs another admin's approval", code=IssuerErrorCode.OWN_REQUEST
         )
     return approval
+
+
+def may_decide(session: Session, approval: Approval, actor: Actor) -> bool:
+    """Whether ``actor`` is a second person for ``approval``: not its requester, nor a
+    principal that could have filed it (decision 0020). ``approve`` and ``reject`` refuse
+    what this refuses, and the console's inbox lists what it allows, so the two agree.
+    Whether the actor's role may decide at all is the policy's (``require_admin``)."""
+    return approval.requested_by != actor.name and not _could_act_as(
+        session, actor.principal_id, approval.requested_by_principal_id
+    )
+
+
+def pending_for(session: Session, actor: Actor, *, limit: int) -> list[Approval]:
+    """Pending requests, oldest first, that ``actor`` may decide (``may_decide``)."""
+    rows = session.scalars(
+        select(Approval)
+        .where(Approval.state == ApprovalState.PENDING)
+        .order_by(Approval.requested_at, Approval.id)
+    )
+    return [row for row in rows if may_decide(session, row, actor)][:limit]
+
+
+def requested_by(session: Session, principal_id: int, *, limit: int) -> list[Approval]:
+    """The requests principal ``principal_id`` filed, newest first."""
+    return list(
+        session.scalars(
+            select(Approval)
+            .where(Approval.requested_by_principal_id == principal_id)
+            .order_by(Approval.requested_at.desc(), Approval.id)
+            .limit(limit)
+        )
+    )
+
+
+def decision_notes(session: Session, approval_ids: list[str]) -> dict[str, str]:
+    """The deciders' notes of these requests, read from their decisions' audit events (the
+    note is part of the hashed event, not a column of the request)."""
+    if not approval_ids:
+        return {}
+    rows = session.execute(
+        select(AuditEvent.target, AuditEvent.details).where(
+            AuditEvent.action.in_([AuditAction.APPROVAL_APPROVE, AuditAction.APPROVAL_REJECT]),
+            AuditEvent.target.in_(approval_ids),
+        )
+    )
+    return {
+        str(target): str(details["note"])
+        for target, details in rows
+        if target is not None and details.get("note")
+    }
 
 
 def _could_act_as(session: Session, decider: int | None, requester: int | None) -> bool:
@@ -181,9 +229,16 @@ def _could_act_as(session: Session, decider: int | None, requester: int | None) 
 
 
 def approve(
-    session: Session, approval_id: str, *, actor: Actor, operator: Operator, now: dt.datetime
+    session: Session,
+    approval_id: str,
+    *,
+    actor: Actor,
+    operator: Operator,
+    now: dt.datetime,
+    note: str | None = None,
 ) -> Decision:
-    """Approve and carry out the request, in the caller's one transaction."""
+    """Approve and carry out the request, in the caller's one transaction; the decider's
+    ``note`` is kept in the decision's audit event."""
     approval = _pending(session, approval_id, actor)
     acting = dataclasses.replace(actor, approval_id=approval.id)
     approval.result, token = _execute(session, approval, actor=acting, operator=operator, now=now)
@@ -196,14 +251,21 @@ def approve(
         AuditAction.APPROVAL_APPROVE,
         approval.id,
         now=now,
-        details={"action": approval.action, "requested_by": approval.requested_by},
+        details=_decision_details(approval, note),
     )
     session.flush()
     return Decision(approval, token)
 
 
-def reject(session: Session, approval_id: str, *, actor: Actor, now: dt.datetime) -> Approval:
-    """Reject: the request is closed and nothing else changes."""
+def reject(
+    session: Session,
+    approval_id: str,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    note: str | None = None,
+) -> Approval:
+    """Reject: the request is closed and nothing else changes; ``note`` as for ``approve``."""
     approval = _pending(session, approval_id, actor)
     approval.state = ApprovalState.REJECTED
     approval.decided_by, approval.decided_at = actor.name, now
@@ -214,10 +276,17 @@ def reject(session: Session, approval_id: str, *, actor: Actor, now: dt.datetime
         AuditAction.APPROVAL_REJECT,
         approval.id,
         now=now,
-        details={"action": approval.action, "requested_by": approval.requested_by},
+        details=_decision_details(approval, note),
     )
     session.flush()
     return approval
+
+
+def _decision_details(approval: Approval, note: str | None) -> dict[str, Any]:
+    details: dict[str, Any] = {"action": approval.action, "requested_by": approval.requested_by}
+    if note:
+        details["note"] = note
+    return details
 
 
 def _execute(
