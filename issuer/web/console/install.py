@@ -7,11 +7,11 @@ from starlette.staticfiles import StaticFiles
 
 from issuer.web.console.errors import sign_in_redirect
 from issuer.web.console.identity import SignInRequired
-from issuer.web.console.routes import home, sign_in
+from issuer.web.console.routes import approvals, audit, home, keys, sign_in
 
 
 def install_console(app: FastAPI) -> None:
-    for module in (sign_in, home):
+    for module in (sign_in, home, approvals, keys, audit):
         app.include_router(module.router)
     app.mount(
         "/console/static",
