@@ -3,7 +3,6 @@ there with a note, and its fate shows under the registrar's own requests."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 
@@ -11,65 +10,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from issuer.access.form_tokens import issue_form_token
-from issuer.access.principals import issue_token
-from issuer.app import create_app
 from issuer.config import Settings
 from issuer.services import Services
-from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
-from issuer.store.models import Approval, Credential, PrincipalRecord
+from issuer.store.models import Approval, Credential
+from tests.console.approval_helpers import as_user, file_batch, strict_client
 from tests.console.helpers import csrf_of, make_user, signed_in
-from tests.helpers import make_token
 from tests.issuer.helpers import load_catalog
-from tests.issuer.lifecycle_helpers import bearer, issue, post
 
 SESSION = "2026-Q4-D3-R05"
 _FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
-
-
-def strict_client(settings: Settings, services: Services) -> TestClient:
-    """The app with TESSERA_BATCH_APPROVAL_THRESHOLD=2, on the test's clock."""
-    small = settings.model_copy(update={"batch_approval_threshold": 2})
-    return TestClient(create_app(small, services=dataclasses.replace(services, settings=small)))
-
-
-def as_user(client: TestClient, email: str) -> str:
-    """Sign ``client`` in as ``email`` (signing out whoever was there); the CSRF token."""
-    client.cookies.clear()
-    return signed_in(client, email)
-
-
-def token_of(services: Services, principal_id: int) -> dict[str, str]:
-    """An API token of the console user's own principal: its requests are that person's."""
-    with session_scope(services.sessions) as session:
-        owner = session.get(PrincipalRecord, principal_id)
-        assert owner is not None
-        _row, plain = issue_token(
-            session,
-            owner,
-            name="own",
-            role=None,
-            units=None,
-            actor=Actor("cli:test"),
-            now=services.clock(),
-        )
-    return bearer(plain)
-
-
-def file_batch(client: TestClient, services: Services, registrar_id: int, count: int) -> str:
-    """``count`` credentials of one exam session, then the registrar's batch revocation of
-    them, past the threshold: the pending request's id."""
-    admin = bearer(make_token(services))
-    for n in range(count):
-        issue(client, admin, holder={"name": f"考生{n}", "employee_number": f"M-{n}"})
-    filed = post(
-        client,
-        "/api/v1/credentials/batch-revoke",
-        token_of(services, registrar_id),
-        {"exam_session": SESSION, "reason": "exam_misconduct", "note": "room 5 camera"},
-    )
-    assert filed.status_code == 202, filed.text
-    return str(filed.json()["approval"]["id"])
 
 
 def states(services: Services) -> list[str]:
@@ -93,7 +43,7 @@ def test_a_registrars_batch_is_approved_in_another_admins_inbox(
     registrar = make_user(services, "li@example.com", "registrar", ["U01"], name="李娜")
     make_user(services, "wang@example.com", "admin", name="王强")
     client = strict_client(settings, services)
-    approval_id = file_batch(client, services, registrar, 3)
+    approval_id = file_batch(client, services, registrar, 3, SESSION)
 
     as_user(client, "li@example.com")
     own = client.get("/console/approvals").text
@@ -150,7 +100,7 @@ def test_a_refused_request_changes_nothing_and_says_why(
     registrar = make_user(services, "li@example.com", "registrar", ["U01"])
     make_user(services, "wang@example.com", "admin")
     client = strict_client(settings, services)
-    approval_id = file_batch(client, services, registrar, 3)
+    approval_id = file_batch(client, services, registrar, 3, SESSION)
     csrf = as_user(client, "wang@example.com")
     inbox = client.get("/console/approvals").text
     form = {
@@ -222,7 +172,7 @@ def test_an_auditor_reads_pending_requests_without_controls_and_cannot_post(
     registrar = make_user(services, "li@example.com", "registrar", ["U01"])
     make_user(services, "audit@example.com", "auditor")
     client = strict_client(settings, services)
-    approval_id = file_batch(client, services, registrar, 3)
+    approval_id = file_batch(client, services, registrar, 3, SESSION)
     csrf = as_user(client, "audit@example.com")
     page = client.get("/console/approvals").text
     assert SESSION in page  # reads the request
@@ -244,7 +194,7 @@ def test_deciding_without_the_csrf_token_is_refused(
     registrar = make_user(services, "li@example.com", "registrar", ["U01"])
     make_user(services, "wang@example.com", "admin")
     client = strict_client(settings, services)
-    approval_id = file_batch(client, services, registrar, 3)
+    approval_id = file_batch(client, services, registrar, 3, SESSION)
     as_user(client, "wang@example.com")
     inbox = client.get("/console/approvals").text
     refused = client.post(

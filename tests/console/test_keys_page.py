@@ -12,6 +12,7 @@ from sqlalchemy import select
 from issuer.keys.keystore import active_key
 from issuer.services import Services
 from issuer.store.models import Approval
+from tests.console.approval_helpers import as_user
 from tests.console.helpers import make_user, signed_in
 from tests.issuer.helpers import load_catalog
 
@@ -34,11 +35,6 @@ def active_kid(services: Services) -> str:
 def requests(services: Services) -> list[Approval]:
     with services.sessions() as session:
         return list(session.scalars(select(Approval).order_by(Approval.requested_at)))
-
-
-def switch(client: TestClient, email: str) -> str:
-    client.cookies.clear()
-    return signed_in(client, email)
 
 
 def test_a_rotation_requested_by_one_admin_is_approved_by_another(
@@ -65,7 +61,7 @@ def test_a_rotation_requested_by_one_admin_is_approved_by_another(
     assert "another admin must approve" in after
     assert active_kid(services) == first  # nothing changes before the approval
 
-    csrf = switch(console, "b@example.com")
+    csrf = as_user(console, "b@example.com")
     inbox = console.get("/console/approvals").text
     approval_id = requests(services)[0].id
     token = _FORM_TOKEN.search(inbox, inbox.index(f"/console/approvals/{approval_id}/decide"))
@@ -153,5 +149,5 @@ def test_an_auditor_reads_the_keys_without_controls_and_a_registrar_not_at_all(
     )
     assert refused.status_code == 403
     assert requests(services) == []
-    switch(console, "li@example.com")
+    as_user(console, "li@example.com")
     assert console.get("/console/keys").status_code == 403

@@ -10,9 +10,7 @@ sets off (docs/decisions/0046-console-approvals-keys-audit.md).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -23,6 +21,7 @@ import orjson
 from fastapi import APIRouter, Query
 from starlette.responses import HTMLResponse, StreamingResponse
 
+from issuer.campaigns.csv_export import render_csv, render_rows
 from issuer.errors import InvalidInputError
 from issuer.keys.audit_checkpoints import check_audit
 from issuer.services import Services
@@ -52,7 +51,6 @@ CSV_COLUMNS = (
     "prev_hash",
     "hash",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -177,18 +175,17 @@ def export_csv(
     until: Annotated[str, Query(max_length=10)] = "",
 ) -> StreamingResponse:
     """The events the page's filters select, oldest first, every hashed field and the
-    hashes, as CSV (UTF-8 with a byte-order mark, so spreadsheets read the Chinese)."""
+    hashes, as CSV (UTF-8 with a byte-order mark; cells neutralised against formulas)."""
     filters = _filters(services, action, actor, target, since, until)
     if filters.errors:
         raise InvalidInputError("enter dates as YYYY-MM-DD")
 
     def lines() -> Iterator[bytes]:
-        yield "\ufeff".encode()
-        yield _csv_line(CSV_COLUMNS)
+        yield render_csv(CSV_COLUMNS, [])
         with services.read_sessions() as session:
             for event in iter_events(session, filters.query):
                 record = event_record(event)
-                yield _csv_line([_cell(record[column]) for column in CSV_COLUMNS])
+                yield render_rows([[_cell(record[column]) for column in CSV_COLUMNS]])
 
     stamp = services.clock().strftime("%Y%m%d-%H%M")
     return StreamingResponse(
@@ -201,22 +198,11 @@ def export_csv(
     )
 
 
-def _cell(value: Any) -> str:
-    """A CSV cell; one a spreadsheet would run as a formula gets a leading apostrophe."""
-    if value is None:
-        return ""
-    text = (
-        value
-        if isinstance(value, str)
-        else orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-    )
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
-
-
-def _csv_line(cells: Any) -> bytes:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow(cells)
-    return out.getvalue().encode()
+def _cell(value: Any) -> object:
+    """Details (a JSON object) as compact JSON with sorted keys; the rest as it is."""
+    if value is None or isinstance(value, str | int):
+        return value
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 @router.post("/audit/verify")
