@@ -26,7 +26,6 @@ from issuer.access.approvals import (
     requested_by,
 )
 from issuer.access.form_tokens import consume_form_token, issue_form_token
-from issuer.access.policy import require_admin
 from issuer.errors import InvalidInputError
 from issuer.services import Services
 from issuer.store.models import Approval
@@ -157,8 +156,8 @@ def approvals(
 def decide(
     approval_id: str, user: ConsoleAdminDep, form: UserFormDep, services: ServicesDep
 ) -> Response:
-    """Approve or refuse one request, with an optional note, as the API's approve/reject."""
-    require_admin(user.principal)
+    """Approve or refuse one request, with an optional note, as the API's approve/reject
+    (admins only: ``ConsoleAdminDep`` asks the policy's ``require_admin``)."""
     decision = str(form.get("decision") or "")
     if decision not in ("approve", "reject"):
         raise InvalidInputError("choose approve or refuse")
