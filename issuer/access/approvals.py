@@ -44,7 +44,7 @@ from issuer.errors import (
 )
 from issuer.keys.keystore import compromise_key, create_signing_key, get_key
 from issuer.store.audit import Actor, lock_writes, record_event
-from issuer.store.models import ApiToken, Approval, PrincipalRecord
+from issuer.store.models import ApiToken, Approval, AuditEvent, PrincipalRecord
 from issuer.vocabulary import ApprovalAction, ApprovalState, AuditAction, KeyState, PrincipalKind
 
 
@@ -197,6 +197,36 @@ def pending_for(session: Session, actor: Actor, *, limit: int) -> list[Approval]
     return [row for row in rows if may_decide(session, row, actor)][:limit]
 
 
+def requested_by(session: Session, principal_id: int, *, limit: int) -> list[Approval]:
+    """The requests principal ``principal_id`` filed, newest first."""
+    return list(
+        session.scalars(
+            select(Approval)
+            .where(Approval.requested_by_principal_id == principal_id)
+            .order_by(Approval.requested_at.desc(), Approval.id)
+            .limit(limit)
+        )
+    )
+
+
+def decision_notes(session: Session, approval_ids: list[str]) -> dict[str, str]:
+    """The deciders' notes of these requests, read from their decisions' audit events (the
+    note is part of the hashed event, not a column of the request)."""
+    if not approval_ids:
+        return {}
+    rows = session.execute(
+        select(AuditEvent.target, AuditEvent.details).where(
+            AuditEvent.action.in_([AuditAction.APPROVAL_APPROVE, AuditAction.APPROVAL_REJECT]),
+            AuditEvent.target.in_(approval_ids),
+        )
+    )
+    return {
+        str(target): str(details["note"])
+        for target, details in rows
+        if target is not None and details.get("note")
+    }
+
+
 def _could_act_as(session: Session, decider: int | None, requester: int | None) -> bool:
     """Whether principal ``decider`` is ``requester``, created it, or created one of its
     tokens: then a request filed as ``requester`` may be the decider's own."""
@@ -214,9 +244,16 @@ def _could_act_as(session: Session, decider: int | None, requester: int | None) 
 
 
 def approve(
-    session: Session, approval_id: str, *, actor: Actor, operator: Operator, now: dt.datetime
+    session: Session,
+    approval_id: str,
+    *,
+    actor: Actor,
+    operator: Operator,
+    now: dt.datetime,
+    note: str | None = None,
 ) -> Decision:
-    """Approve and carry out the request, in the caller's one transaction."""
+    """Approve and carry out the request, in the caller's one transaction; the decider's
+    ``note`` is kept in the decision's audit event."""
     approval = _pending(session, approval_id, actor)
     acting = dataclasses.replace(actor, approval_id=approval.id)
     approval.result, token = _execute(session, approval, actor=acting, operator=operator, now=now)
@@ -230,14 +267,21 @@ def approve(
         AuditAction.APPROVAL_APPROVE,
         approval.id,
         now=now,
-        details={"action": approval.action, "requested_by": approval.requested_by},
+        details=_decision_details(approval, note),
     )
     session.flush()
     return Decision(approval, token)
 
 
-def reject(session: Session, approval_id: str, *, actor: Actor, now: dt.datetime) -> Approval:
-    """Reject: the request is closed and nothing else changes."""
+def reject(
+    session: Session,
+    approval_id: str,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    note: str | None = None,
+) -> Approval:
+    """Reject: the request is closed and nothing else changes; ``note`` as for ``approve``."""
     approval = _pending(session, approval_id, actor)
     approval.params = public_params(approval.params)
     approval.state = ApprovalState.REJECTED
@@ -249,10 +293,17 @@ def reject(session: Session, approval_id: str, *, actor: Actor, now: dt.datetime
         AuditAction.APPROVAL_REJECT,
         approval.id,
         now=now,
-        details={"action": approval.action, "requested_by": approval.requested_by},
+        details=_decision_details(approval, note),
     )
     session.flush()
     return approval
+
+
+def _decision_details(approval: Approval, note: str | None) -> dict[str, Any]:
+    details: dict[str, Any] = {"action": approval.action, "requested_by": approval.requested_by}
+    if note:
+        details["note"] = note
+    return details
 
 
 def _execute(

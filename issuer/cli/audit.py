@@ -12,13 +12,12 @@ import typer
 from issuer.cli.context import services_of
 from issuer.errors import InvalidInputError, IssuerErrorCode
 from issuer.keys.audit_checkpoints import (
-    check_checkpoints,
+    check_audit,
     create_checkpoint,
     read_checkpoint,
-    stored,
     stored_checkpoints,
 )
-from issuer.store.audit import event_record, iter_events, verify_chain
+from issuer.store.audit import event_record, iter_events
 from issuer.store.engine import session_scope
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
@@ -47,18 +46,16 @@ def audit_verify(
     services = services_of(ctx, read_only=True)
     try:
         with services.sessions() as session:
-            report = verify_chain(session)
             signed = [read_checkpoint(session, token) for token in kept]
-            problems = check_checkpoints(session, signed) + check_checkpoints(
-                session, stored(session)
-            )
+            check = check_audit(session, signed)
     finally:
         services.engine.dispose()
+    report = check.chain
     if not report.ok:
         typer.echo(f"audit log BROKEN at event {report.first_bad_id}: {report.problem}", err=True)
         raise typer.Exit(1)
-    if problems:
-        typer.echo(f"audit log BROKEN: {problems[0]}", err=True)
+    if check.problems:
+        typer.echo(f"audit log BROKEN: {check.problems[0]}", err=True)
         raise typer.Exit(1)
     against = f", {len(kept)} kept checkpoints match" if checkpoints is not None else ""
     typer.echo(f"audit log intact: {report.events} events, chain verified{against}")

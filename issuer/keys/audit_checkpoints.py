@@ -22,8 +22,14 @@ from sqlalchemy.orm import Session
 
 from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode
 from issuer.keys.signer import Signer
-from issuer.store.audit import GENESIS_HASH, lock_writes, verify_chain, verify_chain_since
-from issuer.store.models import AuditCheckpoint, AuditEvent, SigningKey
+from issuer.store.audit import (
+    GENESIS_HASH,
+    ChainReport,
+    lock_writes,
+    verify_chain,
+    verify_chain_since,
+)
+from issuer.store.models import AuditCheckpoint, AuditEvent, AuditHead, SigningKey
 from issuer.vocabulary import KeyState
 from verifier.errors import CredentialError
 from verifier.jwk import algorithm_for_jwk, public_key_from_jwk
@@ -194,3 +200,36 @@ def check_checkpoints(session: Session, checkpoints: Iterable[Checkpoint]) -> li
                 "another hash (the chain was rewritten)"
             )
     return problems
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    """What ``check_audit`` found: the chain's report, its head, the stored checkpoints
+    and every problem, first the chain's, then the checkpoints' (empty: intact)."""
+
+    chain: ChainReport
+    head_hash: str
+    checkpoints: int
+    newest_checkpoint: Checkpoint | None
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_audit(session: Session, kept: Iterable[Checkpoint] = ()) -> AuditCheck:
+    """``tessera audit verify`` and the console's "verify the chain": recompute the whole
+    chain, then hold it against the checkpoints ``kept`` elsewhere and the stored ones."""
+    chain = verify_chain(session)
+    head = session.scalar(select(AuditHead.hash).where(AuditHead.id == 1)) or GENESIS_HASH
+    in_database = stored(session)
+    problems = [] if chain.ok else [f"event {chain.first_bad_id}: {chain.problem}"]
+    problems += check_checkpoints(session, kept) + check_checkpoints(session, in_database)
+    return AuditCheck(
+        chain=chain,
+        head_hash=head,
+        checkpoints=len(in_database),
+        newest_checkpoint=in_database[-1] if in_database else None,
+        problems=problems,
+    )

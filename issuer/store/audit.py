@@ -177,11 +177,18 @@ def _filtered(query: Select[Any], filters: AuditQuery) -> Select[Any]:
 
 
 def list_events(
-    session: Session, filters: AuditQuery, *, limit: int, offset: int
+    session: Session,
+    filters: AuditQuery,
+    *,
+    limit: int,
+    offset: int,
+    newest_first: bool = False,
 ) -> tuple[list[AuditEvent], int]:
-    """A page of events in chain order (oldest first) and the total matching the filters."""
+    """A page of events in chain order (oldest first, or newest first for people reading
+    what just happened) and the total matching the filters."""
+    order = AuditEvent.id.desc() if newest_first else AuditEvent.id
     rows = session.scalars(
-        _filtered(select(AuditEvent), filters).order_by(AuditEvent.id).limit(limit).offset(offset)
+        _filtered(select(AuditEvent), filters).order_by(order).limit(limit).offset(offset)
     ).all()
     total = session.scalar(_filtered(select(func.count()).select_from(AuditEvent), filters))
     return list(rows), total or 0

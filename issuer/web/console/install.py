@@ -9,10 +9,13 @@ from issuer.web.console.errors import enrolment_redirect, sign_in_redirect
 from issuer.web.console.identity import EnrolmentRequired, SignInRequired
 from issuer.web.console.routes import (
     account,
+    approvals,
+    audit,
     credential,
     credential_actions,
     home,
     imports,
+    keys,
     organisation,
     profile,
     reissue,
@@ -37,6 +40,9 @@ SECTIONS = (
     organisation,
     profile,
     users,
+    approvals,
+    keys,
+    audit,
 )
 
 

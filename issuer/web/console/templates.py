@@ -48,9 +48,9 @@ def navigation(role: str) -> list[NavItem]:
         items += [
             NavItem("/console/organisation", "机构设置", "Organisation"),
             NavItem("/console/users", "用户", "Users"),
-            NavItem("/console/keys", "签名密钥", "Keys"),
         ]
-    if role in OVERSEER_ROLES:
+    if role in OVERSEER_ROLES:  # auditors read the keys and the log; only admins act
+        items.append(NavItem("/console/keys", "签名密钥", "Keys"))
         items.append(NavItem("/console/audit", "审计日志", "Audit log"))
     items.append(NavItem("/console/account", "我的账户", "My account"))
     return items

@@ -1,0 +1,222 @@
+"""``/console/keys``: the signing keys, and requests to rotate one or report it compromised.
+
+Both actions only file a request (``request_approval``), exactly as ``POST
+/api/v1/keys/rotate`` and ``/keys/{kid}/compromise`` do: another admin approves it on the
+approvals page (decision 0011). Each is drawn as a confirmation naming what will happen,
+with a one-time form token. Auditors read the list (the API lets them), with no controls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from issuer.access.approvals import list_approvals, request_approval
+from issuer.access.form_tokens import consume_form_token, issue_form_token
+from issuer.errors import ConflictError, IssuerErrorCode
+from issuer.keys.keystore import active_key, get_key, list_keys
+from issuer.services import Services
+from issuer.store.models import SigningKey
+from issuer.vocabulary import ApprovalAction, ApprovalState, KeyState
+from issuer.web.console.actions import (
+    APPROVAL_ACTIONS,
+    KEY_STATES,
+    MAX_NOTE,
+    Words,
+    form_note,
+    words,
+)
+from issuer.web.console.identity import (
+    ConsoleAdminDep,
+    ConsoleOverseerDep,
+    ConsoleUser,
+    UserFormDep,
+)
+from issuer.web.console.pages import page
+from issuer.web.deps import ReadSessionDep, ServicesDep
+from issuer.web.middleware.request_log import current_request_id
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+PAGE = "/console/keys"
+ROTATE = "key.rotate"
+COMPROMISE = "key.compromise"
+KEY_ACTIONS = (ApprovalAction.KEY_ROTATE, ApprovalAction.KEY_COMPROMISE)
+
+
+@router.get("/keys")
+def keys(
+    user: ConsoleOverseerDep,
+    services: ServicesDep,
+    session: ReadSessionDep,
+    done: Annotated[str | None, Query(max_length=16)] = None,
+) -> HTMLResponse:
+    pending, _total = list_approvals(session, state=ApprovalState.PENDING, limit=100, offset=0)
+    return page(
+        services,
+        "keys/index.html",
+        user=user,
+        current=PAGE,
+        keys=list(reversed(list_keys(session))),
+        pending=[row for row in pending if row.action in KEY_ACTIONS],
+        sent=done == "sent",
+        states=KEY_STATES,
+        actions=APPROVAL_ACTIONS,
+        words=words,
+    )
+
+
+def _form_token(services: Services, user: ConsoleUser, purpose: str) -> str:
+    with services.sessions() as session:
+        token = issue_form_token(
+            session,
+            principal_id=user.principal.principal_id,
+            purpose=purpose,
+            now=services.clock(),
+            ttl=dt.timedelta(seconds=services.settings.form_token_ttl_seconds),
+        )
+        session.commit()
+    return token
+
+
+@router.get("/keys/rotate")
+def rotate_form(user: ConsoleAdminDep, services: ServicesDep, session: ReadSessionDep) -> Response:
+    return page(
+        services,
+        "keys/rotate.html",
+        user=user,
+        current=PAGE,
+        active=active_key(session),
+        algorithm=services.settings.key_algorithm,
+        form_token=_form_token(services, user, ROTATE),
+    )
+
+
+@router.post("/keys/rotate")
+def rotate(user: ConsoleAdminDep, form: UserFormDep, services: ServicesDep) -> Response:
+    """File a rotation request, as ``POST /api/v1/keys/rotate`` does (202 there)."""
+    now = services.clock()
+    with services.sessions() as session:
+        _consume(session, form.get("form_token"), user, ROTATE, now)
+        request_approval(
+            session,
+            ApprovalAction.KEY_ROTATE,
+            {},
+            actor=user.principal.actor(current_request_id()),
+            now=now,
+        )
+        session.commit()
+    return RedirectResponse(f"{PAGE}?done=sent", status_code=303)
+
+
+def _compromise_page(
+    services: Services,
+    user: ConsoleUser,
+    key: SigningKey,
+    *,
+    when: str = "",
+    note: str = "",
+    errors: dict[str, Words] | None = None,
+) -> HTMLResponse:
+    return page(
+        services,
+        "keys/compromise.html",
+        user=user,
+        current=PAGE,
+        key=key,
+        when=when,
+        note=note,
+        errors=errors or {},
+        form_token=_form_token(services, user, COMPROMISE),
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/keys/{kid}/compromise")
+def compromise_form(
+    kid: str, user: ConsoleAdminDep, services: ServicesDep, session: ReadSessionDep
+) -> Response:
+    return _compromise_page(services, user, _open_key(session, kid))
+
+
+@router.post("/keys/{kid}/compromise")
+def compromise(
+    kid: str, user: ConsoleAdminDep, form: UserFormDep, services: ServicesDep
+) -> Response:
+    """File a compromise request, as ``POST /api/v1/keys/{kid}/compromise`` does."""
+    now = services.clock()
+    with services.read_sessions() as session:
+        key = _open_key(session, kid)
+        zone = services.profile(session).time_zone
+    raw_when, raw_note = str(form.get("compromised_at") or ""), str(form.get("note") or "")
+    compromised_at, errors = _compromise_time(raw_when, zone, now)
+    note, note_problem = form_note(raw_note)
+    if note_problem is not None:
+        errors["note"] = note_problem
+    if errors or compromised_at is None:
+        return _compromise_page(
+            services, user, key, when=raw_when[:32], note=raw_note[: MAX_NOTE * 2], errors=errors
+        )
+    params: dict[str, Any] = {"kid": key.kid, "compromised_at": compromised_at.isoformat()}
+    if note:
+        params["note"] = note
+    with services.sessions() as session:
+        _consume(session, form.get("form_token"), user, COMPROMISE, now)
+        request_approval(
+            session,
+            ApprovalAction.KEY_COMPROMISE,
+            params,
+            actor=user.principal.actor(current_request_id()),
+            now=now,
+        )
+        session.commit()
+    return RedirectResponse(f"{PAGE}?done=sent", status_code=303)
+
+
+def _open_key(session: Session, kid: str) -> SigningKey:
+    """The key to report (404 if unknown); one already compromised cannot be reported again
+    (the same conflict ``request_approval`` raises)."""
+    key = get_key(session, kid[:64])
+    if key.state == KeyState.COMPROMISED:
+        raise ConflictError(
+            "the key is already compromised", code=IssuerErrorCode.KEY_ALREADY_COMPROMISED
+        )
+    return key
+
+
+def _compromise_time(
+    raw: str, zone: str, now: dt.datetime
+) -> tuple[dt.datetime | None, dict[str, Words]]:
+    """The form's local date and time (the issuer's zone) as UTC; not in the future."""
+    try:
+        local = dt.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None, {"compromised_at": ("请填写日期和时间。", "Enter a date and time.")}
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=ZoneInfo(zone))
+    when = local.astimezone(dt.UTC)
+    if when > now:
+        return None, {
+            "compromised_at": (
+                "泄露时间不能晚于现在。",
+                "The time of compromise cannot be in the future.",
+            )
+        }
+    return when, {}
+
+
+def _consume(
+    session: Session, token: object, user: ConsoleUser, purpose: str, now: dt.datetime
+) -> None:
+    consume_form_token(
+        session,
+        str(token or ""),
+        principal_id=user.principal.principal_id,
+        purpose=purpose,
+        now=now,
+    )

@@ -1,0 +1,153 @@
+"""The keys page: rotation and compromise are requests another admin approves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from issuer.keys.keystore import active_key
+from issuer.services import Services
+from issuer.store.models import Approval
+from tests.console.approval_helpers import as_user
+from tests.console.helpers import make_user, signed_in
+from tests.issuer.helpers import load_catalog
+
+_FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+
+
+def form_token(html: str) -> str:
+    match = _FORM_TOKEN.search(html)
+    assert match is not None, "the page has no one-time form token"
+    return match.group(1)
+
+
+def active_kid(services: Services) -> str:
+    with services.sessions() as session:
+        key = active_key(session)
+        assert key is not None
+        return key.kid
+
+
+def requests(services: Services) -> list[Approval]:
+    with services.sessions() as session:
+        return list(session.scalars(select(Approval).order_by(Approval.requested_at)))
+
+
+def test_a_rotation_requested_by_one_admin_is_approved_by_another(
+    console: TestClient, services: Services
+) -> None:
+    make_user(services, "a@example.com", "admin")
+    make_user(services, "b@example.com", "admin")
+    first = active_kid(services)
+    csrf = signed_in(console, "a@example.com")
+    listing = console.get("/console/keys").text
+    assert first in listing
+    assert "使用中" in listing
+    assert 'href="/console/keys/rotate"' in listing
+    confirm = console.get("/console/keys/rotate").text
+    assert first in confirm  # names the key that will retire
+    form = {"csrf_token": csrf, "form_token": form_token(confirm)}
+    sent = console.post("/console/keys/rotate", data=form, follow_redirects=False)
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/console/keys?done=sent"
+    again = console.post("/console/keys/rotate", data=form)
+    assert again.status_code == 409  # a double submit files nothing twice
+    assert [r.action for r in requests(services)] == ["key.rotate"]
+    after = console.get("/console/keys?done=sent").text
+    assert "another admin must approve" in after
+    assert active_kid(services) == first  # nothing changes before the approval
+
+    csrf = as_user(console, "b@example.com")
+    inbox = console.get("/console/approvals").text
+    approval_id = requests(services)[0].id
+    token = _FORM_TOKEN.search(inbox, inbox.index(f"/console/approvals/{approval_id}/decide"))
+    assert token is not None
+    done = console.post(
+        f"/console/approvals/{approval_id}/decide",
+        data={"csrf_token": csrf, "form_token": token.group(1), "decision": "approve"},
+    )
+    assert done.status_code == 200
+    second = active_kid(services)
+    assert second != first
+    listing = console.get("/console/keys").text
+    assert second in listing
+    assert "已停用" in listing
+
+
+def test_reporting_a_key_compromised_files_a_request_with_the_time_in_utc(
+    console: TestClient, services: Services
+) -> None:
+    make_user(services, "a@example.com", "admin")
+    kid = active_kid(services)
+    csrf = signed_in(console, "a@example.com")
+    zone = ZoneInfo(_time_zone(console))
+    form_page = console.get(f"/console/keys/{kid}/compromise").text
+    assert kid in form_page
+    assert 'type="datetime-local"' in form_page
+    later = (services.clock() + dt.timedelta(days=2)).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    future = console.post(
+        f"/console/keys/{kid}/compromise",
+        data={"csrf_token": csrf, "form_token": form_token(form_page), "compromised_at": later},
+    )
+    assert future.status_code == 422  # the form again, the time kept, the message beside it
+    assert "cannot be in the future" in future.text
+    assert f'value="{later}"' in future.text
+    assert requests(services) == []
+    when = dt.datetime(2026, 3, 1, 9, 30, tzinfo=zone)
+    sent = console.post(
+        f"/console/keys/{kid}/compromise",
+        data={
+            "csrf_token": csrf,
+            "form_token": form_token(future.text),
+            "compromised_at": when.strftime("%Y-%m-%dT%H:%M"),
+            "note": "laptop stolen",
+        },
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    (filed,) = requests(services)
+    assert filed.action == "key.compromise"
+    assert filed.params == {
+        "kid": kid,
+        "compromised_at": when.astimezone(dt.UTC).isoformat(),
+        "note": "laptop stolen",
+    }
+    assert active_kid(services) == kid
+    assert console.get("/console/keys/no-such-key/compromise").status_code == 404
+
+
+def _time_zone(client: TestClient) -> str:
+    match = re.search(
+        r"<span lang=\"en\">Times in</span> ([^<]+)</p>", client.get("/console/keys").text
+    )
+    assert match is not None
+    return match.group(1).strip()
+
+
+def test_an_auditor_reads_the_keys_without_controls_and_a_registrar_not_at_all(
+    console: TestClient, services: Services
+) -> None:
+    load_catalog(services)
+    make_user(services, "audit@example.com", "auditor")
+    make_user(services, "li@example.com", "registrar", ["U01"])
+    kid = active_kid(services)
+    csrf = signed_in(console, "audit@example.com")
+    listing = console.get("/console/keys")
+    assert listing.status_code == 200
+    assert kid in listing.text
+    assert "/console/keys/rotate" not in listing.text
+    assert "/compromise" not in listing.text
+    assert console.get("/console/keys/rotate").status_code == 403
+    assert console.post("/console/keys/rotate", data={"csrf_token": csrf}).status_code == 403
+    refused = console.post(
+        f"/console/keys/{kid}/compromise",
+        data={"csrf_token": csrf, "compromised_at": "2026-01-01T00:00"},
+    )
+    assert refused.status_code == 403
+    assert requests(services) == []
+    as_user(console, "li@example.com")
+    assert console.get("/console/keys").status_code == 403
