@@ -16,12 +16,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from issuer.services import Services
-from tests.accessibility import assert_accessible, check_focus_visible
+from tests.accessibility import PageChecks
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.issuer.helpers import issue_body, load_catalog
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    pass
 
 pytestmark = pytest.mark.browser
 
@@ -47,40 +47,6 @@ def _share_page(client: TestClient, headers: dict[str, str], base: str, credenti
     assert link.status_code == 201, link.text
     token: str = link.json()["url"].rsplit("/", 1)[1]
     return f"{base}/s/{token}"
-
-
-class PageChecks:
-    """Opens pages in one browser tab and checks each, keeping every failure to report
-    them all at once."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.failures: list[str] = []
-        self.checked: list[str] = []
-
-    def goto(self, url: str, *, status: int = 200) -> None:
-        response = self.page.goto(url)
-        assert response is not None
-        assert response.status == status, url
-        csp = response.headers.get("content-security-policy", "")
-        assert "script-src 'self'" in csp, url
-        assert "'unsafe-inline'" not in csp, url
-
-    def check(self, name: str, *, focus: bool = True, **scope: Any) -> None:
-        self.checked.append(name)
-        try:
-            assert_accessible(self.page, name=name, **scope)
-        except AssertionError as failure:
-            self.failures.append(str(failure))
-        if not focus:
-            return
-        try:
-            stops = check_focus_visible(self.page)
-        except AssertionError as failure:
-            self.failures.append(f"{name}: {failure}")
-            return
-        # Tessera's pages style their own focus: every indicator's contrast is measured.
-        self.failures += [f"{name}: {s.element}: {s.why}" for s in stops if s.contrast is None]
 
 
 @pytest.mark.parametrize("width", WIDTHS)
