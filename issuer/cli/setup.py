@@ -9,8 +9,10 @@ from typing import Annotated
 
 import typer
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from issuer.access.principals import create_principal_with_token
+from issuer.access.users import create_user, list_users
 from issuer.campaigns.demo import load_demo
 from issuer.cli.context import actor, services_of, settings_of
 from issuer.cli.identity import settle_identity
@@ -19,6 +21,7 @@ from issuer.cli.organisation import IMPORT_HINT
 from issuer.config import DEV_PASSPHRASE_FILE
 from issuer.credentials.catalog_admin import ensure_levels
 from issuer.keys.keystore import active_key
+from issuer.services import Services
 from issuer.store import migration
 from issuer.store.engine import session_scope
 from issuer.store.models import ApiToken, Credential, Occupation
@@ -93,8 +96,35 @@ def init(
         elif development or demo:
             result = load_demo(session, issuer=services.issuer(session), now=services.clock())
             typer.echo(f"loaded the demo campaign: {result.issued} credentials")
+        if development and not list_users(session):
+            _first_console_admin(session, services, settings.admin_token_file.parent)
         elif not session.scalar(select(func.count()).select_from(Occupation)):
             typer.echo(IMPORT_HINT)
+
+
+DEV_CONSOLE_ADMIN = "admin@example.com"
+
+
+def _first_console_admin(session: Session, services: Services, var: Path) -> None:
+    """Development only: a console admin with a random password in a 0600 file, so that
+    `make run` opens a console one can sign in to (production: `tessera users create`)."""
+    password = secrets.token_urlsafe(18)
+    create_user(
+        session,
+        email=DEV_CONSOLE_ADMIN,
+        role=Role.ADMIN,
+        units=[],
+        name="Development admin",
+        password=password,
+        actor=actor(),
+        now=services.clock(),
+    )
+    path = var / "console-admin-password"
+    _write_secret(path, password)
+    typer.echo(
+        f"created a console admin: sign in at /console/ as {DEV_CONSOLE_ADMIN} "
+        f"with the password in {path}"
+    )
 
 
 def _write_secret(path: Path, value: str) -> None:

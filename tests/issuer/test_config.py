@@ -105,6 +105,10 @@ def test_init_then_serve_checks_and_a_cli_token_works(tmp_path: Path) -> None:
     passphrase = tmp_path / "var/dev-passphrase"
     assert (passphrase.stat().st_mode & 0o777) == 0o600
     assert ((tmp_path / "var/admin-token").stat().st_mode & 0o777) == 0o600
+    console_password = tmp_path / "var/console-admin-password"
+    assert (console_password.stat().st_mode & 0o777) == 0o600
+    assert "admin@example.com" in init.stdout
+    assert console_password.read_text().strip() not in init.stdout
     assert len(list((tmp_path / "keys").glob("*.pem"))) == 1
     again = _tessera(["init"], tmp_path)
     assert again.returncode == 0
@@ -136,6 +140,19 @@ def test_init_then_serve_checks_and_a_cli_token_works(tmp_path: Path) -> None:
             "/api/v1/credentials?limit=1", headers={"Authorization": f"Bearer {admin}"}
         ).json()["total"]
         assert total == 1391
+        form = client.get("/console/login")
+        csrf = form.text.split('name="csrf_token" value="')[1].split('"')[0]
+        signed_in = client.post(
+            "/console/login",
+            data={
+                "csrf_token": csrf,
+                "email": "admin@example.com",
+                "password": console_password.read_text().strip(),
+            },
+            follow_redirects=False,
+        )
+        assert signed_in.status_code == 303
+        assert "1391" in client.get("/console/").text.replace(",", "")
 
 
 def test_keys_rotate_and_list(tmp_path: Path) -> None:

@@ -61,3 +61,20 @@ def test_raise_sites_name_codes_from_the_enum() -> None:
         if literal.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_every_relative_link_in_the_docs_names_a_file_that_exists() -> None:
+    """Pictures (docs/images/, taken by the console's browser tests) and pages alike."""
+    root = Path(__file__).resolve().parents[2]
+    pages = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+    missing = []
+    checked = 0
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text("utf-8")):
+            if re.match(r"[a-z]+:", target):
+                continue  # http:, https:, mailto:
+            checked += 1
+            if not (page.parent / target).exists():
+                missing.append(f"{page.relative_to(root)}: {target}")
+    assert checked > 50
+    assert missing == []
