@@ -318,7 +318,8 @@ def test_each_role_signs_in_with_its_own_rights(
     assert answer.status_code == 200
     home = client.get("/console/")
     assert f"李娜 · {role}" in home.text
-    assert ("/console/imports" in home.text) is writes
+    assert "/console/imports" in home.text  # every role reads the imports
+    assert ('type="file"' in client.get("/console/imports").text) is writes  # uploads
     assert ("/console/users" in home.text) is (role == "admin")
 
 
