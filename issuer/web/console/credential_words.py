@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from typing import Final
 
-from issuer.vocabulary import AuditAction, CredentialState
+from issuer.vocabulary import AuditAction
+from issuer.web.console import words as page_words
+from issuer.web.console.actions import Words, words
 from verifier.web.page import REASONS
 
-Words = tuple[str, str]
-
+# The credential page's state words (the verify page's verdicts), as (zh, en) pairs.
 STATES: Final[dict[str, Words]] = {
-    CredentialState.ACTIVE: ("有效", "Active"),
-    CredentialState.REVOKED: ("已撤销", "Revoked"),
-    CredentialState.SUSPENDED: ("已暂停", "Suspended"),
-    CredentialState.SUPERSEDED: ("已被取代", "Superseded"),
+    code: (shown.zh, shown.en) for code, shown in page_words.STATES.items()
 }
 
 LIFECYCLE: Final[dict[str, Words]] = {
@@ -30,13 +28,6 @@ LIFECYCLE: Final[dict[str, Words]] = {
     AuditAction.CREDENTIAL_REISSUE: ("重新签发", "Reissued"),
     AuditAction.CREDENTIAL_BATCH_REVOKE: ("按考试场次批量撤销", "Exam session revoked"),
 }
-
-
-def words(table: dict[str, Words], code: str | None) -> Words:
-    """``code`` in words, or the code itself (twice) when the table has none."""
-    if code is None:
-        return ("—", "—")
-    return table.get(code, (code, code))
 
 
 def state_words(code: str) -> Words:

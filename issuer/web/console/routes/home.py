@@ -12,6 +12,7 @@ from issuer.web.console.dashboard import STATES, figures
 from issuer.web.console.identity import ConsoleUserDep
 from issuer.web.console.pages import page
 from issuer.web.console.search_form import search_url
+from issuer.web.console.words import actor_words
 from issuer.web.deps import ReadSessionDep, ServicesDep
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -33,12 +34,6 @@ def _find(*, unit: str | None = None, level: str | None = None, state: str | Non
     )
 
 
-def _actor_name(actor: str) -> str:
-    """``principal:3:李娜`` as ``李娜``; other actors (``cli:…``) as they are."""
-    kind, _, rest = actor.partition(":")
-    return rest.partition(":")[2] if kind == "principal" else actor
-
-
 @router.get("/")
 def dashboard(user: ConsoleUserDep, services: ServicesDep, session: ReadSessionDep) -> HTMLResponse:
     return page(
@@ -52,5 +47,5 @@ def dashboard(user: ConsoleUserDep, services: ServicesDep, session: ReadSessionD
         state_words=state_words,
         action_words=action_words,
         reason_words=reason_words,
-        actor_name=_actor_name,
+        actor_name=actor_words,
     )
