@@ -154,6 +154,17 @@ class Holder(Base):
     created_at: Mapped[dt.datetime]
 
 
+class HolderPhoto(Base):
+    """A holder's photo for the printed certificate: a re-encoded JPEG sealed with AES-GCM
+    (issuer/keys/sealed.py). Personal data: never in a credential, never logged."""
+
+    __tablename__ = "holder_photos"
+
+    holder_id: Mapped[str] = mapped_column(ForeignKey("holders.id"), primary_key=True)
+    sealed_jpeg: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[dt.datetime]
+
+
 class SigningKey(Base):
     """Metadata of a signing key; the encrypted private key lives in the keys directory."""
 
@@ -426,6 +437,8 @@ class ShareLink(Base):
     notify_on_open: Mapped[bool] = mapped_column(default=False, server_default=false())
     open_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     notified_at: Mapped[dt.datetime | None]
+    # Set by the holder: past it the link opens nothing (null: until revoked).
+    expires_at: Mapped[dt.datetime | None]
 
 
 class Notice(Base):
@@ -485,6 +498,8 @@ class IssuerProfileRecord(Base):
     name_en: Mapped[str | None] = mapped_column(String(200))
     contact: Mapped[str | None] = mapped_column(String(500))
     time_zone: Mapped[str] = mapped_column(String(64))
+    # The certificate's accent colour, "#rrggbb" (null: the house colour).
+    colour: Mapped[str | None] = mapped_column(String(7))
     logo_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     seal_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     updated_at: Mapped[dt.datetime]
