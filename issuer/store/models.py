@@ -439,6 +439,8 @@ class ShareLink(Base):
     notified_at: Mapped[dt.datetime | None]
     # Set by the holder: past it the link opens nothing (null: until revoked).
     expires_at: Mapped[dt.datetime | None]
+    # Made by the holder from their own link ``parent_id`` to hand to someone: a view only.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("share_links.id"), index=True)
 
 
 class Notice(Base):

@@ -1,4 +1,4 @@
-"""Share links that expire, the issuer's colour, and holders' photos for certificates.
+"""Share links that expire (and links a holder makes from theirs), the issuer's colour, and holders' photos for certificates.
 
 Revision ID: 0013
 Revises: 0012
@@ -19,8 +19,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Plain ALTER TABLE: both tables are referenced or single-row; no batch copy needed.
-    op.add_column("share_links", sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("share_links", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
+        # A link the holder made from their own link (to hand to one employer): a view only.
+        batch_op.add_column(sa.Column("parent_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_share_links_parent_id_share_links"), "share_links", ["parent_id"], ["id"]
+        )
+        batch_op.create_index(batch_op.f("ix_share_links_parent_id"), ["parent_id"], unique=False)
     op.add_column("issuer_profile", sa.Column("colour", sa.String(length=7), nullable=True))
     op.create_table(
         "holder_photos",
@@ -39,4 +45,9 @@ def downgrade() -> None:
     with op.batch_alter_table("issuer_profile", schema=None) as batch_op:
         batch_op.drop_column("colour")
     with op.batch_alter_table("share_links", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_share_links_parent_id"))
+        batch_op.drop_constraint(
+            batch_op.f("fk_share_links_parent_id_share_links"), type_="foreignkey"
+        )
+        batch_op.drop_column("parent_id")
         batch_op.drop_column("expires_at")
