@@ -47,6 +47,7 @@ from issuer.web.routes import (
     tokens,
     verify_batch,
     verify_links,
+    view_links,
 )
 from verifier.web.api import create_verify_router
 from verifier.web.api_docs import install_api_docs
@@ -133,7 +134,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         app.include_router(module.router)
     for module in (status_lists, principals, tokens, keys, audit, approvals):
         app.include_router(module.router)
-    for module in (imports, documents, share_pages):  # issue 5: campaigns, certificates, sharing
+    # issue 5: campaigns, certificates, sharing
+    for module in (imports, documents, share_pages, view_links):
         app.include_router(module.router)
     app.include_router(keys.public_router)
     install_console(app)

@@ -3,6 +3,10 @@
 The token is 256 random bits (``secrets.token_urlsafe(32)``); only its SHA-256 is stored, so
 a copy of the database cannot be turned into working links. The page it opens lets the holder
 see the credential and download the ``.jwt``, the baked badges and the PDF certificate.
+
+A link may expire (``expires_at``); past it, or once revoked, it answers 410 Gone. The holder
+makes view links from their own link (``issuer/documents/view_link.py``, ``parent_id``): a
+view link works only while the holder's link does (decision 0050).
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from verifier.urls import IssuerUrls
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
 
 
-def _hash(token: str) -> str:
+def hash_token(token: str) -> str:
+    """SHA-256 of a token, hex: all the database keeps of it."""
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
@@ -42,12 +47,16 @@ def create_share_link(
     actor: Actor,
     now: dt.datetime,
     notify_on_open: bool = False,
+    expires_at: dt.datetime | None = None,
 ) -> tuple[ShareLink, str]:
     """A new link for the credential: (record, token). The token is shown once.
 
     ``notify_on_open``: the holder is told by e-mail when the link is opened, at most once
     an hour (decision 0030); the credential must have the holder's address
-    (``no_holder_email`` otherwise)."""
+    (``no_holder_email`` otherwise). ``expires_at``: the link opens nothing after it (it must
+    be in the future; ``invalid_input`` otherwise)."""
+    if expires_at is not None and expires_at <= now:
+        raise InvalidInputError("a share link's expiry must be in the future")
     row = get_credential(session, credential_id)
     if notify_on_open and row.holder_email is None:
         raise InvalidInputError(
@@ -55,7 +64,12 @@ def create_share_link(
             code=IssuerErrorCode.NO_HOLDER_EMAIL,
         )
     [(link, token)] = create_share_links(
-        session, [credential_id], actor=actor, now=now, notify_on_open=notify_on_open
+        session,
+        [credential_id],
+        actor=actor,
+        now=now,
+        notify_on_open=notify_on_open,
+        expires_at=expires_at,
     )
     return link, token
 
@@ -67,6 +81,7 @@ def create_share_links(
     actor: Actor,
     now: dt.datetime,
     notify_on_open: bool = False,
+    expires_at: dt.datetime | None = None,
 ) -> list[tuple[ShareLink, str]]:
     """A new link for each credential, in order: (record, token); the tokens are shown once.
 
@@ -78,10 +93,11 @@ def create_share_links(
         token = secrets.token_urlsafe(32)
         link = ShareLink(
             credential_id=credential_id,
-            token_hash=_hash(token),
+            token_hash=hash_token(token),
             created_at=now,
             notify_on_open=notify_on_open,
             open_count=0,
+            expires_at=expires_at,
         )
         links.append((link, token))
     session.add_all(link for link, _ in links)
@@ -93,7 +109,11 @@ def create_share_links(
         [
             (
                 link.credential_id,
-                {"link": link.id, **({"notify_on_open": True} if notify_on_open else {})},
+                {
+                    "link": link.id,
+                    **({"notify_on_open": True} if notify_on_open else {}),
+                    **({"expires_at": expires_at.isoformat()} if expires_at else {}),
+                },
             )
             for link, _ in links
         ],
@@ -103,29 +123,64 @@ def create_share_links(
     return links
 
 
-class RevokedShareLinkError(NotFoundError):
-    """The link existed and was revoked: the share page answers 410 Gone, not 404."""
+class ShareLinkGoneError(NotFoundError):
+    """The link existed and works no more: the share page answers 410 Gone, not 404."""
 
 
-def resolve_share_link(session: Session, token: str) -> Credential:
-    """The credential behind a live link; ``NotFoundError`` for unknown links,
-    ``RevokedShareLinkError`` for revoked ones."""
+class RevokedShareLinkError(ShareLinkGoneError):
+    """The link (or the holder's link it was made from) was revoked."""
+
+
+class ExpiredShareLinkError(ShareLinkGoneError):
+    """The link (or the holder's link it was made from) is past its expiry."""
+
+
+def find_share_link(session: Session, token: str) -> ShareLink:
+    """The link of ``token``, live or not; ``NotFoundError`` for a token never issued."""
     if not 20 <= len(token) <= 100:
         raise NotFoundError("no such share link")
-    link = session.scalars(select(ShareLink).where(ShareLink.token_hash == _hash(token))).first()
+    query = select(ShareLink).where(ShareLink.token_hash == hash_token(token))
+    link = session.scalars(query).first()
     if link is None:
         raise NotFoundError("no such share link")
-    if link.revoked_at is not None:
-        raise RevokedShareLinkError("this share link was revoked")
-    return get_credential(session, link.credential_id)
+    return link
+
+
+def check_open(session: Session, link: ShareLink, *, now: dt.datetime) -> None:
+    """Raise ``RevokedShareLinkError`` or ``ExpiredShareLinkError`` unless ``link`` works now:
+    itself and, for a view link, the holder's link it was made from."""
+    chain = [link]
+    if link.parent_id is not None:
+        parent = session.get(ShareLink, link.parent_id)
+        if parent is not None:
+            chain.append(parent)
+    for each in chain:
+        if each.revoked_at is not None:
+            raise RevokedShareLinkError("this share link was revoked")
+        if each.expires_at is not None and each.expires_at <= now:
+            raise ExpiredShareLinkError("this share link has expired")
+
+
+def open_share_link(session: Session, token: str, *, now: dt.datetime) -> ShareLink:
+    """The link of ``token`` if it works now; ``NotFoundError`` for unknown tokens, a
+    ``ShareLinkGoneError`` for revoked or expired ones."""
+    link = find_share_link(session, token)
+    check_open(session, link, now=now)
+    return link
+
+
+def resolve_share_link(session: Session, token: str, *, now: dt.datetime) -> Credential:
+    """The credential behind a working link; ``NotFoundError`` for unknown links, a
+    ``ShareLinkGoneError`` for revoked or expired ones."""
+    return get_credential(session, open_share_link(session, token, now=now).credential_id)
 
 
 def live_share_link(session: Session, token: str, *, for_update: bool = False) -> ShareLink:
-    """The live link of ``token``; ``NotFoundError`` for unknown or revoked ones."""
+    """The unrevoked link of ``token``; ``NotFoundError`` for unknown or revoked ones."""
     if not 20 <= len(token) <= 100:
         raise NotFoundError("no such share link")
     query = select(ShareLink).where(
-        ShareLink.token_hash == _hash(token), ShareLink.revoked_at.is_(None)
+        ShareLink.token_hash == hash_token(token), ShareLink.revoked_at.is_(None)
     )
     link = session.scalars(query.with_for_update() if for_update else query).first()
     if link is None:

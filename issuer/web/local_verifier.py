@@ -142,7 +142,7 @@ def build_local_verifier(
         with services.read_sessions() as session:
             try:
                 if share_token is not None:
-                    return resolve_share_link(session, share_token).jws
+                    return resolve_share_link(session, share_token, now=services.clock()).jws
                 return get_credential(session, credential_id or "").jws
             except IssuerError:
                 raise LocatorError(
