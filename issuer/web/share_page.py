@@ -145,6 +145,15 @@ def _fields_html(document: CredentialDocument, lang: Lang) -> str:
     )
 
 
+def _achievement(document: CredentialDocument, lang: Lang) -> str:
+    """The occupation and level in the page's language(s)."""
+    return pair_text(
+        lang,
+        f"{document.occupation_zh}（{document.level_zh}）",
+        f"{document.occupation_en} ({document.level_en})",
+    )
+
+
 def share_preview(page: SharePage) -> Preview:
     """The link preview's words and picture (``issuer/web/share_head.py``)."""
     document, lang = page.shared.document, page.lang
@@ -167,7 +176,7 @@ def share_preview(page: SharePage) -> Preview:
         page_url=page.page_url,
         site_name=pair_text(lang, document.issuer_zh, document.issuer_en),
         image_url=f"{page.page_url}/preview.png" if in_force else None,
-        image_alt=say("share.preview.alt", lang, achievement=document.achievement_name),
+        image_alt=say("share.preview.alt", lang, achievement=_achievement(document, lang)),
     )
 
 
@@ -215,7 +224,7 @@ def render_share_page(page: SharePage) -> str:
         panel = ""
         footer = say_html("share.footer.view", lang)
     verdict = VERDICTS[shared.result.status]
-    title = f"{pair_text(lang, verdict.zh, verdict.en, ' ')} · {document.achievement_name}"
+    title = f"{pair_text(lang, verdict.zh, verdict.en, ' ')} · {_achievement(document, lang)}"
     return (
         f"{head_html(title, lang, preview)}<body><main>"
         f"{language_links_html(f'/s/{page.token}', lang)}"

@@ -140,12 +140,18 @@ def create_link(
     body: ShareLinkRequest | None = None,
 ) -> ShareLinkResponse:
     """A new holder share link; its URL is in this response only (stored hashed). With
-    ``notify_on_open`` the holder is e-mailed when it is opened (at most once an hour)."""
+    ``notify_on_open`` the holder is e-mailed when it is opened (at most once an hour); with
+    ``expires_at`` it opens nothing after that moment."""
     row = find_credential(session, credential_id)
     require_unit(principal, row.unit.code)
     notify = body is not None and body.notify_on_open
     link, token = create_share_link(
-        session, row.id, actor=actor, now=services.clock(), notify_on_open=notify
+        session,
+        row.id,
+        actor=actor,
+        now=services.clock(),
+        notify_on_open=notify,
+        expires_at=body.expires_at if body is not None else None,
     )
     session.commit()
     return ShareLinkResponse.of(link, share_url(services.base_url, token))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from issuer.store.models import ShareLink
 from issuer.web.schemas.common import StrictModel
@@ -18,6 +18,11 @@ class ShareLinkRequest(StrictModel):
         description="e-mail the holder when the link is opened (at most once an hour; "
         "the visitor is never named); needs the holder's e-mail address on file",
     )
+    expires_at: AwareDatetime | None = Field(
+        default=None,
+        description="the link opens nothing after this moment (with its time zone; in the "
+        "future); null: until revoked. View links the holder makes from it end with it",
+    )
 
 
 class ShareLinkResponse(BaseModel):
@@ -26,7 +31,13 @@ class ShareLinkResponse(BaseModel):
     created_at: dt.datetime
     revoked_at: dt.datetime | None
     notify_on_open: bool = False
-    open_count: int = Field(default=0, description="openings counted: only when notified")
+    open_count: int = Field(
+        default=0, description="openings counted: of a view link, and of a link that notifies"
+    )
+    expires_at: dt.datetime | None = None
+    parent_id: int | None = Field(
+        default=None, description="a view link: the holder's link it was made from"
+    )
     url: str | None = Field(default=None, description="only when created: shown once")
 
     @classmethod
@@ -38,5 +49,7 @@ class ShareLinkResponse(BaseModel):
             revoked_at=link.revoked_at,
             notify_on_open=link.notify_on_open,
             open_count=link.open_count,
+            expires_at=link.expires_at,
+            parent_id=link.parent_id,
             url=url,
         )
