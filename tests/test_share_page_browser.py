@@ -45,7 +45,13 @@ def test_revoked_credentials_share_page_on_a_phone_shows_the_verdict_and_no_butt
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+            # A phone set to Chinese that also accepts English: the page shows both.
+            page = browser.new_page(
+                viewport=PHONE,
+                device_scale_factor=2,
+                is_mobile=True,
+                extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"},
+            )
             page.on("console", lambda message: messages.append(message.text))
             response = page.goto(share)
             assert response is not None
