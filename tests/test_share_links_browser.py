@@ -7,7 +7,7 @@ that works for one day; its QR code, as drawn, decodes to its address; "copy lin
 address on the clipboard, and where there is no clipboard it selects the address and says
 so. An employer opens the view link (no controls; the holder's page then counts one
 opening), the holder revokes it, and the employer's next visit answers 410. No page breaks
-the strict CSP or scrolls sideways.
+the strict CSP or scrolls sideways, and both pass the accessibility checks of decision 0039.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from issuer.services import Services
+from tests.accessibility import PageChecks
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.issuer.helpers import issue_body, load_catalog
 from verifier.i18n import Lang, say
@@ -105,6 +106,8 @@ def test_holder_shares_through_a_view_link_with_preview_tags_qr_and_copy(
             page.wait_for_url("**made=*")
             item = page.locator("li.view-link").first
             assert item.get_attribute("data-state") == "live"
+            holder_checks = PageChecks(page)
+            holder_checks.check("holder's page with a view link")
             assert say("share.lifetime.1d", Lang.EN) not in item.inner_text()  # a time, shown
             address = item.locator("input.address").input_value()
             assert address.startswith(f"{base}/s/")
@@ -146,6 +149,8 @@ def test_holder_shares_through_a_view_link_with_preview_tags_qr_and_copy(
             assert "王小明" in visit.locator("dl").inner_text()
             assert _decode_qr(visit.locator("figure.qr img").screenshot()) == address
             assert visit.evaluate("() => document.documentElement.scrollWidth") <= width
+            view_checks = PageChecks(visit)
+            view_checks.check("view link's page")
             visit.screenshot(path=str(tmp_path / f"view-{width}.png"), full_page=True)
 
             page.reload()
@@ -165,5 +170,8 @@ def test_holder_shares_through_a_view_link_with_preview_tags_qr_and_copy(
             context.close()
         finally:
             browser.close()
+    # axe-core's rules and the keyboard walk (decision 0039) on both pages.
+    failures = holder_checks.failures + view_checks.failures
+    assert failures == [], "\n".join(failures)
     refused = [m for m in messages if "Content Security Policy" in m or "Refused" in m]
     assert refused == [], refused
