@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -30,10 +31,20 @@ from issuer.documents.share_link import (
     share_url,
 )
 from issuer.store.engine import session_scope
+from issuer.store.models import ShareLink
 
 _SHOWN_PROBLEMS = 50
 demo_app = typer.Typer(help="The demo campaign.", no_args_is_help=True)
 bundles_app = typer.Typer(help="Download bundles of imports.", no_args_is_help=True)
+
+
+def _link_state(link: ShareLink, now: dt.datetime) -> str:
+    """``live``, ``revoked <time>`` or ``expired <time>``, as ``tessera share --list`` says."""
+    if link.revoked_at is not None:
+        return f"revoked {link.revoked_at.isoformat()}"
+    if link.expires_at is not None and link.expires_at <= now:
+        return f"expired {link.expires_at.isoformat()}"
+    return "live"
 
 
 def import_command(
@@ -147,7 +158,8 @@ def share_command(
         if show:
             lines = [
                 f"{item.id}\tcreated {item.created_at.isoformat()}\t"
-                + (f"revoked {item.revoked_at.isoformat()}" if item.revoked_at else "live")
+                + (f"view link of {item.parent_id}\t" if item.parent_id else "")
+                + _link_state(item, now)
                 for item in list_share_links(session, row.id)
             ]
             message = "\n".join(lines) or f"no share links for {row.number}"

@@ -59,9 +59,11 @@ def copy_block_html(url: str, token: str, lang: Lang, *, ident: str, qr_open: bo
     """A link's address in a read-only field with a copy button, and its QR code with
     "show this to be scanned"; ``qr_open`` None draws the QR plainly, else in a
     ``<details>`` (open or shut)."""
+    # Folded QR codes load when unfolded: a long list does not fetch one per link.
+    lazy = ' loading="lazy"' if qr_open is not None else ""
     figure = (
         f'<figure class="qr"><img src="/s/{escape(token)}/qr.svg" width="240" height="240" '
-        f'alt="{escape(say("share.qr.alt", lang))}">'
+        f'alt="{escape(say("share.qr.alt", lang))}"{lazy}>'
         f"<figcaption>{say_html('share.qr.caption', lang)}</figcaption></figure>"
     )
     if qr_open is not None:

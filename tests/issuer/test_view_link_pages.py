@@ -24,7 +24,7 @@ from issuer.app import create_app
 from issuer.config import Settings
 from issuer.services import Services
 from tests.helpers import BASE_URL
-from tests.issuer.helpers import load_catalog
+from tests.issuer.helpers import load_catalog, run_cli
 from tests.issuer.lifecycle_helpers import issue, post
 from verifier.i18n import Lang, text
 
@@ -102,7 +102,7 @@ def _opens(client: TestClient, holder: str, link_id: int) -> int:
 
 
 def test_the_holder_makes_a_view_link_that_shows_the_credential_and_counts_openings(
-    client: TestClient, services: Services, admin_headers: dict[str, str]
+    client: TestClient, settings: Settings, services: Services, admin_headers: dict[str, str]
 ) -> None:
     load_catalog(services)
     holder = _holder_link(client, admin_headers)
@@ -140,6 +140,12 @@ def test_the_holder_makes_a_view_link_that_shows_the_credential_and_counts_openi
     assert client.get(f"{view}/qr.svg").status_code == 410
     after = client.get(holder)
     assert after.status_code == 200
+    code, listed = run_cli(settings, "share", _credential_of(client, holder), "--list")
+    assert code == 0
+    [own, child] = listed.strip().splitlines()
+    assert own.endswith("\tlive")
+    assert child.startswith(f"{made}\t")
+    assert f"\tview link of {own.split(chr(9))[0]}\trevoked " in child
     assert f'id="link-{made}" data-link="{made}" data-state="revoked"' in after.text
     assert f'id="address-{made}"' not in after.text
 
