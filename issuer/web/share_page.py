@@ -176,7 +176,11 @@ def share_preview(page: SharePage) -> Preview:
         page_url=page.page_url,
         site_name=pair_text(lang, document.issuer_zh, document.issuer_en),
         image_url=f"{page.page_url}/preview.png" if in_force else None,
-        image_alt=say("share.preview.alt", lang, achievement=_achievement(document, lang)),
+        image_alt=pair_text(
+            lang,
+            text("share.preview.alt", Lang.ZH, achievement=_achievement(document, Lang.ZH)),
+            text("share.preview.alt", Lang.EN, achievement=_achievement(document, Lang.EN)),
+        ),
     )
 
 
