@@ -30,10 +30,17 @@ def camera_args(video: Path) -> list[str]:
     ]
 
 
-def camera_frames(picture: Image.Image, *, blank: int = 3, shown: int = 7) -> list[Image.Image]:
-    """``blank`` grey frames, then ``shown`` frames of ``picture`` filling most of the height."""
-    width, height = FRAME_SIZE
-    desk = Image.new("RGB", FRAME_SIZE, (150, 150, 145))
+def camera_frames(
+    picture: Image.Image,
+    *,
+    size: tuple[int, int] = FRAME_SIZE,
+    blank: int = 3,
+    shown: int = 7,
+) -> list[Image.Image]:
+    """``blank`` grey frames, then ``shown`` frames of ``picture`` filling most of the height,
+    each ``size`` (even sides)."""
+    width, height = size
+    desk = Image.new("RGB", size, (150, 150, 145))
     side = int(height * 0.9)
     held = picture.convert("RGB").resize((side, side), Image.Resampling.NEAREST)
     seen = desk.copy()
