@@ -26,6 +26,7 @@ from tests.accessibility import PageChecks
 from tests.browser import BOTH_LANGUAGES, CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.fake_camera import camera_args, camera_frames, photo_of, write_y4m
 from tests.issuer.helpers import issue_body, load_catalog
+from verifier.i18n import Lang, say
 
 pytestmark = [
     pytest.mark.browser,
@@ -148,29 +149,49 @@ def test_a_verify_link_opens_and_other_text_is_posted_as_if_pasted(
     assert posts == [(f"{base}/verify", f"credential={token}")]  # the decoded text, no picture
 
 
-def test_without_a_camera_the_page_says_so_in_words(live: tuple[str, TestClient]) -> None:
+def camera_says(base: str, args: list[str], key: str) -> str:
+    """Start the camera in a Chromium launched with ``args``; what the page says, once it says
+    the words of ``key``."""
     from playwright.sync_api import sync_playwright
 
-    base, _client = live
+    expected = say(key, Lang.BOTH)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + args
+        )
         try:
             page = browser.new_page(extra_http_headers=BOTH_LANGUAGES)
             page.goto(f"{base}/verify")
             page.get_by_role("button", name=START_CAMERA).click()
             status = page.locator("#scan-status")
-            status.filter(has_text="相机").wait_for(timeout=10_000)
+            status.filter(has_text=expected).wait_for(timeout=15_000)
             said = status.inner_text()
+            if key == "verify.landing.scan.not_yet":  # still looking: stop it by hand
+                assert page.locator("#scan-video").is_visible()
+                page.get_by_role("button", name="关闭相机 Stop the camera").click()
+                status.filter(has_text=say("verify.landing.scan.stopped", Lang.BOTH)).wait_for()
+                assert page.evaluate("document.getElementById('scan-video').srcObject") is None
             assert page.locator("#scan-video").is_hidden()
             assert page.get_by_role("button", name=START_CAMERA).is_visible()
         finally:
             browser.close()
-    assert said in (
-        "本设备没有可用的相机，请改用下面的方式 / No camera can be used on this device; "
-        "use one of the ways below",
-        "相机无法启动，请改用下面的方式 / The camera could "
-        "not be started; use one of the ways below",
-    ), said
+    return said
+
+
+def test_the_camera_says_in_words_what_went_wrong(
+    live: tuple[str, TestClient], tmp_path: Path
+) -> None:
+    base, _client = live
+    no_code = write_y4m(
+        camera_frames(Image.new("RGB", (8, 8), "white"), blank=5, shown=0), tmp_path / "desk.y4m"
+    )
+    cases = [
+        ([], "verify.landing.scan.no_camera"),  # this machine has no camera
+        (["--use-fake-device-for-media-stream"], "verify.landing.scan.refused"),  # not allowed
+        (camera_args(no_code), "verify.landing.scan.not_yet"),  # a desk, no QR code
+    ]
+    for args, key in cases:
+        assert camera_says(base, args, key) == say(key, Lang.BOTH)
 
 
 def test_without_javascript_there_is_no_camera_but_every_other_way_works(

@@ -414,7 +414,7 @@ def create_verify_router(
         try:
             data = await file_in_form(body, request.headers.get("content-type", ""))
         except UploadError as exc:
-            return problem_response(400, "Bad Request", str(exc), exc.code)
+            return problem_response(400, "Bad Request", str(exc), "invalid_form_body")
         if data is None:
             return await landing(
                 request, status_code=422, error=LandingError("verify.landing.error.nothing")
