@@ -222,3 +222,6 @@ def test_the_api_schema_describes_the_file_form(client: TestClient) -> None:
     file_field = content["multipart/form-data"]["schema"]["properties"]["file"]
     assert file_field["format"] == "binary"
     assert {"413", "422"} <= set(operation["responses"])
+    for method in ("get", "post"):
+        parameters = client.get("/openapi.json").json()["paths"]["/verify"][method]["parameters"]
+        assert [p["name"] for p in parameters] == ["lang"]

@@ -64,6 +64,13 @@ MAX_VERIFY_THREADS: Final = 16
 VERIFY_PAGE_PATH: Final = "/verify"
 TOKEN_MEDIA_TYPES: Final = frozenset({"application/vc+jwt", "text/plain"})
 _T = TypeVar("_T")
+LANG_PARAMETER: Final = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "enum": ["zh", "en", "both"]},
+    "description": "The page's language; without it, Accept-Language, else both",
+}
 _VERIFY_SCRIPT: Final = resources.files("verifier.web").joinpath("static/verify.js").read_bytes()
 _VERIFY_STYLESHEET: Final = (
     resources.files("verifier.web").joinpath("static/verify.css").read_bytes()
@@ -315,6 +322,7 @@ def create_verify_router(
         "/verify",
         response_class=HTMLResponse,
         summary="The verify page: scan, upload, paste or look up",
+        openapi_extra={"parameters": [LANG_PARAMETER]},
     )
     async def verify_form(request: Request) -> HTMLResponse:
         return await landing(request)
@@ -337,6 +345,7 @@ def create_verify_router(
             },
         },
         openapi_extra={
+            "parameters": [LANG_PARAMETER],
             "requestBody": {
                 "required": True,
                 "content": {
@@ -374,7 +383,7 @@ def create_verify_router(
                         }
                     },
                 },
-            }
+            },
         },
     )
     async def verify_form_post(request: Request) -> Response:
