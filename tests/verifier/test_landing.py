@@ -22,6 +22,7 @@ from tests.verifier.kit import FakeIssuerServer, IssuerKit
 from verifier.holder_files import MAX_FILE_BYTES, PNG_SIGNATURE, HolderFileCode
 from verifier.i18n import Lang, both, say
 from verifier.settings import VerifierSettings
+from verifier.web.api import MAX_BODY_BYTES
 from verifier.web.app import create_app
 from verifier.web.landing import IssuerCard, LandingError, file_error, render_landing_page
 from verifier.web.upload import MAX_UPLOAD_BYTES
@@ -182,6 +183,10 @@ def test_no_file_chosen_and_broken_forms(client: TestClient) -> None:
         "/verify", content=b"abc", headers={"Content-Type": "multipart/form-data"}
     )
     assert no_boundary.status_code == 400
+    not_a_form = client.post(
+        "/verify", content=b"x" * (MAX_BODY_BYTES + 1), headers={"Content-Type": "text/plain"}
+    )
+    assert not_a_form.status_code == 413  # too large for any form: before its type is asked
 
 
 def test_an_empty_paste_and_a_bad_lookup_give_the_landing_again(client: TestClient) -> None:

@@ -390,6 +390,9 @@ def create_verify_router(
         media_type = _media_type(request)
         if media_type == "multipart/form-data":
             return await verify_upload(request)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            return _too_large()  # too large for any form, whatever its type
         if media_type != "application/x-www-form-urlencoded":
             return _unsupported("application/x-www-form-urlencoded or multipart/form-data")
         try:

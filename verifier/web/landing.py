@@ -93,8 +93,8 @@ def _scan_html(lang: Lang) -> str:
         "</button>"
         f'<button id="scan-stop" type="button" class="secondary" hidden>'
         f"{say_html('verify.landing.scan.stop', lang)}</button>"
-        '<video id="scan-video" muted playsinline hidden></video>'
-        '<p id="scan-status" role="status" aria-live="polite"></p></section>'
+        '<p id="scan-status" role="status" aria-live="polite"></p>'
+        '<video id="scan-video" muted playsinline hidden></video></section>'
     )
 
 
