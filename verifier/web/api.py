@@ -8,6 +8,11 @@ included); 4xx only when the request itself cannot be read: 413 over ``MAX_BODY_
 400/422 for a JSON body that is not ``{"credential": "<string>"}`` nor a look-up
 ``{"certificate_number": "<TS…>", "holder_name": "<name>"}`` (look-ups: only with a
 ``CertificateLookup``, which also sets their stricter rate limit: 429). Never 5xx.
+
+The page's ``POST /verify`` also takes one file as ``multipart/form-data`` (a photo of the QR
+code, the PDF certificate, a badge: ``verifier.web.upload``, read by
+``verifier.holder_files``, up to ``MAX_UPLOAD_BYTES``); what holds nothing to verify gets the
+landing again (``verifier.web.landing``) with the reason in words, 422 (413 over the bound).
 """
 
 from __future__ import annotations
@@ -298,7 +303,6 @@ def create_verify_router(
         *,
         status_code: int = 200,
         error: LandingError | None = None,
-        submitted: str | None = None,
         looked_up: tuple[str, str] | None = None,
     ) -> HTMLResponse:
         asked = request.query_params.get("lang")
@@ -309,7 +313,6 @@ def create_verify_router(
             issuer=card,
             lookup=lookup is not None,
             error=error,
-            submitted=submitted,
             looked_up=looked_up,
             chosen=(asked or "").strip().lower() == lang.value,
         )
