@@ -268,7 +268,7 @@ def test_uploads_and_look_ups_reach_the_right_verdict(
     tmp_path: Path,
     width: int,
 ) -> None:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import FilePayload, sync_playwright
 
     base, client = live
     uploads: list[tuple[Path, str]] = []
@@ -319,6 +319,16 @@ def test_uploads_and_look_ups_reach_the_right_verdict(
             assert "这不是证书文件" in alert
             assert "Not a credential" in alert
             checks.check("landing, file refused")
+            # A file over the limit is refused in the page, before it is sent.
+            page.goto(f"{base}/verify")
+            posts: list[str] = []
+            page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+            huge = FilePayload(name="huge.jpg", mimeType="image/jpeg", buffer=b"\xff" * 8_400_000)
+            page.get_by_label("选择文件").set_input_files(files=[huge])
+            page.get_by_role("button", name="上传 Upload").click()
+            said = page.locator("#file").evaluate("input => input.validationMessage")
+            assert said == say("verify.landing.file.too_large", Lang.BOTH, megabytes=8)
+            assert posts == []
             # The certificate number and the holder's name.
             for name, holder, verdict in (
                 ("valid", "王小明", "真实有效"),
