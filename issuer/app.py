@@ -21,6 +21,7 @@ from issuer.web.checkpoints import PeriodicCheckpoints
 from issuer.web.console.install import install_console
 from issuer.web.console.routes import imports as console_imports
 from issuer.web.error_handlers import install_problem_handlers
+from issuer.web.issuer_card import issuer_card_of
 from issuer.web.local_verifier import build_local_verifier, stays_in_process
 from issuer.web.lookup import CertificateNumbers, LocalLookup
 from issuer.web.metrics import Metrics
@@ -49,8 +50,9 @@ from issuer.web.routes import (
     verify_links,
     view_links,
 )
-from verifier.web.api import create_verify_router
+from verifier.web.api import VERIFY_PAGE_PATH, create_verify_router
 from verifier.web.api_docs import install_api_docs
+from verifier.web.upload import MAX_UPLOAD_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +127,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         # documents only (CSP connect-src 'self'): it trusts this issuer (decision 0028).
         page_issuers=[base_url],
         offline_max_age=dt.timedelta(seconds=settings.verify_keys_max_age_seconds),
+        issuer_card=issuer_card_of(services),  # the verify page names this issuer
     )
     # First: routes are matched in order, and verification is the busiest public route.
     app.include_router(verify_router, tags=["verify"])
@@ -148,6 +151,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
             console_imports.IMPORTS_PAGE: settings.import_max_bytes + 65_536,
             verify_batch.API_PATH: settings.verify_batch_max_bytes,
             verify_batch.BATCH_PAGE_PATH: settings.verify_batch_max_bytes,
+            # The verify page's file form: the route reads at most MAX_UPLOAD_BYTES itself and
+            # answers a larger file with the page, the limit in words; far larger, this 413.
+            VERIFY_PAGE_PATH: 4 * MAX_UPLOAD_BYTES,
         },
     )
     limiter = _limiter(settings.rate_limit)

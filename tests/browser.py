@@ -26,3 +26,8 @@ def require_chromium() -> None:
     if os.environ.get("CI"):
         pytest.fail(f"CI must run the browser tests: {message}")
     pytest.skip(f"browser test skipped: {message}")
+
+
+BOTH_LANGUAGES = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
+"""The headers of a phone set to Chinese that reads English too: pages show both languages,
+as when nothing is chosen (headless Chromium itself asks for ``en-US`` only)."""

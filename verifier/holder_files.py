@@ -25,6 +25,7 @@ import threading
 import warnings
 import zlib
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Final
 from xml.parsers import expat
 
@@ -59,8 +60,25 @@ NOT_A_CREDENTIAL: Final = (
 )
 
 
+class HolderFileCode(StrEnum):
+    """Why a handed-over file gave nothing to verify: stable codes a page words for a person."""
+
+    TOO_LARGE = "too_large"
+    EMPTY = "empty"
+    NOT_A_CREDENTIAL = "not_a_credential"
+    NO_CREDENTIAL = "no_credential"  # a readable image, PDF or SVG with no QR code or badge
+    DAMAGED = "damaged"
+    REFUSED = "refused"  # a construct refused for safety (an SVG's document type)
+    READER_MISSING = "reader_missing"
+
+
 class HolderFileError(ValueError):
-    """The bytes hold nothing to verify; the message is one line, without the content."""
+    """The bytes hold nothing to verify; the message is one line, without the content, and
+    ``code`` says why in a word a page can translate."""
+
+    def __init__(self, message: str, code: HolderFileCode) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -79,12 +97,14 @@ def read_handed_over(data: bytes) -> HandedOver:
         raise
     except Exception as exc:  # a parser's own failure on a hostile file: one line, no content
         log.warning("a handed-over file could not be read: %s", type(exc).__name__)
-        raise HolderFileError("the file cannot be read (damaged)") from None
+        raise HolderFileError("the file cannot be read (damaged)", HolderFileCode.DAMAGED) from None
 
 
 def _read(data: bytes) -> HandedOver:
     if len(data) > MAX_FILE_BYTES:
-        raise HolderFileError(f"the file is larger than {MAX_FILE_BYTES} bytes")
+        raise HolderFileError(
+            f"the file is larger than {MAX_FILE_BYTES} bytes", HolderFileCode.TOO_LARGE
+        )
     if data.startswith(b"%PDF-"):
         return HandedOver("pdf", _from_pdf(data))
     if data.startswith(PNG_SIGNATURE):
@@ -97,11 +117,11 @@ def _read(data: bytes) -> HandedOver:
     try:
         text = data.decode("utf-8-sig").strip()
     except UnicodeDecodeError:
-        raise HolderFileError(NOT_A_CREDENTIAL) from None
+        raise HolderFileError(NOT_A_CREDENTIAL, HolderFileCode.NOT_A_CREDENTIAL) from None
     if text.startswith("<"):
         return HandedOver("badge_svg", text_to_verify(_baked_svg(data)))
     if not text:
-        raise HolderFileError("the file is empty")
+        raise HolderFileError("the file is empty", HolderFileCode.EMPTY)
     return read_text(text)
 
 
@@ -132,7 +152,7 @@ def _png_chunks(png: bytes) -> list[tuple[bytes, bytes]]:
     while offset + 8 <= len(png):
         length, kind = struct.unpack(">I4s", png[offset : offset + 8])
         if offset + 12 + length > len(png):
-            raise HolderFileError("the PNG is truncated")
+            raise HolderFileError("the PNG is truncated", HolderFileCode.DAMAGED)
         chunks.append((kind, png[offset + 8 : offset + 8 + length]))
         offset += 12 + length
         if kind == b"IEND":
@@ -156,13 +176,19 @@ def _baked_png(png: bytes) -> str | None:
             try:
                 text = inflater.decompress(text, MAX_TOKEN_CHARS + 1)
             except zlib.error:
-                raise HolderFileError("the badge's credential chunk is damaged") from None
+                raise HolderFileError(
+                    "the badge's credential chunk is damaged", HolderFileCode.DAMAGED
+                ) from None
             if len(text) > MAX_TOKEN_CHARS:
-                raise HolderFileError("the badge's credential is too large")
+                raise HolderFileError(
+                    "the badge's credential is too large", HolderFileCode.TOO_LARGE
+                )
         try:
             return text.decode("utf-8")
         except UnicodeDecodeError:
-            raise HolderFileError("the badge's credential is not UTF-8 text") from None
+            raise HolderFileError(
+                "the badge's credential is not UTF-8 text", HolderFileCode.DAMAGED
+            ) from None
     return None
 
 
@@ -174,7 +200,9 @@ def _baked_svg(svg: bytes) -> str:
     inside = [False]
 
     def refuse(*_args: Any) -> Any:
-        raise HolderFileError("the SVG declares a document type or entities: refused")
+        raise HolderFileError(
+            "the SVG declares a document type or entities: refused", HolderFileCode.REFUSED
+        )
 
     def start(name: str, attributes: dict[str, str]) -> None:
         if name == f"{OB_NAMESPACE} credential" and not found and not inside[0]:
@@ -202,9 +230,11 @@ def _baked_svg(svg: bytes) -> str:
     try:
         parser.Parse(svg, True)
     except expat.ExpatError:
-        raise HolderFileError("the SVG is not well-formed XML") from None
+        raise HolderFileError("the SVG is not well-formed XML", HolderFileCode.DAMAGED) from None
     if not found or not found[0].strip():
-        raise HolderFileError("the SVG holds no Open Badges credential")
+        raise HolderFileError(
+            "the SVG holds no Open Badges credential", HolderFileCode.NO_CREDENTIAL
+        )
     return found[0].strip()
 
 
@@ -212,7 +242,9 @@ def read_qr_image(data: bytes) -> HandedOver:
     """``read_handed_over`` for a file that must be an image (or PDF) with a QR code."""
     _require_zxing()
     if not data.startswith((PNG_SIGNATURE, b"\xff\xd8\xff", b"%PDF-")):
-        raise HolderFileError("the file is not a PNG or JPEG image")
+        raise HolderFileError(
+            "the file is not a PNG or JPEG image", HolderFileCode.NOT_A_CREDENTIAL
+        )
     return read_handed_over(data)
 
 
@@ -221,7 +253,8 @@ def _require_zxing() -> None:
         import zxingcpp  # noqa: F401 (only whether it can be imported)
     except ImportError:
         raise HolderFileError(
-            "reading a QR code needs zxing-cpp, which is not installed (pip install zxing-cpp)"
+            "reading a QR code needs zxing-cpp, which is not installed (pip install zxing-cpp)",
+            HolderFileCode.READER_MISSING,
         ) from None
 
 
@@ -248,14 +281,19 @@ def _from_image(data: bytes) -> str:
             with Image.open(io.BytesIO(data), formats=("PNG", "JPEG")) as image:
                 width, height = image.size
                 if width * height > MAX_IMAGE_PIXELS:
-                    raise HolderFileError(f"the image is larger than {MAX_IMAGE_PIXELS} pixels")
+                    raise HolderFileError(
+                        f"the image is larger than {MAX_IMAGE_PIXELS} pixels",
+                        HolderFileCode.TOO_LARGE,
+                    )
                 text = _decode_qr(image.convert("L"))
     except HolderFileError:
         raise
     except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise HolderFileError("the image cannot be read (damaged, or too large)") from None
+        raise HolderFileError(
+            "the image cannot be read (damaged, or too large)", HolderFileCode.DAMAGED
+        ) from None
     if text is None:
-        raise HolderFileError("no QR code found in the image")
+        raise HolderFileError("no QR code found in the image", HolderFileCode.NO_CREDENTIAL)
     return text_to_verify(text)
 
 
@@ -265,14 +303,17 @@ def _from_pdf(data: bytes) -> str:
         import pypdfium2
     except ImportError:
         raise HolderFileError(
-            "reading a PDF needs pypdfium2, which is not installed (pip install pypdfium2)"
+            "reading a PDF needs pypdfium2, which is not installed (pip install pypdfium2)",
+            HolderFileCode.READER_MISSING,
         ) from None
     texts: list[str] = []
     with PDFIUM_LOCK:
         try:
             document = pypdfium2.PdfDocument(data)
         except pypdfium2.PdfiumError:
-            raise HolderFileError("the PDF cannot be opened (damaged or encrypted)") from None
+            raise HolderFileError(
+                "the PDF cannot be opened (damaged or encrypted)", HolderFileCode.DAMAGED
+            ) from None
         try:
             for index in range(min(len(document), MAX_PDF_PAGES)):
                 page = document[index]
@@ -288,7 +329,9 @@ def _from_pdf(data: bytes) -> str:
                 finally:
                     page.close()
         except pypdfium2.PdfiumError:
-            raise HolderFileError("the PDF cannot be read (damaged)") from None
+            raise HolderFileError(
+                "the PDF cannot be read (damaged)", HolderFileCode.DAMAGED
+            ) from None
         finally:
             document.close()
     for pattern in _IN_TEXT:
@@ -296,7 +339,9 @@ def _from_pdf(data: bytes) -> str:
             match = pattern.search(text)
             if match is not None:
                 return text_to_verify(match.group(0))
-    raise HolderFileError("no QR code or verify link found in the PDF")
+    raise HolderFileError(
+        "no QR code or verify link found in the PDF", HolderFileCode.NO_CREDENTIAL
+    )
 
 
 def _qr_on_page(page: Any) -> str | None:
@@ -308,7 +353,10 @@ def _qr_on_page(page: Any) -> str | None:
     for image in page.get_objects(filter=(pypdfium2.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=4):
         image_width, image_height = image.get_px_size()
         if image_width * image_height > MAX_IMAGE_PIXELS:  # refused before it is decoded
-            raise HolderFileError(f"the PDF holds an image larger than {MAX_IMAGE_PIXELS} pixels")
+            raise HolderFileError(
+                f"the PDF holds an image larger than {MAX_IMAGE_PIXELS} pixels",
+                HolderFileCode.TOO_LARGE,
+            )
     for pixels in PDF_RENDER_PIXELS:
         bitmap = page.render(scale=min(6.0, pixels / max(width, height)), grayscale=True)
         try:

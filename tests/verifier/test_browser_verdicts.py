@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.browser import BOTH_LANGUAGES, CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.servers import serving
 from tests.verifier.kit import FakeIssuerServer, IssuerKit, sign
 from verifier.result import CredentialStatus
@@ -145,7 +145,7 @@ def open_page(
     base_url, submissions = served
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page()
+        page = browser.new_page(extra_http_headers=BOTH_LANGUAGES)
 
         def show(status: CredentialStatus) -> dict[str, dict[str, Any]]:
             page.set_viewport_size({"width": WIDTHS["phone"], "height": 844})

@@ -8,6 +8,11 @@ included); 4xx only when the request itself cannot be read: 413 over ``MAX_BODY_
 400/422 for a JSON body that is not ``{"credential": "<string>"}`` nor a look-up
 ``{"certificate_number": "<TS…>", "holder_name": "<name>"}`` (look-ups: only with a
 ``CertificateLookup``, which also sets their stricter rate limit: 429). Never 5xx.
+
+The page's ``POST /verify`` also takes one file as ``multipart/form-data`` (a photo of the QR
+code, the PDF certificate, a badge: ``verifier.web.upload``, read by
+``verifier.holder_files``, up to ``MAX_UPLOAD_BYTES``); what holds nothing to verify gets the
+landing again (``verifier.web.landing``) with the reason in words, 422 (413 over the bound).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable
 from importlib import resources
-from typing import Final
+from typing import Final, TypeVar
 from urllib.parse import parse_qs
 
 import anyio
@@ -24,10 +29,25 @@ import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from verifier.holder_files import (
+    MAX_FILE_BYTES,
+    HolderFileCode,
+    HolderFileError,
+    read_handed_over,
+)
+from verifier.i18n import choose_lang
 from verifier.qr_packing import DICTIONARY
 from verifier.result import VerificationResult
 from verifier.sources.keys import DEFAULT_KEYS_MAX_AGE
 from verifier.verification import Verifier
+from verifier.web.landing import (
+    CAMERA_POLICY,
+    IssuerCard,
+    LandingError,
+    file_error,
+    render_landing_page,
+)
+from verifier.web.landing_files import create_landing_files_router
 from verifier.web.page import render_packed_page, render_verify_page
 from verifier.web.phone import create_phone_router
 from verifier.web.problem_response import problem_response
@@ -40,12 +60,22 @@ from verifier.web.requests import (
     parse_json_request,
     request_schema,
 )
+from verifier.web.upload import MAX_UPLOAD_BYTES, UploadError, file_in_form
 
 MAX_BODY_BYTES: Final = 96 * 1024
 """Largest request body read: a 64 KiB token wrapped in JSON or a form, with room to spare."""
 MAX_VERIFY_THREADS: Final = 16
 """Verifications running in worker threads at once; more wait, without holding a thread."""
+VERIFY_PAGE_PATH: Final = "/verify"
 TOKEN_MEDIA_TYPES: Final = frozenset({"application/vc+jwt", "text/plain"})
+_T = TypeVar("_T")
+LANG_PARAMETER: Final = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "enum": ["zh", "en", "both"]},
+    "description": "The page's language; without it, Accept-Language, else both",
+}
 _VERIFY_SCRIPT: Final = resources.files("verifier.web").joinpath("static/verify.js").read_bytes()
 _VERIFY_STYLESHEET: Final = (
     resources.files("verifier.web").joinpath("static/verify.css").read_bytes()
@@ -60,14 +90,14 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-async def _read_body(request: Request) -> bytes:
+async def _read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isdigit() and int(declared) > limit:
         raise _BodyTooLargeError
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
-        if len(body) > MAX_BODY_BYTES:
+        if len(body) > limit:
             raise _BodyTooLargeError
     return bytes(body)
 
@@ -104,6 +134,7 @@ def create_verify_router(
     describe: Callable[[VerificationResult], VerificationResult] | None = None,
     page_issuers: Iterable[str] | None = None,
     offline_max_age: dt.timedelta = DEFAULT_KEYS_MAX_AGE,
+    issuer_card: Callable[[], IssuerCard | None] | None = None,
 ) -> APIRouter:
     """The verify API (and page) for ``verifier``; ``on_result`` hears of every result.
 
@@ -119,7 +150,9 @@ def create_verify_router(
     ``lookup`` answers look-ups by certificate number (in a worker thread: it reads a
     database); without it they are refused (422 ``lookup_not_offered``). ``describe`` adds
     what the verifier's register knows to each result (the issuer: certificate numbers), in
-    the same thread as the verification.
+    the same thread as the verification. ``issuer_card`` names the issuer at the top of the
+    verify page (``verifier.web.landing``); it is called for each page, in a worker thread (the
+    issuer's reads its profile from the database), so a changed name shows at once.
     """
     router = APIRouter()
     limiter: list[anyio.CapacityLimiter] = []  # made on first use, inside the event loop
@@ -229,6 +262,8 @@ def create_verify_router(
     if not include_page:
         return router
 
+    # Before the in-page verifier's routes: its /verify/{name}.mjs would take landing.mjs.
+    router.include_router(create_landing_files_router())
     router.include_router(
         create_phone_router(
             verifier.trusted_issuers if page_issuers is None else page_issuers,
@@ -258,26 +293,62 @@ def create_verify_router(
             headers={"Cache-Control": "public, max-age=3600"},
         )
 
-    @router.get("/verify", response_class=HTMLResponse, summary="The verify page (a form)")
-    async def verify_form() -> HTMLResponse:
-        return HTMLResponse(
-            render_verify_page(None, show_form=True, lookup_form=lookup is not None)
+    async def in_thread(work: Callable[[], _T]) -> _T:
+        if not limiter:
+            limiter.append(anyio.CapacityLimiter(max_threads))
+        return await anyio.to_thread.run_sync(work, limiter=limiter[0])
+
+    async def landing(
+        request: Request,
+        *,
+        status_code: int = 200,
+        error: LandingError | None = None,
+        looked_up: tuple[str, str] | None = None,
+    ) -> HTMLResponse:
+        asked = request.query_params.get("lang")
+        lang = choose_lang(asked, request.headers.get("accept-language"))
+        card = await in_thread(issuer_card) if issuer_card is not None else None
+        page = render_landing_page(
+            lang,
+            issuer=card,
+            lookup=lookup is not None,
+            error=error,
+            looked_up=looked_up,
+            chosen=(asked or "").strip().lower() == lang.value,
         )
+        headers = {"Permissions-Policy": CAMERA_POLICY, "Vary": "Accept-Language"}
+        if status_code == 413:
+            headers["Connection"] = "close"  # the rest of the body is not read
+        return HTMLResponse(page, status_code=status_code, headers=headers)
+
+    @router.get(
+        "/verify",
+        response_class=HTMLResponse,
+        summary="The verify page: scan, upload, paste or look up",
+        openapi_extra={"parameters": [LANG_PARAMETER]},
+    )
+    async def verify_form(request: Request) -> HTMLResponse:
+        return await landing(request)
 
     @router.post(
         "/verify",
         response_class=HTMLResponse,
-        summary="Verify a pasted credential",
+        summary="Verify a pasted credential, an uploaded file, or a certificate number",
         responses={
-            400: {"description": "Too many form fields (problem+json)"},
-            413: {"description": "Body too large (problem+json)"},
+            400: {"description": "Too many form fields, or a malformed form (problem+json)"},
+            413: {
+                "description": "Body too large: the page again, with the limit in words",
+                "content": {"text/html": {}},
+            },
             415: {"description": "Not a form (problem+json)"},
             422: {
-                "description": "No credential given: the form again",
+                "description": "No credential given, or a file with none in it: the page "
+                "again, saying why",
                 "content": {"text/html": {}},
             },
         },
         openapi_extra={
+            "parameters": [LANG_PARAMETER],
             "requestBody": {
                 "required": True,
                 "content": {
@@ -298,14 +369,35 @@ def create_verify_router(
                                 },
                             ]
                         }
-                    }
+                    },
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file"],
+                            "properties": {
+                                "file": {
+                                    "type": "string",
+                                    "format": "binary",
+                                    "description": "A photo or screenshot of the QR code "
+                                    "(PNG, JPEG), the PDF certificate, a baked badge (PNG, "
+                                    f"SVG) or a .jwt file; at most {MAX_FILE_BYTES} bytes",
+                                }
+                            },
+                        }
+                    },
                 },
-            }
+            },
         },
     )
     async def verify_form_post(request: Request) -> Response:
-        if _media_type(request) != "application/x-www-form-urlencoded":
-            return _unsupported("application/x-www-form-urlencoded")
+        media_type = _media_type(request)
+        if media_type == "multipart/form-data":
+            return await verify_upload(request)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            return _too_large()  # too large for any form, whatever its type
+        if media_type != "application/x-www-form-urlencoded":
+            return _unsupported("application/x-www-form-urlencoded or multipart/form-data")
         try:
             body = await _read_body(request)
         except _BodyTooLargeError:
@@ -319,23 +411,52 @@ def create_verify_router(
             return await form_lookup(request, {k: v[0] for k, v in fields.items()})
         submitted = (fields.get("credential") or [""])[0].strip()
         if not submitted:
-            return HTMLResponse(
-                render_verify_page(None, show_form=True, lookup_form=with_lookup),
-                status_code=422,
+            return await landing(
+                request, status_code=422, error=LandingError("verify.landing.error.nothing")
             )
         result = await evaluate(submitted)
         return HTMLResponse(
             render_verify_page(result, show_form=True, submitted=submitted, lookup_form=with_lookup)
         )
 
+    async def verify_upload(request: Request) -> Response:
+        try:
+            body = await _read_body(request, MAX_UPLOAD_BYTES)
+        except _BodyTooLargeError:
+            return await landing(
+                request, status_code=413, error=file_error(HolderFileCode.TOO_LARGE)
+            )
+        try:
+            data = await file_in_form(body, request.headers.get("content-type", ""))
+        except UploadError as exc:
+            return problem_response(400, "Bad Request", str(exc), "invalid_form_body")
+        if data is None:
+            return await landing(
+                request, status_code=422, error=LandingError("verify.landing.error.nothing")
+            )
+        try:
+            handed = await in_thread(lambda: read_handed_over(data))
+        except HolderFileError as exc:
+            return await landing(request, status_code=422, error=file_error(exc.code))
+        if handed.kind == "text":  # readable text, but neither a credential nor a link
+            return await landing(
+                request, status_code=422, error=file_error(HolderFileCode.NOT_A_CREDENTIAL)
+            )
+        result = await evaluate(handed.text)
+        return HTMLResponse(
+            render_verify_page(result, show_form=True, lookup_form=lookup is not None)
+        )
+
     async def form_lookup(request: Request, fields: dict[str, str]) -> Response:
         typed = (fields.get("certificate_number", ""), fields.get("holder_name", ""))
         asked = lookup_fields(fields)
         if isinstance(asked, RequestError):
-            page = render_verify_page(
-                None, show_form=True, lookup_form=lookup is not None, looked_up=typed
+            return await landing(
+                request,
+                status_code=422,
+                error=LandingError("verify.landing.error.lookup"),
+                looked_up=typed,
             )
-            return HTMLResponse(page, status_code=422)
         answer = await look_up(request, asked)
         if isinstance(answer, Response):
             return answer
