@@ -38,6 +38,7 @@ from issuer.web.routes import (
     credentials,
     documents,
     health,
+    holders,
     imports,
     keys,
     principals,
@@ -135,6 +136,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         app.include_router(module.router)
     for module in (imports, documents, share_pages):  # issue 5: campaigns, certificates, sharing
         app.include_router(module.router)
+    app.include_router(holders.router)
     app.include_router(keys.public_router)
     install_console(app)
     app.add_middleware(
@@ -142,6 +144,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         max_bytes=settings.max_body_bytes,
         overrides={
             imports.IMPORTS_PATH: settings.import_max_bytes,
+            holders.HOLDERS_PATH: holders.MAX_PHOTO_BODY,
             # The console's upload form: the file plus a few fields' worth of multipart.
             console_imports.IMPORTS_PAGE: settings.import_max_bytes + 65_536,
             verify_batch.API_PATH: settings.verify_batch_max_bytes,

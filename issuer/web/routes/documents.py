@@ -7,14 +7,15 @@ from sqlalchemy.orm import Session
 
 from issuer.access.policy import require_readable, require_unit
 from issuer.access.tokens import Principal
+from issuer.credentials.holder_photo import open_holder_photo
 from issuer.credentials.lifecycle import find_credential
 from issuer.documents.badge import render_badge_png, render_badge_svg
 from issuer.documents.card import render_card_pdf
 from issuer.documents.certificate import render_certificate_pdf
 from issuer.documents.credential_document import (
     CredentialDocument,
-    credential_document,
     document_filename,
+    profile_document,
 )
 from issuer.documents.share_link import (
     create_share_link,
@@ -44,10 +45,13 @@ def _visible(principal: Principal, row: Credential) -> Credential:
 
 
 def document_of(services: Services, session: Session, row: Credential) -> CredentialDocument:
-    """What the documents of ``row`` show, with the issuer's names and seal as set up now."""
-    profile = services.profile(session)
-    return credential_document(
-        row, base_url=services.base_url, issuer_name=profile.name, seal_png=profile.seal_png
+    """What the documents of ``row`` show, with the issuer's profile as set up now and the
+    holder's photo (for the registrar's certificate; never on a badge)."""
+    photo = open_holder_photo(
+        session, row.holder_id, passphrase=services.settings.read_passphrase()
+    )
+    return profile_document(
+        row, base_url=services.base_url, profile=services.profile(session), photo_jpeg=photo
     )
 
 
