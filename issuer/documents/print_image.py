@@ -17,7 +17,7 @@ import io
 from PIL import Image
 from reportlab.lib.utils import ImageReader
 
-PRINT_DPI = 300
+PRINT_DPI = 200
 MM_PER_INCH = 25.4
 
 
