@@ -17,11 +17,15 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
+from issuer.campaigns.bundle import build_bundle, request_bundle
+from issuer.campaigns.import_run import ImportRequest, run_import, start_import
 from issuer.config import Settings
 from issuer.credentials.holder_photo import PHOTO_PURPOSE, PHOTO_SIZE
 from issuer.errors import ConfigurationError
 from issuer.keys.sealed import unseal_bytes
 from issuer.services import Services
+from issuer.store.audit import Actor
+from issuer.store.engine import session_scope
 from issuer.store.models import AuditEvent, HolderPhoto
 from tests.helpers import PASSPHRASE, make_token
 from tests.issuer.campaign_files import campaign, request_row, write_csv
@@ -227,3 +231,29 @@ def test_import_takes_photos_from_a_folder_or_a_zip(
     status, output = run_cli(settings, "import", str(results), "--photos", str(results))
     assert status == 1
     assert "not a readable ZIP file" in output
+
+
+def test_the_bundle_prints_the_photos_it_has(
+    client: TestClient, services: Services, admin_headers: dict[str, str], tmp_path: Path
+) -> None:
+    load_catalog(services)
+    rows = campaign()[:2]
+    path = write_csv(tmp_path / "c.csv", [request_row(r) for r in rows])
+    request = ImportRequest(path=path, filename="c.csv", dry_run=False, actor=Actor("test"))
+    with session_scope(services.sessions) as session:
+        job = start_import(session, request, max_rows=100, now=services.clock())
+    run_import(services, job.id, request)
+    photo = f"/api/v1/holders/{rows[0].employee_number}/photo"
+    assert client.put(photo, content=_jpeg(), headers=admin_headers).status_code == 204
+    with session_scope(services.sessions) as session:
+        request_bundle(session, job.id)
+    build_bundle(services, job.id, actor=Actor("test"), workers=1)
+    bundle = client.get(f"/api/v1/imports/{job.id}/bundle.zip", headers=admin_headers)
+    archive = zipfile.ZipFile(io.BytesIO(bundle.content))
+    images = {
+        name.rsplit("-", 1)[-1]: _images(archive.read(name))
+        for name in archive.namelist()
+        if name.endswith(".pdf")
+    }
+    first, second = (f"{r.employee_number}.pdf" for r in rows)  # these numbers hold no '-'
+    assert images[first] == images[second] + 1
