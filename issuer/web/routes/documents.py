@@ -44,14 +44,17 @@ def _visible(principal: Principal, row: Credential) -> Credential:
     return row
 
 
-def document_of(services: Services, session: Session, row: Credential) -> CredentialDocument:
-    """What the documents of ``row`` show, with the issuer's profile as set up now and the
-    holder's photo (for the registrar's certificate; never on a badge)."""
-    photo = open_holder_photo(
-        session, row.holder_id, passphrase=services.settings.read_passphrase()
-    )
+def document_of(
+    services: Services, session: Session, row: Credential, *, photo: bool = False
+) -> CredentialDocument:
+    """What the documents of ``row`` show, with the issuer's profile as set up now; with
+    ``photo``, the holder's photo too, opened only for the registrar's certificate."""
+    jpeg = None
+    if photo:
+        passphrase = services.settings.read_passphrase()
+        jpeg = open_holder_photo(session, row.holder_id, passphrase=passphrase)
     return profile_document(
-        row, base_url=services.base_url, profile=services.profile(session), photo_jpeg=photo
+        row, base_url=services.base_url, profile=services.profile(session), photo_jpeg=jpeg
     )
 
 
@@ -92,7 +95,7 @@ def certificate(
 ) -> Response:
     """The printable A4 certificate (Chinese and English, embedded fonts, 45 mm QR code)."""
     row = _visible(principal, find_credential(session, credential_id))
-    return certificate_response(document_of(services, session, row))
+    return certificate_response(document_of(services, session, row, photo=True))
 
 
 @router.get(
