@@ -39,6 +39,7 @@ from issuer.web.routes import (
     credentials,
     documents,
     health,
+    holders,
     imports,
     keys,
     principals,
@@ -140,6 +141,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     # issue 5: campaigns, certificates, sharing
     for module in (imports, documents, share_pages, view_links):
         app.include_router(module.router)
+    app.include_router(holders.router)
     app.include_router(keys.public_router)
     install_console(app)
     app.add_middleware(
@@ -147,6 +149,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         max_bytes=settings.max_body_bytes,
         overrides={
             imports.IMPORTS_PATH: settings.import_max_bytes,
+            holders.HOLDERS_PATH: holders.MAX_PHOTO_BODY,
             # The console's upload form: the file plus a few fields' worth of multipart.
             console_imports.IMPORTS_PAGE: settings.import_max_bytes + 65_536,
             verify_batch.API_PATH: settings.verify_batch_max_bytes,

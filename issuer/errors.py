@@ -109,6 +109,7 @@ class IssuerErrorCode(StrEnum):
     # organisation set-up: the catalog file and the issuer's profile
     INVALID_CATALOG = "invalid_catalog"
     INVALID_IMAGE = "invalid_image"
+    INVALID_COLOUR = "invalid_colour"
     # holder share links
     CREDENTIAL_NOT_IN_FORCE = "credential_not_in_force"
     # batch verification

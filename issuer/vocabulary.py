@@ -164,6 +164,8 @@ class AuditAction(StrEnum):
     ISSUER_BASE_URL_SET = "issuer.base_url_set"
     ISSUER_BASE_URL_CHANGE = "issuer.base_url_change"
     ISSUER_PROFILE_SET = "issuer.profile_set"
+    HOLDER_PHOTO_SET = "holder.photo_set"
+    HOLDER_PHOTO_DELETE = "holder.photo_delete"
     CATALOG_UNIT_CREATE = "catalog.unit_create"
     CATALOG_UNIT_UPDATE = "catalog.unit_update"
     CATALOG_OCCUPATION_CREATE = "catalog.occupation_create"

@@ -64,6 +64,15 @@ def require_unit(principal: Principal, unit_code: str) -> None:
         raise PermissionDeniedError("this token may not act for that unit")
 
 
+def require_any_unit(principal: Principal, unit_codes: set[str]) -> None:
+    """Changes to a holder (their photo): registrars only for holders with a credential of
+    one of their units; admins for every holder."""
+    if principal.role == Role.ADMIN:
+        return
+    if principal.role != Role.REGISTRAR or not unit_codes & set(principal.units):
+        raise PermissionDeniedError("this token may not act for that holder's units")
+
+
 def unit_scope(principal: Principal) -> tuple[str, ...] | None:
     """The units ``principal`` is confined to, for reads and changes; ``None``: every unit."""
     return principal.units if principal.role == Role.REGISTRAR else None

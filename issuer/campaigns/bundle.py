@@ -25,13 +25,14 @@ from sqlalchemy.orm import Session
 from issuer.campaigns.csv_export import render_csv
 from issuer.campaigns.import_run import get_import
 from issuer.config import Settings
+from issuer.credentials.holder_photo import open_holder_photos
 from issuer.credentials.qr import current_encoder, use_encoder
 from issuer.documents.badge import render_badge_png
 from issuer.documents.certificate import render_certificate_pdf
 from issuer.documents.credential_document import (
     CredentialDocument,
-    credential_document,
     document_filename,
+    profile_document,
 )
 from issuer.documents.share_link import create_share_links, share_url
 from issuer.errors import ConflictError, IssuerErrorCode
@@ -179,12 +180,15 @@ def _prepare(
                 extra={"import_id": job_id, "count": len(ids) - len(rows)},
             )
         profile = services.profile(session)
+        photos = open_holder_photos(
+            session, [row.holder_id for row in rows], passphrase=services.settings.read_passphrase()
+        )
         documents = [
-            credential_document(
+            profile_document(
                 row,
                 base_url=services.base_url,
-                issuer_name=profile.name,
-                seal_png=profile.seal_png,
+                profile=profile,
+                photo_jpeg=photos.get(row.holder_id),
             )
             for row in rows
         ]

@@ -19,6 +19,7 @@ from issuer.campaigns.import_run import (
     run_import,
     start_import,
 )
+from issuer.campaigns.photos import import_photos
 from issuer.campaigns.rows import REASONS
 from issuer.cli.context import actor, services_of
 from issuer.credentials.lifecycle import (
@@ -30,6 +31,7 @@ from issuer.documents.share_link import (
     revoke_share_links,
     share_url,
 )
+from issuer.services import Services
 from issuer.store.engine import session_scope
 from issuer.store.models import ShareLink
 
@@ -57,6 +59,10 @@ def import_command(
     ] = False,
     report: Annotated[
         Path | None, typer.Option(help="write every row's outcome to this CSV file")
+    ] = None,
+    photos: Annotated[
+        Path | None,
+        typer.Option(help="a folder or ZIP of <employee_number>.jpg|.jpeg|.png for certificates"),
     ] = None,
 ) -> None:
     """Import an exam campaign's results and issue every passed row, exactly once.
@@ -112,6 +118,17 @@ def import_command(
         f"import {job_id}: {job.processed_rows} rows; {verb}, {job.already_issued} already issued, "
         f"{not_passed} not passed, {job.failed} invalid"
     )
+    if photos is not None:
+        _import_photos(services, photos, dry_run=dry_run)
+
+
+def _import_photos(services: Services, source: Path, *, dry_run: bool) -> None:
+    """After the rows, so the holders exist (issuer/campaigns/photos.py)."""
+    found = import_photos(services, source, actor=actor(), dry_run=dry_run)
+    for name, reason in found.problems[:_SHOWN_PROBLEMS]:
+        typer.echo(f"photo {name}: {reason}")
+    verb = "would be stored" if dry_run else "stored"
+    typer.echo(f"photos: {found.stored} {verb}, {len(found.problems)} refused")
 
 
 def bundle_command(

@@ -15,7 +15,7 @@ from issuer.errors import InvalidInputError, IssuerErrorCode
 from issuer.store.engine import session_scope
 
 catalog_app = typer.Typer(help="The catalog: units and occupations.", no_args_is_help=True)
-profile_app = typer.Typer(help="The issuer's profile: names, contact, logo, seal.")
+profile_app = typer.Typer(help="The issuer's profile: names, contact, colour, logo, seal.")
 SAMPLE = "docs/samples/catalog-sample.csv"
 IMPORT_HINT = f"the catalog is empty: import one with `tessera catalog import FILE` (see {SAMPLE})"
 
@@ -76,10 +76,17 @@ def profile_set(
     name_en: Annotated[str | None, typer.Option(help="The issuer's name in English.")] = None,
     contact: Annotated[str | None, typer.Option(help="Address, telephone, e-mail.")] = None,
     time_zone: Annotated[str | None, typer.Option(help="IANA name, e.g. Asia/Shanghai.")] = None,
+    colour: Annotated[
+        str | None,
+        typer.Option(help="The certificate's colour, #rrggbb, legible on white (>= 4.5:1)."),
+    ] = None,
     logo: Annotated[Path | None, typer.Option(help="A PNG or JPEG logo.")] = None,
     seal: Annotated[Path | None, typer.Option(help="A PNG or JPEG seal image.")] = None,
     clear_logo: Annotated[bool, typer.Option("--clear-logo")] = False,
     clear_seal: Annotated[bool, typer.Option("--clear-seal")] = False,
+    clear_colour: Annotated[
+        bool, typer.Option("--clear-colour", help="Back to the house colour.")
+    ] = False,
 ) -> None:
     """Set parts of the issuer's profile; what is not given stays as it is."""
     change = ProfileChange(
@@ -87,9 +94,14 @@ def profile_set(
         name_en=name_en,
         contact=contact,
         time_zone=time_zone,
+        colour=colour,
         logo=_read(logo),
         seal=_read(seal),
-        clear=tuple(k for k, on in (("logo", clear_logo), ("seal", clear_seal)) if on),
+        clear=tuple(
+            k
+            for k, on in (("logo", clear_logo), ("seal", clear_seal), ("colour", clear_colour))
+            if on
+        ),
     )
     with command_services(ctx) as services, session_scope(services.sessions) as session:
         profile = set_profile(

@@ -1,4 +1,4 @@
-"""The issuer's profile: names in both languages, contact, time zone, logo and seal.
+"""The issuer's profile: names in both languages, contact, time zone, colour, logo and seal.
 
 Stored as one row (``issuer_profile``); until it is set, ``TESSERA_ISSUER_NAME`` gives the
 names and Asia/Shanghai the time zone. Images come in as PNG or JPEG, bounded in bytes and
@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer.credentials.colour import HOUSE_COLOUR, check_colour
 from issuer.credentials.text import clean_name, clean_note
 from issuer.errors import InvalidInputError, IssuerErrorCode
 from issuer.store.audit import Actor, record_event
@@ -32,6 +33,7 @@ DEFAULT_TIME_ZONE = "Asia/Shanghai"
 MAX_IMAGE_BYTES = 1_048_576
 MAX_IMAGE_SIDE = 2000
 IMAGE_KINDS = ("logo", "seal")
+CLEARABLE = (*IMAGE_KINDS, "colour")
 _FORMATS = ("PNG", "JPEG")
 
 
@@ -46,6 +48,12 @@ class IssuerProfile:
     logo_png: bytes | None
     seal_png: bytes | None
     stored: bool
+    colour: str | None = None  # "#rrggbb"; None: the house colour
+
+    @property
+    def certificate_colour(self) -> str:
+        """The colour the certificate is drawn in: the issuer's, else the house colour."""
+        return self.colour or HOUSE_COLOUR
 
     @property
     def name(self) -> str:
@@ -59,6 +67,7 @@ class IssuerProfile:
             "name_en": self.name_en,
             "contact": self.contact,
             "time_zone": self.time_zone,
+            "colour": self.colour,
             "logo_sha256": _digest(self.logo_png),
             "seal_sha256": _digest(self.seal_png),
         }
@@ -88,6 +97,7 @@ def current_profile(session: Session, fallback_name: str) -> IssuerProfile:
         logo_png=row.logo_png,
         seal_png=row.seal_png,
         stored=True,
+        colour=row.colour,
     )
 
 
@@ -132,6 +142,7 @@ class ProfileFieldError(InvalidInputError):
     def __init__(self, field: str, error: InvalidInputError) -> None:
         super().__init__(str(error), code=error.code)
         self.field = field
+        self.refused = error
 
 
 @dataclass(frozen=True)
@@ -142,6 +153,7 @@ class ProfileChange:
     name_en: str | None = None
     contact: str | None = None
     time_zone: str | None = None
+    colour: str | None = None
     logo: bytes | None = None
     seal: bytes | None = None
     clear: tuple[str, ...] = ()
@@ -188,6 +200,9 @@ def set_profile(
         if change.time_zone is not None:
             field = "time_zone"
             values[field] = check_time_zone(change.time_zone)
+        if change.colour is not None:
+            field = "colour"
+            values[field] = check_colour(change.colour)
         for kind, data in (("logo", change.logo), ("seal", change.seal)):
             if data is not None:
                 field = kind
@@ -195,9 +210,9 @@ def set_profile(
     except InvalidInputError as error:
         raise ProfileFieldError(field, error) from None
     for kind in change.clear:
-        if kind not in IMAGE_KINDS:
-            raise InvalidInputError(f"only {' and '.join(IMAGE_KINDS)} can be cleared")
-        values[f"{kind}_png"] = None
+        if kind not in CLEARABLE:
+            raise InvalidInputError(f"only {', '.join(CLEARABLE)} can be cleared")
+        values[kind if kind == "colour" else f"{kind}_png"] = None
     before = current_profile(session, fallback_name)
     row = session.scalar(
         select(IssuerProfileRecord).where(IssuerProfileRecord.id == PROFILE_ROW).with_for_update()

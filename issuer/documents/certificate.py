@@ -5,6 +5,12 @@ fonts, chosen glyph by glyph (``issuer.documents.typesetting``, decisions 0007 a
 a value too long for its line shrinks, then takes two lines, never running past the frame.
 The QR code is drawn as vector modules, ``QR_SIZE_MM`` wide without its quiet zone: crisp at
 any printer resolution.
+
+The issuer's profile dresses the page (decision 0052): its logo at the top left, its seal
+stamped over its name (multiplied, partly transparent, so the name reads through as under a
+red ink stamp), its colour for the frame and headings. Under the QR code the verify page's
+address is printed as text, for a reader who cannot scan; the certificate number is text
+among the fields. The holder's photo, when there is one, sits in a box beside the fields.
 """
 
 from __future__ import annotations
@@ -14,11 +20,12 @@ import logging
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
+from issuer.credentials.colour import HOUSE_COLOUR, rgb
 from issuer.credentials.qr import QUIET_ZONE, qr_matrix
 from issuer.documents.credential_document import CredentialDocument
+from issuer.documents.print_image import photo_reader, pixels_for, prepared_image
 from issuer.documents.typesetting import (
     LATIN_FONT,
     draw,
@@ -26,12 +33,17 @@ from issuer.documents.typesetting import (
     fit,
     glyphs,
     missing_glyphs,
+    width,
 )
 from verifier import labels
+from verifier.i18n import both
 
-SEAL_SIZE_MM = 40  # the seal's box, bottom right
+SEAL_SIZE_MM = 30  # the seal's box, stamped over the issuer's name
+SEAL_OPACITY = 0.85
+LOGO_SIZE_MM = 24  # the logo's box, top left
+PHOTO_MM = (30, 40)  # the photo box, 3:4 like an ID photo, right of the fields
 QR_SIZE_MM = 45  # symbol side, quiet zone excluded; SMART Health Cards: V22 scans at >= 40 mm
-_INK, _ACCENT = (0.1, 0.1, 0.1), (0.55, 0.08, 0.09)
+_INK = (0.1, 0.1, 0.1)
 NAME_FLOOR = 10.0
 """The smallest size of the holder's name on one line; a longer name takes two lines."""
 log = logging.getLogger(__name__)
@@ -87,6 +99,56 @@ def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
             canvas.rect(x + start * module, top, (c - start) * module, module, stroke=0, fill=1)
 
 
+def _accent(document: CredentialDocument) -> tuple[float, float, float]:
+    red, green, blue = rgb(document.colour or HOUSE_COLOUR)
+    return red / 255, green / 255, blue / 255
+
+
+def _draw_issuer(canvas: Canvas, document: CredentialDocument, centre: float, top: float) -> None:
+    """The issuer's names (two lines from ``top``), with the seal stamped over their end."""
+    text_width = A4[0] - 50 * mm
+    canvas.setFillColorRGB(*_INK)
+    widest = 0.0
+    for offset, line in ((0, document.issuer_zh), (7, document.issuer_en)):
+        fitted = fit(line, 11, text_width, floor=0)
+        draw_fitted(canvas, centre, top - offset * mm, fitted, centre=True)
+        widest = max(widest, max(width(text, fitted.size) for text in fitted.lines))
+    if document.seal_png is None:
+        return
+    side = SEAL_SIZE_MM * mm
+    # Over the names' last characters, as a stamp sits on the issuer's name; inside the frame.
+    middle = min(centre + widest / 2 - side / 4, A4[0] - 25 * mm - side / 2)
+    canvas.saveState()
+    canvas.setFillAlpha(SEAL_OPACITY)
+    canvas.setBlendMode("Multiply")  # ink on paper: the black text stays black beneath
+    canvas.drawImage(
+        prepared_image(document.seal_png, pixels_for(SEAL_SIZE_MM)),
+        middle - side / 2,
+        top - 3.5 * mm - side / 2,
+        side,
+        side,
+        mask="auto",
+        preserveAspectRatio=True,
+        anchor="c",
+    )
+    canvas.restoreState()
+
+
+def _draw_photo(
+    canvas: Canvas, jpeg: bytes, right: float, top: float, accent: tuple[float, float, float]
+) -> tuple[float, float]:
+    """The holder's photo in its box, top right at (right, top); the box's left and bottom."""
+    box_w, box_h = PHOTO_MM[0] * mm, PHOTO_MM[1] * mm
+    left, bottom = right - box_w, top - box_h
+    canvas.drawImage(
+        photo_reader(jpeg), left, bottom, box_w, box_h, preserveAspectRatio=True, anchor="c"
+    )
+    canvas.setStrokeColorRGB(*accent)
+    canvas.setLineWidth(0.6)
+    canvas.rect(left, bottom, box_w, box_h)
+    return left, bottom
+
+
 def render_certificate_pdf(document: CredentialDocument) -> bytes:
     """The certificate as a one-page A4 PDF with embedded font subsets."""
     glyphs()
@@ -101,14 +163,27 @@ def render_certificate_pdf(document: CredentialDocument) -> bytes:
     )
     canvas.setTitle(f"职业技能等级证书 Certificate {document.number}")
     canvas.setAuthor(document.issuer_en)
-    width, height = A4
-    canvas.setStrokeColorRGB(*_ACCENT)
+    page_width, height = A4
+    accent = _accent(document)
+    canvas.setStrokeColorRGB(*accent)
     canvas.setLineWidth(3)
-    canvas.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
+    canvas.rect(12 * mm, 12 * mm, page_width - 24 * mm, height - 24 * mm)
     canvas.setLineWidth(0.8)
-    canvas.rect(15 * mm, 15 * mm, width - 30 * mm, height - 30 * mm)
-    centre, text_width = width / 2, width - 50 * mm
-    canvas.setFillColorRGB(*_ACCENT)
+    canvas.rect(15 * mm, 15 * mm, page_width - 30 * mm, height - 30 * mm)
+    centre, text_width = page_width / 2, page_width - 50 * mm
+    if document.logo_png is not None:
+        side = LOGO_SIZE_MM * mm
+        canvas.drawImage(
+            prepared_image(document.logo_png, pixels_for(LOGO_SIZE_MM)),
+            22 * mm,
+            height - 22 * mm - side,
+            side,
+            side,
+            mask="auto",
+            preserveAspectRatio=True,
+            anchor="nw",
+        )
+    canvas.setFillColorRGB(*accent)
     draw(canvas, centre, height - 45 * mm, "职业技能等级证书", 30, centre=True)
     draw(
         canvas,
@@ -119,11 +194,7 @@ def render_certificate_pdf(document: CredentialDocument) -> bytes:
         centre=True,
         bold=True,
     )
-    canvas.setFillColorRGB(*_INK)
-    for offset, line in ((68, document.issuer_zh), (75, document.issuer_en)):
-        draw_fitted(
-            canvas, centre, height - offset * mm, fit(line, 11, text_width, floor=0), centre=True
-        )
+    _draw_issuer(canvas, document, centre, height - 68 * mm)
     values = {
         labels.HOLDER_NAME: document.holder_name,
         labels.EMPLOYEE_NUMBER: document.employee_number,
@@ -136,14 +207,20 @@ def render_certificate_pdf(document: CredentialDocument) -> bytes:
         labels.DATE_OF_ISSUE: document.issued_at.date().isoformat(),
         labels.VALID_UNTIL: document.valid_until.date().isoformat()
         if document.valid_until
-        else "长期有效 / No expiry",
+        else " / ".join(both("certificate.no_expiry")),
     }
     y = height - 92 * mm
-    label_x, value_x = 28 * mm, 80 * mm
-    value_width = width - value_x - 28 * mm
+    label_x, value_x, right = 28 * mm, 80 * mm, page_width - 28 * mm
+    photo_left, photo_bottom = right, height
+    if document.photo_jpeg is not None:
+        photo_left, photo_bottom = _draw_photo(
+            canvas, document.photo_jpeg, right, height - 84 * mm, accent
+        )
     for label in labels.PRINTED:  # the one vocabulary of the page and the API docs
         value, holder = values[label], label == labels.HOLDER_NAME
         size, floor = (15, NAME_FLOOR) if holder else (11.5, 8.0)
+        beside_photo = y + 5 * mm > photo_bottom  # the row's top is above the photo's bottom
+        value_width = (photo_left if beside_photo else right) - value_x - 4 * mm
         canvas.setFillColorRGB(0.3, 0.3, 0.3)
         draw(canvas, label_x, y, label.zh, 10.5)
         draw(canvas, label_x, y - 4.2 * mm, label.en, 8)
@@ -154,31 +231,19 @@ def render_certificate_pdf(document: CredentialDocument) -> bytes:
     qr_size = QR_SIZE_MM * mm
     qr_y = 32 * mm
     draw_qr(canvas, document.qr_text, centre - qr_size / 2, qr_y, qr_size)
-    if document.seal_png is not None:
-        # The issuer's seal beside the code, bottom right; the image keeps its proportions.
-        seal = ImageReader(io.BytesIO(document.seal_png))
-        side = SEAL_SIZE_MM * mm
-        canvas.drawImage(
-            seal,
-            width - 28 * mm - side,
-            qr_y,
-            side,
-            side,
-            mask="auto",
-            preserveAspectRatio=True,
-            anchor="c",
-        )
+    # The verify page's address as text (decision 0052: /v/ takes ids, never numbers).
     canvas.setFillColorRGB(*_INK)
+    url = fit(document.verify_url, 8.5, text_width, floor=0)
+    draw_fitted(canvas, centre, qr_y - 7 * mm, url, centre=True)
+    canvas.setFillColorRGB(*accent)
     draw(
         canvas,
         centre,
-        qr_y - 8 * mm,
-        "扫描二维码核验本证书 · Scan to verify this certificate",
+        qr_y - 12 * mm,
+        " / ".join(both("certificate.scan_or_visit")),
         9.5,
         centre=True,
     )
-    url = fit(document.verify_url, 7.5, text_width, floor=0)
-    draw_fitted(canvas, centre, qr_y - 13 * mm, url, centre=True)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from issuer.credentials.catalog import achievement_name
+from issuer.credentials.profile import IssuerProfile
 from issuer.store.models import Credential
 from verifier.urls import IssuerUrls
 
@@ -41,6 +42,9 @@ class CredentialDocument:
     qr_text: str
     jws: str
     seal_png: bytes | None = None  # the issuer's seal, drawn on the certificate if set
+    logo_png: bytes | None = None  # the issuer's logo, at the top of the certificate if set
+    colour: str | None = None  # "#rrggbb" of the frame and headings; None: the house colour
+    photo_jpeg: bytes | None = None  # the holder's photo (decision 0052); never in a badge
 
 
 def split_bilingual(text: str) -> tuple[str, str]:
@@ -50,7 +54,14 @@ def split_bilingual(text: str) -> tuple[str, str]:
 
 
 def credential_document(
-    row: Credential, *, base_url: str, issuer_name: str, seal_png: bytes | None = None
+    row: Credential,
+    *,
+    base_url: str,
+    issuer_name: str,
+    seal_png: bytes | None = None,
+    logo_png: bytes | None = None,
+    colour: str | None = None,
+    photo_jpeg: bytes | None = None,
 ) -> CredentialDocument:
     issuer_zh, issuer_en = split_bilingual(issuer_name)
     urls = IssuerUrls(base_url)
@@ -78,6 +89,24 @@ def credential_document(
         qr_text=urls.packed_link(row.jws),
         jws=row.jws,
         seal_png=seal_png,
+        logo_png=logo_png,
+        colour=colour,
+        photo_jpeg=photo_jpeg,
+    )
+
+
+def profile_document(
+    row: Credential, *, base_url: str, profile: IssuerProfile, photo_jpeg: bytes | None = None
+) -> CredentialDocument:
+    """``row``'s document dressed by the issuer's profile: names, logo, seal and colour."""
+    return credential_document(
+        row,
+        base_url=base_url,
+        issuer_name=profile.name,
+        seal_png=profile.seal_png,
+        logo_png=profile.logo_png,
+        colour=profile.colour,
+        photo_jpeg=photo_jpeg,
     )
 
 

@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 import reportlab
+from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -63,7 +64,13 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
 
 @functools.cache
 def glyphs() -> dict[str, frozenset[int]]:
-    """Register the fonts once per process; the code points each one has a glyph for."""
+    """Register the fonts once per process; the code points each one has a glyph for.
+
+    Also writes image streams as binary (PDF allows it): reportlab's default ASCII85 text
+    encoding runs in pure Python and cost more than the rest of a certificate with a logo,
+    a seal and a photo (decision 0052), for files a quarter larger.
+    """
+    rl_config.useA85 = 0
     if "<20BB7>" in _make_to_unicode_cmap("probe", [0x20BB7]):  # only where it is wrong
         ttfonts.makeToUnicodeCMap = _to_unicode_cmap
     ours = Path(str(resources.files("issuer.documents").joinpath("fonts")))

@@ -6,7 +6,9 @@ derived from the same passphrase by HKDF-SHA-256 with a purpose label, so one pa
 protects both and a key derived for one purpose opens nothing else. The associated data
 binds a sealed value to its row (``principal:<id>``): copied to another row, it does not
 open. Format: ``v1:`` + URL-safe base64 of the 12-byte random nonce and the ciphertext with
-its tag (docs/decisions/0040-second-factor-and-console-tokens.md).
+its tag (docs/decisions/0040-second-factor-and-console-tokens.md). Larger values kept in a
+binary column (a holder's photo, decision 0052) are sealed as bytes, without the base64:
+``v1:`` + nonce + ciphertext with its tag.
 """
 
 from __future__ import annotations
@@ -41,6 +43,29 @@ def seal(passphrase: bytes, purpose: str, plain: str, *, bound_to: str) -> str:
         nonce, plain.encode("utf-8"), bound_to.encode("utf-8")
     )
     return f"{VERSION}:{base64.urlsafe_b64encode(nonce + sealed).decode('ascii')}"
+
+
+def seal_bytes(passphrase: bytes, purpose: str, plain: bytes, *, bound_to: str) -> bytes:
+    """``plain`` encrypted and authenticated for ``purpose``, bound to ``bound_to``: bytes."""
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(_key(passphrase, purpose)).encrypt(nonce, plain, bound_to.encode("utf-8"))
+    return f"{VERSION}:".encode("ascii") + nonce + sealed
+
+
+def unseal_bytes(passphrase: bytes, purpose: str, value: bytes, *, bound_to: str) -> bytes:
+    """The plain bytes of ``seal_bytes``; ``ConfigurationError`` as ``unseal``."""
+    prefix = f"{VERSION}:".encode("ascii")
+    if not value.startswith(prefix):
+        raise ConfigurationError("a sealed value has an unknown format")
+    raw = value[len(prefix) :]
+    try:
+        return AESGCM(_key(passphrase, purpose)).decrypt(
+            raw[:NONCE_BYTES], raw[NONCE_BYTES:], bound_to.encode("utf-8")
+        )
+    except (InvalidTag, ValueError):
+        raise ConfigurationError(
+            "a sealed value does not open: another key passphrase, or the value was changed"
+        ) from None
 
 
 def unseal(passphrase: bytes, purpose: str, value: str, *, bound_to: str) -> str:

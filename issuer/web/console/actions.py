@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from issuer.credentials.text import UnsafeTextError, clean_note
 from issuer.vocabulary import ApprovalAction, ApprovalState, AuditAction, KeyState, Role
+from verifier.i18n import both
 from verifier.web.page import REASONS
 
 Words = tuple[str, str]
@@ -50,6 +51,8 @@ AUDIT_ACTIONS: Final[dict[str, Words]] = {
     AuditAction.ISSUER_BASE_URL_SET: ("设置发证地址", "Issuer address set"),
     AuditAction.ISSUER_BASE_URL_CHANGE: ("更改发证地址", "Issuer address changed"),
     AuditAction.ISSUER_PROFILE_SET: ("更新机构资料", "Issuer profile set"),
+    AuditAction.HOLDER_PHOTO_SET: both("audit.holder_photo_set"),
+    AuditAction.HOLDER_PHOTO_DELETE: both("audit.holder_photo_delete"),
     AuditAction.CATALOG_UNIT_CREATE: ("新增单位", "Unit created"),
     AuditAction.CATALOG_UNIT_UPDATE: ("修改单位", "Unit changed"),
     AuditAction.CATALOG_OCCUPATION_CREATE: ("新增职业", "Occupation created"),

@@ -155,8 +155,13 @@ def get_profile(_principal: PrincipalDep, services: ServicesDep) -> ProfileRespo
 def put_profile(
     body: ProfileRequest, _admin: AdminDep, actor: ActorDep, services: ServicesDep
 ) -> ProfileResponse:
-    """Set the names, contact or time zone (admins); fields left out stay as they are."""
-    return _set_profile(services, actor, ProfileChange(**body.model_dump()))
+    """Set the names, contact, time zone or colour (admins); fields left out stay as they are.
+    An empty colour goes back to the house colour."""
+    values = body.model_dump()
+    clear: tuple[str, ...] = ()
+    if values["colour"] == "":
+        values["colour"], clear = None, ("colour",)
+    return _set_profile(services, actor, ProfileChange(**values, clear=clear))
 
 
 @router.put(

@@ -7,14 +7,15 @@ from sqlalchemy.orm import Session
 
 from issuer.access.policy import require_readable, require_unit
 from issuer.access.tokens import Principal
+from issuer.credentials.holder_photo import open_holder_photo
 from issuer.credentials.lifecycle import find_credential
 from issuer.documents.badge import render_badge_png, render_badge_svg
 from issuer.documents.card import render_card_pdf
 from issuer.documents.certificate import render_certificate_pdf
 from issuer.documents.credential_document import (
     CredentialDocument,
-    credential_document,
     document_filename,
+    profile_document,
 )
 from issuer.documents.share_link import (
     create_share_link,
@@ -43,11 +44,17 @@ def _visible(principal: Principal, row: Credential) -> Credential:
     return row
 
 
-def document_of(services: Services, session: Session, row: Credential) -> CredentialDocument:
-    """What the documents of ``row`` show, with the issuer's names and seal as set up now."""
-    profile = services.profile(session)
-    return credential_document(
-        row, base_url=services.base_url, issuer_name=profile.name, seal_png=profile.seal_png
+def document_of(
+    services: Services, session: Session, row: Credential, *, photo: bool = False
+) -> CredentialDocument:
+    """What the documents of ``row`` show, with the issuer's profile as set up now; with
+    ``photo``, the holder's photo too, opened only for the registrar's certificate."""
+    jpeg = None
+    if photo:
+        passphrase = services.settings.read_passphrase()
+        jpeg = open_holder_photo(session, row.holder_id, passphrase=passphrase)
+    return profile_document(
+        row, base_url=services.base_url, profile=services.profile(session), photo_jpeg=jpeg
     )
 
 
@@ -88,7 +95,7 @@ def certificate(
 ) -> Response:
     """The printable A4 certificate (Chinese and English, embedded fonts, 45 mm QR code)."""
     row = _visible(principal, find_credential(session, credential_id))
-    return certificate_response(document_of(services, session, row))
+    return certificate_response(document_of(services, session, row, photo=True))
 
 
 @router.get(

@@ -37,8 +37,8 @@ from issuer.credentials.lifecycle import get_credential
 from issuer.credentials.qr import render_qr_svg
 from issuer.documents.credential_document import (
     CredentialDocument,
-    credential_document,
     document_filename,
+    profile_document,
 )
 from issuer.documents.share_link import (
     ExpiredShareLinkError,
@@ -96,9 +96,8 @@ def _shared(
 ) -> SharedCredential:
     row = get_credential(session, link.credential_id)
     profile = services.profile(session)
-    document = credential_document(
-        row, base_url=services.base_url, issuer_name=profile.name, seal_png=profile.seal_png
-    )
+    # Without the holder's photo: a share link goes to whoever the holder gives it to.
+    document = profile_document(row, base_url=services.base_url, profile=profile)
     result: VerificationResult = request.app.state.verifier.verify_submission(document.verify_url)
     moments = {
         CredentialStatus.REVOKED: row.state_changed_at,

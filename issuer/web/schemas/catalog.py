@@ -64,6 +64,7 @@ class ProfileResponse(BaseModel):
     name_en: str
     contact: str | None
     time_zone: str
+    colour: str | None
     logo_sha256: str | None
     seal_sha256: str | None
 
@@ -73,3 +74,8 @@ class ProfileRequest(BaseModel):
     name_en: str | None = Field(default=None, max_length=1000)
     contact: str | None = Field(default=None, max_length=2000)
     time_zone: str | None = Field(default=None, max_length=64)
+    colour: str | None = Field(
+        default=None,
+        max_length=16,
+        description='"#rrggbb", legible on white (contrast >= 4.5:1); "" for the house colour',
+    )

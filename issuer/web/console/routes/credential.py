@@ -61,7 +61,7 @@ def preview_png(
 ) -> Response:
     """The printable certificate's first page as a picture (no PDF viewer under the CSP)."""
     row = readable(session, user, reference)
-    pdf = render_certificate_pdf(document_of(services, session, row))
+    pdf = render_certificate_pdf(document_of(services, session, row, photo=True))
     return Response(render_first_page_png(pdf), media_type="image/png", headers=_PRIVATE)
 
 
@@ -70,7 +70,7 @@ def certificate(
     reference: str, user: ConsoleUserDep, services: ServicesDep, session: ReadSessionDep
 ) -> Response:
     row = readable(session, user, reference)
-    return certificate_response(document_of(services, session, row))
+    return certificate_response(document_of(services, session, row, photo=True))
 
 
 @router.get("/credentials/{reference}/card.pdf")

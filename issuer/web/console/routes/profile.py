@@ -1,4 +1,5 @@
-"""``/console/organisation/profile``: the issuer's names, contact, time zone, logo and seal.
+"""``/console/organisation/profile``: the issuer's names, contact, time zone, colour, logo
+and seal.
 
 Changed with ``set_profile``, as ``PUT /api/v1/profile`` does: the same checks, images
 decoded and re-encoded as PNG (``clean_image``), audited as ``issuer.profile_set``. The
@@ -14,6 +15,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from issuer.credentials.colour import HOUSE_COLOUR, MIN_CONTRAST, ColourError
 from issuer.credentials.profile import (
     MAX_IMAGE_BYTES,
     ProfileChange,
@@ -28,10 +30,11 @@ from issuer.web.console.identity import ConsoleAdminDep, ConsoleUser, UserFormDe
 from issuer.web.console.pages import page
 from issuer.web.deps import ReadSessionDep, ServicesDep
 from issuer.web.middleware.request_log import current_request_id
+from verifier.i18n import both
 
 router = APIRouter(prefix="/console/organisation/profile", include_in_schema=False)
 HOME = "/console/organisation/profile"
-TEXT_FIELDS = ("name_zh", "name_en", "contact", "time_zone")
+TEXT_FIELDS = ("name_zh", "name_en", "contact", "time_zone", "colour")
 ImageKind = Literal["logo", "seal"]
 DONE = {
     "profile": ("机构信息已保存。", "The profile is saved."),
@@ -62,6 +65,7 @@ def _form(
         "name_en": profile.name_en,
         "contact": profile.contact or "",
         "time_zone": profile.time_zone,
+        "colour": profile.colour or "",
     }
     return page(
         services,
@@ -75,7 +79,25 @@ def _form(
         done=DONE.get(done or ""),
         time_zones=time_zones(),
         max_kib=MAX_IMAGE_BYTES // 1024,
+        colour_words={
+            "label": both("profile.colour.label"),
+            "hint": both("profile.colour.hint", house=HOUSE_COLOUR, ratio=MIN_CONTRAST),
+        },
+        shown_colour=profile.certificate_colour,
     )
+
+
+def _refusal(error: ProfileFieldError) -> dict[str, str]:
+    """The refused field and the message shown beside it; the colour's in both languages."""
+    refused = error.refused
+    if not isinstance(refused, ColourError):
+        return {error.field: str(error)}
+    if refused.contrast is None:
+        zh, en = both("profile.colour.malformed")
+    else:
+        ratio = f"{refused.contrast:.1f}"
+        zh, en = both("profile.colour.too_pale", ratio=ratio, needed=MIN_CONTRAST)
+    return {"colour": f"{zh} {en}"}
 
 
 def _apply(services: Services, user: ConsoleUser, change: ProfileChange) -> None:
@@ -100,18 +122,22 @@ def profile_form(
 
 @router.post("")
 def save_profile(user: ConsoleAdminDep, form: UserFormDep, services: ServicesDep) -> Response:
-    """Names, contact and time zone; an empty contact leaves the stored one (as the API)."""
+    """Names, contact, time zone and colour; an empty contact leaves the stored one (as the
+    API), an empty colour is the house colour."""
     values = {name: text(form, name) for name in TEXT_FIELDS}
+    colour = values["colour"].strip()
     change = ProfileChange(
         name_zh=values["name_zh"],
         name_en=values["name_en"],
         contact=values["contact"] if values["contact"].strip() else None,
         time_zone=values["time_zone"],
+        colour=colour or None,
+        clear=() if colour else ("colour",),
     )
     try:
         _apply(services, user, change)
     except ProfileFieldError as error:
-        return _form(services, user, values=values, errors={error.field: str(error)})
+        return _form(services, user, values=values, errors=_refusal(error))
     return RedirectResponse(f"{HOME}?done=profile", status_code=303)
 
 
