@@ -24,7 +24,7 @@ from issuer.store.engine import session_scope
 from issuer.store.models import Credential, Holder, ImportJob
 from tests.issuer.campaign_files import HEADER_ZH, csv_bytes, write_csv
 from tests.issuer.helpers import load_catalog, run_cli
-from tests.issuer.xls_files import write_xls
+from tests.issuer.xls_files import Cell, write_xls
 from verifier.i18n import Lang, say
 
 ROW = ["王小明", "SF700001", "6-17-05-01", "高级", "U01", "2026-10-14", "2026-Q4-D3-R05", "91"]
@@ -147,7 +147,7 @@ def test_an_xls_workbook_is_read_by_its_bytes_and_issued(
     services: Services, tmp_path: Path
 ) -> None:
     load_catalog(services)
-    rows = [
+    rows: list[list[Cell]] = [
         [
             "王小明",
             "SF700001",
@@ -188,7 +188,7 @@ def test_long_numbers_in_xls_number_cells_are_refused_asking_for_text(
     load_catalog(services)
     header = [*HEADER_ZH, "身份证号"]
     day = dt.date(2026, 10, 14)
-    rows = [
+    rows: list[list[Cell]] = [
         # Excel keeps 15 digits: an 18-digit ID in a number cell has lost its last ones.
         [
             "王小明",
