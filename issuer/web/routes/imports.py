@@ -85,7 +85,7 @@ async def _spool(request: Request) -> tuple[Path, str]:
                 name = request.query_params.get("filename", "upload")
             else:
                 raise InvalidInputError(
-                    "send multipart/form-data, text/csv or an XLSX body",
+                    "send multipart/form-data, text/csv, or an XLSX or XLS body",
                     code=IssuerErrorCode.UNSUPPORTED_FILE,
                 )
     except BaseException:
