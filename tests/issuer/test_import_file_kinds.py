@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import random
 import zipfile
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 
 from issuer.campaigns.file_kind import OLE2_MAGIC
 from issuer.campaigns.import_run import ImportRequest, list_import_rows, run_import, start_import
+from issuer.campaigns.results_file import open_results_file
 from issuer.config import Settings
 from issuer.errors import InvalidInputError
 from issuer.services import Services
@@ -251,3 +253,29 @@ def test_the_command_line_names_a_refused_file_in_both_languages(
     assert "这是一个 PDF 文件，不是成绩表。" in out
     assert "This is a PDF file, not a results table." in out
     assert "(file_is_pdf)" in out
+
+
+def test_damaged_xls_files_are_refused_in_words_and_never_crash(tmp_path: Path) -> None:
+    """xlrd parses what the sender wrote: 300 damaged copies of a workbook (bytes changed,
+    the end cut off) are read or refused, never an exception of another kind (a 500)."""
+    rows: list[list[Cell]] = [[*ROW[:5], dt.date(2026, 10, 14), "S-1", 91, "合格"]] * 20
+    base = write_xls(tmp_path / "base.xls", HEADER_ZH, rows).read_bytes()
+    rng = random.Random(20261204)
+    codes: set[str] = set()
+    for _ in range(300):
+        data = bytearray(base)
+        for _ in range(rng.choice((1, 2, 4, 16, 64))):
+            data[rng.randrange(len(OLE2_MAGIC), len(data))] = rng.randrange(256)
+        if rng.random() < 0.2:
+            data = data[: rng.randrange(len(OLE2_MAGIC), len(data))]
+        path = tmp_path / "damaged.xls"
+        path.write_bytes(bytes(data))
+        try:
+            for _row in open_results_file(path).rows():
+                pass
+            codes.add("read")
+        except InvalidInputError as refused:
+            codes.add(refused.code)
+    assert "unreadable_xls" in codes
+    assert "read" in codes
+    assert codes <= {"read", "unreadable_xls", "missing_columns", "duplicate_column", "empty_file"}
