@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from issuer.campaigns.results_file import RawRow, open_results_file
-from issuer.campaigns.rows import RowProblem, RowValidator
+from issuer.campaigns.row_report import encode_problems
+from issuer.campaigns.rows import Problems, RowValidator
 from issuer.credentials.catalog import load_catalog
 from issuer.credentials.issuance import (
     IssueRequest,
@@ -33,6 +34,7 @@ from issuer.credentials.issuance import (
     issue_credentials,
     other_unit_conflicts,
 )
+from issuer.credentials.profile import issuer_today
 from issuer.errors import InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.services import Services
 from issuer.store.audit import Actor, lock_writes, record_event
@@ -42,7 +44,7 @@ from issuer.vocabulary import AuditAction, ImportState
 
 log = logging.getLogger(__name__)
 
-Validated = tuple[RawRow, IssueRequest | RowProblem | None]
+Validated = tuple[RawRow, IssueRequest | Problems | None]
 ProgressCallback = Callable[[int, int], None]
 OTHER_UNIT = "conflicts_with_other_unit"
 
@@ -115,7 +117,8 @@ def run_import(
     try:
         results = open_results_file(request.path)
         with services.sessions() as session:
-            validator = RowValidator(load_catalog(session), request.units)
+            today = issuer_today(session, services.clock())
+            validator = RowValidator(load_catalog(session), request.units, today=today)
         for chunk in _chunks(results.rows(), validator, chunk_rows):
             with session_scope(services.sessions) as session:
                 job = _job(session, job_id)
@@ -156,8 +159,8 @@ def process_chunk(
     outcomes: dict[int, dict[str, Any]] = {}
     candidates: list[tuple[RawRow, IssueRequest]] = []
     for row, checked in chunk:
-        if isinstance(checked, RowProblem):
-            outcomes[row.number] = _outcome(row, "invalid", checked.column, checked.reason)
+        if isinstance(checked, tuple):
+            outcomes[row.number] = _outcome(row, "invalid", *encode_problems(checked))
         elif checked is None:
             outcomes[row.number] = _outcome(row, "not_passed")
         else:
@@ -259,6 +262,16 @@ def get_import(session: Session, job_id: str) -> ImportJob:
     except ValueError:
         raise NotFoundError("no such import") from None
     return _job(session, job_id)
+
+
+def count_outcomes(session: Session, job_id: str) -> dict[str, int]:
+    """How many of an import's rows have each status (``ok`` is a dry run's "would issue")."""
+    query = (
+        select(ImportRow.status, func.count())
+        .where(ImportRow.import_id == job_id)
+        .group_by(ImportRow.status)
+    )
+    return {str(status): int(count) for status, count in session.execute(query)}
 
 
 def list_import_rows(

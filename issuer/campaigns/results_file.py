@@ -1,8 +1,11 @@
-"""Read an exam-results file (CSV or XLSX) as a stream of rows keyed by canonical column.
+"""Read an exam-results file (CSV, XLSX or XLS) as a stream of rows keyed by canonical column.
 
-Memory stays bounded whatever the file: CSV is decoded incrementally, a row at most
-``MAX_CSV_ROW_CHARS`` characters and ``MAX_COLUMNS`` fields; XLSX is streamed part by part
-(``issuer.campaigns.xlsx``). Cell values are returned as text and never evaluated: a formula
+What the file is comes from its bytes (``issuer.campaigns.file_kind``), which also refuses,
+in words naming it, what is no table: a PDF, an image, a Word document. Memory stays bounded
+whatever the file: CSV is decoded incrementally, a row at most ``MAX_CSV_ROW_CHARS``
+characters and ``MAX_COLUMNS`` fields; XLSX is streamed part by part
+(``issuer.campaigns.xlsx``); an XLS is at most 65,536 rows by its format
+(``issuer.campaigns.xls``). Cell values are returned as text and never evaluated: a formula
 such as ``=HYPERLINK(...)`` is its own text (docs/import-format.md).
 """
 
@@ -15,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from issuer.campaigns.file_kind import OLE2_MAGIC, XLSX_MAGIC, refuse, sniff_file
+from issuer.campaigns.xls import InexactNumber, read_xls_rows
 from issuer.campaigns.xlsx import MAX_CELL_CHARS, MAX_COLUMNS, read_xlsx_rows
 from issuer.errors import InvalidInputError, IssuerErrorCode
 
@@ -36,17 +41,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED: tuple[str, ...] = ("name", "employee_number", "occupation", "level", "unit")
 REQUIRED += ("exam_date", "exam_session", "result")
 _HEADERS = {alias.casefold(): column for column, aliases in COLUMNS.items() for alias in aliases}
-_XLSX_MAGIC = b"PK\x03\x04"
 _BLOCK = 1 << 20
 MAX_CSV_ROW_CHARS = 1 << 20
 
 
 @dataclass(frozen=True)
 class RawRow:
-    """One data row: its number in the file (the header is row 1) and its cells by column."""
+    """One data row: its number in the file (the header is row 1), its cells by column, and
+    the columns whose cell was a number too long to be exact (an XLS number cell)."""
 
     number: int
     cells: dict[str, str]
+    inexact: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ class ResultsFile:
 
     def rows(self) -> Iterator[RawRow]:
         """Every non-blank data row, streamed."""
-        source = read_xlsx_rows(self.path) if self.format == "xlsx" else _csv_rows(self)
+        source = _read_rows(self)
         next(source, None)  # the header row
         for number, values in enumerate(source, start=2):
             cells = {
@@ -69,7 +75,11 @@ class ResultsFile:
                 if column is not None
             }
             if any(v.strip() for v in values):
-                yield RawRow(number, cells)
+                if self.format != "xls":
+                    yield RawRow(number, cells)
+                    continue
+                inexact = frozenset(c for c, v in cells.items() if isinstance(v, InexactNumber))
+                yield RawRow(number, cells, inexact)
 
     def count_rows(self) -> int:
         return sum(1 for _ in self.rows())
@@ -86,32 +96,46 @@ def open_table(
     """``open_results_file`` for any table: ``headers`` maps each accepted header (casefolded)
     to its canonical column; ``required`` columns must be present (``guide`` says where the
     format is described)."""
-    with path.open("rb") as handle:
-        head = handle.read(4)
-    if not head:
-        raise InvalidInputError("the file is empty", code=IssuerErrorCode.EMPTY_FILE)
-    if head == _XLSX_MAGIC:
-        file_format, encoding = "xlsx", None
-        header = next(read_xlsx_rows(path), None)
-    else:
-        file_format, encoding = "csv", _detect_encoding(path)
-        probe = ResultsFile(path, "csv", encoding, ())
-        header = next(_csv_rows(probe), None)
+    file_format = sniff_file(path)
+    encoding = _detect_encoding(path) if file_format == "csv" else None
+    header = next(_read_rows(ResultsFile(path, file_format, encoding, ())), None)
     if header is None or not any(cell.strip() for cell in header):
         raise InvalidInputError("the file has no header row", code=IssuerErrorCode.EMPTY_FILE)
-    columns = tuple(headers.get(cell.strip().lstrip("\ufeff").casefold()) for cell in header)
+    columns = tuple(_header_column(cell, headers) for cell in header)
     present = [c for c in columns if c is not None]
     if len(present) != len(set(present)):
         raise InvalidInputError(
             "a column appears twice in the header", code=IssuerErrorCode.DUPLICATE_COLUMN
         )
     missing = [c for c in required if c not in present]
+    if missing and file_format == "csv" and _semicolon_header(header, headers):
+        raise refuse(IssuerErrorCode.SEMICOLON_SEPARATED)
     if missing:
         raise InvalidInputError(
             f"missing columns: {', '.join(missing)} ({guide})",
             code=IssuerErrorCode.MISSING_COLUMNS,
         )
     return ResultsFile(path, file_format, encoding, columns)
+
+
+def _header_column(cell: str, headers: dict[str, str]) -> str | None:
+    return headers.get(cell.strip().lstrip("\ufeff").casefold())
+
+
+def _semicolon_header(header: list[str], headers: dict[str, str]) -> bool:
+    """A header that names known columns once split at semicolons: the CSV of a spreadsheet
+    set to a European locale, where the comma is the decimal sign. It is refused, not read:
+    such files also write scores as ``91,5`` (decision 0051)."""
+    cells = ",".join(header).split(";")
+    return len(cells) > 1 and sum(_header_column(c, headers) is not None for c in cells) >= 2
+
+
+def _read_rows(results: ResultsFile) -> Iterator[list[str]]:
+    if results.format == "xlsx":
+        return read_xlsx_rows(results.path)
+    if results.format == "xls":
+        return read_xls_rows(results.path)
+    return _csv_rows(results)
 
 
 def _detect_encoding(path: Path) -> str:
@@ -184,8 +208,11 @@ class _RowBudget:
 
 
 def sniff_format(data: bytes) -> str:
-    """``xlsx`` or ``csv``, from a file's first bytes."""
-    return "xlsx" if data[:4] == _XLSX_MAGIC else "csv"
+    """``xlsx``, ``xls`` or ``csv``, from a file's first bytes (``sniff_file`` also names
+    the files that are no table)."""
+    if data.startswith(XLSX_MAGIC):
+        return "xlsx"
+    return "xls" if data.startswith(OLE2_MAGIC) else "csv"
 
 
 __all__ = [

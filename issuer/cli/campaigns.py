@@ -15,12 +15,14 @@ from issuer.campaigns.csv_export import render_csv
 from issuer.campaigns.demo import load_demo
 from issuer.campaigns.import_run import (
     ImportRequest,
+    count_outcomes,
     list_import_rows,
     run_import,
     start_import,
 )
 from issuer.campaigns.photos import import_photos
-from issuer.campaigns.rows import REASONS
+from issuer.campaigns.row_report import REPORT_HEADER, decode_problems, report_record
+from issuer.campaigns.rows import RowProblem
 from issuer.cli.context import actor, services_of
 from issuer.credentials.lifecycle import (
     find_credential,
@@ -31,9 +33,12 @@ from issuer.documents.share_link import (
     revoke_share_links,
     share_url,
 )
+from issuer.errors import InvalidInputError
 from issuer.services import Services
 from issuer.store.engine import session_scope
 from issuer.store.models import ShareLink
+from issuer.web.console import import_words
+from verifier.i18n import Lang, say, text
 
 _SHOWN_PROBLEMS = 50
 demo_app = typer.Typer(help="The demo campaign.", no_args_is_help=True)
@@ -52,7 +57,7 @@ def _link_state(link: ShareLink, now: dt.datetime) -> str:
 def import_command(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV or XLSX")
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV, XLSX or XLS")
     ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="validate every row; issue nothing")
@@ -69,14 +74,22 @@ def import_command(
 
     Re-running the same file (after an interruption, even kill -9) issues only what is
     missing; rows already issued are reported as such. Column layout: docs/import-format.md.
+
+    Exit status: 0 when every row is valid; 1 when any row is invalid (every problem of
+    every row is printed, the first 50 rows; valid rows are issued all the same unless
+    --dry-run), or when the file is refused as a whole; 2 for a wrong command line.
     """
     services = services_of(ctx)
     request = ImportRequest(path=file, filename=file.name, dry_run=dry_run, actor=actor())
-    with session_scope(services.sessions) as session:
-        job = start_import(
-            session, request, max_rows=services.settings.import_max_rows, now=services.clock()
-        )
-        job_id, total = job.id, job.total_rows
+    try:
+        with session_scope(services.sessions) as session:
+            job = start_import(
+                session, request, max_rows=services.settings.import_max_rows, now=services.clock()
+            )
+            job_id, total = job.id, job.total_rows
+    except InvalidInputError as exc:
+        typer.echo(_refusal(exc), err=True)
+        raise typer.Exit(1) from None
     console = Console(stderr=True)
     columns = (
         TextColumn("{task.description}"),
@@ -94,32 +107,54 @@ def import_command(
         )
     with services.read_sessions() as session:
         rows = list_import_rows(session, job_id, limit=10_000_000, offset=0)
-        problems = [r for r in rows if r.status == "invalid"]
-        not_passed = sum(1 for r in rows if r.status == "not_passed")
-        would_issue = sum(1 for r in rows if r.status == "ok")
+        outcomes = count_outcomes(session, job_id)
+    problems = [r for r in rows if r.status == "invalid"]
     for row in problems[:_SHOWN_PROBLEMS]:
-        reason = row.reason or ""
-        typer.echo(
-            f"row {row.row_number}: {row.column or '-'}: {reason} ({REASONS.get(reason, '')})"
-        )
+        for problem in decode_problems(row.column, row.reason):
+            typer.echo(_problem_line(row.row_number, problem))
     if len(problems) > _SHOWN_PROBLEMS:
-        typer.echo(
-            f"... and {len(problems) - _SHOWN_PROBLEMS} more rows with problems (see --report)"
-        )
+        typer.echo(say("import.cli.more", Lang.BOTH, count=len(problems) - _SHOWN_PROBLEMS))
     if report is not None:
-        report.write_bytes(
-            render_csv(
-                ("row", "status", "column", "reason", "credential_id"),
-                ((r.row_number, r.status, r.column, r.reason, r.credential_id) for r in rows),
-            )
-        )
-    verb = f"{would_issue} would be issued" if dry_run else f"{job.issued} issued"
-    typer.echo(
-        f"import {job_id}: {job.processed_rows} rows; {verb}, {job.already_issued} already issued, "
-        f"{not_passed} not passed, {job.failed} invalid"
-    )
+        report.write_bytes(render_csv(REPORT_HEADER, (report_record(r) for r in rows)))
+    counts = {
+        "id": job_id,
+        "rows": job.processed_rows,
+        "issued": job.issued,
+        "would_issue": outcomes.get("ok", 0),
+        "already_issued": job.already_issued,
+        "not_passed": outcomes.get("not_passed", 0),
+        "invalid": job.failed,
+    }
+    summary = "import.cli.summary_dry_run" if dry_run else "import.cli.summary"
+    typer.echo(say(summary, Lang.BOTH, sep="\n", **counts))
     if photos is not None:
         _import_photos(services, photos, dry_run=dry_run)
+    if job.failed:
+        raise typer.Exit(1)
+
+
+def _problem_line(row_number: int, problem: RowProblem) -> str:
+    """``第 7 行 考试日期：… / row 7: Exam date: … (exam_date: invalid_date)``."""
+    column = import_words.COLUMNS.get(problem.column or "")
+    reason = import_words.words(import_words.ROW_REASONS, problem.reason)
+    zh, en = (
+        text("import.cli.problem", lang, row=row_number, column=name, reason=words)
+        for lang, name, words in (
+            (Lang.ZH, column.zh if column else "—", reason.zh),
+            (Lang.EN, column.en if column else "-", reason.en),
+        )
+    )
+    return f"{zh} / {en} ({problem.column or '-'}: {problem.reason})"
+
+
+def _refusal(exc: InvalidInputError) -> str:
+    """A refused file in both languages, with its code (and the details it gives)."""
+    words = import_words.words(import_words.FILE_ERRORS, exc.code)
+    zh = text("import.cli.refused", Lang.ZH, words=words.zh)
+    en = text("import.cli.refused", Lang.EN, words=words.en)
+    detail = str(exc)  # the details a message gives (the missing columns), unless only words
+    plain = detail in (words.zh, words.en, f"{words.zh} / {words.en}")
+    return f"error: {zh}\n{en}\n({exc.code}{'' if plain else ': ' + detail})"
 
 
 def _import_photos(services: Services, source: Path, *, dry_run: bool) -> None:

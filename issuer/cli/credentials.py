@@ -18,6 +18,7 @@ from issuer.credentials.lifecycle import (
     revoke_session,
     suspend_credential,
 )
+from issuer.credentials.national_id import check_national_id
 from issuer.credentials.reissue import Corrections, reissue_credential
 from issuer.store.engine import session_scope
 from issuer.vocabulary import ReasonCode
@@ -37,7 +38,11 @@ def issue(
     exam_session: Annotated[str, typer.Option()],
     score: Annotated[float | None, typer.Option()] = None,
     national_id: Annotated[
-        str | None, typer.Option(help="kept in the database only, never in the credential")
+        str | None,
+        typer.Option(
+            help="18 characters with a valid check digit; kept in the database only, "
+            "never in the credential"
+        ),
     ] = None,
     birth_date: Annotated[
         dt.datetime | None,
@@ -61,7 +66,7 @@ def issue(
         exam_date=exam_date.date(),
         exam_session=exam_session,
         score=score,
-        national_id=national_id,
+        national_id=check_national_id(national_id) if national_id else None,
         birth_date=birth_date.date() if birth_date else None,
         valid_until=valid_until.replace(tzinfo=dt.UTC) if valid_until else None,
         holder_email=holder_email,

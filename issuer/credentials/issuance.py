@@ -19,6 +19,7 @@ from issuer.credentials.catalog import Catalog, achievement, load_catalog, unit_
 from issuer.credentials.claims import build_credential
 from issuer.credentials.holder_email import clean_email
 from issuer.credentials.lookup import holder_name_key
+from issuer.credentials.profile import issuer_today
 from issuer.credentials.qr import check_qr_capacity
 from issuer.credentials.status_list import allocate_indexes, status_entry
 from issuer.credentials.text import clean_identifier, clean_name
@@ -27,6 +28,7 @@ from issuer.keys.signer import SignedJws, Signer
 from issuer.store.audit import Actor, lock_writes, record_events
 from issuer.store.models import Credential, Holder, StatusAllocation, Unit, core_table
 from issuer.vocabulary import AuditAction, CredentialState
+from verifier.i18n import Lang, say
 
 _CHUNK = 200  # bind parameters per IN (...) query; SQLAlchemy compiles these slowly
 
@@ -111,8 +113,9 @@ def issue_credentials(
     rng = rng or random.SystemRandom()
     lock_writes(session)  # before choosing status slots: concurrent issuers cannot collide
     catalog = load_catalog(session)
+    today = issuer_today(session, now)
     for request in requests:
-        _check_request(request, catalog, now)
+        _check_request(request, catalog, now, today)
     if units is not None:
         _refuse_other_units(session, requests, units, check_issued=exactly_once and not checked_new)
     if exactly_once:
@@ -209,7 +212,9 @@ def random_uuids(rng: random.Random, count: int) -> list[str]:
     return [str(uuid.UUID(bytes=blob[i : i + 16], version=4)) for i in range(0, len(blob), 16)]
 
 
-def _check_request(request: IssueRequest, catalog: Catalog, now: dt.datetime) -> None:
+def _check_request(
+    request: IssueRequest, catalog: Catalog, now: dt.datetime, today: dt.date
+) -> None:
     if not request.holder_name.strip():
         raise InvalidInputError("holder name is empty", code=IssuerErrorCode.MISSING_HOLDER_NAME)
     if not request.employee_number.strip():
@@ -235,6 +240,11 @@ def _check_request(request: IssueRequest, catalog: Catalog, now: dt.datetime) ->
         )
     if request.unit not in catalog.units:
         raise InvalidInputError("unknown unit code", code=IssuerErrorCode.UNKNOWN_UNIT)
+    if request.exam_date > today:  # in the issuer's time zone: an exam not held yet
+        raise InvalidInputError(
+            say("import.reason.exam_date_in_future", Lang.BOTH),
+            code=IssuerErrorCode.EXAM_DATE_IN_FUTURE,
+        )
     if request.valid_until is not None and request.valid_until <= now:
         raise InvalidInputError(
             "valid_until must be in the future", code=IssuerErrorCode.INVALID_VALIDITY

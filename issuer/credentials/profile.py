@@ -101,6 +101,17 @@ def current_profile(session: Session, fallback_name: str) -> IssuerProfile:
     )
 
 
+def issuer_today(session: Session, now: dt.datetime) -> dt.date:
+    """The date at ``now`` in the issuer's time zone: exams after it have not happened."""
+    row = session.get(IssuerProfileRecord, PROFILE_ROW)
+    name = row.time_zone if row is not None else DEFAULT_TIME_ZONE
+    try:
+        zone = zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # pragma: no cover - checked on save
+        zone = zoneinfo.ZoneInfo(DEFAULT_TIME_ZONE)
+    return now.astimezone(zone).date()
+
+
 def clean_image(data: bytes, what: str) -> bytes:
     """``data`` (PNG or JPEG) decoded and written again as PNG; ``InvalidInputError``
     (``invalid_image``) for anything else, over ``MAX_IMAGE_BYTES`` or ``MAX_IMAGE_SIDE``."""

@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlalchemy import func, select
@@ -174,6 +175,43 @@ def test_a_file_that_cannot_be_read_is_refused_in_words_on_the_form(
     assert "Choose a file." in empty.text
     with services.sessions() as session:
         assert session.scalar(select(func.count()).select_from(ImportJob)) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "zh", "en"),
+    [
+        ("results.pdf", b"%PDF-1.7\n%%EOF\n", "这是一个 PDF 文件", "This is a PDF file"),
+        ("results.csv", b"name;employee_number;level\r\n", "用分号分隔", "semicolons"),
+    ],
+)
+def test_a_file_that_is_no_table_is_named_on_the_form_in_both_languages(
+    console: TestClient, services: Services, name: str, body: bytes, zh: str, en: str
+) -> None:
+    load_catalog(services)
+    make_user(services, ADMIN)
+    csrf = signed_in(console, ADMIN)
+    answer = console.post(
+        "/console/imports", data={"csrf_token": csrf}, files={"file": (name, body, "text/csv")}
+    )
+    assert answer.status_code == 422
+    assert zh in answer.text
+    assert en in answer.text
+    assert "缺少必需的列" not in answer.text
+
+
+def test_the_dry_run_lists_every_problem_of_a_row(console: TestClient, services: Services) -> None:
+    load_catalog(services)
+    make_user(services, ADMIN)
+    csrf = signed_in(console, ADMIN)
+    row = _row("", "E-0009", unit="U99", date="2026-13-45")
+    dry_run = _upload(console, csrf, _file([*GOOD, row]))
+    html = console.get(f"/console/imports/{dry_run}").text
+    assert 'id="count-invalid">1<' in html
+    for problem in ("missing_value", "unknown_unit", "invalid_date"):
+        assert f"({problem})" in html
+        assert import_words.ROW_REASONS[problem].en in html
+        assert import_words.ROW_REASONS[problem].zh in html
+    assert '<ul class="problems">' in html
 
 
 def test_a_file_over_the_size_limit_is_refused_with_a_page(

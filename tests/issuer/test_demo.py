@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import jsonschema
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from issuer.campaigns.demo import load_demo
+from issuer.campaigns.import_run import ImportRequest, run_import, start_import
 from issuer.services import Services
+from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
 from issuer.store.models import Credential, Holder, Level, Occupation, Unit
 from tests.issuer.helpers import schema, verify_with_jwcrypto
+
+SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "samples" / "campaign-sample.csv"
 
 
 def test_demo_campaign_issues_1391_verifiable_credentials_once(
@@ -48,3 +53,16 @@ def test_demo_campaign_issues_1391_verifiable_credentials_once(
         status = payload["credentialStatus"]
         indexes.add((status["statusListCredential"], status["statusListIndex"]))
     assert len(indexes) == 1391  # never reused
+
+
+def test_the_docs_sample_campaign_issues_after_the_demo_is_loaded(services: Services) -> None:
+    """`make run` loads the demo; the sample of docs/import-format.md then still issues: its
+    people are not the demo's (another employee number would be another name, or the same
+    exam already issued)."""
+    with session_scope(services.sessions) as session:
+        load_demo(session, issuer=services.issuer(session), now=services.clock())
+    request = ImportRequest(path=SAMPLE, filename=SAMPLE.name, dry_run=False, actor=Actor("t"))
+    with session_scope(services.sessions) as session:
+        job = start_import(session, request, max_rows=1000, now=services.clock())
+    job = run_import(services, job.id, request)
+    assert (job.issued, job.already_issued, job.failed) == (12, 0, 0)

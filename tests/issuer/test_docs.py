@@ -1,4 +1,5 @@
-"""docs/errors.md lists every code the issuing side can answer with, and nothing else."""
+"""docs/errors.md lists every code the issuing side can answer with, and nothing else; the
+docs' examples are values Tessera accepts."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from issuer import errors
+from issuer.credentials.national_id import valid_national_id
 from issuer.errors import IssuerError, IssuerErrorCode
 from issuer.web.error_handlers import ERROR_STATUS, error_status
 
@@ -78,3 +80,22 @@ def test_every_relative_link_in_the_docs_names_a_file_that_exists() -> None:
                 missing.append(f"{page.relative_to(root)}: {target}")
     assert checked > 50
     assert missing == []
+
+
+# An 18-character resident identity number standing alone (not inside a longer number, such
+# as the packed QR vectors' thousand-digit strings).
+_NATIONAL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+def test_every_national_id_in_the_docs_and_samples_has_a_valid_check_digit() -> None:
+    """What the docs show is what the API and imports accept (the same check)."""
+    root = Path(__file__).resolve().parents[2]
+    files = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+    files += sorted((root / "docs" / "samples").iterdir())
+    found = {
+        (path.relative_to(root).as_posix(), number)
+        for path in files
+        for number in _NATIONAL_ID.findall(path.read_text("utf-8"))
+    }
+    assert ("docs/quickstart.md", "110101199003074477") in found  # the pattern finds them
+    assert {(f, n) for f, n in found if not valid_national_id(n.upper())} == set()

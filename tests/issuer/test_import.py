@@ -61,7 +61,13 @@ def test_campaign_csv_via_api_issues_1391_once(
     report = client.get(first.headers["location"], headers=admin_headers).json()
     assert report["state"] == "done"
     assert report["processed_rows"] == report["total_rows"] == 1391
-    assert report["counts"] == {"issued": 1391, "already_issued": 0, "invalid": 0}
+    assert report["counts"] == {
+        "issued": 1391,
+        "would_issue": 0,
+        "already_issued": 0,
+        "not_passed": 0,
+        "invalid": 0,
+    }
     assert _level_counts(services) == LEVELS
 
     again = client.post(
@@ -70,7 +76,13 @@ def test_campaign_csv_via_api_issues_1391_once(
         headers={**admin_headers, "Content-Type": "text/csv"},
     )
     second = client.get(again.headers["location"], headers=admin_headers, params={"limit": 2000})
-    assert second.json()["counts"] == {"issued": 0, "already_issued": 1391, "invalid": 0}
+    assert second.json()["counts"] == {
+        "issued": 0,
+        "would_issue": 0,
+        "already_issued": 1391,
+        "not_passed": 0,
+        "invalid": 0,
+    }
     assert {row["status"] for row in second.json()["rows"]} == {"already_issued"}
     with services.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Credential)) == 1391
@@ -137,7 +149,8 @@ def test_bad_rows_are_reported_by_column_and_only_good_rows_issued(
     assert report[8] == ("not_passed", None, None)
     assert report[9] == ("invalid", "level", "unknown_level")
     assert report[10] == ("invalid", "result", "unknown_result")
-    assert report[11] == ("invalid", "name", "bad_encoding")
+    # Latin-1 dropped the level and result too: every problem of the row is stored.
+    assert report[11] == ("invalid", "name", "bad_encoding:name;missing_value:level,result")
     assert (job.issued, job.failed) == (2, 7)
     with services.sessions() as session:
         names = set(session.scalars(select(Holder.name)))

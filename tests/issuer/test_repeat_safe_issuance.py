@@ -133,7 +133,7 @@ def test_a_second_issuance_of_an_exam_is_refused_with_a_link(
     assert client.get(problem["credential_url"], headers=admin_headers).json()["id"] == first["id"]
     assert _credentials(services) == 1
     # The same candidate's next exam session is a new credential.
-    next_exam = issue_body(exam={"date": "2027-04-01", "session": "2027-Q2-D1-R01"})
+    next_exam = issue_body(exam={"date": "2026-11-20", "session": "2026-Q4-R2-D1-R01"})
     assert client.post(URL, json=next_exam, headers=admin_headers).status_code == 201
 
 

@@ -1,7 +1,7 @@
 """Registrar API: import an exam campaign's results, follow its progress, fetch its bundle.
 
 ``POST /api/v1/imports`` takes the file as multipart (field ``file``) or as the raw body
-(``text/csv``, the XLSX media type or ``application/octet-stream``), up to
+(``text/csv``, the XLSX or XLS media type or ``application/octet-stream``), up to
 ``TESSERA_IMPORT_MAX_BYTES``. A dry run answers 200 with the whole validation report; a real
 run answers 202 at once and issues in the background (``GET /api/v1/imports/{id}``).
 """
@@ -24,11 +24,13 @@ from issuer.campaigns.bundle import build_bundle, ready_bundle, request_bundle
 from issuer.campaigns.csv_export import render_csv
 from issuer.campaigns.import_run import (
     ImportRequest,
+    count_outcomes,
     get_import,
     list_import_rows,
     run_import,
     start_import,
 )
+from issuer.campaigns.row_report import REPORT_HEADER, report_record
 from issuer.errors import InvalidInputError, IssuerErrorCode
 from issuer.services import Services
 from issuer.store.audit import Actor
@@ -50,6 +52,7 @@ _RAW_TYPES = (
     "text/csv",
     "text/plain",
     "application/octet-stream",
+    "application/vnd.ms-excel",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
 
@@ -82,7 +85,7 @@ async def _spool(request: Request) -> tuple[Path, str]:
                 name = request.query_params.get("filename", "upload")
             else:
                 raise InvalidInputError(
-                    "send multipart/form-data, text/csv or an XLSX body",
+                    "send multipart/form-data, text/csv, or an XLSX or XLS body",
                     code=IssuerErrorCode.UNSUPPORTED_FILE,
                 )
     except BaseException:
@@ -148,7 +151,7 @@ def _report(
     with services.read_sessions() as session:
         job = get_import(session, job_id)
         rows = list_import_rows(session, job_id, limit=limit, offset=offset, units=units)
-        return ImportResponse.of(job, rows)
+        return ImportResponse.of(job, rows, count_outcomes(session, job_id))
 
 
 @router.get("/{import_id}", response_model=ImportResponse)
@@ -170,7 +173,7 @@ def read(
         status=status,
         units=unit_scope(principal),
     )
-    return ImportResponse.of(job, rows)
+    return ImportResponse.of(job, rows, count_outcomes(session, import_id))
 
 
 @router.get(
@@ -179,15 +182,13 @@ def read(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def report_csv(import_id: str, principal: PrincipalDep, session: ReadSessionDep) -> Response:
-    """Every row's outcome as CSV (cells neutralised against formula injection)."""
+    """Every row's outcome as CSV (cells neutralised against formula injection); a row with
+    several problems lists their columns and reasons in order, separated by ``; ``."""
     _visible(principal, get_import(session, import_id))
     rows = list_import_rows(
         session, import_id, limit=10_000_000, offset=0, units=unit_scope(principal)
     )
-    body = render_csv(
-        ("row", "status", "column", "reason", "credential_id"),
-        ((r.row_number, r.status, r.column, r.reason, r.credential_id) for r in rows),
-    )
+    body = render_csv(REPORT_HEADER, (report_record(r) for r in rows))
     headers = {"Content-Disposition": f'attachment; filename="import-{import_id}-report.csv"'}
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 

@@ -15,8 +15,8 @@ from issuer.web.schemas.common import (
     Email,
     ExamSession,
     Identifier,
+    NationalId,
     Note,
-    OptionalIdentifier,
     StrictModel,
     Text,
     UtcDatetime,
@@ -27,7 +27,9 @@ from verifier.urls import IssuerUrls
 class HolderIn(StrictModel):
     name: Text
     employee_number: Identifier
-    national_id: OptionalIdentifier | None = None
+    national_id: NationalId | None = Field(
+        default=None, description="18 characters with a valid GB 11643 check digit"
+    )
     birth_date: dt.date | None = None
     email: Email | None = Field(
         default=None,

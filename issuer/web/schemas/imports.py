@@ -6,33 +6,45 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from issuer.campaigns.row_report import decode_problems
 from issuer.store.models import ImportJob, ImportRow
 from issuer.vocabulary import BundleState, ImportState
 
 
 class ImportCounts(BaseModel):
     issued: int = Field(description="credentials issued by this import")
+    would_issue: int = Field(description="dry run: valid passed rows that would be issued")
     already_issued: int = Field(description="passed rows whose exam already had a credential")
-    invalid: int = Field(description="rows rejected with a column and a reason")
+    not_passed: int = Field(description="rows whose result is not passed: nothing to issue")
+    invalid: int = Field(description="rows rejected with their problems")
+
+
+class RowProblemResponse(BaseModel):
+    column: str | None = Field(description="the column, or null for the row as a whole")
+    reason: str = Field(description="a reason code of docs/import-format.md")
 
 
 class ImportRowResponse(BaseModel):
     """One row's outcome: ``ok`` (dry run: would be issued), ``issued``, ``already_issued``,
-    ``not_passed`` (result not passed: nothing to issue) or ``invalid`` (see column, reason)."""
+    ``not_passed`` (result not passed: nothing to issue) or ``invalid`` (see ``problems``:
+    every problem of the row; ``column`` and ``reason`` repeat the first)."""
 
     row: int
     status: str
     column: str | None = None
     reason: str | None = None
+    problems: list[RowProblemResponse] = Field(default_factory=list)
     credential_id: str | None = None
 
     @classmethod
     def of(cls, row: ImportRow) -> ImportRowResponse:
+        problems = decode_problems(row.column, row.reason)
         return cls(
             row=row.row_number,
             status=row.status,
-            column=row.column,
-            reason=row.reason,
+            column=problems[0].column if problems else None,
+            reason=problems[0].reason if problems else None,
+            problems=[RowProblemResponse(column=p.column, reason=p.reason) for p in problems],
             credential_id=row.credential_id,
         )
 
@@ -55,7 +67,8 @@ class ImportResponse(BaseModel):
     rows: list[ImportRowResponse]
 
     @classmethod
-    def of(cls, job: ImportJob, rows: list[ImportRow]) -> ImportResponse:
+    def of(cls, job: ImportJob, rows: list[ImportRow], outcomes: dict[str, int]) -> ImportResponse:
+        """``outcomes``: the number of rows of each status (``count_outcomes``)."""
         return cls(
             id=job.id,
             filename=job.filename,
@@ -65,7 +78,11 @@ class ImportResponse(BaseModel):
             total_rows=job.total_rows,
             processed_rows=job.processed_rows,
             counts=ImportCounts(
-                issued=job.issued, already_issued=job.already_issued, invalid=job.failed
+                issued=job.issued,
+                would_issue=outcomes.get("ok", 0),
+                already_issued=job.already_issued,
+                not_passed=outcomes.get("not_passed", 0),
+                invalid=job.failed,
             ),
             created_at=job.created_at,
             finished_at=job.finished_at,

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query
 from fastapi.responses import FileResponse, JSONResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -34,6 +34,7 @@ from issuer.campaigns import uploads
 from issuer.campaigns.bundle import build_bundle, ready_bundle, request_bundle
 from issuer.campaigns.import_run import (
     ImportRequest,
+    count_outcomes,
     get_import,
     list_import_rows,
     run_import,
@@ -57,7 +58,8 @@ IMPORTS_PAGE = "/console/imports"
 PAGE_ROWS = 200
 LIST_ROWS = 100
 FORM_FIELD = "form_token"
-ACCEPT = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ACCEPT = ".csv,.xlsx,.xls,text/csv,application/vnd.ms-excel,"
+ACCEPT += "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _BLOCK = 1 << 20
 _STATUSES = "^(ok|issued|already_issued|not_passed|invalid)$"
 StatusQuery = Annotated[str | None, Query(pattern=_STATUSES)]
@@ -203,7 +205,7 @@ def import_page(
         "status": status,
         "offset": offset,
         "page_rows": PAGE_ROWS,
-        "by_status": _by_status(session, import_id),
+        "by_status": count_outcomes(session, import_id),
         "words": import_words,
         "person": _person,
         "done": done,
@@ -267,15 +269,6 @@ def _dry_run_page(
     )
 
 
-def _by_status(session: Session, import_id: str) -> dict[str, int]:
-    query = (
-        select(ImportRow.status, func.count())
-        .where(ImportRow.import_id == import_id)
-        .group_by(ImportRow.status)
-    )
-    return {str(status): int(count) for status, count in session.execute(query)}
-
-
 def _credential_holders(session: Session, rows: list[ImportRow]) -> dict[str, tuple[str, str]]:
     """(holder name, certificate number) of the credentials the rows name (only those the
     person may see: ``list_import_rows`` has blanked the others)."""
@@ -311,6 +304,7 @@ def progress(import_id: str, user: ConsoleUserDep, session: ReadSessionDep) -> J
         "issued": job.issued,
         "already_issued": job.already_issued,
         "invalid": job.failed,
+        "not_passed": count_outcomes(session, import_id).get("not_passed", 0),
         "bundle_state": job.bundle_state,
         "bundle_words": f"{bundle.zh} {bundle.en}",
     }

@@ -49,6 +49,7 @@
         show("count-issued", progress.issued);
         show("count-before", progress.already_issued);
         show("count-invalid", progress.invalid);
+        show("count-not-passed", progress.not_passed);
         var finished = started.state === "running" && progress.state !== "running";
         var built = started.bundle === "building" && progress.bundle_state !== "building";
         if (finished || built) {
