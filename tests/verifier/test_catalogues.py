@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from verifier import labels
+from verifier.errors import CredentialErrorCode
 from verifier.i18n import (
     Lang,
     MissingTextError,
@@ -22,10 +24,13 @@ from verifier.i18n import (
     say_html,
     text,
 )
+from verifier.labels import Label
+from verifier.result import Check, CheckCode, CredentialStatus, ReasonCode
+from verifier.words import CHECK_OUTCOMES, DATE_LABELS, UNAVAILABLE_WHAT, check_key
 
 ROOT = Path(__file__).resolve().parents[2]
 CALL = re.compile(
-    r"""\b(?:text|both|say|say_html|words|label)\(\s*["']([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)["']"""
+    r"""\b(?:text|both|say|say_html|words|label|Label)\(\s*["']([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)["']"""
 )
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -101,3 +106,20 @@ def test_language_links_name_each_language_in_itself() -> None:
     assert 'href="/v/abc?lang=zh" hreflang="zh-CN">中文<' in nav
     assert 'href="/v/abc?lang=en" hreflang="en" aria-current="true">English<' in nav
     assert 'aria-label="Language"' in nav
+
+
+def test_every_enum_member_has_its_words() -> None:
+    """Keys built from enums (``verdict.<status>``...) are not literals the pattern can see."""
+    keys = set(catalogue(Lang.ZH))
+    wanted = {f"verdict.{status.value}" for status in CredentialStatus}
+    wanted |= {f"reason.{reason.value}" for reason in ReasonCode}
+    wanted |= {f"date.{status.value}" for status in DATE_LABELS}
+    wanted |= {f"unavailable.{check.value}" for check in UNAVAILABLE_WHAT}
+    wanted |= {f"problem.{code.value}" for code in CredentialErrorCode}
+    wanted |= {
+        check_key(Check(code=code, passed=outcome == "passed", skipped=outcome == "skipped"))
+        for code in CheckCode
+        for outcome in CHECK_OUTCOMES
+    }
+    wanted |= {label.key for label in vars(labels).values() if isinstance(label, Label)}
+    assert wanted - keys == set()

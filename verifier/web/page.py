@@ -10,7 +10,6 @@ each). ``render_verify_page`` is also what the issuer's ``GET /v/{id}`` returns.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from html import escape
 from typing import Final
 
@@ -22,80 +21,23 @@ from verifier.result import (
     CheckCode,
     CredentialDisplay,
     CredentialStatus,
-    ReasonCode,
     VerificationResult,
 )
 from verifier.sources.offline_cache import describe_age
+from verifier.words import CHANGED_ON, DATE_LABELS, REASONS, UNAVAILABLE_WHAT, VERDICTS, Verdict
 
+__all__ = [
+    "CHANGED_ON",
+    "DATE_LABELS",
+    "REASONS",
+    "STYLESHEET",
+    "UNAVAILABLE_WHAT",
+    "VERDICTS",
+    "Verdict",
+    "render_packed_page",
+    "render_verify_page",
+]
 
-@dataclass(frozen=True)
-class Verdict:
-    """How one status is shown: a symbol, the Chinese and English verdicts, a CSS tone."""
-
-    symbol: str
-    zh: str
-    en: str
-    tone: str
-
-
-VERDICTS: Final = {
-    CredentialStatus.VALID: Verdict("✔", "真实有效", "Genuine and valid", "good"),
-    CredentialStatus.REVOKED: Verdict("✖", "已撤销", "Revoked", "bad"),
-    CredentialStatus.SUSPENDED: Verdict("⏸", "已暂停", "Suspended", "warn"),
-    CredentialStatus.EXPIRED: Verdict("⌛", "已过期", "Expired", "warn"),
-    CredentialStatus.NOT_YET_VALID: Verdict("⏳", "尚未生效", "Not yet valid", "warn"),
-    CredentialStatus.SUPERSEDED: Verdict("↻", "已被取代", "Superseded", "warn"),
-    CredentialStatus.INVALID: Verdict("✖", "非真实证书", "Not genuine", "bad"),
-    CredentialStatus.UNTRUSTED_ISSUER: Verdict(
-        "⚠", "发证机构不在信任名单中", "Issuer not trusted here", "warn"
-    ),
-    CredentialStatus.UNAVAILABLE: Verdict(
-        "⟳", "暂时无法核验，请稍后重试", "Could not be checked now; try again later", "warn"
-    ),
-    CredentialStatus.UNREADABLE: Verdict(
-        "?", "无法识别为证书", "Not a readable credential", "warn"
-    ),
-    CredentialStatus.NOT_FOUND: Verdict("?", "未找到该证书", "No such credential", "warn"),
-}
-
-# The reason categories of SPEC §5 (revoke/suspend bodies), as a person reads them.
-REASONS: Final[dict[str, tuple[str, str]]] = {
-    ReasonCode.ISSUED_IN_ERROR: ("误发", "Issued in error"),
-    ReasonCode.EXAM_MISCONDUCT: ("考试违纪", "Exam misconduct"),
-    ReasonCode.DATA_CORRECTION: ("信息更正", "Data correction"),
-    ReasonCode.SUPERSEDED: ("已被新证书取代", "Superseded by a new credential"),
-    ReasonCode.WITHDRAWN_BY_AUTHORITY: ("主管部门撤回", "Withdrawn by the authority"),
-    ReasonCode.HOLDER_REQUEST: ("持证人申请", "At the holder's request"),
-}
-
-# The date each genuine-but-not-in-force verdict carries, as a person reads it.
-DATE_LABELS: Final[dict[CredentialStatus, tuple[str, str]]] = {
-    CredentialStatus.REVOKED: ("撤销时间", "Revoked on"),
-    CredentialStatus.SUSPENDED: ("暂停时间", "Suspended on"),
-    CredentialStatus.SUPERSEDED: ("取代时间", "Replaced on"),
-    CredentialStatus.EXPIRED: ("过期日期", "Expired on"),
-    CredentialStatus.NOT_YET_VALID: ("生效日期", "Valid from"),
-}
-CHANGED_ON: Final = frozenset(
-    {CredentialStatus.REVOKED, CredentialStatus.SUSPENDED, CredentialStatus.SUPERSEDED}
-)
-
-# What an ``unavailable`` verdict could not check, by the check that could not be made.
-UNAVAILABLE_WHAT: Final[dict[CheckCode, tuple[str, str]]] = {
-    CheckCode.LOCATE: (
-        "未能从颁发机构获取该证书。",
-        "The credential could not be fetched from its issuer.",
-    ),
-    CheckCode.KEY: (
-        "未能获取颁发机构的公钥，无法核验签名。",
-        "The issuer's keys could not be had, so the signature could not be checked.",
-    ),
-    CheckCode.STATUS: (
-        "未能确认证书是否已被撤销（无法获取状态列表）。",
-        "Whether it was revoked could not be checked (no usable status list).",
-    ),
-    CheckCode.PARSE: ("核验程序出错。", "The verifier had a fault."),
-}
 
 STYLESHEET: Final = "/verify/verify.css"
 """Where the page's CSS is served (``verifier/web/static/verify.css``): no inline style, so a
