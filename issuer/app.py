@@ -124,6 +124,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         # documents only (CSP connect-src 'self'): it trusts this issuer (decision 0028).
         page_issuers=[base_url],
         offline_max_age=dt.timedelta(seconds=settings.verify_keys_max_age_seconds),
+        time_zone=lambda: verify_links.profile_time_zone(services),
     )
     # First: routes are matched in order, and verification is the busiest public route.
     app.include_router(verify_router, tags=["verify"])

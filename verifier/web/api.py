@@ -18,12 +18,16 @@ from collections.abc import Callable, Iterable
 from importlib import resources
 from typing import Final
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from verifier.i18n import Lang, choose_lang
+from verifier.local_time import DEFAULT_TIME_ZONE, UnknownTimeZoneError
+from verifier.local_time import time_zone as zone_named
 from verifier.qr_packing import DICTIONARY
 from verifier.result import VerificationResult
 from verifier.sources.keys import DEFAULT_KEYS_MAX_AGE
@@ -93,6 +97,14 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+PAGE_PATH: Final = "/verify"
+
+
+def request_lang(request: Request) -> Lang:
+    """The language a page is asked for: ``?lang=``, else ``Accept-Language`` (decision 0047)."""
+    return choose_lang(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
 def create_verify_router(
     verifier: Verifier,
     *,
@@ -104,6 +116,7 @@ def create_verify_router(
     describe: Callable[[VerificationResult], VerificationResult] | None = None,
     page_issuers: Iterable[str] | None = None,
     offline_max_age: dt.timedelta = DEFAULT_KEYS_MAX_AGE,
+    time_zone: Callable[[], str] | None = None,
 ) -> APIRouter:
     """The verify API (and page) for ``verifier``; ``on_result`` hears of every result.
 
@@ -119,7 +132,9 @@ def create_verify_router(
     ``lookup`` answers look-ups by certificate number (in a worker thread: it reads a
     database); without it they are refused (422 ``lookup_not_offered``). ``describe`` adds
     what the verifier's register knows to each result (the issuer: certificate numbers), in
-    the same thread as the verification.
+    the same thread as the verification. ``time_zone`` names the zone the page shows times in
+    (an IANA name, asked for each page in a worker thread, since the issuer's profile may
+    change it; default and fallback ``Asia/Shanghai``, decision 0049).
     """
     router = APIRouter()
     limiter: list[anyio.CapacityLimiter] = []  # made on first use, inside the event loop
@@ -130,6 +145,14 @@ def create_verify_router(
     def verify(text: str) -> VerificationResult:
         result = verifier.verify_submission(text)
         return describe(result) if describe is not None else result
+
+    async def page_zone() -> ZoneInfo:
+        if time_zone is None:
+            return ZoneInfo(DEFAULT_TIME_ZONE)
+        try:
+            return zone_named(await anyio.to_thread.run_sync(time_zone))
+        except UnknownTimeZoneError:
+            return ZoneInfo(DEFAULT_TIME_ZONE)
 
     async def evaluate(text: str) -> VerificationResult:
         if needs_thread(text):
@@ -238,9 +261,12 @@ def create_verify_router(
     )
 
     @router.get("/c", response_class=HTMLResponse, summary="The page a packed QR link opens")
-    async def packed_page() -> HTMLResponse:
+    async def packed_page(request: Request) -> HTMLResponse:
         # The credential is in the fragment: this request carries nothing about it.
-        return HTMLResponse(render_packed_page(), headers={"Cache-Control": "public, max-age=3600"})
+        return HTMLResponse(
+            render_packed_page(request_lang(request)),
+            headers={"Cache-Control": "public, max-age=3600", "Vary": "Accept-Language"},
+        )
 
     @router.get("/verify/verify.js", include_in_schema=False)
     async def verify_script() -> Response:
@@ -259,9 +285,16 @@ def create_verify_router(
         )
 
     @router.get("/verify", response_class=HTMLResponse, summary="The verify page (a form)")
-    async def verify_form() -> HTMLResponse:
+    async def verify_form(request: Request) -> HTMLResponse:
         return HTMLResponse(
-            render_verify_page(None, show_form=True, lookup_form=lookup is not None)
+            render_verify_page(
+                None,
+                show_form=True,
+                lookup_form=lookup is not None,
+                lang=request_lang(request),
+                page_path=PAGE_PATH,
+            ),
+            headers={"Vary": "Accept-Language"},
         )
 
     @router.post(
@@ -317,23 +350,39 @@ def create_verify_router(
         with_lookup = lookup is not None
         if any(name in fields for name in LOOKUP_FIELDS):
             return await form_lookup(request, {k: v[0] for k, v in fields.items()})
+        lang = request_lang(request)
         submitted = (fields.get("credential") or [""])[0].strip()
         if not submitted:
             return HTMLResponse(
-                render_verify_page(None, show_form=True, lookup_form=with_lookup),
+                render_verify_page(
+                    None, show_form=True, lookup_form=with_lookup, lang=lang, page_path=PAGE_PATH
+                ),
                 status_code=422,
             )
         result = await evaluate(submitted)
         return HTMLResponse(
-            render_verify_page(result, show_form=True, submitted=submitted, lookup_form=with_lookup)
+            render_verify_page(
+                result,
+                show_form=True,
+                submitted=submitted,
+                lookup_form=with_lookup,
+                lang=lang,
+                time_zone=await page_zone(),
+            )
         )
 
     async def form_lookup(request: Request, fields: dict[str, str]) -> Response:
+        lang = request_lang(request)
         typed = (fields.get("certificate_number", ""), fields.get("holder_name", ""))
         asked = lookup_fields(fields)
         if isinstance(asked, RequestError):
             page = render_verify_page(
-                None, show_form=True, lookup_form=lookup is not None, looked_up=typed
+                None,
+                show_form=True,
+                lookup_form=lookup is not None,
+                looked_up=typed,
+                lang=lang,
+                page_path=PAGE_PATH,
             )
             return HTMLResponse(page, status_code=422)
         answer = await look_up(request, asked)
@@ -345,6 +394,8 @@ def create_verify_router(
                 show_form=True,
                 lookup_form=True,
                 looked_up=None if answer.verified else typed,
+                lang=lang,
+                time_zone=await page_zone(),
             )
         )
 
