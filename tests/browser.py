@@ -26,3 +26,8 @@ def require_chromium() -> None:
     if os.environ.get("CI"):
         pytest.fail(f"CI must run the browser tests: {message}")
     pytest.skip(f"browser test skipped: {message}")
+
+
+BOTH_LANGUAGES = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
+"""A reader of both Chinese and English: the public pages show both together (decision 0047);
+Chromium alone asks for ``en-US`` only, which chooses English."""

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from issuer.services import Services
 from tests.accessibility import PageChecks
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.browser import BOTH_LANGUAGES, CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.issuer.helpers import issue_body, load_catalog
 
 if TYPE_CHECKING:
@@ -80,7 +80,9 @@ def test_public_pages_have_no_serious_accessibility_violation(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
+            page = browser.new_page(
+                viewport={"width": width, "height": 900}, extra_http_headers=BOTH_LANGUAGES
+            )
             page.on("console", lambda message: messages.append(message.text))
             checks = PageChecks(page)
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.browser import BOTH_LANGUAGES, CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.servers import serving
 from tests.verifier.kit import FakeIssuerServer, IssuerKit
 from verifier.settings import VerifierSettings
@@ -45,7 +45,9 @@ def paste_and_verify(base_url: str, token: str) -> tuple[str, str, int, str | No
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+            page = browser.new_page(
+                viewport={"width": 390, "height": 844}, extra_http_headers=BOTH_LANGUAGES
+            )  # a phone
             page.goto(f"{base_url}/verify")
             page.get_by_label("粘贴证书或核验链接").fill(token)
             page.get_by_role("button", name="核验").click()

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.browser import BOTH_LANGUAGES, CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.servers import serving
 from tests.verifier.kit import FakeIssuerServer, IssuerKit, sign
 from verifier.result import CredentialStatus
@@ -145,7 +145,7 @@ def open_page(
     base_url, submissions = served
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page()
+        page = browser.new_page(extra_http_headers=BOTH_LANGUAGES)
 
         def show(status: CredentialStatus) -> dict[str, dict[str, Any]]:
             page.set_viewport_size({"width": WIDTHS["phone"], "height": 844})
@@ -194,7 +194,7 @@ def test_each_verdict_reads_right_on_a_phone_and_a_desktop(
         if status is CredentialStatus.SUPERSEDED:
             assert shown["links"] == [SUCCESSOR]
         if status in (CredentialStatus.REVOKED, CredentialStatus.SUSPENDED):
-            assert "2026-11-20 09:30:00 UTC" in shown["verdict"]
+            assert "2026-11-20 17:30:00 北京时间（UTC+8）" in shown["verdict"]  # the issuer's zone
     assert seen["phone"]["scroll_width"] <= WIDTHS["phone"]
     assert seen["desktop"]["scroll_width"] <= WIDTHS["desktop"]
 

@@ -264,7 +264,7 @@ def create_verify_router(
     async def packed_page(request: Request) -> HTMLResponse:
         # The credential is in the fragment: this request carries nothing about it.
         return HTMLResponse(
-            render_packed_page(request_lang(request)),
+            render_packed_page(request_lang(request), (await page_zone()).key),
             headers={"Cache-Control": "public, max-age=3600", "Vary": "Accept-Language"},
         )
 

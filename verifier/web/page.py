@@ -32,6 +32,7 @@ from verifier.result import (
     VerificationResult,
 )
 from verifier.sources.offline_cache import describe_age
+from verifier.web.phone import phone_words_json
 from verifier.words import (
     CHANGED_ON,
     DATE_LABELS,
@@ -345,11 +346,12 @@ def render_verify_page(
     return _document(lang, title, body, head=head, links=links)
 
 
-def render_packed_page(lang: Lang = Lang.BOTH) -> str:
+def render_packed_page(lang: Lang = Lang.BOTH, time_zone: str = DEFAULT_TIME_ZONE) -> str:
     """The page a packed QR link (``<base>/c#<digits>``) opens: a pending verdict that
     ``verify.js`` replaces with the result of verifying the credential in the page, since only
     the browser sees the fragment (decision 0028); it installs as an offline web app. The
-    words the script shows travel in a JSON block read from the same catalogues."""
+    words the script shows travel in a JSON block read from the same catalogues, in ``lang``,
+    with the zone it shows times in (``time_zone``)."""
     page = _Page(lang, ZoneInfo(DEFAULT_TIME_ZONE))
     waiting = page.pair(lambda one: text("page.pending", one), big=True)
     pending = (
@@ -361,5 +363,6 @@ def render_packed_page(lang: Lang = Lang.BOTH) -> str:
         '<link rel="stylesheet" href="verify/verify.css">'
         '<link rel="manifest" href="verify/manifest.webmanifest">'
         '<script type="module" src="verify/verify.js"></script>'
+        f'<script type="application/json" id="words">{phone_words_json(lang, time_zone)}</script>'
     )
     return _document(lang, say("page.title", lang, sep=" "), pending, head=head)
