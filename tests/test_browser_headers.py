@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from issuer.services import Services
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.browser import BOTH_LANGUAGES, CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.issuer.helpers import issue_body, load_catalog
 
 pytestmark = pytest.mark.browser
@@ -41,7 +41,7 @@ def test_pages_obey_the_csp_and_are_styled_in_chromium(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
+            page = browser.new_page(extra_http_headers=BOTH_LANGUAGES)
             page.on("console", lambda message: messages.append(message.text))
             page.on("pageerror", lambda error: messages.append(str(error)))
             for url in (f"{base}/v/{issued['id']}", issued["qr_text"]):

@@ -26,6 +26,8 @@ from verifier.i18n import (
 )
 from verifier.labels import Label
 from verifier.result import Check, CheckCode, CredentialStatus, ReasonCode
+from verifier.web.batch_page import BATCH_REASONS, KINDS
+from verifier.web.phone import PAGE_KEYS
 from verifier.words import CHECK_OUTCOMES, DATE_LABELS, UNAVAILABLE_WHAT, check_key
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,4 +125,6 @@ def test_every_enum_member_has_its_words() -> None:
         for outcome in CHECK_OUTCOMES
     }
     wanted |= {label.key for label in vars(labels).values() if isinstance(label, Label)}
+    wanted |= {f"batch.kind.{kind}" for kind in KINDS} | set(BATCH_REASONS.values())
+    wanted |= set(PAGE_KEYS)
     assert wanted - keys == set()
