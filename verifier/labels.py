@@ -92,5 +92,7 @@ API_FIELDS: Final = {
     "valid_until": VALID_UNTIL,
     "credential_id": CREDENTIAL_ID,
     "key_id": SIGNING_KEY,
+    "achievement_description": DESCRIPTION,
+    "criteria_narrative": CRITERIA,
 }
 """The ``credential`` fields of a verification result (docs/verifier-api.md) and their labels."""
