@@ -70,8 +70,7 @@ def test_the_verify_page_in_english_chinese_and_as_the_browser_asks(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            viewport = {"width": width, "height": 900}
-            page = browser.new_page(viewport=viewport)
+            page = browser.new_page(viewport={"width": width, "height": 900})
             page.goto(f"{link}?lang=en")
             english = reading(page, values)
             assert "Genuine and valid" in english
@@ -115,7 +114,9 @@ def test_the_verify_page_in_english_chinese_and_as_the_browser_asks(
                 ("zh-CN,zh;q=0.9,en;q=0.8", "真实有效", None),
             ):
                 headers = {"Accept-Language": accept} if accept else {}
-                asked = browser.new_page(viewport=viewport, extra_http_headers=headers)
+                asked = browser.new_page(
+                    viewport={"width": width, "height": 900}, extra_http_headers=headers
+                )
                 asked.goto(link)
                 verdict = asked.locator("section.verdict").inner_text()
                 assert present in verdict, accept
@@ -141,8 +142,7 @@ def test_the_packed_link_page_speaks_the_language_asked_for(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            viewport = {"width": width, "height": 900}
-            page = browser.new_page(viewport=viewport)
+            page = browser.new_page(viewport={"width": width, "height": 900})
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.goto(f"{path}?lang=en#{fragment}")
@@ -157,7 +157,8 @@ def test_the_packed_link_page_speaks_the_language_asked_for(
             page.close()
 
             page = browser.new_page(
-                viewport=viewport, extra_http_headers={"Accept-Language": "zh-CN"}
+                viewport={"width": width, "height": 900},
+                extra_http_headers={"Accept-Language": "zh-CN"},
             )
             page.goto(packed)
             page.locator("section.verdict").wait_for(timeout=20_000)
