@@ -128,3 +128,13 @@ def test_every_enum_member_has_its_words() -> None:
     wanted |= {f"batch.kind.{kind}" for kind in KINDS} | set(BATCH_REASONS.values())
     wanted |= set(PAGE_KEYS)
     assert wanted - keys == set()
+
+
+def test_the_phone_page_scripts_hold_no_words_of_their_own() -> None:
+    """The packed-link page's script shows the catalogues' words (its JSON words block), so
+    its code holds no Chinese: a word written there would be a second vocabulary."""
+    static = ROOT / "verifier" / "web" / "static"
+    for path in [*static.glob("*.mjs"), static / "verify.js"]:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.split("//", 1)[0]
+            assert not CJK.search(code), f"{path.name}:{number}"
