@@ -131,40 +131,48 @@ def _failure_note_html(page: _Page, result: VerificationResult) -> str:
     return "".join(parts)
 
 
+def _date_of_change(page: _Page, result: VerificationResult) -> Callable[[Lang], str] | None:
+    """The date a genuine verdict not in force carries, said in a language (a moment names
+    its zone): when it was revoked, suspended or replaced, when it expired or takes effect."""
+    detail, shown = result.status_detail, result.credential
+    if result.status in CHANGED_ON:
+        changed_at = detail.changed_at if detail is not None else None
+        if changed_at is None:
+            return None
+        return lambda lang: say_moment(changed_at, page.zone, lang)
+    if shown is None:
+        return None
+    day = None
+    if result.status is CredentialStatus.EXPIRED:
+        day = page.date(shown.valid_until)
+    elif result.status is CredentialStatus.NOT_YET_VALID:
+        day = page.date(shown.valid_from)
+    if day is None:
+        return None
+    return lambda _lang: day
+
+
 def _lifecycle_html(page: _Page, result: VerificationResult) -> str:
     """The reason, date and successor behind a genuine credential that is not in force."""
     detail = result.status_detail
-    shown = result.credential
     parts = []
     if detail is not None and detail.reason:
         code = detail.reason
         parts.append(
             page.pair(lambda lang: text("page.reason", lang, reason=say_reason(code, lang)))
         )
-    when: Callable[[Lang], str | None] = lambda _lang: None  # noqa: E731
-    if result.status in CHANGED_ON and detail is not None:
-        changed_at = detail.changed_at
-        if changed_at is not None:
-            when = lambda lang: say_moment(changed_at, page.zone, lang)  # noqa: E731
-    elif result.status is CredentialStatus.EXPIRED and shown is not None:
-        when = lambda _lang: page.date(shown.valid_until)  # noqa: E731
-    elif result.status is CredentialStatus.NOT_YET_VALID and shown is not None:
-        when = lambda _lang: page.date(shown.valid_from)  # noqa: E731
-    status = result.status
-    if when(Lang.EN) and status in DATE_LABELS:
+    when = _date_of_change(page, result)
+    if when is not None and result.status in DATE_LABELS:
+        label = f"date.{result.status.value}"
         parts.append(
             page.pair(
-                lambda lang: text(
-                    "page.labelled",
-                    lang,
-                    label=text(f"date.{status.value}", lang),
-                    value=when(lang),
-                )
+                lambda lang: text("page.labelled", lang, label=text(label, lang), value=when(lang))
             )
         )
     if detail is not None and detail.superseded_by:
         link = escape(detail.superseded_by)
-        parts.append(f'<p>{page.html("page.new_credential")}: <a href="{link}">{link}</a></p>')
+        colon = "：" if page.lang is Lang.ZH else ": "
+        parts.append(f'<p>{page.html("page.new_credential")}{colon}<a href="{link}">{link}</a></p>')
     return "".join(parts)
 
 
