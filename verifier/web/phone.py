@@ -4,13 +4,14 @@
 (``verify-core.mjs`` and the modules it imports) against the issuer's published keys and
 status lists, fetched whole; the credential never leaves the page. ``verify/page.json`` tells
 the script what it must not decide for itself: the issuers it trusts, the clock skew, how old
-cached keys and lists may be, and the symbol and tone of every verdict. The words the script
-shows come in the page itself, in a ``<script type="application/json" id="words">`` block
-(``phone_words``: data, never run, so the Content-Security-Policy holds) read from the same
-catalogues as the server's page, in the language the page was asked in, with the issuer's
-time zone (decisions 0047, 0049). ``/sw.js`` (scope ``/``, so it
-covers ``/c`` and ``/verify``) and ``verify/manifest.webmanifest`` make the page an offline
-web app. Decision 0028.
+cached keys and lists may be, and the symbol and tone of every verdict (with the server's
+verdict, problem and reason words in both languages, for other readers of the file). The
+words the script shows come in the page itself, in a ``<script type="application/json"
+id="words">`` block (``phone_words``: data, never run, so the Content-Security-Policy holds)
+read from the same catalogues as the server's page, in the language the page was asked in,
+with the issuer's time zone (decisions 0047, 0049). ``/sw.js`` (scope ``/``, so it covers
+``/c`` and ``/verify``) and ``verify/manifest.webmanifest`` make the page an offline web app.
+Decision 0028.
 """
 
 from __future__ import annotations
