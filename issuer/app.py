@@ -129,6 +129,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         page_issuers=[base_url],
         offline_max_age=dt.timedelta(seconds=settings.verify_keys_max_age_seconds),
         issuer_card=issuer_card_of(services),  # the verify page names this issuer
+        time_zone=lambda: verify_links.profile_time_zone(services),
     )
     # First: routes are matched in order, and verification is the busiest public route.
     app.include_router(verify_router, tags=["verify"])

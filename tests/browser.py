@@ -29,5 +29,5 @@ def require_chromium() -> None:
 
 
 BOTH_LANGUAGES = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
-"""The headers of a phone set to Chinese that reads English too: pages show both languages,
-as when nothing is chosen (headless Chromium itself asks for ``en-US`` only)."""
+"""A reader of both Chinese and English: the public pages show both together (decision 0047);
+Chromium alone asks for ``en-US`` only, which chooses English."""

@@ -154,7 +154,7 @@ def test_qr_link_opens_the_verdict_in_a_real_browser(
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+    from tests.browser import BOTH_LANGUAGES, CHROMIUM, CHROMIUM_ARGS, require_chromium
 
     require_chromium()
     _base, client = live_server
@@ -163,7 +163,9 @@ def test_qr_link_opens_the_verdict_in_a_real_browser(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page = browser.new_page(
+                viewport={"width": 390, "height": 844}, extra_http_headers=BOTH_LANGUAGES
+            )
             # What a phone camera opens: the packed credential in the fragment (issue 7).
             assert issued["qr_text"].startswith(f"{_base}/c#")
             page.goto(issued["qr_text"])

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from issuer.services import Services
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.browser import BOTH_LANGUAGES, CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.issuer.helpers import issue_body, load_catalog
 
 pytestmark = [
@@ -70,7 +70,9 @@ def test_packed_links_verify_in_the_page_and_send_nothing_about_the_credential(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+            context = browser.new_context(
+                viewport={"width": 390, "height": 844}, extra_http_headers=BOTH_LANGUAGES
+            )  # a phone
             context.on("request", record)
             messages: list[str] = []
             context.on("console", lambda message: messages.append(message.text))
@@ -118,7 +120,9 @@ def test_once_visited_the_page_verifies_offline_until_its_documents_are_too_old(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+            context = browser.new_context(
+                viewport={"width": 390, "height": 844}, extra_http_headers=BOTH_LANGUAGES
+            )  # a phone
             context.clock.install(time=now)
             page = context.new_page()
             assert "真实有效" in verdict_of(page, link)
@@ -129,7 +133,10 @@ def test_once_visited_the_page_verifies_offline_until_its_documents_are_too_old(
             assert "真实有效" in shown, shown
             assert "Offline, in this phone" in shown
             as_of = offline.locator("#verification dd").nth(1).inner_text()
-            kept_at = dt.datetime.strptime(as_of, "%Y-%m-%d %H:%M:%S UTC").replace(tzinfo=dt.UTC)
+            # In the issuer's time zone, named (decision 0049).
+            assert as_of.endswith(" 北京时间（UTC+8） / Beijing time (UTC+8)"), as_of
+            beijing = dt.timezone(dt.timedelta(hours=8))
+            kept_at = dt.datetime.strptime(as_of[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=beijing)
             assert abs(kept_at - now) < dt.timedelta(minutes=5), as_of
             # A day (TESSERA_VERIFY_KEYS_MAX_AGE_SECONDS) later, still offline.
             context.clock.set_system_time(now + dt.timedelta(days=1, hours=1))

@@ -1,7 +1,8 @@
 """Display fields of a credential whose signature verified (never of an unverified one).
 
 Open Badges fields first (subject ``identifier`` objects for the holder's name and employee
-number, ``achievement``, ``source`` for the unit), falling back on generic VC fields.
+number, ``achievement`` with its description and criteria, ``source`` for the unit), falling
+back on generic VC fields.
 Language value objects and arrays of them are joined with `` / ``; every text is trimmed to
 ``MAX_TEXT`` characters.
 """
@@ -56,6 +57,7 @@ def extract_display(payload: dict[str, Any], *, key_id: str | None) -> Credentia
     )
     achievement = _object(subject.get("achievement"))
     source = _object(subject.get("source"))
+    criteria = _object(achievement.get("criteria"))
     return CredentialDisplay(
         credential_id=display_text(payload.get("id")),
         credential_name=display_text(payload.get("name")),
@@ -69,6 +71,9 @@ def extract_display(payload: dict[str, Any], *, key_id: str | None) -> Credentia
         achievement_name=display_text(achievement.get("name")),
         achievement_code=display_text(achievement.get("humanCode")),
         achievement_type=display_text(achievement.get("achievementType")),
+        achievement_description=display_text(achievement.get("description")),
+        criteria_narrative=display_text(criteria.get("narrative")),
+        criteria_url=display_text(criteria.get("id")),
         unit_id=display_text(source.get("id")),
         unit_name=display_text(source.get("name")),
         valid_from=display_text(payload.get("validFrom")),

@@ -3,8 +3,10 @@
 The printed certificate (``issuer/documents/certificate.py``), the holder's share page, the
 verify page (``verifier/web/page.py``) and docs/verifier-api.md all name a field with the
 label here, so an employer reads ``证书编号`` on the paper, on the screen and in the API's
-documentation for the same thing. The verifier holds them because it is the lowest layer:
-the issuer imports the verifier, never the other way round.
+documentation for the same thing. The words themselves are in the message catalogues under
+``field.*`` keys (verifier/i18n.py): a label is a key, and ``.zh`` and ``.en`` read it, so the
+words are corrected in one place per language. The verifier holds them because it is the
+lowest layer: the issuer imports the verifier, never the other way round.
 """
 
 from __future__ import annotations
@@ -12,30 +14,55 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from verifier.i18n import Lang, say, say_html, text
+
 
 @dataclass(frozen=True)
 class Label:
-    """A field's name in Chinese and in English."""
+    """A field's name: a ``field.*`` catalogue key, read in Chinese, English or both."""
 
-    zh: str
-    en: str
+    key: str
+
+    @property
+    def zh(self) -> str:
+        return text(self.key, Lang.ZH)
+
+    @property
+    def en(self) -> str:
+        return text(self.key, Lang.EN)
+
+    def say(self, lang: Lang) -> str:
+        """Plain text in ``lang`` (both: ``中文 / English``)."""
+        return say(self.key, lang)
+
+    def html(self, lang: Lang) -> str:
+        """Escaped HTML in ``lang`` (both: the English in a ``lang="en"`` span)."""
+        return say_html(self.key, lang)
 
 
-HOLDER_NAME: Final = Label("持证人姓名", "Holder name")
-EMPLOYEE_NUMBER: Final = Label("工号", "Employee No.")
-OCCUPATION: Final = Label("职业", "Occupation")
-LEVEL: Final = Label("等级", "Level")
-ACHIEVEMENT: Final = Label("职业及等级", "Occupation and level")
-OCCUPATION_CODE: Final = Label("职业代码", "Occupation code")
-UNIT: Final = Label("单位", "Unit")
-ISSUER: Final = Label("发证机构", "Issuer")
-CERTIFICATE_NUMBER: Final = Label("证书编号", "Certificate No.")
-EXAM_DATE: Final = Label("考试日期", "Exam date")
-DATE_OF_ISSUE: Final = Label("发证日期", "Date of issue")
-VALID_FROM: Final = Label("生效日期", "Valid from")
-VALID_UNTIL: Final = Label("有效期至", "Valid until")
-CREDENTIAL_ID: Final = Label("凭证标识", "Credential ID")
-SIGNING_KEY: Final = Label("签名密钥", "Signing key")
+# A literal key in each call, so tests/verifier/test_catalogues.py sees every one.
+HOLDER_NAME: Final = Label("field.holder_name")
+EMPLOYEE_NUMBER: Final = Label("field.employee_number")
+OCCUPATION: Final = Label("field.occupation")
+LEVEL: Final = Label("field.level")
+ACHIEVEMENT: Final = Label("field.achievement")
+OCCUPATION_CODE: Final = Label("field.occupation_code")
+UNIT: Final = Label("field.unit")
+ISSUER: Final = Label("field.issuer")
+ISSUER_ID: Final = Label("field.issuer_id")
+CERTIFICATE_NUMBER: Final = Label("field.certificate_number")
+EXAM_DATE: Final = Label("field.exam_date")
+EXAM_SESSION: Final = Label("field.exam_session")
+SCORE: Final = Label("field.score")
+DATE_OF_ISSUE: Final = Label("field.date_of_issue")
+ISSUED_AT: Final = Label("field.issued_at")
+VALID_FROM: Final = Label("field.valid_from")
+VALID_UNTIL: Final = Label("field.valid_until")
+DESCRIPTION: Final = Label("field.description")
+CRITERIA: Final = Label("field.criteria")
+CREDENTIAL_ID: Final = Label("field.credential_id")
+SIGNING_KEY: Final = Label("field.signing_key")
+HOLDER_EMAIL: Final = Label("field.holder_email")
 
 PRINTED: Final = (
     HOLDER_NAME,
@@ -65,5 +92,7 @@ API_FIELDS: Final = {
     "valid_until": VALID_UNTIL,
     "credential_id": CREDENTIAL_ID,
     "key_id": SIGNING_KEY,
+    "achievement_description": DESCRIPTION,
+    "criteria_narrative": CRITERIA,
 }
 """The ``credential`` fields of a verification result (docs/verifier-api.md) and their labels."""

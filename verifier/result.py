@@ -119,6 +119,9 @@ class CredentialDisplay(BaseModel):
     achievement_name: str | None = None
     achievement_code: str | None = None
     achievement_type: str | None = None
+    achievement_description: str | None = None
+    criteria_narrative: str | None = None
+    criteria_url: str | None = None
     unit_id: str | None = None
     unit_name: str | None = None
     valid_from: str | None = None

@@ -7,7 +7,8 @@ Environment variables, prefixed ``TESSERA_`` (docs/configuration.md): ``TESSERA_
 ``--offline``; unset: not written), and how failures of an issuer are remembered
 (``TESSERA_VERIFY_FAILURE_CACHE_SECONDS`` 30, ``TESSERA_VERIFY_BREAKER_FAILURES`` 5,
 ``TESSERA_VERIFY_BREAKER_COOL_OFF_SECONDS`` 300) and how old cached keys may be when a
-refresh fails (``TESSERA_VERIFY_KEYS_MAX_AGE_SECONDS``, 86,400). Read when
+refresh fails (``TESSERA_VERIFY_KEYS_MAX_AGE_SECONDS``, 86,400), and the time zone the verify
+page shows times in (``TESSERA_VERIFIER_TIME_ZONE``, ``Asia/Shanghai``). Read when
 ``VerifierSettings()`` is built, never at import.
 """
 
@@ -20,6 +21,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from verifier.local_time import DEFAULT_TIME_ZONE, UnknownTimeZoneError, time_zone
 from verifier.sources.breaker import FailurePolicy, failure_policy
 from verifier.trust import TrustedIssuers
 
@@ -66,6 +68,16 @@ class VerifierSettings(VerificationPolicy):
     base_url: str | None = None
     trusted_issuers: Annotated[list[str], NoDecode] = Field(default_factory=list)
     verify_cache_dir: Path | None = None
+    verifier_time_zone: str = DEFAULT_TIME_ZONE
+
+    @field_validator("verifier_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            time_zone(value)
+        except UnknownTimeZoneError as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("trusted_issuers", mode="before")
     @classmethod

@@ -45,6 +45,10 @@ PRINTED_FIELDS: Final = frozenset(
         "achievement_name",
         "achievement_code",
         "achievement_type",
+        # the achievement's own public definition (/achievements/{code}), not the holder's
+        "achievement_description",
+        "criteria_narrative",
+        "criteria_url",
         "unit_id",
         "unit_name",
         "valid_from",

@@ -113,7 +113,7 @@ def test_admin_registrar_admin_and_auditor_do_their_work_in_the_console(
         page.get_by_role("button", name="撤销… Revoke…").click()
         page.get_by_role("button", name=f"确认撤销 No. {found['number']} Revoke").click()
         page.wait_for_url(f"{base}/console/credentials/{found['id']}?done=revoked")
-        page.goto(f"{base}/v/{found['id']}")
+        page.goto(f"{base}/v/{found['id']}?lang=both")  # Chromium alone asks for English
         verdict = page.locator("section.verdict").inner_text()
         assert "已撤销" in verdict
         assert "Exam misconduct" in verdict

@@ -18,7 +18,7 @@ from issuer.app import create_app
 from issuer.config import Settings
 from issuer.services import Services
 from issuer.web.batch_verifier import MAX_STORED_REPORTS, REPORT_TTL_SECONDS, ReportStore
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.browser import BOTH_LANGUAGES, CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.issuer.helpers import issue_body, load_catalog
 from verifier.batch import BatchReport
 
@@ -308,7 +308,7 @@ def test_the_page_in_chromium_uploads_files_and_downloads_the_csv(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(accept_downloads=True)
+            page = browser.new_page(accept_downloads=True, extra_http_headers=BOTH_LANGUAGES)
             page.on("console", lambda message: messages.append(message.text))
             page.goto(f"{base}/verify/batch")
             page.set_input_files("#files", [tmp_path / "certificate.pdf", tmp_path / "list.csv"])

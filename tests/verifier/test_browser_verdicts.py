@@ -194,7 +194,7 @@ def test_each_verdict_reads_right_on_a_phone_and_a_desktop(
         if status is CredentialStatus.SUPERSEDED:
             assert shown["links"] == [SUCCESSOR]
         if status in (CredentialStatus.REVOKED, CredentialStatus.SUSPENDED):
-            assert "2026-11-20 09:30:00 UTC" in shown["verdict"]
+            assert "2026-11-20 17:30:00 北京时间（UTC+8）" in shown["verdict"]  # the issuer's zone
     assert seen["phone"]["scroll_width"] <= WIDTHS["phone"]
     assert seen["desktop"]["scroll_width"] <= WIDTHS["desktop"]
 

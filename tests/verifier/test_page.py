@@ -134,8 +134,8 @@ def test_valid_page_shows_holder_occupation_issuer_unit_dates_and_checked_at() -
         "包头冶炼厂",
         "2026-11-20",
         "2028-10-27",
-        "2026-11-27 12:00:00 UTC",
-        "Status checked at",
+        "2026-11-27 20:00:00 北京时间（UTC+8）",
+        "Checked at",
     ):
         assert expected in text
 
@@ -151,7 +151,7 @@ def test_revoked_credential_page() -> None:
 def test_skipped_status_is_said_on_the_page() -> None:
     kit = IssuerKit()
     html = render_verify_page(kit.verifier(status=False).verify(kit.token()))
-    assert "revocation status not checked" in html
+    assert "Revocation status not checked" in html
 
 
 def _luminance(hex_colour: str) -> float:

@@ -197,7 +197,11 @@ def test_packed_link_page_loads_its_script_from_the_verifier_only() -> None:
     page = client.get("/c")
     assert page.status_code == 200
     scripts = re.findall(r"<script[^>]*>", page.text)
-    assert scripts == ['<script type="module" src="verify/verify.js">']  # no inline script
+    # No inline script: the one other element is the page's words, data the browser never runs.
+    assert scripts == [
+        '<script type="module" src="verify/verify.js">',
+        '<script type="application/json" id="words">',
+    ]
     script = client.get("/verify/verify.js")
     assert script.status_code == 200
     assert script.headers["content-type"].startswith("text/javascript")

@@ -236,8 +236,9 @@ def test_a_revocation_carries_its_reason_and_date(kit: IssuerKit) -> None:
     assert result.status_detail == StatusReport(reason="exam_misconduct", changed_at=changed)
     assert result.model_dump(mode="json")["status_detail"]["changed_at"] == "2026-11-20T09:30:00Z"
     page = _text(result)
-    assert "撤销时间：2026-11-20 09:30:00 UTC" in page
-    assert "Revoked on: 2026-11-20 09:30:00 UTC" in page
+    # In the issuer's time zone, named (decision 0049).
+    assert "撤销时间：2026-11-20 17:30:00 北京时间（UTC+8）" in page
+    assert "Revoked on: 2026-11-20 17:30:00 Beijing time (UTC+8)" in page
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from importlib import resources
 from typing import Final, TypeVar
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 import anyio
 import anyio.to_thread
@@ -35,7 +36,9 @@ from verifier.holder_files import (
     HolderFileError,
     read_handed_over,
 )
-from verifier.i18n import choose_lang
+from verifier.i18n import Lang, choose_lang
+from verifier.local_time import DEFAULT_TIME_ZONE, UnknownTimeZoneError
+from verifier.local_time import time_zone as zone_named
 from verifier.qr_packing import DICTIONARY
 from verifier.result import VerificationResult
 from verifier.sources.keys import DEFAULT_KEYS_MAX_AGE
@@ -123,6 +126,14 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+PAGE_PATH: Final = "/verify"
+
+
+def request_lang(request: Request) -> Lang:
+    """The language a page is asked for: ``?lang=``, else ``Accept-Language`` (decision 0047)."""
+    return choose_lang(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
 def create_verify_router(
     verifier: Verifier,
     *,
@@ -135,6 +146,7 @@ def create_verify_router(
     page_issuers: Iterable[str] | None = None,
     offline_max_age: dt.timedelta = DEFAULT_KEYS_MAX_AGE,
     issuer_card: Callable[[], IssuerCard | None] | None = None,
+    time_zone: Callable[[], str] | None = None,
 ) -> APIRouter:
     """The verify API (and page) for ``verifier``; ``on_result`` hears of every result.
 
@@ -153,6 +165,9 @@ def create_verify_router(
     the same thread as the verification. ``issuer_card`` names the issuer at the top of the
     verify page (``verifier.web.landing``); it is called for each page, in a worker thread (the
     issuer's reads its profile from the database), so a changed name shows at once.
+    the same thread as the verification. ``time_zone`` names the zone the page shows times in
+    (an IANA name, asked for each page in a worker thread, since the issuer's profile may
+    change it; default and fallback ``Asia/Shanghai``, decision 0049).
     """
     router = APIRouter()
     limiter: list[anyio.CapacityLimiter] = []  # made on first use, inside the event loop
@@ -163,6 +178,14 @@ def create_verify_router(
     def verify(text: str) -> VerificationResult:
         result = verifier.verify_submission(text)
         return describe(result) if describe is not None else result
+
+    async def page_zone() -> ZoneInfo:
+        if time_zone is None:
+            return ZoneInfo(DEFAULT_TIME_ZONE)
+        try:
+            return zone_named(await anyio.to_thread.run_sync(time_zone))
+        except UnknownTimeZoneError:
+            return ZoneInfo(DEFAULT_TIME_ZONE)
 
     async def evaluate(text: str) -> VerificationResult:
         if needs_thread(text):
@@ -273,9 +296,12 @@ def create_verify_router(
     )
 
     @router.get("/c", response_class=HTMLResponse, summary="The page a packed QR link opens")
-    async def packed_page() -> HTMLResponse:
+    async def packed_page(request: Request) -> HTMLResponse:
         # The credential is in the fragment: this request carries nothing about it.
-        return HTMLResponse(render_packed_page(), headers={"Cache-Control": "public, max-age=3600"})
+        return HTMLResponse(
+            render_packed_page(request_lang(request), (await page_zone()).key),
+            headers={"Cache-Control": "public, max-age=3600", "Vary": "Accept-Language"},
+        )
 
     @router.get("/verify/verify.js", include_in_schema=False)
     async def verify_script() -> Response:
@@ -306,7 +332,7 @@ def create_verify_router(
         looked_up: tuple[str, str] | None = None,
     ) -> HTMLResponse:
         asked = request.query_params.get("lang")
-        lang = choose_lang(asked, request.headers.get("accept-language"))
+        lang = request_lang(request)
         card = await in_thread(issuer_card) if issuer_card is not None else None
         page = render_landing_page(
             lang,
@@ -409,6 +435,7 @@ def create_verify_router(
         with_lookup = lookup is not None
         if any(name in fields for name in LOOKUP_FIELDS):
             return await form_lookup(request, {k: v[0] for k, v in fields.items()})
+        lang = request_lang(request)
         submitted = (fields.get("credential") or [""])[0].strip()
         if not submitted:
             return await landing(
@@ -416,7 +443,14 @@ def create_verify_router(
             )
         result = await evaluate(submitted)
         return HTMLResponse(
-            render_verify_page(result, show_form=True, submitted=submitted, lookup_form=with_lookup)
+            render_verify_page(
+                result,
+                show_form=True,
+                submitted=submitted,
+                lookup_form=with_lookup,
+                lang=lang,
+                time_zone=await page_zone(),
+            )
         )
 
     async def verify_upload(request: Request) -> Response:
@@ -444,10 +478,17 @@ def create_verify_router(
             )
         result = await evaluate(handed.text)
         return HTMLResponse(
-            render_verify_page(result, show_form=True, lookup_form=lookup is not None)
+            render_verify_page(
+                result,
+                show_form=True,
+                lookup_form=lookup is not None,
+                lang=request_lang(request),
+                time_zone=await page_zone(),
+            )
         )
 
     async def form_lookup(request: Request, fields: dict[str, str]) -> Response:
+        lang = request_lang(request)
         typed = (fields.get("certificate_number", ""), fields.get("holder_name", ""))
         asked = lookup_fields(fields)
         if isinstance(asked, RequestError):
@@ -466,6 +507,8 @@ def create_verify_router(
                 show_form=True,
                 lookup_form=True,
                 looked_up=None if answer.verified else typed,
+                lang=lang,
+                time_zone=await page_zone(),
             )
         )
 

@@ -66,7 +66,12 @@ def create_app(
         redoc_url=None,
     )
     install_api_docs(app)
-    app.include_router(create_verify_router(verifier, offline_max_age=settings.keys_max_age))
+    zone = settings.verifier_time_zone
+    app.include_router(
+        create_verify_router(
+            verifier, offline_max_age=settings.keys_max_age, time_zone=lambda: zone
+        )
+    )
     # The strict policy on every page; the packed-link page fetches the trusted issuers'
     # keys and status lists from the browser, so their origins may be connected to.
     origins = [f"{urlsplit(i).scheme}://{urlsplit(i).netloc}" for i in settings.trusted()]

@@ -1,304 +1,319 @@
-"""The human verify page: verdict first, in Chinese and English, readable on a phone.
+"""The human verify page: verdict first, then what was checked in plain words, in the chosen
+language (both together unless one is chosen), readable on a phone.
 
 No template engine and no third-party assets: the CSS is this server's own file
 (``STYLESHEET``), there are no inline scripts or styles and no fonts, and every value goes
-through ``html.escape``. The verdict is carried by text and a
-symbol, never by colour alone; colours meet WCAG 2.1 AA contrast (>= 4.5:1, noted beside
-each). ``render_verify_page`` is also what the issuer's ``GET /v/{id}`` returns.
+through ``html.escape``. The verdict is carried by text and a symbol, never by colour alone;
+colours meet WCAG 2.1 AA contrast (>= 4.5:1, noted beside each). Every word comes from the
+message catalogues (verifier/i18n.py, decision 0047); times are in the issuer's time zone with
+the zone named, and the internal fields (issuer URL, credential id, signing key) wait in a
+collapsed ``<details>`` (decision 0049). ``render_verify_page`` is also what the issuer's
+``GET /v/{id}`` returns.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
 from html import escape
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from verifier import labels
 from verifier.errors import CredentialErrorCode
+from verifier.i18n import Lang, html_lang, language_links_html, say, say_html, text
 from verifier.labels import Label
+from verifier.local_time import DEFAULT_TIME_ZONE, local_date, say_moment
 from verifier.problem import problem_kind
 from verifier.result import (
     CheckCode,
     CredentialDisplay,
     CredentialStatus,
-    ReasonCode,
     VerificationResult,
 )
 from verifier.sources.offline_cache import describe_age
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """How one status is shown: a symbol, the Chinese and English verdicts, a CSS tone."""
-
-    symbol: str
-    zh: str
-    en: str
-    tone: str
-
-
-VERDICTS: Final = {
-    CredentialStatus.VALID: Verdict("✔", "真实有效", "Genuine and valid", "good"),
-    CredentialStatus.REVOKED: Verdict("✖", "已撤销", "Revoked", "bad"),
-    CredentialStatus.SUSPENDED: Verdict("⏸", "已暂停", "Suspended", "warn"),
-    CredentialStatus.EXPIRED: Verdict("⌛", "已过期", "Expired", "warn"),
-    CredentialStatus.NOT_YET_VALID: Verdict("⏳", "尚未生效", "Not yet valid", "warn"),
-    CredentialStatus.SUPERSEDED: Verdict("↻", "已被取代", "Superseded", "warn"),
-    CredentialStatus.INVALID: Verdict("✖", "非真实证书", "Not genuine", "bad"),
-    CredentialStatus.UNTRUSTED_ISSUER: Verdict(
-        "⚠", "发证机构不在信任名单中", "Issuer not trusted here", "warn"
-    ),
-    CredentialStatus.UNAVAILABLE: Verdict(
-        "⟳", "暂时无法核验，请稍后重试", "Could not be checked now; try again later", "warn"
-    ),
-    CredentialStatus.UNREADABLE: Verdict(
-        "?", "无法识别为证书", "Not a readable credential", "warn"
-    ),
-    CredentialStatus.NOT_FOUND: Verdict("?", "未找到该证书", "No such credential", "warn"),
-}
-
-# The reason categories of SPEC §5 (revoke/suspend bodies), as a person reads them.
-REASONS: Final[dict[str, tuple[str, str]]] = {
-    ReasonCode.ISSUED_IN_ERROR: ("误发", "Issued in error"),
-    ReasonCode.EXAM_MISCONDUCT: ("考试违纪", "Exam misconduct"),
-    ReasonCode.DATA_CORRECTION: ("信息更正", "Data correction"),
-    ReasonCode.SUPERSEDED: ("已被新证书取代", "Superseded by a new credential"),
-    ReasonCode.WITHDRAWN_BY_AUTHORITY: ("主管部门撤回", "Withdrawn by the authority"),
-    ReasonCode.HOLDER_REQUEST: ("持证人申请", "At the holder's request"),
-}
-
-# The date each genuine-but-not-in-force verdict carries, as a person reads it.
-DATE_LABELS: Final[dict[CredentialStatus, tuple[str, str]]] = {
-    CredentialStatus.REVOKED: ("撤销时间", "Revoked on"),
-    CredentialStatus.SUSPENDED: ("暂停时间", "Suspended on"),
-    CredentialStatus.SUPERSEDED: ("取代时间", "Replaced on"),
-    CredentialStatus.EXPIRED: ("过期日期", "Expired on"),
-    CredentialStatus.NOT_YET_VALID: ("生效日期", "Valid from"),
-}
-CHANGED_ON: Final = frozenset(
-    {CredentialStatus.REVOKED, CredentialStatus.SUSPENDED, CredentialStatus.SUPERSEDED}
+from verifier.web.phone import phone_words_json
+from verifier.words import (
+    CHANGED_ON,
+    DATE_LABELS,
+    REASONS,
+    UNAVAILABLE_WHAT,
+    VERDICTS,
+    Verdict,
+    check_key,
+    say_reason,
 )
 
-# What an ``unavailable`` verdict could not check, by the check that could not be made.
-UNAVAILABLE_WHAT: Final[dict[CheckCode, tuple[str, str]]] = {
-    CheckCode.LOCATE: (
-        "未能从颁发机构获取该证书。",
-        "The credential could not be fetched from its issuer.",
-    ),
-    CheckCode.KEY: (
-        "未能获取颁发机构的公钥，无法核验签名。",
-        "The issuer's keys could not be had, so the signature could not be checked.",
-    ),
-    CheckCode.STATUS: (
-        "未能确认证书是否已被撤销（无法获取状态列表）。",
-        "Whether it was revoked could not be checked (no usable status list).",
-    ),
-    CheckCode.PARSE: ("核验程序出错。", "The verifier had a fault."),
-}
+__all__ = [
+    "CHANGED_ON",
+    "DATE_LABELS",
+    "REASONS",
+    "STYLESHEET",
+    "UNAVAILABLE_WHAT",
+    "VERDICTS",
+    "Verdict",
+    "render_packed_page",
+    "render_verify_page",
+]
 
 STYLESHEET: Final = "/verify/verify.css"
 """Where the page's CSS is served (``verifier/web/static/verify.css``): no inline style, so a
 Content-Security-Policy ``style-src 'self'`` holds."""
 
-
-def _date(value: str | None) -> str | None:
-    return value[:10] if value else None
+CHECK_SYMBOLS: Final = {"passed": "✔", "failed": "✖", "skipped": "–"}
 
 
-def _moment(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+class _Page:
+    """One rendering: the language and the time zone every part of the page speaks in."""
+
+    def __init__(self, lang: Lang, zone: ZoneInfo) -> None:
+        self.lang = lang
+        self.zone = zone
+
+    def html(self, key: str, /, **values: object) -> str:
+        return say_html(key, self.lang, **values)
+
+    def pair(self, make: Callable[[Lang], str], *, big: bool = False) -> str:
+        """A paragraph made in the page's language; with both, one per language (the
+        English marked)."""
+        tag = '<p class="big"' if big else "<p"
+        if self.lang is Lang.BOTH:
+            zh, en = escape(make(Lang.ZH)), escape(make(Lang.EN))
+            return f'{tag}>{zh}</p>{tag} lang="en">{en}</p>'
+        return f"{tag}>{escape(make(self.lang))}</p>"
+
+    def line(self, key: str, /, **values: object) -> str:
+        return self.pair(lambda lang: text(key, lang, **values))
+
+    def row(self, label: Label | str, value: str | None) -> str:
+        if not value:
+            return ""
+        name = label.html(self.lang) if isinstance(label, Label) else self.html(label)
+        return f"<dt>{name}</dt><dd>{escape(value)}</dd>"
+
+    def moment(self, value: dt.datetime | None) -> str | None:
+        return say_moment(value, self.zone, self.lang) if value is not None else None
+
+    def date(self, value: str | None) -> str | None:
+        return local_date(value, self.zone)
 
 
-def _row(zh: str, en: str, value: str | None) -> str:
-    if not value:
-        return ""
-    return (
-        f'<dt>{escape(zh)} <span class="en" lang="en">{escape(en)}</span></dt>'
-        f"<dd>{escape(value)}</dd>"
-    )
-
-
-def _labelled(label: Label, value: str | None) -> str:
-    return _row(label.zh, label.en, value)
-
-
-def _line(zh: str, en: str) -> str:
-    return f'<p>{escape(zh)}</p><p lang="en">{escape(en)}</p>'
-
-
-def _reason_html(result: VerificationResult) -> str:
+def _reason_html(page: _Page, result: VerificationResult) -> str:
     if not result.status.genuine:
         failed = result.failed_check()
         if failed is None or failed.error is None:
             return ""
         kind = problem_kind(failed.error, failed.code)
-        reason = _line(f"原因：{kind.title_zh}", f"Reason: {kind.title}")
-        return reason + _failure_note_html(result)
-    return _lifecycle_html(result)
+        reason = page.pair(lambda lang: text("page.reason", lang, reason=text(kind.key, lang)))
+        return reason + _failure_note_html(page, result)
+    return _lifecycle_html(page, result)
 
 
-def _failure_note_html(result: VerificationResult) -> str:
+def _failure_note_html(page: _Page, result: VerificationResult) -> str:
     """What an untrusted or unavailable verdict means for the person holding the phone."""
     if result.status is CredentialStatus.UNTRUSTED_ISSUER:
-        return _line(
-            "本核验服务不信任该颁发机构，因此未核验其签名；这不表示证书是假的。",
-            "This verifier does not trust the issuer, so its signature was not checked; "
-            "this does not mean the credential is fake.",
-        )
+        return page.line("page.untrusted_note")
     if result.status is not CredentialStatus.UNAVAILABLE or result.unavailable is None:
         return ""
     missing = result.unavailable
     failed = result.failed_check()
     fault = failed is None or failed.error == CredentialErrorCode.INTERNAL_ERROR
     what = CheckCode.PARSE if fault else missing.check
-    zh, en = UNAVAILABLE_WHAT.get(what, UNAVAILABLE_WHAT[CheckCode.PARSE])
-    parts = [_line(zh, en)]
+    parts = [page.line(f"unavailable.{(what if what in UNAVAILABLE_WHAT else CheckCode.PARSE)}")]
     if missing.cached_at is not None:
         age = describe_age(result.checked_at - missing.cached_at)
-        limit = (
-            describe_age(dt.timedelta(seconds=missing.max_age_seconds))
-            if missing.max_age_seconds is not None
-            else None
-        )
-        parts.append(
-            _line(
-                f"缓存数据获取于 {age} 前" + (f"，超过 {limit} 的期限" if limit else ""),
-                f"The cached copy was fetched {age} ago"
-                + (f", over the limit of {limit}" if limit else ""),
-            )
-        )
-    parts.append(
-        _line(
-            "这不表示证书是假的；请稍后重试。",
-            "This does not mean the credential is fake; trying again later may help.",
-        )
-    )
+        if missing.max_age_seconds is not None:
+            limit = describe_age(dt.timedelta(seconds=missing.max_age_seconds))
+            parts.append(page.line("page.cached_over_limit", age=age, limit=limit))
+        else:
+            parts.append(page.line("page.cached_age", age=age))
+    parts.append(page.line("page.not_fake_try_later"))
     return "".join(parts)
 
 
-def _lifecycle_html(result: VerificationResult) -> str:
+def _date_of_change(page: _Page, result: VerificationResult) -> Callable[[Lang], str] | None:
+    """The date a genuine verdict not in force carries, said in a language (a moment names
+    its zone): when it was revoked, suspended or replaced, when it expired or takes effect."""
+    detail, shown = result.status_detail, result.credential
+    if result.status in CHANGED_ON:
+        changed_at = detail.changed_at if detail is not None else None
+        if changed_at is None:
+            return None
+        return lambda lang: say_moment(changed_at, page.zone, lang)
+    if shown is None:
+        return None
+    day = None
+    if result.status is CredentialStatus.EXPIRED:
+        day = page.date(shown.valid_until)
+    elif result.status is CredentialStatus.NOT_YET_VALID:
+        day = page.date(shown.valid_from)
+    if day is None:
+        return None
+    return lambda _lang: day
+
+
+def _lifecycle_html(page: _Page, result: VerificationResult) -> str:
     """The reason, date and successor behind a genuine credential that is not in force."""
     detail = result.status_detail
-    shown = result.credential
     parts = []
     if detail is not None and detail.reason:
-        zh, en = REASONS.get(detail.reason, (detail.reason, detail.reason))
-        parts.append(_line(f"原因：{zh}", f"Reason: {en}"))
-    when = None
-    if result.status in CHANGED_ON and detail is not None:
-        when = _moment(detail.changed_at)
-    elif result.status is CredentialStatus.EXPIRED and shown is not None:
-        when = _date(shown.valid_until)
-    elif result.status is CredentialStatus.NOT_YET_VALID and shown is not None:
-        when = _date(shown.valid_from)
-    if when and result.status in DATE_LABELS:
-        zh, en = DATE_LABELS[result.status]
-        parts.append(_line(f"{zh}：{when}", f"{en}: {when}"))
+        code = detail.reason
+        parts.append(
+            page.pair(lambda lang: text("page.reason", lang, reason=say_reason(code, lang)))
+        )
+    when = _date_of_change(page, result)
+    if when is not None and result.status in DATE_LABELS:
+        label = f"date.{result.status.value}"
+        parts.append(
+            page.pair(
+                lambda lang: text("page.labelled", lang, label=text(label, lang), value=when(lang))
+            )
+        )
     if detail is not None and detail.superseded_by:
         link = escape(detail.superseded_by)
-        parts.append(
-            f'<p>新证书 <span lang="en">New credential</span>: <a href="{link}">{link}</a></p>'
-        )
+        colon = "：" if page.lang is Lang.ZH else ": "
+        parts.append(f'<p>{page.html("page.new_credential")}{colon}<a href="{link}">{link}</a></p>')
     return "".join(parts)
 
 
-def _details_html(display: CredentialDisplay) -> str:
+def _validity_html(page: _Page, result: VerificationResult) -> str:
+    """``有效期至 … / 长期有效`` and the reminder to compare the name with the ID card: what
+    an employer needs next to a verdict about a genuine credential."""
+    shown = result.credential
+    if shown is None or not result.status.genuine:
+        return ""
+    until = page.date(shown.valid_until)
+    validity = page.line("page.valid_until", date=until) if until else page.line("page.no_expiry")
+    return validity + page.line("page.compare_id")
+
+
+def _details_html(page: _Page, display: CredentialDisplay) -> str:
     # The date of issue is awardedDate, or validFrom when the credential has no awardedDate
     # (Tessera's: the printed 发证日期 is the day it took effect); validFrom shows apart only
     # when it says something else.
-    issued = _date(display.awarded_date) or _date(display.valid_from)
-    valid_from = _date(display.valid_from)
+    issued = page.date(display.awarded_date) or page.date(display.valid_from)
+    valid_from = page.date(display.valid_from)
+    until = page.date(display.valid_until) or say("page.no_expiry", page.lang)
+    criteria = ""
+    if display.criteria_url and display.criteria_url.startswith(("https://", "http://")):
+        link = escape(display.criteria_url)
+        criteria = (
+            f"<dt>{labels.CRITERIA.html(page.lang)}</dt>"
+            f'<dd><a href="{link}">{page.html("page.criteria_link")}</a></dd>'
+        )
     rows = "".join(
         [
-            _labelled(labels.HOLDER_NAME, display.holder_name),
-            _labelled(labels.EMPLOYEE_NUMBER, display.employee_number),
-            _labelled(labels.ACHIEVEMENT, display.achievement_name or display.credential_name),
-            _labelled(labels.OCCUPATION_CODE, display.achievement_code),
-            _labelled(labels.ISSUER, display.issuer_name or display.issuer_id),
-            _row("发证机构标识", "Issuer id", display.issuer_id if display.issuer_name else None),
-            _labelled(labels.UNIT, display.unit_name),
-            _labelled(labels.CERTIFICATE_NUMBER, display.certificate_number),
-            _labelled(labels.EXAM_DATE, _date(display.exam_date)),
-            _labelled(labels.DATE_OF_ISSUE, issued),
-            _labelled(labels.VALID_FROM, valid_from if valid_from != issued else None),
-            _labelled(labels.VALID_UNTIL, _date(display.valid_until) or None),
-            _labelled(labels.CREDENTIAL_ID, display.credential_id),
-            _labelled(labels.SIGNING_KEY, display.key_id),
+            page.row(labels.HOLDER_NAME, display.holder_name),
+            page.row(labels.EMPLOYEE_NUMBER, display.employee_number),
+            page.row(labels.ACHIEVEMENT, display.achievement_name or display.credential_name),
+            page.row(labels.OCCUPATION_CODE, display.achievement_code),
+            page.row(labels.ISSUER, display.issuer_name or display.issuer_id),
+            page.row(labels.UNIT, display.unit_name),
+            page.row(labels.CERTIFICATE_NUMBER, display.certificate_number),
+            page.row(labels.EXAM_DATE, page.date(display.exam_date)),
+            page.row(labels.DATE_OF_ISSUE, issued),
+            page.row(labels.VALID_FROM, valid_from if valid_from != issued else None),
+            page.row(labels.VALID_UNTIL, until),
+            page.row(labels.DESCRIPTION, display.achievement_description),
+            page.row(labels.CRITERIA, display.criteria_narrative),
+            criteria,
         ]
     )
-    return f'<h2>证书信息 <span lang="en">Credential</span></h2><dl>{rows}</dl>'
-
-
-def _result_html(result: VerificationResult) -> str:
-    verdict = VERDICTS[result.status]
-    reason = _reason_html(result)
-    checked = _moment(result.checked_at)
-    status_as_of = _moment(result.status_list_fetched_at)
-    status_row = _row("状态数据获取于", "Status list as of", status_as_of) if status_as_of else ""
-    skipped = any(c.skipped for c in result.checks)
-    note = (
-        '<p>未检查撤销状态 <span lang="en">(revocation status not checked)</span></p>'
-        if skipped
-        else ""
+    internal = "".join(
+        [
+            page.row(labels.ISSUER_ID, display.issuer_id),
+            page.row(labels.CREDENTIAL_ID, display.credential_id),
+            page.row(labels.SIGNING_KEY, display.key_id),
+        ]
     )
+    return (
+        f"<h2>{page.html('page.credential')}</h2><dl>{rows}</dl>"
+        f'<details class="internal"><summary>{page.html("page.internal")}</summary>'
+        f"<dl>{internal}</dl></details>"
+    )
+
+
+def _checks_html(page: _Page, result: VerificationResult) -> str:
+    """Each check in plain words (``签名有效：证书内容未被改动``), with a symbol for its outcome."""
+    items = []
+    for check in result.checks:
+        key = check_key(check)
+        symbol = CHECK_SYMBOLS[key.rsplit(".", 1)[1]]
+        items.append(
+            f'<li data-check="{check.code.value}"><span class="symbol" aria-hidden="true">'
+            f"{symbol}</span>{page.html(key)}</li>"
+        )
+    checked = page.moment(result.checked_at)
+    status_as_of = page.moment(result.status_list_fetched_at)
+    times = page.row("page.checked_at", checked) + page.row("page.status_as_of", status_as_of)
+    return (
+        f"<h2>{page.html('page.verification')}</h2>"
+        f'<ul class="checks">{"".join(items)}</ul><dl>{times}</dl>'
+    )
+
+
+def _result_html(page: _Page, result: VerificationResult) -> str:
+    verdict = VERDICTS[result.status]
+    symbol = f'<span class="symbol" aria-hidden="true">{verdict.symbol}</span>'
+    words = page.pair(verdict.say, big=True).replace(
+        '<p class="big">', f'<p class="big">{symbol}', 1
+    )
+    skipped = any(c.skipped and c.code is CheckCode.STATUS for c in result.checks)
     parts = [
         f'<section class="verdict {verdict.tone}" role="status" aria-live="polite">',
-        f'<p class="big"><span class="symbol" aria-hidden="true">{verdict.symbol}</span>'
-        f"{escape(verdict.zh)}</p>",
-        f'<p class="big" lang="en">{escape(verdict.en)}</p>',
-        reason,
-        note,
+        words,
+        _reason_html(page, result),
+        page.line("check.status.skipped") if skipped else "",
+        _validity_html(page, result),
         "</section>",
     ]
     if result.credential is not None:
-        parts.append(_details_html(result.credential))
-    parts.append(
-        f'<h2>核验 <span lang="en">Verification</span></h2><dl>'
-        f"{_row('核验时间', 'Status checked at', checked)}{status_row}</dl>"
-    )
-    checks = "".join(
-        f"<li>{'跳过 skipped' if c.skipped else ('通过 passed' if c.passed else '未通过 failed')}: "
-        f'<span lang="en">{escape(c.code.value)}</span></li>'
-        for c in result.checks
-    )
-    parts.append(
-        f'<details><summary>核验步骤 <span lang="en">Checks</span></summary>'
-        f'<ul class="checks">{checks}</ul></details>'
-    )
+        parts.append(_details_html(page, result.credential))
+    parts.append(_checks_html(page, result))
     return "".join(parts)
 
 
-def _lookup_form_html(action: str, typed: tuple[str, str] | None) -> str:
+def _with_lang(path: str, lang: Lang) -> str:
+    return path if lang is Lang.BOTH else f"{path}?lang={lang.value}"
+
+
+def _lookup_form_html(page: _Page, action: str, typed: tuple[str, str] | None) -> str:
     number, name = (escape(value) for value in (typed or ("", "")))
-    number_label, name_label = labels.CERTIFICATE_NUMBER, labels.HOLDER_NAME
     return (
-        f'<h2>按证书编号查询 <span lang="en">Look up by certificate number</span></h2>'
-        f'<form method="post" action="{escape(action)}">'
-        f'<label for="certificate_number">{escape(number_label.zh)} '
-        f'<span lang="en">{escape(number_label.en)}</span></label>'
+        f"<h2>{page.html('page.lookup_title')}</h2>"
+        f'<form method="post" action="{escape(_with_lang(action, page.lang))}">'
+        f'<label for="certificate_number">{labels.CERTIFICATE_NUMBER.html(page.lang)}</label>'
         '<input id="certificate_number" name="certificate_number" required maxlength="64" '
         f'autocomplete="off" autocapitalize="characters" spellcheck="false" value="{number}">'
-        f'<label for="holder_name">{escape(name_label.zh)} '
-        f'<span lang="en">{escape(name_label.en)}</span></label>'
+        f'<label for="holder_name">{labels.HOLDER_NAME.html(page.lang)}</label>'
         '<input id="holder_name" name="holder_name" required maxlength="200" '
         f'autocomplete="off" spellcheck="false" value="{name}">'
-        '<button type="submit">查询 <span lang="en">Look up</span></button></form>'
+        f'<button type="submit">{page.html("page.lookup_button")}</button></form>'
     )
 
 
-def _form_html(action: str, submitted: str | None) -> str:
+def _form_html(page: _Page, action: str, submitted: str | None) -> str:
     value = escape(submitted or "")
     return (
-        f'<h2>核验证书 <span lang="en">Verify a credential</span></h2>'
-        f'<form method="post" action="{escape(action)}">'
-        '<label for="credential">粘贴证书或核验链接 '
-        '<span lang="en">Paste a credential or verify link</span></label>'
+        f"<h2>{page.html('page.verify_title')}</h2>"
+        f'<form method="post" action="{escape(_with_lang(action, page.lang))}">'
+        f'<label for="credential">{page.html("page.paste_label")}</label>'
         '<textarea id="credential" name="credential" required spellcheck="false" '
         f'autocapitalize="off">{value}</textarea>'
-        f'<button type="submit">核验 <span lang="en">Verify</span></button></form>'
+        f'<button type="submit">{page.html("page.verify_button")}</button></form>'
+    )
+
+
+def _document(lang: Lang, title: str, body: str, *, head: str = "", links: str = "") -> str:
+    heading = say_html("page.title", lang)
+    return (
+        f'<!DOCTYPE html><html lang="{html_lang(lang)}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="referrer" content="no-referrer">'
+        f"<title>{escape(title)}</title>{head}</head>"
+        f"<body><main>{links}<h1>{heading}</h1>{body}"
+        "<footer><p>Tessera · W3C Verifiable Credentials 2.0 · Open Badges 3.0</p></footer>"
+        "</main></body></html>"
     )
 
 
@@ -310,63 +325,52 @@ def render_verify_page(
     submitted: str | None = None,
     lookup_form: bool = False,
     looked_up: tuple[str, str] | None = None,
+    lang: Lang = Lang.BOTH,
+    time_zone: ZoneInfo | None = None,
+    page_path: str | None = None,
 ) -> str:
-    """The whole HTML page for ``result`` (``None``: just the form); ``lookup_form`` adds
-    the form that looks a certificate up by number and holder name, filled with
-    ``looked_up`` (what was typed, to correct a typo)."""
-    title = "证书核验 Credential verification"
+    """The whole HTML page for ``result`` (``None``: just the form), in ``lang``, its times in
+    ``time_zone`` (default Beijing time); ``lookup_form`` adds the form that looks a
+    certificate up by number and holder name, filled with ``looked_up`` (what was typed, to
+    correct a typo); ``page_path`` adds links to this page in each language."""
+    page = _Page(lang, time_zone or ZoneInfo(DEFAULT_TIME_ZONE))
+    title = say("page.title", lang, sep=" ")
     if result is not None:
-        verdict = VERDICTS[result.status]
-        title = f"{verdict.zh} {verdict.en} · 证书核验"
-    body = _result_html(result) if result is not None else ""
+        title = f"{VERDICTS[result.status].say(lang)} · {title}"
+    body = _result_html(page, result) if result is not None else ""
     if show_form or result is None:
         body += _form_html(
-            form_action, submitted if result is None or not result.verified else None
+            page, form_action, submitted if result is None or not result.verified else None
         )
         if lookup_form:  # the Tessera app, which also verifies many at once
-            body += _lookup_form_html(form_action, looked_up)
-            body += (
-                f'<p><a href="{escape(form_action)}/batch">批量核验 '
-                '<span lang="en">Verify many at once (CSV, PDF certificates, QR images)</span>'
-                "</a></p>"
-            )
+            body += _lookup_form_html(page, form_action, looked_up)
+            batch = escape(_with_lang(f"{form_action}/batch", lang))
+            body += f'<p><a href="{batch}">{page.html("page.batch_link")}</a></p>'
     else:
-        body += (
-            f'<p><a href="{escape(form_action)}">核验其他证书 '
-            '<span lang="en">Verify another credential</span></a></p>'
-        )
-    return (
-        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="referrer" content="no-referrer">'
-        f'<title>{escape(title)}</title><link rel="stylesheet" href="{STYLESHEET}"></head>'
-        f'<body><main><h1>证书核验 <span lang="en">Credential verification</span></h1>{body}'
-        "<footer><p>Tessera · W3C Verifiable Credentials 2.0 · Open Badges 3.0</p></footer>"
-        "</main></body></html>"
-    )
+        another = escape(_with_lang(form_action, lang))
+        body += f'<p><a href="{another}">{page.html("page.another")}</a></p>'
+    links = language_links_html(page_path, lang) if page_path else ""
+    head = f'<link rel="stylesheet" href="{STYLESHEET}">'
+    return _document(lang, title, body, head=head, links=links)
 
 
-def render_packed_page() -> str:
+def render_packed_page(lang: Lang = Lang.BOTH, time_zone: str = DEFAULT_TIME_ZONE) -> str:
     """The page a packed QR link (``<base>/c#<digits>``) opens: a pending verdict that
     ``verify.js`` replaces with the result of verifying the credential in the page, since only
-    the browser sees the fragment (decision 0028); it installs as an offline web app."""
+    the browser sees the fragment (decision 0028); it installs as an offline web app. The
+    words the script shows travel in a JSON block read from the same catalogues, in ``lang``,
+    with the zone it shows times in (``time_zone``)."""
+    page = _Page(lang, ZoneInfo(DEFAULT_TIME_ZONE))
+    waiting = page.pair(lambda one: text("page.pending", one), big=True)
     pending = (
-        '<div id="pending" class="verdict warn" role="status" aria-live="polite">'
-        '<p class="big">正在核验…</p><p class="big" lang="en">Verifying…</p></div>'
-        "<noscript><p>此页面需要 JavaScript 才能读取链接中的证书；也可将链接粘贴到"
-        '<a href="verify">核验页面</a>。</p><p lang="en">This page needs JavaScript to read the '
-        'credential in the link; or paste the link into the <a href="verify">verify page</a>.'
-        "</p></noscript>"
+        f'<div id="pending" class="verdict warn" role="status" aria-live="polite">{waiting}</div>'
+        f"<noscript>{page.line('page.needs_script')}"
+        f'<p><a href="verify">{page.html("page.verify_title")}</a></p></noscript>'
     )
-    return (
-        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="referrer" content="no-referrer">'
-        "<title>证书核验 Credential verification</title>"
+    head = (
         '<link rel="stylesheet" href="verify/verify.css">'
         '<link rel="manifest" href="verify/manifest.webmanifest">'
-        '<script type="module" src="verify/verify.js"></script></head><body><main>'
-        f'<h1>证书核验 <span lang="en">Credential verification</span></h1>{pending}'
-        "<footer><p>Tessera · W3C Verifiable Credentials 2.0 · Open Badges 3.0</p></footer>"
-        "</main></body></html>"
+        '<script type="module" src="verify/verify.js"></script>'
+        f'<script type="application/json" id="words">{phone_words_json(lang, time_zone)}</script>'
     )
+    return _document(lang, say("page.title", lang, sep=" "), pending, head=head)

@@ -4,10 +4,14 @@
 (``verify-core.mjs`` and the modules it imports) against the issuer's published keys and
 status lists, fetched whole; the credential never leaves the page. ``verify/page.json`` tells
 the script what it must not decide for itself: the issuers it trusts, the clock skew, how old
-cached keys and lists may be, and the words of every verdict and reason (from ``VERDICTS`` and
-``PROBLEM_KINDS``, so the page and the server say the same). ``/sw.js`` (scope ``/``, so it
-covers ``/c`` and ``/verify``) and ``verify/manifest.webmanifest`` make the page an offline
-web app. Decision 0028.
+cached keys and lists may be, and the symbol and tone of every verdict (with the server's
+verdict, problem and reason words in both languages, for other readers of the file). The
+words the script shows come in the page itself, in a ``<script type="application/json"
+id="words">`` block (``phone_words``: data, never run, so the Content-Security-Policy holds)
+read from the same catalogues as the server's page, in the language the page was asked in,
+with the issuer's time zone (decisions 0047, 0049). ``/sw.js`` (scope ``/``, so it covers
+``/c`` and ``/verify``) and ``verify/manifest.webmanifest`` make the page an offline web app.
+Decision 0028.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ from typing import Any, Final
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
+from verifier import labels
 from verifier.errors import CredentialErrorCode
+from verifier.i18n import ONE_LANGUAGE, Lang, text
 from verifier.problem import problem_kind
 from verifier.result import CheckCode
-from verifier.web.page import REASONS, VERDICTS
+from verifier.words import CHECK_OUTCOMES, REASONS, VERDICTS
 
 MODULES: Final = (
     "inflate.mjs",
@@ -73,6 +79,56 @@ def page_config(
         },
         "reasons": {code: {"zh": zh, "en": en} for code, (zh, en) in REASONS.items()},
     }
+
+
+PAGE_KEYS: Final = (
+    "page.title",
+    "page.reason",
+    "page.labelled",
+    "page.valid_until",
+    "page.no_expiry",
+    "page.compare_id",
+    "page.criteria_link",
+    "page.credential",
+    "page.internal",
+    "page.verification",
+    "page.checked_at",
+    "page.status_as_of",
+    "page.another",
+    "phone.kept_too_old",
+    "phone.keys_as_of",
+    "phone.how",
+    "phone.offline",
+    "phone.in_phone",
+    "phone.no_credential",
+    "phone.cannot_start",
+    "zone.beijing",
+    "zone.named",
+)
+"""The page's own words the script shows (besides field names, verdicts, checks, problems)."""
+
+
+def phone_words(lang: Lang, time_zone: str) -> dict[str, Any]:
+    """What the ``words`` block of the packed-link page holds: the page's language, the
+    issuer's time zone, and each key's text in that language (both: ``[中文, English]``)."""
+    keys = [*PAGE_KEYS]
+    keys += [label.key for label in vars(labels).values() if isinstance(label, labels.Label)]
+    keys += [f"verdict.{status.value}" for status in VERDICTS]
+    keys += [f"reason.{code}" for code in REASONS]
+    keys += [f"problem.{code.value}" for code in CredentialErrorCode]
+    keys += [f"check.{code.value}.{outcome}" for code in CheckCode for outcome in CHECK_OUTCOMES]
+    languages = ONE_LANGUAGE if lang is Lang.BOTH else (lang,)
+    return {
+        "lang": lang.value,
+        "time_zone": time_zone,
+        "words": {key: [text(key, one) for one in languages] for key in keys},
+    }
+
+
+def phone_words_json(lang: Lang, time_zone: str) -> str:
+    """``phone_words`` as JSON safe inside a ``<script type="application/json">`` element."""
+    words = json.dumps(phone_words(lang, time_zone), ensure_ascii=False, separators=(",", ":"))
+    return words.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def create_phone_router(

@@ -203,9 +203,9 @@ def fields(row: Credential, localtime: Any) -> list[Field]:
     ]
 
 
-EXAM_SESSION = labels.Label("考试场次", "Exam session")
-SCORE = labels.Label("成绩", "Score")
-ISSUED_AT = labels.Label("签发时间", "Issued")
+EXAM_SESSION = labels.EXAM_SESSION
+SCORE = labels.SCORE
+ISSUED_AT = labels.ISSUED_AT
 
 
 def credential_page(

@@ -28,10 +28,10 @@ CHANGEABLE: dict[str, labels.Label] = {
     "level": labels.LEVEL,
     "unit": labels.UNIT,
     "exam_date": labels.EXAM_DATE,
-    "exam_session": labels.Label("考试场次", "Exam session"),
-    "score": labels.Label("成绩", "Score"),
+    "exam_session": labels.EXAM_SESSION,
+    "score": labels.SCORE,
     "valid_until": labels.VALID_UNTIL,
-    "holder_email": labels.Label("通知邮箱", "E-mail for notices"),
+    "holder_email": labels.HOLDER_EMAIL,
 }
 """The fields a reissue may change, in the form's order, named as everywhere else."""
 

@@ -37,6 +37,7 @@ from verifier.batch_items import (
 from verifier.errors import ParseError
 from verifier.holder_files import MAX_FILE_BYTES
 from verifier.strict_json import loads_strict
+from verifier.web.api import request_lang
 from verifier.web.batch_page import PAGE_PATH, render_batch_page
 from verifier.web.problem_response import problem_response
 
@@ -238,8 +239,10 @@ async def verify_batch_api(
 
 
 @router.get(PAGE_PATH, response_class=HTMLResponse, summary="The batch verify page (a form)")
-async def batch_page() -> HTMLResponse:
-    return HTMLResponse(render_batch_page(None))
+async def batch_page(request: Request) -> HTMLResponse:
+    return HTMLResponse(
+        render_batch_page(None, lang=request_lang(request)), headers={"Vary": "Accept-Language"}
+    )
 
 
 @router.post(
@@ -272,13 +275,16 @@ async def batch_page_post(request: Request) -> Response:
     try:
         report = await _batch(request).run(read)
     except BatchRequestError as exc:
-        return HTMLResponse(render_batch_page(None, error=str(exc)), status_code=422)
+        return HTMLResponse(
+            render_batch_page(None, error=str(exc), lang=request_lang(request)), status_code=422
+        )
     if answer in ("csv", "pdf"):
         return await _report_response(request, report, answer)  # type: ignore[arg-type]
     token = _batch(request).reports.put(report)
     downloads = (f"{PAGE_PATH}/{token}/report.csv", f"{PAGE_PATH}/{token}/report.pdf")
     return HTMLResponse(
-        render_batch_page(report, downloads=downloads), headers={"Cache-Control": "no-store"}
+        render_batch_page(report, downloads=downloads, lang=request_lang(request)),
+        headers={"Cache-Control": "no-store"},
     )
 
 

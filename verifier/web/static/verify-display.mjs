@@ -34,6 +34,7 @@ export function extractDisplay(payload, keyId) {
   const subject = object(Array.isArray(subjectValue) && subjectValue.length ? subjectValue[0] : subjectValue);
   const achievement = object(get(subject, "achievement"));
   const source = object(get(subject, "source"));
+  const criteria = object(get(achievement, "criteria"));
   return {
     credential_id: displayText(get(payload, "id")),
     credential_name: displayText(get(payload, "name")),
@@ -47,6 +48,9 @@ export function extractDisplay(payload, keyId) {
     achievement_name: displayText(get(achievement, "name")),
     achievement_code: displayText(get(achievement, "humanCode")),
     achievement_type: displayText(get(achievement, "achievementType")),
+    achievement_description: displayText(get(achievement, "description")),
+    criteria_narrative: displayText(get(criteria, "narrative")),
+    criteria_url: displayText(get(criteria, "id")),
     unit_id: displayText(get(source, "id")),
     unit_name: displayText(get(source, "name")),
     valid_from: displayText(get(payload, "validFrom")),

@@ -22,12 +22,76 @@ function element(tag, attributes = {}, ...children) {
   return node;
 }
 
-const english = (text) => element("span", { lang: "en" }, text);
-const moment = (ms) => `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+// The page's words, in the language it was asked in (verifier/web/phone.py phone_words): each
+// key holds [中文, English] when both are shown, else the one language's text.
+const WORDS = JSON.parse(document.getElementById("words").textContent);
+const BOTH = WORDS.lang === "both";
+const LANGS = BOTH ? [0, 1] : [0];
+const ZONE = WORDS.time_zone;
 
-function row(list, zh, en, value) {
+// One key's text in the page's i-th language, "{name}" fields filled (a function value is
+// called with i, for values that are words themselves).
+function textIn(key, i, values = {}) {
+  const found = WORDS.words[key] || [key, key];
+  return found[i].replace(/\{(\w+)\}/g, (whole, name) => {
+    if (!(name in values)) return whole;
+    const value = values[name];
+    return String(typeof value === "function" ? value(i) : value);
+  });
+}
+const sayPlain = (key, values) => LANGS.map((i) => textIn(key, i, values)).join(" / ");
+
+// Inline words (a heading, a field name): with both, the English in a lang="en" span.
+function inline(key) {
+  if (!BOTH) return [textIn(key, 0)];
+  return [`${textIn(key, 0)} `, element("span", { class: "en", lang: "en" }, textIn(key, 1))];
+}
+
+// Paragraphs, one per language shown; make(i) gives the i-th language's text.
+function paragraphs(make, attributes = {}) {
+  return LANGS.map((i) => element("p", i === 1 ? { ...attributes, lang: "en" } : attributes, make(i)));
+}
+
+function zoneParts(ms) {
+  const format = new Intl.DateTimeFormat("en-GB", {
+    timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+    minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "longOffset",
+  });
+  return Object.fromEntries(format.formatToParts(new Date(ms)).map((part) => [part.type, part.value]));
+}
+
+// "+8" or "+5:30", as verifier/local_time.py says it.
+function offsetOf(parts) {
+  const found = /([+-])(\d\d):(\d\d)/.exec(parts.timeZoneName || "");
+  if (!found) return "+0";
+  return `${found[1]}${Number(found[2])}${found[3] === "00" ? "" : `:${found[3]}`}`;
+}
+
+function zoneIn(ms, i) {
+  const values = { offset: offsetOf(zoneParts(ms)), name: ZONE };
+  return textIn(ZONE === "Asia/Shanghai" ? "zone.beijing" : "zone.named", i, values);
+}
+
+function clock(ms) {
+  const p = zoneParts(ms);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+}
+const momentIn = (ms, i) => `${clock(ms)} ${zoneIn(ms, i)}`;
+const moment = (ms) => `${clock(ms)} ${LANGS.map((i) => zoneIn(ms, i)).join(" / ")}`;
+
+// The day an ISO date or date-time falls on where the issuer is (verifier/local_time.py).
+function localDate(value) {
+  if (!value) return null;
+  if (!/(Z|[+-]\d\d:\d\d)$/i.test(value)) return value.slice(0, 10);
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return value.slice(0, 10);
+  const p = zoneParts(ms);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+function row(list, key, value) {
   if (!value) return;
-  list.append(element("dt", {}, `${zh} `, element("span", { class: "en", lang: "en" }, en)));
+  list.append(element("dt", {}, ...inline(key)));
   list.append(element("dd", {}, value));
 }
 
@@ -70,59 +134,71 @@ function documentFetcher(store, used) {
   };
 }
 
+const SYMBOLS = { passed: "✔", failed: "✖" };
+
 function renderResult(config, result, used) {
   const verdict = config.verdicts[result.status];
-  const section = element("section", { class: `verdict ${verdict.tone}`, role: "status", "aria-live": "polite" },
-    element("p", { class: "big" }, element("span", { class: "symbol", "aria-hidden": "true" }, verdict.symbol), verdict.zh),
-    element("p", { class: "big", lang: "en" }, verdict.en));
+  const [first, ...rest] = paragraphs((i) => textIn(`verdict.${result.status}`, i), { class: "big" });
+  first.prepend(element("span", { class: "symbol", "aria-hidden": "true" }, verdict.symbol));
+  const section = element("section", { class: `verdict ${verdict.tone}`, role: "status", "aria-live": "polite" }, first, ...rest);
   const failed = result.checks.find((check) => !check.passed);
   const genuine = ["valid", "revoked", "suspended", "expired", "not_yet_valid", "superseded"].includes(result.status);
   const oldest = used.length ? Math.min(...used.map((u) => u.fetchedAt)) : null;
   if (!genuine && failed) {
-    const problem = config.problems[failed.error] || { zh: "验证失败", en: "Verification failed" };
-    section.append(element("p", {}, `原因：${problem.zh}`), element("p", { lang: "en" }, `Reason: ${problem.en}`));
+    const problem = WORDS.words[`problem.${failed.error}`] ? `problem.${failed.error}` : "problem.credential_error";
+    section.append(...paragraphs((i) => textIn("page.reason", i, { reason: (j) => textIn(problem, j) })));
   }
   if (result.status === "unavailable" && oldest !== null && result.checkedAt - oldest > config.max_age_seconds * 1000) {
     const hours = Math.round(config.max_age_seconds / 3600);
-    section.append(
-      element("p", {}, `本机保存的密钥和状态数据获取于 ${moment(oldest)}，已超过 ${hours} 小时，请联网后重试`),
-      element("p", { lang: "en" }, `The keys and status kept in this phone are as of ${moment(oldest)}, older than ${hours} h: connect and try again`),
-    );
+    section.append(...paragraphs((i) => textIn("phone.kept_too_old", i, { when: (j) => momentIn(oldest, j), hours })));
   }
   const parts = [section];
   if (result.credential) {
     const c = result.credential;
+    const until = localDate(c.valid_until);
+    if (genuine) {
+      section.append(...paragraphs((i) => (until ? textIn("page.valid_until", i, { date: until }) : textIn("page.no_expiry", i))));
+      section.append(...paragraphs((i) => textIn("page.compare_id", i)));
+    }
+    const issued = localDate(c.awarded_date) || localDate(c.valid_from);
+    const validFrom = localDate(c.valid_from);
     const details = element("dl");
-    row(details, "持证人", "Holder", c.holder_name);
-    row(details, "工号", "Employee number", c.employee_number);
-    row(details, "职业及等级", "Occupation and level", c.achievement_name || c.credential_name);
-    row(details, "职业编码", "Occupation code", c.achievement_code);
-    row(details, "颁发机构", "Issuer", c.issuer_name || c.issuer_id);
-    row(details, "颁发机构标识", "Issuer id", c.issuer_name ? c.issuer_id : null);
-    row(details, "单位", "Unit", c.unit_name);
-    row(details, "考试日期", "Exam date", c.exam_date && c.exam_date.slice(0, 10));
-    row(details, "颁发日期", "Awarded", c.awarded_date && c.awarded_date.slice(0, 10));
-    row(details, "生效日期", "Valid from", c.valid_from && c.valid_from.slice(0, 10));
-    row(details, "有效期至", "Valid until", c.valid_until && c.valid_until.slice(0, 10));
-    row(details, "证书编号", "Credential id", c.credential_id);
-    row(details, "签名密钥", "Signing key", c.key_id);
-    parts.push(element("h2", {}, "证书信息 ", english("Credential")), details);
+    row(details, "field.holder_name", c.holder_name);
+    row(details, "field.employee_number", c.employee_number);
+    row(details, "field.achievement", c.achievement_name || c.credential_name);
+    row(details, "field.occupation_code", c.achievement_code);
+    row(details, "field.issuer", c.issuer_name || c.issuer_id);
+    row(details, "field.unit", c.unit_name);
+    row(details, "field.exam_date", localDate(c.exam_date));
+    row(details, "field.date_of_issue", issued);
+    row(details, "field.valid_from", validFrom !== issued ? validFrom : null);
+    row(details, "field.valid_until", until || sayPlain("page.no_expiry"));
+    row(details, "field.description", c.achievement_description);
+    row(details, "field.criteria", c.criteria_narrative);
+    if (c.criteria_url && /^https?:\/\//.test(c.criteria_url)) {
+      details.append(element("dt", {}, ...inline("field.criteria")));
+      details.append(element("dd", {}, element("a", { href: c.criteria_url }, ...inline("page.criteria_link"))));
+    }
+    const internal = element("dl");
+    row(internal, "field.issuer_id", c.issuer_id);
+    row(internal, "field.credential_id", c.credential_id);
+    row(internal, "field.signing_key", c.key_id);
+    parts.push(element("h2", {}, ...inline("page.credential")), details,
+      element("details", { class: "internal" }, element("summary", {}, ...inline("page.internal")), internal));
   }
-  const verification = element("dl", { id: "verification" });
-  row(verification, "核验时间", "Checked at", moment(result.checkedAt));
-  row(verification, "密钥和状态数据获取于", "Keys and status as of", oldest === null ? null : moment(oldest));
-  row(verification, "核验方式", "How",
-    used.some((u) => u.kept)
-      ? "离线，在本机核验（使用本机保存的密钥和状态数据） / Offline, in this phone, with the keys and status it kept"
-      : "在本机核验，证书未发送给任何服务器 / In this phone: the credential was sent nowhere");
-  parts.push(element("h2", {}, "核验 ", english("Verification")), verification);
   const checks = element("ul", { class: "checks" });
   for (const check of result.checks) {
-    checks.append(element("li", {}, `${check.passed ? "通过 passed" : "未通过 failed"}: `, english(check.code)));
+    const outcome = check.passed ? "passed" : "failed";
+    checks.append(element("li", { "data-check": check.code },
+      element("span", { class: "symbol", "aria-hidden": "true" }, SYMBOLS[outcome]), ...inline(`check.${check.code}.${outcome}`)));
   }
-  parts.push(element("details", {}, element("summary", {}, "核验步骤 ", english("Checks")), checks));
-  parts.push(element("p", {}, element("a", { href: here("../verify") }, "核验其他证书 ", english("Verify another credential"))));
-  document.title = `${verdict.zh} ${verdict.en} · 证书核验`;
+  const verification = element("dl", { id: "verification" });
+  row(verification, "page.checked_at", moment(result.checkedAt));
+  row(verification, "phone.keys_as_of", oldest === null ? null : moment(oldest));
+  row(verification, "phone.how", sayPlain(used.some((u) => u.kept) ? "phone.offline" : "phone.in_phone"));
+  parts.push(element("h2", {}, ...inline("page.verification")), checks, verification);
+  parts.push(element("p", {}, element("a", { href: here(BOTH ? "../verify" : `../verify?lang=${WORDS.lang}`) }, ...inline("page.another"))));
+  document.title = `${sayPlain(`verdict.${result.status}`)} · ${LANGS.map((i) => textIn("page.title", i)).join(" ")}`;
   return parts;
 }
 
@@ -133,9 +209,9 @@ function show(nodes) {
   pending.replaceWith(...nodes);
 }
 
-function showMessage(zh, en) {
+function showMessage(key) {
   const box = element("div", { id: "pending", class: "verdict bad", role: "status" },
-    element("p", { class: "big" }, zh), element("p", { class: "big", lang: "en" }, en));
+    ...paragraphs((i) => textIn(key, i), { class: "big" }));
   show([box]);
 }
 
@@ -145,7 +221,7 @@ async function main() {
   }
   const packed = window.location.hash.replace(/^#/, "");
   if (!packed) {
-    showMessage("链接中没有证书", "This link carries no credential");
+    showMessage("phone.no_credential");
     return;
   }
   let config;
@@ -156,7 +232,7 @@ async function main() {
     config = await configResponse.json();
     dictionary = new Uint8Array(await dictionaryResponse.arrayBuffer());
   } catch {
-    showMessage("暂时无法核验，请稍后重试", "Could not verify just now: please try again");
+    showMessage("phone.cannot_start");
     return;
   }
   const used = [];
