@@ -34,6 +34,10 @@ ROOT = Path(__file__).resolve().parents[2]
 CALL = re.compile(
     r"""\b(?:text|both|say|say_html|words|label|Label)\(\s*["']([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)["']"""
 )
+# In the console's templates (issuer/web/console/templates.py): w("key"), plain("key") ...
+TEMPLATE_CALL = re.compile(
+    r"""\b(?:w|plain|zh|en)\(\s*["']([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)["']"""
+)
 CJK = re.compile(r"[\u3400-\u9fff]")
 CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")  # with its punctuation
 
@@ -43,6 +47,8 @@ def _keys_in_code() -> set[str]:
     for folder in ("issuer", "verifier"):
         for path in (ROOT / folder).rglob("*.py"):
             found.update(CALL.findall(path.read_text(encoding="utf-8")))
+        for path in (ROOT / folder).rglob("*.html"):
+            found.update(TEMPLATE_CALL.findall(path.read_text(encoding="utf-8")))
     return found
 
 

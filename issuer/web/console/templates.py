@@ -3,6 +3,12 @@
 ``render`` gives every template the signed-in person (``me``), the CSRF token (``csrf``),
 the navigation that person may use (``nav``) and a ``localtime`` filter that shows a UTC
 time in the issuer's time zone with the zone named.
+
+Words come from the message catalogues (``verifier/i18n.py``) through four globals: ``w(key)``
+is the HTML of both languages (the English in a ``lang="en"`` span), ``plain(key)`` both as
+text for attributes (``中文 English``), and ``zh(key)`` / ``en(key)`` one language where a
+template lays them out itself. The console shows both languages side by side
+(docs/decisions/0047-languages.md).
 """
 
 from __future__ import annotations
@@ -13,11 +19,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from issuer.access.policy import OVERSEER_ROLES, WRITER_ROLES
 from issuer.vocabulary import Role
 from issuer.web.console.identity import ConsoleUser
+from verifier.i18n import Lang, say, say_html, text
 
 _env = Environment(
     loader=PackageLoader("issuer.web.console", "templates"),
@@ -25,6 +33,22 @@ _env = Environment(
     undefined=StrictUndefined,  # a missing value is an error in the tests, not a blank
     trim_blocks=True,
     lstrip_blocks=True,
+)
+
+
+def _both_html(key: str, /, **values: object) -> Markup:
+    return Markup(say_html(key, Lang.BOTH, **values))  # noqa: S704 - say_html escapes
+
+
+def _both_text(key: str, /, *, sep: str = " ", **values: object) -> str:
+    return say(key, Lang.BOTH, sep=sep, **values)
+
+
+_env.globals.update(
+    w=_both_html,
+    plain=_both_text,
+    zh=lambda key, /, **values: text(key, Lang.ZH, **values),
+    en=lambda key, /, **values: text(key, Lang.EN, **values),
 )
 
 
