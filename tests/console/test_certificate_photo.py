@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 
-import pypdfium2
 from fastapi.testclient import TestClient
 from PIL import Image, ImageChops
 
@@ -13,19 +12,7 @@ from issuer.services import Services
 from tests.console.helpers import make_user, signed_in
 from tests.helpers import make_token
 from tests.issuer.helpers import issue_body, load_catalog
-from verifier.holder_files import PDFIUM_LOCK
-
-
-def _images(pdf: bytes) -> int:
-    with PDFIUM_LOCK:
-        document = pypdfium2.PdfDocument(pdf)
-        try:
-            page = document[0]
-            count = len(list(page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE])))
-            page.close()
-        finally:
-            document.close()
-    return count
+from tests.issuer.pdf_files import image_count
 
 
 def _photo() -> bytes:
@@ -48,13 +35,13 @@ def test_the_console_prints_the_photo_on_the_certificate_only(
     assert answer.status_code == 204
     after = console.get(f"{page}/certificate.pdf")
     assert after.status_code == 200
-    assert _images(after.content) == _images(before) + 1
+    assert image_count(after.content) == image_count(before) + 1
     preview = Image.open(io.BytesIO(console.get(f"{page}/preview.png").content)).convert("RGB")
     bright = [channel.point(lambda v: 255 if v > 150 else 0) for channel in preview.split()]
     red, green, blue = bright
     greens = ImageChops.subtract(ImageChops.subtract(green, red), blue).histogram()[255]
     assert greens > 500  # the green photo is on the picture of the page
     card = console.get(f"{page}/card.pdf").content
-    assert _images(card) == 0
+    assert image_count(card) == 0
     badge = console.get(f"{page}/badge.png").content
     assert _photo()[:20] not in badge

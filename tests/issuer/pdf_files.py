@@ -1,4 +1,4 @@
-"""Reading the PDFs Tessera prints with software it did not write: poppler and zbar."""
+"""Reading the PDFs Tessera prints with software it did not write: poppler, zbar and PDFium."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import pypdfium2
 import pytest
+
+from verifier.holder_files import PDFIUM_LOCK
 
 PACKAGES = {"pdftotext": "poppler-utils", "pdftoppm": "poppler-utils", "pdfinfo": "poppler-utils"}
 PACKAGES |= {"pdffonts": "poppler-utils", "pdfimages": "poppler-utils", "zbarimg": "zbar-tools"}
@@ -59,3 +62,16 @@ def pages_of_words(pdf: Path) -> list[list[Word]]:
         ]
         for page in _PAGE.findall(out)
     ]
+
+
+def image_count(pdf: bytes) -> int:
+    """Image objects on the first page, counted by PDFium (an alpha mask is not one)."""
+    with PDFIUM_LOCK:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            page = document[0]
+            count = len(list(page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE])))
+            page.close()
+        finally:
+            document.close()
+    return count

@@ -17,7 +17,7 @@ from issuer.credentials.colour import HOUSE_COLOUR, check_colour, contrast_on_wh
 from issuer.errors import InvalidInputError
 from issuer.services import Services
 from tests.issuer.helpers import issue_body, load_catalog, run_cli
-from tests.issuer.pdf_files import debian_tool, pages_of_words, run
+from tests.issuer.pdf_files import debian_tool, image_count, pages_of_words, run
 from verifier.holder_files import PDFIUM_LOCK
 
 COLOUR = "#1d4e89"
@@ -43,19 +43,6 @@ def _certificate(client: TestClient, credential_id: str, headers: dict[str, str]
     pdf = client.get(f"/api/v1/credentials/{credential_id}/certificate.pdf", headers=headers)
     assert pdf.status_code == 200
     return pdf.content
-
-
-def _image_count(pdf: bytes) -> int:
-    """Image objects on the first page, counted by PDFium (an alpha mask is not one)."""
-    with PDFIUM_LOCK:
-        document = pypdfium2.PdfDocument(pdf)
-        try:
-            page = document[0]
-            count = len(list(page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE])))
-            page.close()
-        finally:
-            document.close()
-    return count
 
 
 def _pixel(pdf: bytes, x_mm: float, y_mm: float) -> tuple[int, int, int]:
@@ -98,7 +85,7 @@ def test_logo_seal_and_colour_from_the_profile_are_on_the_certificate(
 ) -> None:
     issued = _issue(client, services, admin_headers)
     plain = _certificate(client, issued["id"], admin_headers)
-    assert _image_count(plain) == 0
+    assert image_count(plain) == 0
     red = _pixel(plain, 12, 150)  # the outer frame's line, left edge
     assert abs(red[0] - 0x8C) < 40, red  # the house colour
     assert red[1] < 60, red
@@ -110,7 +97,7 @@ def test_logo_seal_and_colour_from_the_profile_are_on_the_certificate(
     assert changed.status_code == 200
     assert changed.json()["colour"] == COLOUR
     dressed = _certificate(client, issued["id"], admin_headers)
-    assert _image_count(dressed) == 2
+    assert image_count(dressed) == 2
     frame = _pixel(dressed, 12, 150)
     assert all(abs(a - b) < 30 for a, b in zip(frame, (0x1D, 0x4E, 0x89), strict=True)), frame
     (tmp_path / "c.pdf").write_bytes(dressed)

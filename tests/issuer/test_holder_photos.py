@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pypdfium2
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -30,7 +29,7 @@ from issuer.store.models import AuditEvent, HolderPhoto
 from tests.helpers import PASSPHRASE, make_token
 from tests.issuer.campaign_files import campaign, request_row, write_csv
 from tests.issuer.helpers import issue_body, load_catalog, run_cli
-from verifier.holder_files import PDFIUM_LOCK
+from tests.issuer.pdf_files import image_count
 
 PHOTO_URL = "/api/v1/holders/E-0001/photo"
 
@@ -61,18 +60,6 @@ def _stored(services: Services) -> list[bytes]:
         return [row.sealed_jpeg for row in session.scalars(select(HolderPhoto))]
 
 
-def _images(pdf: bytes) -> int:
-    with PDFIUM_LOCK:
-        document = pypdfium2.PdfDocument(pdf)
-        try:
-            page = document[0]
-            count = len(list(page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE])))
-            page.close()
-        finally:
-            document.close()
-    return count
-
-
 def test_a_photo_is_sealed_printed_and_never_shared(
     client: TestClient, services: Services, admin_headers: dict[str, str]
 ) -> None:
@@ -96,7 +83,7 @@ def test_a_photo_is_sealed_printed_and_never_shared(
         assert not photo.getexif()
     assert b"SecretCam" not in jpeg
     printed = client.get(certificate, headers=admin_headers).content
-    assert _images(printed) == _images(without) + 1
+    assert image_count(printed) == image_count(without) + 1
     assert jpeg in printed  # the sealed JPEG, unsealed, is what the certificate carries
     console_free = client.get(f"/api/v1/credentials/{issued['id']}", headers=admin_headers)
     link = client.post(f"/api/v1/credentials/{issued['id']}/share-links", headers=admin_headers)
@@ -118,7 +105,7 @@ def test_a_photo_is_sealed_printed_and_never_shared(
     for name, body in shared.items():
         assert head not in body, name
         assert base64.b64encode(head)[:40] not in body, name
-    assert _images(shared["share certificate"]) == _images(without)
+    assert image_count(shared["share certificate"]) == image_count(without)
     assert (
         client.get(f"/api/v1/credentials/{issued['id']}", headers=admin_headers).json()[
             "credential"
@@ -251,7 +238,7 @@ def test_the_bundle_prints_the_photos_it_has(
     bundle = client.get(f"/api/v1/imports/{job.id}/bundle.zip", headers=admin_headers)
     archive = zipfile.ZipFile(io.BytesIO(bundle.content))
     images = {
-        name.rsplit("-", 1)[-1]: _images(archive.read(name))
+        name.rsplit("-", 1)[-1]: image_count(archive.read(name))
         for name in archive.namelist()
         if name.endswith(".pdf")
     }
