@@ -17,10 +17,11 @@ import datetime as dt
 import io
 import warnings
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer.credentials.images import UNREADABLE_IMAGE_ERRORS
 from issuer.errors import InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.keys.sealed import seal_bytes, unseal_bytes
 from issuer.store.audit import Actor, record_event
@@ -67,14 +68,7 @@ def clean_photo(data: bytes) -> bytes:
                     pixels = upright.convert("RGB")
     except PhotoError:
         raise
-    except (
-        UnidentifiedImageError,
-        OSError,
-        ValueError,
-        SyntaxError,
-        Warning,
-        Image.DecompressionBombError,
-    ):
+    except UNREADABLE_IMAGE_ERRORS:
         raise PhotoError("the photo is not a readable PNG or JPEG image") from None
     pixels.thumbnail(PHOTO_SIZE, Image.Resampling.LANCZOS)
     out = io.BytesIO()

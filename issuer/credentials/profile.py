@@ -17,11 +17,12 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.credentials.colour import HOUSE_COLOUR, check_colour
+from issuer.credentials.images import UNREADABLE_IMAGE_ERRORS
 from issuer.credentials.text import clean_name, clean_note
 from issuer.errors import InvalidInputError, IssuerErrorCode
 from issuer.store.audit import Actor, record_event
@@ -132,14 +133,7 @@ def clean_image(data: bytes, what: str) -> bytes:
                 pixels = image.convert(mode)
     except InvalidInputError:
         raise
-    except (
-        UnidentifiedImageError,
-        OSError,
-        ValueError,
-        SyntaxError,
-        Warning,
-        Image.DecompressionBombError,
-    ):
+    except UNREADABLE_IMAGE_ERRORS:
         raise refuse("is not a readable PNG or JPEG image") from None
     out = io.BytesIO()
     pixels.save(out, format="PNG", optimize=True)
