@@ -41,9 +41,10 @@ CREDENTIAL_HEADERS: Final = frozenset(
 class BatchRequestError(ValueError):
     """The request is not a batch this service reads; ``code`` says why (docs/errors.md)."""
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: str, *, limit: int | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.limit = limit  # the most items a batch holds, for ``too_many_items``
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def items_from_json(document: Any, *, limit: int = MAX_ITEMS) -> list[BatchItem]
 
 
 def too_many(limit: int) -> BatchRequestError:
-    return BatchRequestError(f"a batch holds at most {limit} items", "too_many_items")
+    return BatchRequestError(f"a batch holds at most {limit} items", "too_many_items", limit=limit)
 
 
 def check_count(items: Iterable[BatchItem], limit: int = MAX_ITEMS) -> list[BatchItem]:

@@ -21,6 +21,7 @@ from issuer.web.batch_verifier import MAX_STORED_REPORTS, REPORT_TTL_SECONDS, Re
 from tests.browser import BOTH_LANGUAGES, CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.issuer.helpers import issue_body, load_catalog
 from verifier.batch import BatchReport
+from verifier.batch_items import MAX_ITEMS
 
 API = "/api/v1/verify/batch"
 NAMES = ("王小明", "李雷", "韩梅梅")
@@ -264,7 +265,14 @@ def test_the_page_shows_the_report_and_offers_it_as_csv_and_pdf(
     assert urlencoded.status_code == 415
     nothing = client.post("/verify/batch", data={"text": " "}, files={"x": ("a", b"", "")})
     assert nothing.status_code == 422
-    assert "no items" in nothing.text
+    assert "没有可核验的内容" in nothing.text
+    assert "Nothing to verify" in nothing.text
+    in_english = client.post(
+        "/verify/batch?lang=en", data={"text": "a\n" * (MAX_ITEMS + 1)}, files=empty_file
+    )
+    assert in_english.status_code == 422
+    assert f"A batch holds at most {MAX_ITEMS} items" in in_english.text
+    assert "一次最多" not in in_english.text
 
 
 def test_a_share_link_is_verified_and_a_revoked_one_names_no_credential(

@@ -22,6 +22,7 @@ from verifier.batch import (
     BatchReport,
     BatchRow,
 )
+from verifier.batch_items import MAX_ITEMS, BatchRequestError
 from verifier.i18n import Lang, html_lang, language_links_html, say, say_html, text
 from verifier.problem import PROBLEM_KINDS
 from verifier.result import CredentialStatus
@@ -152,8 +153,21 @@ def _table_html(report: BatchReport, lang: Lang) -> str:
     )
 
 
-def _form_html(error: str | None, lang: Lang) -> str:
-    message = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
+def _error_html(error: BatchRequestError, lang: Lang) -> str:
+    """Why the batch was refused, in words (the API's English message is for programs)."""
+    if error.code == "too_many_items":
+        words = say_html("batch.error.too_many_items", lang, limit=error.limit or MAX_ITEMS)
+    elif error.code == "no_items":
+        words = say_html("batch.error.no_items", lang)
+    elif error.code == "malformed_file":
+        words = say_html("batch.error.malformed_file", lang)
+    else:
+        words = say_html("batch.error.invalid_request", lang)
+    return f'<p class="error" role="alert">{words}</p>'
+
+
+def _form_html(error: BatchRequestError | None, lang: Lang) -> str:
+    message = _error_html(error, lang) if error else ""
     action = PAGE_PATH if lang is Lang.BOTH else f"{PAGE_PATH}?lang={lang.value}"
     return (
         f"<h2>{say_html('batch.form_title', lang)}</h2>{message}"
@@ -176,7 +190,7 @@ def render_batch_page(
     report: BatchReport | None,
     *,
     downloads: tuple[str, str] | None = None,
-    error: str | None = None,
+    error: BatchRequestError | None = None,
     lang: Lang = Lang.BOTH,
 ) -> str:
     """The page in ``lang``: the form, and the report above it when there is one."""

@@ -276,7 +276,7 @@ async def batch_page_post(request: Request) -> Response:
         report = await _batch(request).run(read)
     except BatchRequestError as exc:
         return HTMLResponse(
-            render_batch_page(None, error=str(exc), lang=request_lang(request)), status_code=422
+            render_batch_page(None, error=exc, lang=request_lang(request)), status_code=422
         )
     if answer in ("csv", "pdf"):
         return await _report_response(request, report, answer)  # type: ignore[arg-type]
