@@ -51,16 +51,13 @@ def test_the_reinstatement_is_worded_once() -> None:
 def test_every_state_role_and_order_has_words() -> None:
     for state in CredentialState:
         assert words.state_words(state).zh != state.value
-    for table, members in (
-        (APPROVAL_STATES, ApprovalState),
-        (KEY_STATES, KeyState),
-        (ROLES, Role),
-        (SORTS, SortOrder),
-    ):
-        for member in members:
-            zh, en = table[member]
-            assert zh in catalogue(Lang.ZH).values(), member
-            assert en in catalogue(Lang.EN).values(), member
+    shown = [APPROVAL_STATES[state] for state in ApprovalState]
+    shown += [KEY_STATES[state] for state in KeyState]
+    shown += [ROLES[role] for role in Role]
+    shown += [SORTS[order] for order in SortOrder]
+    for zh, en in shown:
+        assert zh in catalogue(Lang.ZH).values(), zh
+        assert en in catalogue(Lang.EN).values(), en
 
 
 def test_an_unknown_code_is_shown_as_itself() -> None:
