@@ -97,8 +97,8 @@ def test_the_page_shows_every_field_the_qr_the_preview_and_the_files(
         credential["kid"],
         "证书编号",
         "凭证标识",
-        '有效 <span lang="en">Active</span>',
-        '签发 <span lang="en">Issued</span>',
+        '有效 <span class="en" lang="en">Active</span>',
+        '签发证书 <span class="en" lang="en">Credential issued</span>',
     ):
         assert shown in html, shown
     base = f"/console/credentials/{credential['id']}"
@@ -155,7 +155,7 @@ def test_revoking_asks_first_then_revokes_once_and_the_timeline_shows_it(
     assert _api(console, services, credential["id"])["state"] == "revoked"
     page = console.get(done.headers["location"]).text
     assert "证书已撤销。" in page
-    assert '已撤销 <span lang="en">Revoked</span>' in page
+    assert '已撤销 <span class="en" lang="en">Revoked</span>' in page
     timeline = page.split("timeline-heading")[-1]
     assert timeline.index("签发") < timeline.index("撤销")
     assert "考试违纪" in timeline
@@ -198,7 +198,7 @@ def test_suspend_then_reinstate(console: TestClient, timed_services: Services) -
     assert _api(console, services, credential["id"])["state"] == "active"
     page = console.get(base).text
     timeline = page.split("timeline-heading")[-1]
-    assert timeline.index("暂停") < timeline.index("恢复有效")
+    assert timeline.index("暂停证书") < timeline.index("恢复证书")
     assert "cleared" in timeline  # an admin reads the audit log's notes
 
 
@@ -248,7 +248,7 @@ def test_reissue_shows_each_change_then_replaces_the_credential_once(
     assert f'<a href="{base}">No. {credential["number"]}</a>' in page  # its predecessor
     old_page = console.get(base).text
     assert f'href="/console/credentials/{new_id}"' in old_page
-    assert "换发（被新证书取代）" in old_page
+    assert '换发证书 <span class="en" lang="en">Credential reissued</span>' in old_page
     assert "信息更正" in old_page
     assert f'action="{base}/revoke"' not in old_page  # superseded: final
     again = _post(console, f"{base}/reissue", confirmed)

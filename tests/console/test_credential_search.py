@@ -65,8 +65,8 @@ def test_each_filter_lists_what_the_api_lists(
         assert f'<label for="f-{field}">' in shown
     # rows in words: state, level, unit, and the issue day in the issuer's time zone
     row = shown[shown.index(issued[3]["number"]) :].split("</tr>", 1)[0]
-    assert '有效 <span lang="en">Active</span>' in row
-    assert '高级工 <span lang="en">Senior</span>' in row
+    assert '有效 <span class="en" lang="en">Active</span>' in row
+    assert '高级工 <span class="en" lang="en">Senior</span>' in row
     assert "2026-11-20 17:00 (Asia/Shanghai)" in row
 
 

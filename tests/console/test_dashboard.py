@@ -83,9 +83,9 @@ def test_recent_changes_are_in_words_and_in_the_persons_units(
     page = console.get("/console/").text
     recent = page[page.index('id="recent"') :]
     assert f'<a href="/console/credentials/{issued[1]["id"]}">{issued[1]["number"]}</a>' in recent
-    assert '撤销 <span lang="en">Revoked</span>' in recent
-    assert '考试违纪 <span lang="en">Exam misconduct</span>' in recent
-    assert '持证人申请 <span lang="en">At the holder&#39;s request</span>' in recent
+    assert '撤销证书 <span class="en" lang="en">Credential revoked</span>' in recent
+    assert '考试违纪 <span class="en" lang="en">Exam misconduct</span>' in recent
+    assert '持证人申请 <span class="en" lang="en">At the holder&#39;s request</span>' in recent
     assert "exam_misconduct" not in recent  # codes are shown in words
     assert "操作人" in recent  # the auditor reads who acted
     assert "test admin" in recent

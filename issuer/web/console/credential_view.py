@@ -42,25 +42,18 @@ from issuer.web.console.words import (
     state_words,
 )
 from verifier import labels
+from verifier.i18n import Lang, both, say
 
 SECTION = "/console/credentials"
 MAX_EVENTS = 500  # a credential's whole history is a handful; a bound all the same
 
 DONE: dict[str, Words] = {
-    "revoked": Words("证书已撤销。", "The credential is revoked.", "good"),
-    "suspended": Words("证书已暂停。", "The credential is suspended.", "good"),
-    "reinstated": Words("证书已恢复有效。", "The credential is valid again.", "good"),
-    "reissued": Words(
-        "已换发：这是新证书，旧证书已被取代。",
-        "Reissued: this is the new credential; the old one is superseded.",
-        "good",
-    ),
-    "link_revoked": Words("分享链接已撤销。", "The share link is revoked.", "good"),
-    "approval": Words(
-        "已提交审批：另一位管理员批准后才会生效。",
-        "Sent for approval: nothing changes until a second admin approves it.",
-        "warn",
-    ),
+    "revoked": Words(*both("console.credential.done.revoked"), "good"),
+    "suspended": Words(*both("console.credential.done.suspended"), "good"),
+    "reinstated": Words(*both("console.credential.done.reinstated"), "good"),
+    "reissued": Words(*both("console.credential.done.reissued"), "good"),
+    "link_revoked": Words(*both("console.credential.done.link_revoked"), "good"),
+    "approval": Words(*both("console.credential.done.approval"), "warn"),
 }
 
 
@@ -198,11 +191,12 @@ def fields(row: Credential, localtime: Any) -> list[Field]:
         Field(labels.CREDENTIAL_ID, row.id),
         Field(ISSUED_AT, localtime(row.issued_at)),
         Field(labels.VALID_FROM, localtime(row.valid_from)),
-        Field(labels.VALID_UNTIL, localtime(row.valid_until) if row.valid_until else "长期 None"),
+        Field(labels.VALID_UNTIL, localtime(row.valid_until) if row.valid_until else _NO_EXPIRY),
         Field(labels.SIGNING_KEY, row.kid),
     ]
 
 
+_NO_EXPIRY = say("certificate.no_expiry", Lang.BOTH, sep=" ")  # as the certificate says it
 EXAM_SESSION = labels.EXAM_SESSION
 SCORE = labels.SCORE
 ISSUED_AT = labels.ISSUED_AT

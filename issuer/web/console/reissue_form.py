@@ -21,6 +21,7 @@ from issuer.vocabulary import ReasonCode
 from issuer.web.console.words import Words
 from issuer.web.schemas.credentials import ReissueRequest
 from verifier import labels
+from verifier.i18n import both
 
 CHANGEABLE: dict[str, labels.Label] = {
     "holder_name": labels.HOLDER_NAME,
@@ -93,17 +94,15 @@ def _local(value: str, time_zone: str) -> dt.datetime | str:
 
 
 _MESSAGES = {
-    "reason": Words("请选择原因。", "Choose a reason."),
-    "holder_name": Words(
-        "请填写姓名（最多 200 个字符）。", "Enter a name (200 characters at most)."
-    ),
-    "score": Words("成绩为 0 到 1000 之间的数字。", "A score is a number from 0 to 1000."),
-    "exam_date": Words("请填写有效日期。", "Enter a valid date."),
-    "valid_until": Words("请填写有效的日期和时间。", "Enter a valid date and time."),
-    "holder_email": Words("请填写有效的电子邮箱。", "Enter a valid e-mail address."),
-    "note": Words("备注最多 1000 个字符。", "The note has at most 1,000 characters."),
+    "reason": Words(*both("console.credential.choose_reason")),
+    "holder_name": Words(*both("console.reissue.error.holder_name")),
+    "score": Words(*both("console.reissue.error.score")),
+    "exam_date": Words(*both("console.reissue.error.exam_date")),
+    "valid_until": Words(*both("console.reissue.error.valid_until")),
+    "holder_email": Words(*both("console.reissue.error.holder_email")),
+    "note": Words(*both("console.note.too_long")),
 }
-_INVALID = Words("此项无效。", "This value is not valid.")
+_INVALID = Words(*both("console.reissue.error.invalid"))
 
 
 def read_reissue_form(form: FormData, row: Credential, time_zone: str) -> ReissueForm:
@@ -128,8 +127,6 @@ def read_reissue_form(form: FormData, row: Credential, time_zone: str) -> Reissu
             field = str(problem["loc"][0]) if problem["loc"] else "reason"
             errors.setdefault(field, _MESSAGES.get(field, _INVALID))
     if request is not None and request.reason == ReasonCode.DATA_CORRECTION and not changes:
-        errors["reason"] = Words(
-            "信息更正须至少更改一项。", "A data correction must change at least one field."
-        )
+        errors["reason"] = Words(*both("console.reissue.error.no_change"))
         request = None
     return ReissueForm(typed, request, changes, errors)

@@ -22,6 +22,7 @@ from starlette.datastructures import QueryParams
 from issuer.credentials.search import MAX_PAGE, CredentialFilter, SortOrder
 from issuer.vocabulary import CredentialState
 from issuer.web.deps import MAX_ROW_ID
+from verifier.i18n import both
 
 PAGE_SIZES: Final = (20, 50, 100, 200)
 DEFAULT_PAGE_SIZE: Final = 50
@@ -45,11 +46,11 @@ KNOWN: Final = frozenset(
 
 T = TypeVar("T")
 Message = tuple[str, str]
-TOO_LONG: Final[Message] = ("内容过长", "Too long")
-NOT_A_DATE: Final[Message] = ("请按 年-月-日 填写日期", "Use a date as YYYY-MM-DD")
-NOT_A_CHOICE: Final[Message] = ("请从列表中选择", "Choose one of the list")
-NOT_A_NUMBER: Final[Message] = ("请填写范围内的整数", "Use a whole number in range")
-TOO_MANY: Final[Message] = ("单位过多", "Too many units")
+TOO_LONG: Final[Message] = both("console.search.error.too_long")
+NOT_A_DATE: Final[Message] = both("console.search.error.not_a_date")
+NOT_A_CHOICE: Final[Message] = both("console.search.error.not_a_choice")
+NOT_A_NUMBER: Final[Message] = both("console.search.error.not_a_number")
+TOO_MANY: Final[Message] = both("console.search.error.too_many")
 
 
 @dataclass

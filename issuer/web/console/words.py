@@ -2,7 +2,9 @@
 
 States and reasons are the verify page's own words (``verifier.web.page.VERDICTS`` and
 ``REASONS``), so a registrar reads on the console what an employer reads when verifying.
-A code without words here is shown as it is stored, never hidden.
+Events are the audit log's words (``actions.AUDIT_ACTIONS``, ``event.*`` in the message
+catalogues): one wording for an action wherever the console shows it. A code without words
+here is shown as it is stored, never hidden.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from issuer.vocabulary import AuditAction, CredentialState, ReasonCode
+from issuer.vocabulary import CredentialState, ReasonCode
+from issuer.web.console.actions import AUDIT_ACTIONS
+from verifier.i18n import both
 from verifier.result import CredentialStatus
 from verifier.web.page import REASONS, VERDICTS
 
@@ -30,7 +34,7 @@ def _verdict(status: CredentialStatus) -> Words:
 
 
 STATES: Final[dict[str, Words]] = {
-    CredentialState.ACTIVE: Words("有效", "Active", "good"),
+    CredentialState.ACTIVE: Words(*both("console.state.active"), "good"),
     CredentialState.REVOKED: _verdict(CredentialStatus.REVOKED),
     CredentialState.SUSPENDED: _verdict(CredentialStatus.SUSPENDED),
     CredentialState.SUPERSEDED: _verdict(CredentialStatus.SUPERSEDED),
@@ -39,15 +43,7 @@ STATES: Final[dict[str, Words]] = {
 REASON_CODES: Final = tuple(ReasonCode)
 """The reasons a registrar may give, in the order the forms offer them."""
 
-EVENTS: Final[dict[str, Words]] = {
-    AuditAction.CREDENTIAL_ISSUE: Words("签发", "Issued"),
-    AuditAction.CREDENTIAL_REVOKE: Words("撤销", "Revoked"),
-    AuditAction.CREDENTIAL_SUSPEND: Words("暂停", "Suspended"),
-    AuditAction.CREDENTIAL_REINSTATE: Words("恢复有效", "Reinstated"),
-    AuditAction.CREDENTIAL_REISSUE: Words("换发（被新证书取代）", "Reissued (replaced)"),
-    AuditAction.SHARE_LINK_CREATE: Words("创建分享链接", "Share link created"),
-    AuditAction.SHARE_LINK_REVOKE: Words("撤销分享链接", "Share link revoked"),
-}
+EVENTS: Final[dict[str, Words]] = {code: Words(zh, en) for code, (zh, en) in AUDIT_ACTIONS.items()}
 
 
 def state_words(state: str) -> Words:

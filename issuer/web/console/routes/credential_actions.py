@@ -43,6 +43,7 @@ from issuer.web.deps import RowIdPath, ServicesDep
 from issuer.web.middleware.request_log import current_request_id
 from issuer.web.schemas.credentials import ReinstateRequest, StatusChangeRequest
 from issuer.web.status_changes import limited_change
+from verifier.i18n import both
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -62,25 +63,25 @@ class Change:
 REVOKE = Change(
     "revoke",
     "revoked",
-    Words("撤销证书", "Revoke the credential"),
-    Words("此操作不可撤回。", "this cannot be undone."),
-    Words("确认撤销", "Revoke"),
+    Words(*both("console.credential.change.revoke.heading")),
+    Words(*both("console.credential.change.revoke.consequence")),
+    Words(*both("console.credential.change.revoke.button")),
     ApprovalAction.CREDENTIAL_REVOKE,
 )
 SUSPEND = Change(
     "suspend",
     "suspended",
-    Words("暂停证书", "Suspend the credential"),
-    Words("恢复之前，核验结果为“已暂停”。", "until it is reinstated, it verifies as suspended."),
-    Words("确认暂停", "Suspend"),
+    Words(*both("console.credential.change.suspend.heading")),
+    Words(*both("console.credential.change.suspend.consequence")),
+    Words(*both("console.credential.change.suspend.button")),
     ApprovalAction.CREDENTIAL_SUSPEND,
 )
 REINSTATE = Change(
     "reinstate",
     "reinstated",
-    Words("恢复证书", "Reinstate the credential"),
-    Words("核验结果将再次为“真实有效”。", "it verifies as valid again."),
-    Words("确认恢复", "Reinstate"),
+    Words(*both("console.credential.change.reinstate.heading")),
+    Words(*both("console.credential.change.reinstate.consequence")),
+    Words(*both("console.credential.change.reinstate.button")),
     None,
 )
 
@@ -92,8 +93,8 @@ def form_purpose(change: str) -> str:
 def _invalid(error: ValidationError) -> Words:
     where = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
     if "reason" in where:
-        return Words("请选择原因。", "Choose a reason.")
-    return Words("备注最多 1000 个字符。", "The note has at most 1,000 characters.")
+        return Words(*both("console.credential.choose_reason"))
+    return Words(*both("console.note.too_long"))
 
 
 def _status_change(

@@ -38,17 +38,18 @@ from issuer.web.console.search_form import (
 )
 from issuer.web.deps import ReadSessionDep, ServicesDep
 from issuer.web.routes.credential_search import csv_export
+from verifier.i18n import Lang, both, text
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 SORTS: Final[dict[SortOrder, tuple[str, str]]] = {
-    SortOrder.NEWEST: ("发证日期，新的在前", "Issued, newest first"),
-    SortOrder.OLDEST: ("发证日期，旧的在前", "Issued, oldest first"),
-    SortOrder.EXAM_NEWEST: ("考试日期，新的在前", "Exam date, newest first"),
-    SortOrder.EXAM_OLDEST: ("考试日期，旧的在前", "Exam date, oldest first"),
-    SortOrder.NUMBER: ("证书编号，升序", "Certificate No., ascending"),
-    SortOrder.NUMBER_DESC: ("证书编号，降序", "Certificate No., descending"),
-    SortOrder.HOLDER_NAME: ("持证人姓名", "Holder name"),
+    SortOrder.NEWEST: both("console.search.sort.newest"),
+    SortOrder.OLDEST: both("console.search.sort.oldest"),
+    SortOrder.EXAM_NEWEST: both("console.search.sort.exam_newest"),
+    SortOrder.EXAM_OLDEST: both("console.search.sort.exam_oldest"),
+    SortOrder.NUMBER: both("console.search.sort.number"),
+    SortOrder.NUMBER_DESC: both("console.search.sort.number_desc"),
+    SortOrder.HOLDER_NAME: both("field.holder_name"),
 }
 # What the CSV export takes: the filters and the order, as the API's export does.
 NOT_FOR_EXPORT: Final = ("limit", "offset", QUICK_FIELD)
@@ -196,19 +197,16 @@ def find_credentials(
                 offset=form.offset,
             )
     except PermissionDeniedError:
-        form.errors["unit"] = ("您无权查看该单位的证书", "You may not see that unit's credentials")
+        form.errors["unit"] = both("console.search.error.unit_forbidden")
         return _draw(services, session, user, form, status_code=403)
     except InvalidInputError as exc:
-        problem = ("请检查输入", str(exc))
+        problem = (text("console.search.check_input", Lang.ZH), str(exc))
         return _draw(services, session, user, form, problem=problem, status_code=422)
     return _draw(services, session, user, form, result=result)
 
 
 def _nothing(quick: str) -> tuple[str, str]:
-    return (
-        f"未找到与“{quick}”相符的证书",
-        f"Not found: no credential you may see matches “{quick}”",
-    )
+    return both("console.search.not_found", quick=quick)
 
 
 @router.get("/credentials.csv")
