@@ -74,7 +74,7 @@ def test_the_sign_in_page_offers_single_sign_on_only_when_it_is_set_up(
     assert console.get("/console/sso/start").status_code == 404
     client, _issuer = sso_console
     page = client.get("/console/login?next=/console/account")
-    assert f'使用单点登录 <span lang="en">Sign in with {LABEL}</span>' in page.text
+    assert f'使用单点登录 <span class="en" lang="en">Sign in with {LABEL}</span>' in page.text
     assert 'href="/console/sso/start?next=/console/account"' in page.text
 
 

@@ -8,20 +8,22 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from issuer.services import Services
 from issuer.web.console.identity import EnrolmentRequired, SignInRequired
 from issuer.web.console.templates import render
+from verifier.labels import Label
 
 CONSOLE_PREFIX = "/console"
 
 _HEADINGS = {
-    400: ("请求有误", "Bad request"),
-    401: ("需要登录", "Sign-in required"),
-    403: ("无权执行此操作", "Not allowed"),
-    404: ("未找到", "Not found"),
-    409: ("与现有记录冲突", "Conflict"),
-    413: ("文件太大", "Too large"),
-    422: ("输入有误", "Please check the input"),
-    429: ("请求过多", "Too many requests"),
-    503: ("暂时无法处理", "Temporarily unavailable"),
+    400: Label("console.error.bad_request"),
+    401: Label("console.error.sign_in_required"),
+    403: Label("console.error.not_allowed"),
+    404: Label("console.error.not_found"),
+    409: Label("console.error.conflict"),
+    413: Label("console.error.too_large"),
+    422: Label("console.error.check_input"),
+    429: Label("console.error.too_many"),
+    503: Label("console.error.unavailable"),
 }
+_OTHER = Label("console.error.other")
 
 
 def is_console(request: Request) -> bool:
@@ -32,7 +34,7 @@ def is_console(request: Request) -> bool:
 def error_page(request: Request, status: int, code: str, detail: str) -> HTMLResponse:
     """A plain page naming what went wrong; no navigation, so it renders without a user."""
     services: Services = request.app.state.services
-    zh, en = _HEADINGS.get(status, ("出错了", "Something went wrong"))
+    heading = _HEADINGS.get(status, _OTHER)
     try:
         with services.read_sessions() as session:
             time_zone = services.profile(session).time_zone
@@ -48,8 +50,7 @@ def error_page(request: Request, status: int, code: str, detail: str) -> HTMLRes
         status_code=status,
         issuer_zh=issuer_zh,
         issuer_en=issuer_en,
-        heading_zh=zh,
-        heading_en=en,
+        heading=heading.key,
         detail=detail,
         code=code,
         back="/console/",
