@@ -1,10 +1,16 @@
-"""Errors on console pages answer as pages, in both languages, not as problem JSON."""
+"""Errors on console pages answer as pages, in both languages, not as problem JSON.
+
+The heading (by status) and, for codes a person can act on, what the refusal means come
+from the message catalogues (``console.error.*``, ``console.problem.*``); the error's own
+message and code follow as the API gives them.
+"""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from issuer.errors import IssuerErrorCode
 from issuer.services import Services
 from issuer.web.console.identity import EnrolmentRequired, SignInRequired
 from issuer.web.console.templates import render
@@ -24,6 +30,19 @@ _HEADINGS = {
     503: Label("console.error.unavailable"),
 }
 _OTHER = Label("console.error.other")
+# What a refusal means for the person, where the code alone says it; the error's own
+# message stays below it, as the API gives it.
+_MEANINGS: dict[str, Label] = {
+    IssuerErrorCode.CSRF_FAILED: Label("console.problem.csrf_failed"),
+    IssuerErrorCode.INVALID_FORM_TOKEN: Label("console.problem.invalid_form_token"),
+    IssuerErrorCode.FORM_ALREADY_SUBMITTED: Label("console.problem.form_already_submitted"),
+    IssuerErrorCode.PRINCIPAL_DISABLED: Label("console.problem.principal_disabled"),
+    IssuerErrorCode.TOTP_ALREADY_ENABLED: Label("console.problem.totp_already_enabled"),
+    IssuerErrorCode.TOTP_NOT_ENABLED: Label("console.problem.totp_not_enabled"),
+    IssuerErrorCode.SSO_FAILED: Label("console.problem.sso_failed"),
+    IssuerErrorCode.SSO_NO_ACCOUNT: Label("console.problem.sso_no_account"),
+    IssuerErrorCode.SSO_UNAVAILABLE: Label("console.problem.sso_unavailable"),
+}
 
 
 def is_console(request: Request) -> bool:
@@ -51,6 +70,7 @@ def error_page(request: Request, status: int, code: str, detail: str) -> HTMLRes
         issuer_zh=issuer_zh,
         issuer_en=issuer_en,
         heading=heading.key,
+        meaning=meaning.key if (meaning := _MEANINGS.get(code)) is not None else None,
         detail=detail,
         code=code,
         back="/console/",
