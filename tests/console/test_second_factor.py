@@ -155,7 +155,8 @@ def test_signing_in_asks_for_the_code_and_the_waiting_session_opens_nothing_else
     assert out.headers["location"].startswith("/console/login?")  # not signed in: no sign-out
 
     page = console.get("/console/second-factor")
-    assert '<label for="code">动态验证码 <span lang="en">One-time code</span></label>' in page.text
+    label = '<label for="code">动态验证码 <span class="en" lang="en">One-time code</span></label>'
+    assert label in page.text
     wrong = send_code(console, code_at(secret, clock(), steps=3))
     assert wrong.status_code == 401
     assert "验证码不正确" in wrong.text

@@ -74,7 +74,7 @@ def test_the_sign_in_page_offers_single_sign_on_only_when_it_is_set_up(
     assert console.get("/console/sso/start").status_code == 404
     client, _issuer = sso_console
     page = client.get("/console/login?next=/console/account")
-    assert f'使用单点登录 <span lang="en">Sign in with {LABEL}</span>' in page.text
+    assert f'使用单点登录 <span class="en" lang="en">Sign in with {LABEL}</span>' in page.text
     assert 'href="/console/sso/start?next=/console/account"' in page.text
 
 
@@ -147,6 +147,7 @@ def test_an_unknown_person_gets_a_page_and_no_account(
     assert answer.status_code == 403
     assert answer.headers["content-type"].startswith("text/html")
     assert "no console account for this identity; ask an admin" in answer.text
+    assert "此身份没有控制台账户，请联系管理员。" in answer.text  # the meaning, in words
     with services.sessions() as session:
         assert session.scalars(select(PrincipalRecord.email)).all() == []
         assert session.scalars(select(ConsoleSession.id)).all() == []
@@ -163,6 +164,7 @@ def test_a_disabled_person_is_refused(sso_console: SsoConsole, services: Service
     _callback, answer = _sign_in(client, REGISTRAR)
     assert answer.status_code == 403
     assert "principal_disabled" in answer.text
+    assert "此账户已停用" in answer.text
     with services.sessions() as session:
         assert session.scalars(select(ConsoleSession.id)).all() == []
 
@@ -178,6 +180,7 @@ def test_an_answer_with_another_state_is_refused(
     forged = client.get(path, params={**params, "state": "x" * 43}, follow_redirects=False)
     assert forged.status_code == 401
     assert "sso_failed" in forged.text
+    assert "Single sign-on did not succeed; please sign in again." in forged.text
     assert "does not belong to the sign-in started here" in forged.text
     # The state is good for one answer: the cookie is gone, the real answer comes too late.
     late = client.get(callback, follow_redirects=False)

@@ -63,11 +63,9 @@ def test_a_person_without_an_account_sees_why(
     page.locator("input[name=password]").fill("any password")
     page.get_by_role("button", name="Sign-in").click()
     page.wait_for_url(f"{base}/console/sso/callback**")
-    assert (
-        page.get_by_role("alert")
-        .inner_text()
-        .startswith("there is no console account for this identity; ask an admin")
-    )
+    alert = page.get_by_role("alert").inner_text()
+    assert alert.startswith("此身份没有控制台账户，请联系管理员。 There is no console account")
+    assert "there is no console account for this identity; ask an admin" in alert
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "console-sso-no-account", tmp_path)
     page.goto(f"{base}/console/")

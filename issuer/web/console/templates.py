@@ -26,6 +26,7 @@ from issuer.access.policy import OVERSEER_ROLES, WRITER_ROLES
 from issuer.vocabulary import Role
 from issuer.web.console.identity import ConsoleUser
 from verifier.i18n import Lang, say, say_html, text
+from verifier.labels import Label
 
 _env = Environment(
     loader=PackageLoader("issuer.web.console", "templates"),
@@ -55,28 +56,27 @@ _env.globals.update(
 @dataclass(frozen=True)
 class NavItem:
     href: str
-    zh: str
-    en: str
+    label: Label
 
 
 def navigation(role: str) -> list[NavItem]:
     """The console's sections this role may open; write-only sections are left out."""
     items = [
-        NavItem("/console/", "概览", "Dashboard"),
-        NavItem("/console/credentials", "证书", "Credentials"),
+        NavItem("/console/", Label("console.nav.dashboard")),
+        NavItem("/console/credentials", Label("console.nav.credentials")),
     ]
     if role in WRITER_ROLES | OVERSEER_ROLES:  # overseers read every import
-        items.append(NavItem("/console/imports", "批量导入", "Imports"))
-    items.append(NavItem("/console/approvals", "审批", "Approvals"))
+        items.append(NavItem("/console/imports", Label("console.nav.imports")))
+    items.append(NavItem("/console/approvals", Label("console.nav.approvals")))
     if role == Role.ADMIN:
         items += [
-            NavItem("/console/organisation", "机构设置", "Organisation"),
-            NavItem("/console/users", "用户", "Users"),
+            NavItem("/console/organisation", Label("console.nav.organisation")),
+            NavItem("/console/users", Label("console.nav.users")),
         ]
     if role in OVERSEER_ROLES:  # auditors read the keys and the log; only admins act
-        items.append(NavItem("/console/keys", "签名密钥", "Keys"))
-        items.append(NavItem("/console/audit", "审计日志", "Audit log"))
-    items.append(NavItem("/console/account", "我的账户", "My account"))
+        items.append(NavItem("/console/keys", Label("console.nav.keys")))
+        items.append(NavItem("/console/audit", Label("console.nav.audit")))
+    items.append(NavItem("/console/account", Label("console.nav.account")))
     return items
 
 

@@ -30,30 +30,22 @@ from issuer.errors import InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.services import Services
 from issuer.store.audit import record_event
 from issuer.store.models import ApiToken, Unit
-from issuer.vocabulary import AuditAction, Role, TokenState
+from issuer.vocabulary import AuditAction, Role
 from issuer.web.console.identity import ConsoleUser, ConsoleUserDep, UserFormDep
 from issuer.web.console.pages import page
+from issuer.web.console.people_words import ROLES, TOKEN_STATES
 from issuer.web.deps import ServicesDep
 from issuer.web.middleware.request_log import current_request_id
+from verifier.labels import Label
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 CREATE_PURPOSE = "token.create"
 MAX_ID = 2_147_483_647
-ROLE_WORDS = {
-    Role.ADMIN: ("管理员", "Admin"),
-    Role.REGISTRAR: ("登记员", "Registrar"),
-    Role.AUDITOR: ("审计员", "Auditor"),
-}
-STATE_WORDS = {
-    TokenState.ACTIVE: ("有效", "Active"),
-    TokenState.EXPIRED: ("已过期", "Expired"),
-    TokenState.REVOKED: ("已撤销", "Revoked"),
-}
 DONE_WORDS = {
-    "totp_enabled": ("已开启动态验证码。", "The one-time code is now required at sign-in."),
-    "totp_disabled": ("已关闭动态验证码。", "The one-time code is no longer asked for."),
-    "token_revoked": ("令牌已撤销。", "The token is revoked."),
+    "totp_enabled": Label("console.account.done.totp_enabled"),
+    "totp_disabled": Label("console.account.done.totp_disabled"),
+    "token_revoked": Label("console.account.done.token_revoked"),
 }
 
 
@@ -93,7 +85,7 @@ def account_page(
     *,
     status_code: int = 200,
     done: str | None = None,
-    totp_error: str | None = None,
+    totp_wrong: bool = False,
     token_error: str | None = None,
     token_input: TokenInput | None = None,
 ) -> HTMLResponse:
@@ -119,12 +111,12 @@ def account_page(
         status_code=status_code,
         done=DONE_WORDS.get(done or ""),
         tokens=rows,
-        role_words=ROLE_WORDS,
-        state_words=STATE_WORDS,
+        role_words=ROLES,
+        state_words=TOKEN_STATES,
         roles=_grantable_roles(user),
         units=units,
         form_token=form_token,
-        totp_error=totp_error,
+        totp_wrong=totp_wrong,
         token_error=token_error,
         token_input=token_input or TokenInput(role=user.role),
     )
@@ -164,7 +156,7 @@ def turn_off_second_factor(
                 services,
                 user,
                 status_code=422,
-                totp_error="验证码不正确或已使用。The code is wrong or was used already.",
+                totp_wrong=True,
             )
         session.commit()
     return RedirectResponse("/console/account?done=totp_disabled", status_code=303)
@@ -207,7 +199,7 @@ def create_token(user: ConsoleUserDep, form: UserFormDep, services: ServicesDep)
         require_grant(caller, role, units)
         try:
             expires_at = _expiry(token_input.expires, services.profile(session).time_zone)
-            record, plain = issue_token(
+            record, secret = issue_token(
                 session,
                 owner,
                 name=token_input.name,
@@ -231,9 +223,8 @@ def create_token(user: ConsoleUserDep, form: UserFormDep, services: ServicesDep)
         current="/console/account",
         status_code=201,
         token=shown[0],
-        plain=plain,
-        role_words=ROLE_WORDS,
-        state_words=STATE_WORDS,
+        secret=secret,
+        role_words=ROLES,
     )
 
 

@@ -43,8 +43,12 @@ from issuer.vocabulary import ApprovalAction, AuditAction, Role
 from issuer.web.console.form_values import checked, text
 from issuer.web.console.identity import ConsoleAdminDep, ConsoleUser, UserFormDep
 from issuer.web.console.pages import page
+from issuer.web.console.people_words import ROLES as ROLE_WORDS
+from issuer.web.console.people_words import USER_STATES
 from issuer.web.deps import ReadSessionDep, RowIdPath, ServicesDep
 from issuer.web.middleware.request_log import current_request_id
+from verifier.i18n import Lang, both, say
+from verifier.labels import Label
 
 router = APIRouter(prefix="/console/users", include_in_schema=False)
 HOME = "/console/users"
@@ -62,17 +66,20 @@ FIELD_OF = {
     IssuerErrorCode.INVALID_INPUT: "name",
 }
 DONE = {
-    "created": ("用户已创建。", "The user is created."),
-    "requested": (
-        "管理员账户须由另一位管理员审批后创建。",
-        "An admin account is created once another admin approves the request.",
-    ),
-    "disabled": ("用户已停用，其会话已结束。", "The user is disabled; their sessions ended."),
-    "password": ("密码已重置。", "The password is reset."),
-    "unlocked": ("账户已解锁。", "The account is unlocked."),
-    "signed_out": ("该用户的所有会话已结束。", "Every session of this user ended."),
+    "created": Label("console.users.done.created"),
+    "requested": Label("console.users.done.requested"),
+    "disabled": Label("console.users.done.disabled"),
+    "password": Label("console.users.done.password"),
+    "unlocked": Label("console.users.done.unlocked"),
+    "signed_out": Label("console.users.done.signed_out"),
 }
 ROLES = (Role.REGISTRAR, Role.AUDITOR, Role.ADMIN)
+
+
+def _done_words(done: str | None) -> tuple[str, str] | None:
+    """What was just done, in both languages, for the page's ``done_alert``; unknown: none."""
+    label = DONE.get(done or "")
+    return both(label.key) if label is not None else None
 
 
 def state_of(record: PrincipalRecord, now: dt.datetime) -> str:
@@ -129,7 +136,9 @@ def _list_page(
         values=values or {"role": Role.REGISTRAR, "units": [], "sign_in": "password"},
         errors=errors or {},
         form_token=form_token,
-        done=DONE.get(done or ""),
+        done=_done_words(done),
+        role_words=ROLE_WORDS,
+        state_words=USER_STATES,
     )
 
 
@@ -164,7 +173,7 @@ def create(
     if values["sign_in"] == "password":
         password = text(form, "password")
         if password != text(form, "password_again"):
-            errors = {"password_again": "the two passwords differ"}
+            errors = {"password_again": say("console.users.passwords_differ", Lang.BOTH, sep=" ")}
             return _list_page(
                 services, user, session, values=values, errors=errors, form_token=token
             )
@@ -244,7 +253,9 @@ def _user_page(
         signed_in=last_sign_ins(session).get(f"principal:{person.id}"),
         can_set_password=_may_set_password(user, person),
         errors=errors or {},
-        done=DONE.get(done or ""),
+        done=_done_words(done),
+        role_words=ROLE_WORDS,
+        state_words=USER_STATES,
     )
 
 
@@ -304,7 +315,7 @@ def reset_password(
             )
         if password != again:
             shown = get_user(session, principal_id)
-            errors = {"password_again": "the two passwords differ"}
+            errors = {"password_again": say("console.users.passwords_differ", Lang.BOTH, sep=" ")}
             return _user_page(services, user, shown, session, errors=errors)
         try:
             set_password(
