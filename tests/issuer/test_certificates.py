@@ -127,7 +127,8 @@ def test_share_link_page_downloads_linkedin_and_revocation(
     assert page.status_code == 200
     assert NAME in page.text
     assert "Add to LinkedIn" in page.text
-    assert "<script" not in page.text
+    # Scripts only from this server's files (CSP script-src 'self'), never inline.
+    assert re.findall(r"<script[^>]*>", page.text) == ['<script src="/s/share.js" defer>']
     assert not re.search(r'(src|href)="//', page.text)
     linkedin = re.search(r'href="(https://www\.linkedin\.com/profile/add\?[^"]+)"', page.text)
     assert linkedin is not None

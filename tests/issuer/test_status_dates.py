@@ -4,6 +4,7 @@ verifiers read, in this server's verify result and on its verify page."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -63,4 +64,6 @@ def test_each_lifecycle_change_carries_its_date(
         stated = dt.datetime.fromisoformat(result["status_detail"]["changed_at"])
         assert stated.replace(microsecond=0) == when
         page = verify_page(client, issued["id"])
-        assert f"{label}: {when.strftime('%Y-%m-%d %H:%M:%S UTC')}" in page
+        # Shown where the issuer is (its profile's zone, Beijing time here), the zone named.
+        local = when.astimezone(ZoneInfo("Asia/Shanghai"))
+        assert f"{label}: {local:%Y-%m-%d %H:%M:%S} Beijing time (UTC+8)" in page
