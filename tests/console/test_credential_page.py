@@ -4,6 +4,7 @@ confirmation, as each role may (or may not) take it."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import re
 from typing import Any
@@ -13,8 +14,10 @@ from PIL import Image
 
 from issuer.app import create_app
 from issuer.config import Settings
+from issuer.documents.view_link import Lifetime, count_view_open, create_view_link
 from issuer.services import Services
-from tests.console.helpers import make_user, signed_in
+from issuer.store.models import ShareLink
+from tests.console.helpers import Clock, make_user, signed_in
 from tests.helpers import make_token
 from tests.issuer.helpers import issue_body, load_catalog
 
@@ -308,6 +311,31 @@ def test_share_links_are_created_shown_once_and_revoked(
     timeline = console.get(base).text.split("timeline-heading")[-1]
     assert "创建分享链接" in timeline
     assert "撤销分享链接" in timeline
+
+
+def test_the_holders_view_links_show_beside_the_registrars_link(
+    console: TestClient, timed_services: Services, clock: Clock
+) -> None:
+    credential, csrf = _setup(console, timed_services)
+    base = f"/console/credentials/{credential['id']}"
+    created = _post(console, f"{base}/share-links", {"csrf_token": csrf})
+    match = re.search(r'value="https?://[^"]+/s/([^"]+)"', created.text)
+    assert match is not None
+    with timed_services.sessions() as session:
+        view, token = create_view_link(session, match.group(1), Lifetime.DAY, now=clock())
+        count_view_open(session, token, now=clock())
+        session.commit()
+    links = console.get(base).text.split("links-heading")[-1]
+    assert f"#{view.id}<br>持证人由 #1 生成的查看链接" in links
+    assert "view link the holder made from #1" in links
+    assert "<td>1</td>" in links  # opened once
+    assert "有效至" in links
+    with timed_services.sessions() as session:  # a day later (the console's session would end)
+        stored = session.get(ShareLink, view.id)
+        assert stored is not None
+        stored.expires_at = clock() - dt.timedelta(minutes=1)
+        session.commit()
+    assert "已过期" in console.get(base).text.split("links-heading")[-1]
 
 
 def test_an_auditor_sees_no_action_and_may_take_none(

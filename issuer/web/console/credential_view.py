@@ -24,6 +24,7 @@ from issuer.access.policy import (
 )
 from issuer.credentials.lifecycle import find_credential
 from issuer.documents.share_link import list_share_links
+from issuer.documents.view_link import link_state
 from issuer.errors import PermissionDeniedError
 from issuer.services import Services
 from issuer.store.audit import AuditQuery, list_events
@@ -234,7 +235,10 @@ def credential_page(
         reads_notes=reads_notes(user),
         predecessor=predecessor(session, row),
         waiting=waiting(session, row),
-        share_links=list_share_links(session, row.id),
+        share_links=[
+            (link, link_state(link, now=services.clock()))
+            for link in list_share_links(session, row.id)
+        ],
         base=page_url(row),
         **{**defaults, **context},
     )
