@@ -38,6 +38,7 @@ from issuer.web.console.pages import page
 from issuer.web.deps import ReadSessionDep, ServicesDep
 from issuer.web.middleware.request_log import current_request_id
 from issuer.web.routes.catalog import import_catalog_file
+from verifier.labels import Label
 
 router = APIRouter(prefix="/console/organisation", include_in_schema=False)
 HOME = "/console/organisation"
@@ -48,10 +49,16 @@ OCCUPATION_FIELDS = (
 )
 MAX_CATALOG_BYTES = 1 << 20  # the request body limit (TESSERA_MAX_BODY_BYTES) bounds it too
 DONE = {
-    "unit": ("单位已保存。", "The unit is saved."),
-    "occupation": ("职业已保存。", "The occupation is saved."),
+    "unit": Label("console.organisation.done.unit"),
+    "occupation": Label("console.organisation.done.occupation"),
 }
 DoneQuery = Annotated[str | None, Query(max_length=20)]
+
+
+def _done_words(done: str | None) -> tuple[str, str] | None:
+    """What the page says after a change (``?done=``), in both languages."""
+    label = DONE.get(done or "")
+    return (label.zh, label.en) if label is not None else None
 
 
 def _save(services: Services, user: ConsoleUser, entry: UnitEntry | OccupationEntry) -> None:
@@ -91,7 +98,7 @@ def _overview(
         user=user,
         current=HOME,
         status_code=status_code,
-        done=DONE.get(done or ""),
+        done=_done_words(done),
         units=list_units(session),
         occupations=list_occupations(session),
         levels={level.code: level for level in list_levels(session)},
