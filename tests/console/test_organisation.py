@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -339,18 +340,18 @@ def test_every_reason_a_value_is_refused_with_has_words() -> None:
     """Each reason ``check_unit`` / ``check_occupation`` gives is shown in both languages."""
     unit = {"code": "U01", "name_zh": "甲", "name_en": "A"}
     occupation = {**OCCUPATION, "levels": "junior"}
-    refused = [
-        lambda: check_unit({**unit, "code": "bad code!"}),
-        lambda: check_unit({**unit, "code": ""}),
-        lambda: check_unit({**unit, "name_en": "x" * 201}),
-        lambda: check_unit({**unit, "name_zh": "甲\u200b"}),
-        lambda: check_occupation({**occupation, "code": "617"}, []),
-        lambda: check_occupation({**occupation, "levels": "master"}, []),
+    refused: list[tuple[Callable[..., object], dict[str, str]]] = [
+        (check_unit, {**unit, "code": "bad code!"}),
+        (check_unit, {**unit, "code": ""}),
+        (check_unit, {**unit, "name_en": "x" * 201}),
+        (check_unit, {**unit, "name_zh": "甲\u200b"}),
+        (check_occupation, {**occupation, "code": "617"}),
+        (check_occupation, {**occupation, "levels": "master"}),
     ]
     reasons = set()
-    for attempt in refused:
+    for check, values in refused:
         with pytest.raises(FieldError) as caught:
-            attempt()
+            check(values) if check is check_unit else check(values, [])
         reasons.add(caught.value.reason)
         assert caught.value.reason in PROBLEMS
     assert reasons == {
