@@ -18,6 +18,7 @@ from issuer.campaigns.results_file import COLUMNS as FILE_COLUMNS
 from issuer.campaigns.row_report import decode_problems
 from issuer.campaigns.rows import REASONS, RowProblem
 from issuer.store.models import ImportRow
+from issuer.vocabulary import BundleState, ImportState
 from verifier.i18n import both
 
 
@@ -89,14 +90,12 @@ FILE_ERRORS: Mapping[str, Words] = Catalogued(
 )
 
 # An import's state (``import_jobs.state``): ``console.imports.state.<state>``.
-IMPORT_STATES: Mapping[str, Words] = Catalogued(
-    "console.imports.state", ("running", "done", "failed")
-)
+IMPORT_STATES: Mapping[str, Words] = Catalogued("console.imports.state", tuple(ImportState))
 
 # Its download bundle's state (``import_jobs.bundle_state``; none yet is ``none``):
 # ``console.imports.bundle_state.<state>``.
 BUNDLE_STATES: Mapping[str, Words] = Catalogued(
-    "console.imports.bundle_state", ("none", "building", "ready", "failed", "expired")
+    "console.imports.bundle_state", ("none", *BundleState)
 )
 
 
