@@ -52,11 +52,14 @@ MAX_PROBLEMS = 200  # reported; the count is always whole
 
 @dataclass(frozen=True)
 class CatalogProblem:
-    """A cell that cannot be imported: its row (the header is row 1), column and why."""
+    """A cell that cannot be imported: its row (the header is row 1), column and why (in
+    English, and as a ``reason`` code with its ``values`` for the console's words)."""
 
     row: int
     column: str
     message: str
+    reason: str = ""
+    values: dict[str, object] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"row {self.row}, column {self.column}: {self.message}"
@@ -85,10 +88,10 @@ def read_catalog_file(
     occupations: list[OccupationEntry] = []
     seen: dict[tuple[str, str], int] = {}
 
-    def problem(row: int, column: str, message: str) -> None:
+    def problem(row: int, column: str, message: str, reason: str, **values: object) -> None:
         report.problem_count += 1
         if len(report.problems) < MAX_PROBLEMS:
-            report.problems.append(CatalogProblem(row, column, message))
+            report.problems.append(CatalogProblem(row, column, message, reason, values))
 
     for raw in table.rows():
         report.rows += 1
@@ -99,18 +102,25 @@ def read_catalog_file(
             )
         kind = KINDS.get(raw.cells.get("kind", "").strip().casefold())
         if kind is None:
-            problem(raw.number, "kind", "is neither unit (单位) nor occupation (职业)")
+            problem(raw.number, "kind", "is neither unit (单位) nor occupation (职业)", "bad_kind")
             continue
         try:
             entry: UnitEntry | OccupationEntry = (
                 check_unit(raw.cells) if kind == "unit" else check_occupation(raw.cells, levels)
             )
         except FieldError as error:
-            problem(raw.number, error.column, error.message)
+            problem(raw.number, error.column, error.message, error.reason, **error.values)
             continue
         first = seen.setdefault((kind, entry.code), raw.number)
         if first != raw.number:
-            problem(raw.number, "code", f"the {kind} {entry.code} is already on row {first}")
+            problem(
+                raw.number,
+                "code",
+                f"the {kind} {entry.code} is already on row {first}",
+                f"duplicate_{kind}",
+                code=entry.code,
+                first=first,
+            )
         elif isinstance(entry, UnitEntry):
             units.append(entry)
         else:

@@ -40,12 +40,17 @@ _LEVEL_SEPARATORS = re.compile(r"[\s,;，；、/|]+")
 
 
 class FieldError(InvalidInputError):
-    """A value refused, naming its field (``column``) in plain words."""
+    """A value refused, naming its field (``column``) in plain words.
 
-    def __init__(self, column: str, message: str) -> None:
+    ``message`` is English, for the API and the CLI; ``reason`` (with ``values``) is the
+    stable code the console turns into words in both languages."""
+
+    def __init__(self, column: str, message: str, *, reason: str, **values: object) -> None:
         super().__init__(f"{column}: {message}")
         self.column = column
         self.message = message
+        self.reason = reason
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -101,30 +106,40 @@ def _text(values: Mapping[str, str | None], column: str, limit: int, *, note: bo
     try:
         value = clean_note(raw, column) if note else clean_name(raw, column)
     except InvalidInputError:
-        raise FieldError(column, "holds control, format or invisible characters") from None
+        raise FieldError(
+            column, "holds control, format or invisible characters", reason="invisible_characters"
+        ) from None
     if not value:
-        raise FieldError(column, "is empty")
+        raise FieldError(column, "is empty", reason="empty")
     if len(value) > limit:
-        raise FieldError(column, f"is longer than {limit:,} characters")
+        raise FieldError(
+            column, f"is longer than {limit:,} characters", reason="too_long", limit=f"{limit:,}"
+        )
     return value
 
 
-def _code(values: Mapping[str, str | None], pattern: re.Pattern[str], shape: str) -> str:
+def _code(
+    values: Mapping[str, str | None], pattern: re.Pattern[str], shape: str, reason: str
+) -> str:
     try:
         code = clean_identifier(values.get("code") or "", "code")
     except InvalidInputError:
-        raise FieldError("code", "holds control, format or invisible characters") from None
+        raise FieldError(
+            "code", "holds control, format or invisible characters", reason="invisible_characters"
+        ) from None
     if not code:
-        raise FieldError("code", "is empty")
+        raise FieldError("code", "is empty", reason="empty")
     if not pattern.fullmatch(code):
-        raise FieldError("code", f"is not {shape}")
+        raise FieldError("code", f"is not {shape}", reason=reason)
     return code
 
 
 def check_unit(values: Mapping[str, str | None]) -> UnitEntry:
     """A unit from its fields (``code``, ``name_zh``, ``name_en``); ``FieldError`` otherwise."""
     return UnitEntry(
-        code=_code(values, UNIT_CODE, "1 to 32 letters, digits, - or _ (such as U01)"),
+        code=_code(
+            values, UNIT_CODE, "1 to 32 letters, digits, - or _ (such as U01)", "bad_unit_code"
+        ),
         name_zh=_text(values, "name_zh", MAX_NAME),
         name_en=_text(values, "name_en", MAX_NAME),
     )
@@ -145,7 +160,13 @@ def parse_levels(text: str | None, levels: Sequence[Level]) -> list[str] | None:
         code = aliases.get(word.casefold())
         if code is None:
             known = ", ".join(level.code for level in levels)
-            raise FieldError("levels", f"{word!r} is not a level (one of {known})")
+            raise FieldError(
+                "levels",
+                f"{word!r} is not a level (one of {known})",
+                reason="unknown_level",
+                word=word,
+                known=known,
+            )
         codes.add(code)
     rank = {level.code: level.rank for level in levels}
     return sorted(codes, key=rank.__getitem__)
@@ -154,7 +175,12 @@ def parse_levels(text: str | None, levels: Sequence[Level]) -> list[str] | None:
 def check_occupation(values: Mapping[str, str | None], levels: Sequence[Level]) -> OccupationEntry:
     """An occupation from its fields; ``levels`` is the text of the levels offered."""
     return OccupationEntry(
-        code=_code(values, OCCUPATION_CODE, "a national occupation code such as 6-17-05-01"),
+        code=_code(
+            values,
+            OCCUPATION_CODE,
+            "a national occupation code such as 6-17-05-01",
+            "bad_occupation_code",
+        ),
         name_zh=_text(values, "name_zh", MAX_NAME),
         name_en=_text(values, "name_en", MAX_NAME),
         description_zh=_text(values, "description_zh", MAX_TEXT, note=True),

@@ -3,7 +3,8 @@
 The certificate's fonts (``issuer.documents.certificate``: Droid Sans Fallback for CJK,
 Bitstream Vera for Latin, embedded as subsets), so the report prints the same anywhere. The
 first page carries the summary; every page repeats the column heads and says when the batch
-was checked. A cell too long for its column is cut with an ellipsis.
+was checked. A cell too long for its column is cut with an ellipsis. The words are the message
+catalogues' (the batch page's ``batch.*``, ``field.*`` names, ``batch.report.*``).
 """
 
 from __future__ import annotations
@@ -17,22 +18,25 @@ from reportlab.pdfgen.canvas import Canvas
 
 from issuer.documents import typesetting
 from issuer.documents.typesetting import LATIN_FONT, draw, glyphs
+from verifier import labels
 from verifier.batch import BatchReport, BatchRow
+from verifier.i18n import Lang, say
+from verifier.labels import Label
 from verifier.web.page import VERDICTS
 
 _SIZE: Final = 7.5
 _LINE: Final = 9.0
 _MARGIN: Final = 14 * mm
-# (Chinese head, English head, width in mm)
+# (head, width in mm): the batch page's column names and the one field vocabulary
 _COLUMNS: Final = (
-    ("序号", "#", 12),
-    ("结果", "Verdict", 44),
-    ("提交内容", "Item", 44),
-    ("持证人", "Holder", 34),
-    ("职业及等级", "Occupation and level", 56),
-    ("单位", "Unit", 34),
-    ("有效期至", "Valid until", 20),
-    ("原因", "Reason", 25),
+    (Label("batch.column.index"), 12),
+    (Label("batch.column.verdict"), 44),
+    (Label("batch.column.item"), 44),
+    (Label("batch.column.holder"), 34),
+    (labels.ACHIEVEMENT, 56),
+    (labels.UNIT, 34),
+    (labels.VALID_UNTIL, 20),
+    (Label("batch.column.reason"), 25),
 )
 
 
@@ -69,16 +73,16 @@ def _cells(row: BatchRow) -> list[tuple[str, str]]:
 def _heads(canvas: Canvas, x0: float, y: float) -> None:
     x = x0
     canvas.setFillColorRGB(0.3, 0.3, 0.3)
-    for zh, en, width in _COLUMNS:
-        draw(canvas, x, y, zh, _SIZE)
-        draw(canvas, x, y - _LINE, _clip(en, width * mm - 2), _SIZE)
+    for head, width in _COLUMNS:
+        draw(canvas, x, y, head.zh, _SIZE)
+        draw(canvas, x, y - _LINE, _clip(head.en, width * mm - 2), _SIZE)
         x += width * mm
     canvas.setFillColorRGB(0.1, 0.1, 0.1)
     canvas.line(x0, y - _LINE - 3, x, y - _LINE - 3)
 
 
 def _summary(report: BatchReport) -> list[str]:
-    lines = [f"共 {report.total} 项 · {report.total} items"]
+    lines = [say("batch.report.total", Lang.BOTH, sep=" · ", total=report.total)]
     for status, count in report.summary.items():
         if count:
             verdict = VERDICTS[status]
@@ -97,16 +101,18 @@ def render_batch_report_pdf(report: BatchReport, *, issuer: str) -> bytes:
         pageCompression=1,
         initialFontName=LATIN_FONT,  # type: ignore[arg-type]
     )
-    canvas.setTitle("批量核验报告 Batch verification report")
+    title = say("batch.report.title", Lang.BOTH, sep=" ")
+    checked_words = say("batch.report.checked_at", Lang.BOTH, sep=" ")
+    canvas.setTitle(title)
     _, height = landscape(A4)
     checked = report.checked_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     page = 1
 
     def start_page(first: bool) -> float:
         y = height - _MARGIN
-        draw(canvas, _MARGIN, y, "批量核验报告 Batch verification report", 14, bold=True)
+        draw(canvas, _MARGIN, y, title, 14, bold=True)
         y -= 6 * mm
-        draw(canvas, _MARGIN, y, f"{issuer} · 核验时间 Checked at {checked} · {page}", 8)
+        draw(canvas, _MARGIN, y, f"{issuer} · {checked_words} {checked} · {page}", 8)
         y -= 8 * mm
         if first:
             for line in _summary(report):
@@ -123,7 +129,7 @@ def render_batch_report_pdf(report: BatchReport, *, issuer: str) -> bytes:
             page += 1
             y = start_page(first=False)
         x = _MARGIN
-        for (first, second), (_zh, _en, column) in zip(_cells(row), _COLUMNS, strict=True):
+        for (first, second), (_head, column) in zip(_cells(row), _COLUMNS, strict=True):
             limit = column * mm - 2
             draw(canvas, x, y, _clip(first, limit), _SIZE, bold=second == "" and x == _MARGIN)
             if second:

@@ -12,7 +12,8 @@ One side cannot hold both: a 40 mm symbol and its quiet zone leave 40 mm of the 
 width, too little for the fields in two languages at a readable size
 (docs/decisions/0032-certificates-render-every-name.md). Text is set like the A4
 certificate's (``issuer.documents.typesetting``): every glyph embedded, long values shrink
-and then take two lines, inside the card's safe area.
+and then take two lines, inside the card's safe area. The printed words are the message
+catalogues' (``field.*`` names, ``card.*``, ``certificate.no_expiry``; verifier/i18n.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from issuer.documents.certificate import draw_qr, warn_of_missing_glyphs
 from issuer.documents.credential_document import CredentialDocument
 from issuer.documents.typesetting import LATIN_FONT, draw, draw_fitted, fit, glyphs
 from verifier import labels
+from verifier.i18n import Lang, both, say
 
 CARD_WIDTH_MM, CARD_HEIGHT_MM = 85.60, 53.98  # ISO/IEC 7810 ID-1
 SAFE_MM = 4.0  # kept clear at every edge: cutting tolerance and the 3.18 mm corner radius
@@ -46,7 +48,8 @@ def render_card_pdf(document: CredentialDocument) -> bytes:
         pageCompression=1,
         initialFontName=LATIN_FONT,  # type: ignore[arg-type]
     )
-    canvas.setTitle(f"职业技能等级证书 Wallet card {document.number}")
+    title_zh, title_en = both("card.pdf_title")
+    canvas.setTitle(f"{title_zh} {title_en} {document.number}")
     canvas.setAuthor(document.issuer_en)
     _front(canvas, document)
     canvas.showPage()
@@ -70,7 +73,7 @@ def _front(canvas: Canvas, document: CredentialDocument) -> None:
     left, right = SAFE_MM * mm, width - SAFE_MM * mm
     text_width = right - left
     canvas.setFillColorRGB(*_ACCENT)
-    title = "职业技能等级证书 · Vocational Skill Level Certificate"
+    title = say("card.title", Lang.BOTH, sep=" · ")
     draw_fitted(canvas, left, height - 8 * mm, fit(title, 7.5, text_width, floor=0))
     canvas.setFillColorRGB(*_GREY)
     issuer = f"{document.issuer_zh} / {document.issuer_en}"
@@ -81,7 +84,9 @@ def _front(canvas: Canvas, document: CredentialDocument) -> None:
     draw_fitted(canvas, left, name_y, name, bold=True)
     y = name_y - (len(name.lines) - 1) * name.size * 1.15 - 5.2 * mm
     valid_until = (
-        document.valid_until.date().isoformat() if document.valid_until else "长期有效 No expiry"
+        document.valid_until.date().isoformat()
+        if document.valid_until
+        else say("certificate.no_expiry", Lang.BOTH, sep=" ")
     )
     rows = [
         (labels.OCCUPATION, f"{document.occupation_zh} / {document.occupation_en}"),
@@ -112,14 +117,16 @@ def _back(canvas: Canvas, document: CredentialDocument) -> None:
     left = qr_x + qr + 3 * mm
     text_width = width - SAFE_MM * mm - left
     canvas.setFillColorRGB(*_ACCENT)
-    draw(canvas, left, height - 12 * mm, "扫码核验", 8)
-    draw_fitted(canvas, left, height - 16 * mm, fit("Scan to verify", 6.5, text_width, floor=0))
+    scan_zh, scan_en = both("card.scan")
+    draw(canvas, left, height - 12 * mm, scan_zh, 8)
+    draw_fitted(canvas, left, height - 16 * mm, fit(scan_en, 6.5, text_width, floor=0))
     canvas.setFillColorRGB(*_GREY)
-    draw(canvas, left, height - 24 * mm, "证书编号 Certificate No.", 4.5)
+    number_label = labels.CERTIFICATE_NUMBER
+    draw(canvas, left, height - 24 * mm, f"{number_label.zh} {number_label.en}", 4.5)
     canvas.setFillColorRGB(*_INK)
     number = fit(document.number, 6.5, text_width, floor=0, bold=True)
     draw_fitted(canvas, left, height - 27.5 * mm, number, bold=True)
     canvas.setFillColorRGB(*_GREY)
-    draw(canvas, left, height - 34 * mm, "核验网址 Verify at", 4.5)
+    draw(canvas, left, height - 34 * mm, say("card.verify_at", Lang.BOTH, sep=" "), 4.5)
     url = fit(document.verify_url, 5.0, text_width, floor=4.0)
     draw_fitted(canvas, left, height - 37 * mm, url)

@@ -26,6 +26,7 @@ from issuer.services import Services
 from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
 from issuer.store.models import Credential, ImportJob, Unit
+from issuer.vocabulary import BundleState, ImportState
 from issuer.web.console import import_words
 from tests.console.helpers import make_user, signed_in
 from tests.issuer.campaign_files import HEADER_EN, csv_bytes, write_xlsx
@@ -112,6 +113,18 @@ def test_every_reason_a_row_check_gives_has_words_in_both_languages() -> None:
             assert words.zh
             assert words.en
             assert words.zh != words.en
+
+
+def test_every_import_and_bundle_state_has_words_in_both_languages() -> None:
+    assert set(import_words.IMPORT_STATES) == set(ImportState)
+    assert set(import_words.BUNDLE_STATES) == {"none", *BundleState}
+    for table in (import_words.IMPORT_STATES, import_words.BUNDLE_STATES):
+        for words in table.values():
+            assert words.zh
+            assert words.en
+            assert words.zh != words.en
+    assert import_words.words(import_words.BUNDLE_STATES, None).en == "Not built"
+    assert import_words.words(import_words.IMPORT_STATES, "no_such_state").en == "Unknown"
 
 
 def test_the_dry_run_reports_each_row_in_words_and_issues_nothing(

@@ -4,6 +4,8 @@ changed through the console's forms with the API's functions, by admins only."""
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,12 +13,19 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select
 
-from issuer.credentials.catalog_admin import ensure_levels
+from issuer.credentials.catalog_admin import (
+    FieldError,
+    check_occupation,
+    check_unit,
+    ensure_levels,
+)
 from issuer.services import Services
 from issuer.store.engine import session_scope
 from issuer.store.models import AuditEvent, IssuerProfileRecord, Occupation, Unit
+from issuer.web.console.catalog_words import PROBLEMS
 from tests.console.helpers import make_user, signed_in
 
+CJK = re.compile(r"[\u3400-\u9fff]")
 SAMPLE = Path(__file__).resolve().parents[2] / "docs/samples/catalog-sample.csv"
 OCCUPATION = {
     "code": "6-17-05-01",
@@ -302,3 +311,57 @@ def test_registrars_and_auditors_may_neither_see_nor_change_the_organisation(
         assert session.scalars(select(Unit.name_en)).all() == ["Smelting Plant"]
         assert session.get(IssuerProfileRecord, 1) is None
     assert _count(services, Occupation) == 0
+
+
+def test_refusals_are_explained_in_both_languages(console: TestClient, services: Services) -> None:
+    csrf = _admin(console, services)
+    form = {"csrf_token": csrf, "code": "bad code!", "name_zh": "甲", "name_en": "A"}
+    answer = console.post("/console/organisation/units", data=form)
+    assert answer.status_code == 422
+    assert "应为 1 至 32 个字母、数字、- 或 _（例如 U01） is not 1 to 32 letters" in answer.text
+    rows = "kind,code,name_zh,name_en\nplace,U01,甲,A\nunit,U02,乙,B\nunit,U02,丙,C\n"
+    upload = {"file": ("catalog.csv", rows.encode(), "text/csv")}
+    answer = console.post("/console/organisation/catalog", data={"csrf_token": csrf}, files=upload)
+    assert answer.status_code == 422
+    assert "类型应为“单位”或“职业” is neither unit nor occupation" in answer.text
+    assert "单位 U02 已在第 3 行 the unit U02 is already on row 3" in answer.text
+    headless = {"file": ("x.csv", b"a,b\n1,2\n", "text/csv")}
+    answer = console.post(
+        "/console/organisation/catalog", data={"csrf_token": csrf}, files=headless
+    )
+    assert "缺少必需的列（类型、代码、中文名称、英文名称）" in answer.text
+    assert "Required columns are missing (kind, code, name_zh, name_en)" in answer.text
+    empty = {"file": ("empty.csv", b"", "text/csv")}
+    answer = console.post("/console/organisation/catalog", data={"csrf_token": csrf}, files=empty)
+    assert "请选择一个文件。 Choose a file." in answer.text
+
+
+def test_every_reason_a_value_is_refused_with_has_words() -> None:
+    """Each reason ``check_unit`` / ``check_occupation`` gives is shown in both languages."""
+    unit = {"code": "U01", "name_zh": "甲", "name_en": "A"}
+    occupation = {**OCCUPATION, "levels": "junior"}
+    refused: list[tuple[Callable[..., object], dict[str, str]]] = [
+        (check_unit, {**unit, "code": "bad code!"}),
+        (check_unit, {**unit, "code": ""}),
+        (check_unit, {**unit, "name_en": "x" * 201}),
+        (check_unit, {**unit, "name_zh": "甲\u200b"}),
+        (check_occupation, {**occupation, "code": "617"}),
+        (check_occupation, {**occupation, "levels": "master"}),
+    ]
+    reasons = set()
+    for check, values in refused:
+        with pytest.raises(FieldError) as caught:
+            check(values) if check is check_unit else check(values, [])
+        reasons.add(caught.value.reason)
+        assert caught.value.reason in PROBLEMS
+    assert reasons == {
+        "bad_unit_code",
+        "empty",
+        "too_long",
+        "invisible_characters",
+        "bad_occupation_code",
+        "unknown_level",
+    }
+    for label in PROBLEMS.values():
+        assert CJK.search(label.zh)
+        assert not CJK.search(label.en)

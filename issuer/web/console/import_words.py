@@ -4,8 +4,9 @@ Registrars read sentences, not codes: every reason a row check can give
 (``issuer.campaigns.rows.REASONS``) and every code a whole file can be refused with has one
 sentence (the tests hold both lists to it). Reasons, columns and file refusals come from the
 message catalogues (``import.reason.*``, ``import.column.*``, ``import.file.*``), which the
-API and the ``tessera import`` command speak too; the rest is still written here. The codes
-stay beside the words, small, so a registrar can look them up in docs/import-format.md.
+API and the ``tessera import`` command speak too; row outcomes and states are
+``console.imports.*`` keys. The codes stay beside the words, small, so a registrar can look
+them up in docs/import-format.md.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from issuer.campaigns.results_file import COLUMNS as FILE_COLUMNS
 from issuer.campaigns.row_report import decode_problems
 from issuer.campaigns.rows import REASONS, RowProblem
 from issuer.store.models import ImportRow
+from issuer.vocabulary import BundleState, ImportState
 from verifier.i18n import both
 
 
@@ -45,14 +47,11 @@ class Catalogued(Mapping[str, Words]):
         return len(self.codes)
 
 
-# What happened to a row (``import_rows.status``); ``ok`` is a dry run's "would issue".
-ROW_STATUS = {
-    "ok": Words("将签发", "Would issue"),
-    "issued": Words("已签发", "Issued"),
-    "already_issued": Words("此前已签发，不再重复", "Issued before: not again"),
-    "not_passed": Words("未通过考试，不签发", "Not passed: nothing to issue"),
-    "invalid": Words("有错误，不签发", "Error: not issued"),
-}
+# What happened to a row (``import_rows.status``); ``ok`` is a dry run's "would issue":
+# ``console.imports.row.<status>``.
+ROW_STATUS: Mapping[str, Words] = Catalogued(
+    "console.imports.row", ("ok", "issued", "already_issued", "not_passed", "invalid")
+)
 
 # Why a row was refused (``import_rows.reason``): one sentence for each code of
 # issuer/campaigns/rows.py REASONS, in the catalogues as ``import.reason.<code>``.
@@ -90,26 +89,21 @@ FILE_ERRORS: Mapping[str, Words] = Catalogued(
     ),
 )
 
-IMPORT_STATES = {
-    "running": Words("进行中", "Running"),
-    "done": Words("已完成", "Done"),
-    "failed": Words("失败", "Failed"),
-}
+# An import's state (``import_jobs.state``): ``console.imports.state.<state>``.
+IMPORT_STATES: Mapping[str, Words] = Catalogued("console.imports.state", tuple(ImportState))
 
-BUNDLE_STATES = {
-    None: Words("未生成", "Not built"),
-    "building": Words("正在生成", "Building"),
-    "ready": Words("可下载", "Ready"),
-    "failed": Words("生成失败", "Failed"),
-    "expired": Words("已过期删除", "Expired and deleted"),
-}
-
-UNKNOWN = Words("未知", "Unknown")
+# Its download bundle's state (``import_jobs.bundle_state``; none yet is ``none``):
+# ``console.imports.bundle_state.<state>``.
+BUNDLE_STATES: Mapping[str, Words] = Catalogued(
+    "console.imports.bundle_state", ("none", *BundleState)
+)
 
 
-def words(table: Mapping[str, Words] | Mapping[str | None, Words], code: str | None) -> Words:
-    """The words for ``code``; a code without words reads "Unknown" (the tests forbid it)."""
-    return table.get(code, UNKNOWN)  # type: ignore[arg-type]
+def words(table: Mapping[str, Words], code: str | None) -> Words:
+    """The words for ``code`` (no code reads as ``none``); a code without words reads
+    "Unknown" (the tests forbid it)."""
+    found = table.get("none" if code is None else code)
+    return found if found is not None else Words(*both("console.imports.unknown"))
 
 
 def problems(row: ImportRow) -> list[RowProblem]:

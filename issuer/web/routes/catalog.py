@@ -121,7 +121,9 @@ async def catalog_import(
             422,
             IssuerErrorCode.INVALID_CATALOG,
             f"{report.problem_count} problems in {report.rows} rows: nothing changed",
-            problems=[asdict(p) for p in report.problems],
+            problems=[
+                {"row": p.row, "column": p.column, "message": p.message} for p in report.problems
+            ],
         )
     changes = asdict(report.changes)
     return CatalogImportResponse(rows=report.rows, applied=report.applied, **changes)

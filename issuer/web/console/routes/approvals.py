@@ -46,15 +46,22 @@ from issuer.web.console.pages import page
 from issuer.web.deps import ServicesDep
 from issuer.web.middleware.request_log import current_request_id
 from issuer.web.routes.approvals import operator_of
+from verifier.labels import Label
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 PAGE = "/console/approvals"
 SHOWN = 100  # requests listed in each part of the page
 DONE = {
-    "approved": ("已批准并执行。", "Approved and carried out."),
-    "rejected": ("已拒绝，未做任何更改。", "Refused; nothing was changed."),
+    "approved": Label("console.approvals.done.approved"),
+    "rejected": Label("console.approvals.done.rejected"),
 }
+
+
+def _done_words(done: str | None) -> tuple[str, str] | None:
+    """What the page says after a decision (``?done=``), in both languages."""
+    label = DONE.get(done or "")
+    return (label.zh, label.en) if label is not None else None
 
 
 @dataclass(frozen=True)
@@ -134,7 +141,7 @@ def _page(
         inbox=inbox,
         mine=mine,
         can_decide=user.role == Role.ADMIN,
-        done=DONE.get(done or ""),
+        done=_done_words(done),
         errors=errors or {},
         typed=notes or {},
         states=APPROVAL_STATES,

@@ -32,6 +32,7 @@ from issuer.web.console.actions import AUDIT_ACTIONS, Words, actor_words, words
 from issuer.web.console.identity import ConsoleOverseerDep, ConsoleUser, UserFormDep
 from issuer.web.console.pages import page
 from issuer.web.deps import ServicesDep
+from verifier.i18n import both
 from verifier.web.page import REASONS
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -92,7 +93,7 @@ def _day(raw: str, zone: ZoneInfo, field: str, errors: dict[str, Words]) -> dt.d
     try:
         day = dt.date.fromisoformat(raw)
     except ValueError:
-        errors[field] = ("请按 年-月-日 填写日期。", "Enter a date as YYYY-MM-DD.")
+        errors[field] = both("console.audit.bad_date")
         return None
     return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
 

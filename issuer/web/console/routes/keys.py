@@ -40,6 +40,7 @@ from issuer.web.console.identity import (
 from issuer.web.console.pages import page
 from issuer.web.deps import ReadSessionDep, ServicesDep
 from issuer.web.middleware.request_log import current_request_id
+from verifier.i18n import both
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -196,17 +197,12 @@ def _compromise_time(
     try:
         local = dt.datetime.fromisoformat(raw.strip())
     except ValueError:
-        return None, {"compromised_at": ("请填写日期和时间。", "Enter a date and time.")}
+        return None, {"compromised_at": both("console.keys.compromise.no_time")}
     if local.tzinfo is None:
         local = local.replace(tzinfo=ZoneInfo(zone))
     when = local.astimezone(dt.UTC)
     if when > now:
-        return None, {
-            "compromised_at": (
-                "泄露时间不能晚于现在。",
-                "The time of compromise cannot be in the future.",
-            )
-        }
+        return None, {"compromised_at": both("console.keys.compromise.future")}
     return when, {}
 
 

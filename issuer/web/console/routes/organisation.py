@@ -2,9 +2,9 @@
 
 Every change goes through the functions the API and ``tessera catalog`` use
 (``check_unit`` / ``check_occupation``, ``apply_entries``, ``import_catalog``), so a value is
-refused in the same words everywhere and audited the same way (decision 0036). A refused
-value draws the form again (422) with the message beside its field and the input kept. The
-issuer's profile is in ``profile.py``.
+refused for the same reason everywhere (here in both languages, ``catalog_words.py``) and
+audited the same way (decision 0036). A refused value draws the form again (422) with the
+message beside its field and the input kept. The issuer's profile is in ``profile.py``.
 """
 
 from __future__ import annotations
@@ -32,12 +32,19 @@ from issuer.errors import InvalidInputError, NotFoundError
 from issuer.services import Services
 from issuer.store.engine import session_scope
 from issuer.store.models import Occupation, Unit
+from issuer.web.console.catalog_words import (
+    field_problem,
+    file_refusal_words,
+    problem_words,
+    refusal_words,
+)
 from issuer.web.console.form_values import text, upload
 from issuer.web.console.identity import ConsoleAdminDep, ConsoleUser, UserFormDep
 from issuer.web.console.pages import page
 from issuer.web.deps import ReadSessionDep, ServicesDep
 from issuer.web.middleware.request_log import current_request_id
 from issuer.web.routes.catalog import import_catalog_file
+from verifier.labels import Label
 
 router = APIRouter(prefix="/console/organisation", include_in_schema=False)
 HOME = "/console/organisation"
@@ -48,10 +55,16 @@ OCCUPATION_FIELDS = (
 )
 MAX_CATALOG_BYTES = 1 << 20  # the request body limit (TESSERA_MAX_BODY_BYTES) bounds it too
 DONE = {
-    "unit": ("单位已保存。", "The unit is saved."),
-    "occupation": ("职业已保存。", "The occupation is saved."),
+    "unit": Label("console.organisation.done.unit"),
+    "occupation": Label("console.organisation.done.occupation"),
 }
 DoneQuery = Annotated[str | None, Query(max_length=20)]
+
+
+def _done_words(done: str | None) -> tuple[str, str] | None:
+    """What the page says after a change (``?done=``), in both languages."""
+    label = DONE.get(done or "")
+    return (label.zh, label.en) if label is not None else None
 
 
 def _save(services: Services, user: ConsoleUser, entry: UnitEntry | OccupationEntry) -> None:
@@ -91,7 +104,7 @@ def _overview(
         user=user,
         current=HOME,
         status_code=status_code,
-        done=DONE.get(done or ""),
+        done=_done_words(done),
         units=list_units(session),
         occupations=list_occupations(session),
         levels={level.code: level for level in list_levels(session)},
@@ -100,6 +113,7 @@ def _overview(
         errors=errors or {},
         report=report,
         import_error=import_error,
+        problem_words=problem_words,
     )
 
 
@@ -112,10 +126,10 @@ def create_unit(
     try:
         entry = check_unit(values)
     except FieldError as error:
-        errors = {error.column: error.message}
+        errors = field_problem(error)
         return _overview(services, user, session, unit=values, errors=errors, status_code=422)
     if _exists(session, Unit, entry.code):
-        taken = {"code": "is already a unit; edit it in the table below"}
+        taken = {"code": problem_words("unit_taken", {})}
         return _overview(services, user, session, unit=values, errors=taken, status_code=422)
     _save(services, user, entry)
     return RedirectResponse(f"{HOME}?done=unit#units", status_code=303)
@@ -168,7 +182,7 @@ def update_unit(
     try:
         entry = check_unit(values)
     except FieldError as error:
-        return _unit_page(services, user, row.code, values, {error.column: error.message})
+        return _unit_page(services, user, row.code, values, field_problem(error))
     _save(services, user, entry)
     return RedirectResponse(f"{HOME}?done=unit#units", status_code=303)
 
@@ -229,10 +243,10 @@ def create_occupation(
     try:
         entry = _check_occupation(session, values)
     except FieldError as error:
-        errors = {error.column: error.message}
+        errors = field_problem(error)
         return _occupation_page(services, user, session, None, values, errors)
     if _exists(session, Occupation, entry.code):
-        taken = {"code": "is already an occupation; edit it from the list"}
+        taken = {"code": problem_words("occupation_taken", {})}
         return _occupation_page(services, user, session, None, values, taken)
     _save(services, user, entry)
     return RedirectResponse(f"{HOME}?done=occupation#occupations", status_code=303)
@@ -261,7 +275,7 @@ def update_occupation(
     try:
         entry = _check_occupation(session, values)
     except FieldError as error:
-        errors = {error.column: error.message}
+        errors = field_problem(error)
         return _occupation_page(services, user, session, row.code, values, errors)
     _save(services, user, entry)
     return RedirectResponse(f"{HOME}?done=occupation#occupations", status_code=303)
@@ -275,9 +289,9 @@ def import_catalog(
     is shown at once; importing the same file again changes nothing."""
     data = upload(form, "file", MAX_CATALOG_BYTES)
     if not data:
-        return _import_refused(services, user, session, "choose a CSV or XLSX file")
+        return _import_refused(services, user, session, refusal_words("missing_file"))
     if len(data) > MAX_CATALOG_BYTES:
-        return _import_refused(services, user, session, "the file is larger than 1 MiB")
+        return _import_refused(services, user, session, refusal_words("file_too_large"))
     dry_run = text(form, "dry_run") == "1"
     with tempfile.NamedTemporaryFile(prefix="tessera-catalog-", delete=False) as handle:
         handle.write(data)
@@ -286,7 +300,7 @@ def import_catalog(
     try:
         report = import_catalog_file(services, path, actor, dry_run)
     except InvalidInputError as error:
-        return _import_refused(services, user, session, str(error))
+        return _import_refused(services, user, session, file_refusal_words(error))
     finally:
         path.unlink(missing_ok=True)
     session.rollback()  # a fresh read: the lists below show what the import changed

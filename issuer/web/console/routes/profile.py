@@ -31,17 +31,24 @@ from issuer.web.console.pages import page
 from issuer.web.deps import ReadSessionDep, ServicesDep
 from issuer.web.middleware.request_log import current_request_id
 from verifier.i18n import both
+from verifier.labels import Label
 
 router = APIRouter(prefix="/console/organisation/profile", include_in_schema=False)
 HOME = "/console/organisation/profile"
 TEXT_FIELDS = ("name_zh", "name_en", "contact", "time_zone", "colour")
 ImageKind = Literal["logo", "seal"]
 DONE = {
-    "profile": ("机构信息已保存。", "The profile is saved."),
-    "logo": ("标志已更新。", "The logo is updated."),
-    "seal": ("印章已更新。", "The seal is updated."),
-    "removed": ("图片已删除。", "The image is removed."),
+    "profile": Label("console.profile.done.profile"),
+    "logo": Label("console.profile.done.logo"),
+    "seal": Label("console.profile.done.seal"),
+    "removed": Label("console.profile.done.removed"),
 }
+
+
+def _done_words(done: str | None) -> tuple[str, str] | None:
+    """What the page says after a change (``?done=``), in both languages."""
+    label = DONE.get(done or "")
+    return (label.zh, label.en) if label is not None else None
 
 
 @cache
@@ -76,7 +83,7 @@ def _form(
         profile=profile,
         values=shown,
         errors=errors or {},
-        done=DONE.get(done or ""),
+        done=_done_words(done),
         time_zones=time_zones(),
         max_kib=MAX_IMAGE_BYTES // 1024,
         colour_words={

@@ -1,5 +1,6 @@
-/* Imports: refuse a file over the size limit before uploading it, and follow a running
-   import (or bundle) by polling its progress every second, then show the finished page.
+/* Imports: refuse a file over the size limit before uploading it (in the page's words,
+   data-too-large), and follow a running import (or bundle) by polling its progress every
+   second, then show the finished page.
    The pages work without this script: the limit is checked on the server, and a
    "Refresh" link reloads the progress. */
 (function () {
@@ -11,7 +12,7 @@
     file.addEventListener("change", function () {
       var chosen = file.files && file.files[0];
       file.setCustomValidity(
-        chosen && chosen.size > limit ? "文件太大 The file is too large" : ""
+        chosen && chosen.size > limit ? file.dataset.tooLarge : ""
       );
     });
   }
