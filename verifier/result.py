@@ -10,6 +10,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from verifier import labels
+
 
 class CheckCode(StrEnum):
     """The checks, in the order they run."""
@@ -105,7 +107,8 @@ class CredentialDisplay(BaseModel):
     credential_id: str | None = None
     certificate_number: str | None = Field(
         default=None,
-        description="The number printed on the certificate (证书编号), from the issuer's "
+        description=f"The number printed on the certificate ({labels.CERTIFICATE_NUMBER.zh}), "
+        "from the issuer's "
         "register: not signed into the credential",
     )
     credential_name: str | None = None

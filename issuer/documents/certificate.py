@@ -161,7 +161,8 @@ def render_certificate_pdf(document: CredentialDocument) -> bytes:
         pageCompression=1,
         initialFontName=LATIN_FONT,  # type: ignore[arg-type]
     )
-    canvas.setTitle(f"职业技能等级证书 Certificate {document.number}")
+    title_zh, title_en = both("card.title")  # the same title as the wallet card's
+    canvas.setTitle(f"{title_zh} Certificate {document.number}")
     canvas.setAuthor(document.issuer_en)
     page_width, height = A4
     accent = _accent(document)
@@ -184,12 +185,12 @@ def render_certificate_pdf(document: CredentialDocument) -> bytes:
             anchor="nw",
         )
     canvas.setFillColorRGB(*accent)
-    draw(canvas, centre, height - 45 * mm, "职业技能等级证书", 30, centre=True)
+    draw(canvas, centre, height - 45 * mm, title_zh, 30, centre=True)
     draw(
         canvas,
         centre,
         height - 56 * mm,
-        "Vocational Skill Level Certificate",
+        title_en,
         16,
         centre=True,
         bold=True,

@@ -16,7 +16,7 @@ from tests.console.second_factor_helpers import form_token_of
 from tests.helpers import make_token
 from tests.issuer.helpers import load_catalog
 
-_TOKEN = re.compile(r'<code id="new-token">(tsr_[A-Za-z0-9_-]+)</code>')
+_TOKEN = re.compile(r'<code id="new-token"[^>]*>(tsr_[A-Za-z0-9_-]+)</code>')
 
 
 def _create(client: TestClient, data: dict[str, object]) -> Response:

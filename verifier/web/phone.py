@@ -27,7 +27,7 @@ from fastapi.responses import Response
 
 from verifier import labels
 from verifier.errors import CredentialErrorCode
-from verifier.i18n import ONE_LANGUAGE, Lang, text
+from verifier.i18n import ONE_LANGUAGE, Lang, both, text
 from verifier.problem import problem_kind
 from verifier.result import CheckCode
 from verifier.words import CHECK_OUTCOMES, REASONS, VERDICTS
@@ -47,9 +47,10 @@ _ICON: Final = _STATIC.joinpath("icon.svg").read_bytes()
 _JAVASCRIPT: Final = "text/javascript; charset=utf-8"
 _CACHE: Final = "public, max-age=3600"
 
+_APP_ZH, _APP_EN = both("app.name")
 MANIFEST: Final = {
-    "name": "证书核验 Tessera credential verification",
-    "short_name": "证书核验",
+    "name": f"{_APP_ZH} {_APP_EN}",
+    "short_name": _APP_ZH,
     "lang": "zh-CN",
     "start_url": "../c",
     "scope": "../",

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Final, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from verifier import labels
 from verifier.errors import ParseError
 from verifier.result import VerificationResult
 from verifier.strict_json import loads_strict
@@ -20,6 +21,9 @@ from verifier.strict_json import loads_strict
 MAX_NUMBER_LENGTH: Final = 64
 MAX_NAME_LENGTH: Final = 200
 LOOKUP_FIELDS: Final = ("certificate_number", "holder_name")
+
+
+_NUMBER: Final = labels.CERTIFICATE_NUMBER
 
 
 class CredentialRequest(BaseModel):
@@ -39,10 +43,10 @@ class LookupRequest(BaseModel):
 
     certificate_number: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NUMBER_LENGTH)
-    ] = Field(description="证书编号 Certificate No., as printed (TS…)")
+    ] = Field(description=f"{_NUMBER.zh} {_NUMBER.en}, as printed")
     holder_name: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH)
-    ] = Field(description="持证人姓名 Holder name, as printed")
+    ] = Field(description=f"{labels.HOLDER_NAME.zh} {labels.HOLDER_NAME.en}, as printed")
 
 
 def request_schema() -> dict[str, Any]:
