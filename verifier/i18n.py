@@ -15,6 +15,7 @@ layer: the issuer imports the verifier, never the other way round.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from html import escape
@@ -87,6 +88,29 @@ def say_html(key: str, lang: Lang, /, **values: object) -> str:
         zh, en = both(key, **values)
         return f'{escape(zh)} <span class="en" lang="en">{escape(en)}</span>'
     return escape(text(key, lang, **values))
+
+
+@dataclass(frozen=True)
+class Words:
+    """The words of one catalogue key: ``.zh``, ``.en``, or in a page's language."""
+
+    key: str
+
+    @property
+    def zh(self) -> str:
+        return text(self.key, Lang.ZH)
+
+    @property
+    def en(self) -> str:
+        return text(self.key, Lang.EN)
+
+    def say(self, lang: Lang) -> str:
+        """Plain text in ``lang`` (both: ``中文 / English``)."""
+        return say(self.key, lang)
+
+    def html(self, lang: Lang) -> str:
+        """Escaped HTML in ``lang`` (both: the English in a ``lang="en"`` span)."""
+        return say_html(self.key, lang)
 
 
 def html_lang(lang: Lang) -> str:

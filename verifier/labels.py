@@ -11,33 +11,13 @@ lowest layer: the issuer imports the verifier, never the other way round.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
 
-from verifier.i18n import Lang, say, say_html, text
+from verifier.i18n import Words
 
 
-@dataclass(frozen=True)
-class Label:
+class Label(Words):
     """A field's name: a ``field.*`` catalogue key, read in Chinese, English or both."""
-
-    key: str
-
-    @property
-    def zh(self) -> str:
-        return text(self.key, Lang.ZH)
-
-    @property
-    def en(self) -> str:
-        return text(self.key, Lang.EN)
-
-    def say(self, lang: Lang) -> str:
-        """Plain text in ``lang`` (both: ``中文 / English``)."""
-        return say(self.key, lang)
-
-    def html(self, lang: Lang) -> str:
-        """Escaped HTML in ``lang`` (both: the English in a ``lang="en"`` span)."""
-        return say_html(self.key, lang)
 
 
 # A literal key in each call, so tests/verifier/test_catalogues.py sees every one.

@@ -14,39 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from verifier.i18n import Lang, both, say, say_html, text
+from verifier.i18n import Lang, Words, both, say
 from verifier.result import Check, CheckCode, CredentialStatus, ReasonCode
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """How one status is shown: a symbol, the words (``verdict.<status>``), a CSS tone."""
+class Verdict(Words):
+    """How one status is shown: its words (``verdict.<status>``), a symbol, a CSS tone."""
 
-    status: CredentialStatus
     symbol: str
     tone: str
 
-    @property
-    def key(self) -> str:
-        return f"verdict.{self.status.value}"
-
-    @property
-    def zh(self) -> str:
-        return text(self.key, Lang.ZH)
-
-    @property
-    def en(self) -> str:
-        return text(self.key, Lang.EN)
-
-    def say(self, lang: Lang) -> str:
-        return say(self.key, lang)
-
-    def html(self, lang: Lang) -> str:
-        return say_html(self.key, lang)
-
 
 VERDICTS: Final = {
-    status: Verdict(status, symbol, tone)
+    status: Verdict(f"verdict.{status.value}", symbol, tone)
     for status, symbol, tone in (
         (CredentialStatus.VALID, "✔", "good"),
         (CredentialStatus.REVOKED, "✖", "bad"),
