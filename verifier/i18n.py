@@ -61,13 +61,33 @@ def catalogue(lang: Lang) -> Mapping[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """A value said in each language's own words (``3 天`` / ``3 d``): a key and its values,
+    filled into another text in the same language as it."""
+
+    key: str
+    values: tuple[tuple[str, object], ...] = ()
+
+
+def phrase(key: str, /, **values: object) -> Phrase:
+    return Phrase(key, tuple(values.items()))
+
+
 def text(key: str, lang: Lang, /, **values: object) -> str:
-    """The text of ``key`` in one language, with ``{name}`` fields filled from ``values``."""
+    """The text of ``key`` in one language, with ``{name}`` fields filled from ``values`` (a
+    ``Phrase`` value in the same language)."""
     try:
         found = catalogue(lang)[key]
     except KeyError:
         raise MissingTextError(f"{key!r} is not in the {lang.value} catalogue") from None
-    return found.format(**values) if values else found
+    if not values:
+        return found
+    filled = {
+        name: text(value.key, lang, **dict(value.values)) if isinstance(value, Phrase) else value
+        for name, value in values.items()
+    }
+    return found.format(**filled)
 
 
 def both(key: str, /, **values: object) -> tuple[str, str]:

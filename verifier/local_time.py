@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from verifier.i18n import Lang, say
+from verifier.i18n import Lang, Phrase, phrase, say
 
 DEFAULT_TIME_ZONE: Final = "Asia/Shanghai"
 
@@ -67,3 +67,15 @@ def local_date(value: str | None, zone: ZoneInfo) -> str | None:
     if moment.tzinfo is None:
         return moment.date().isoformat()
     return moment.astimezone(zone).date().isoformat()
+
+
+def age_phrase(age: dt.timedelta) -> Phrase:
+    """How old a cached document is, in each language's units: ``3 天`` / ``3 d``."""
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 120:
+        return phrase("age.seconds", n=seconds)
+    if seconds < 7200:
+        return phrase("age.minutes", n=seconds // 60)
+    if seconds < 172800:
+        return phrase("age.hours", n=seconds // 3600)
+    return phrase("age.days", n=seconds // 86400)

@@ -7,6 +7,7 @@ keys used with those functions, so a page cannot render a missing key in either 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from verifier.i18n import (
     text,
 )
 from verifier.labels import Label
+from verifier.local_time import age_phrase
 from verifier.result import Check, CheckCode, CredentialStatus, ReasonCode
 from verifier.web.batch_page import BATCH_REASONS, KINDS
 from verifier.web.phone import PAGE_KEYS
@@ -144,3 +146,18 @@ def test_the_phone_page_scripts_hold_no_words_of_their_own() -> None:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             code = line.split("//", 1)[0]
             assert not CJK.search(code), f"{path.name}:{number}"
+
+
+def test_a_phrase_is_said_in_the_language_of_the_text_around_it() -> None:
+    age = age_phrase(dt.timedelta(days=3))
+    assert say("page.cached_age", Lang.BOTH, age=age) == (
+        "缓存数据获取于 3 天前 / The cached copy was fetched 3 d ago"
+    )
+    assert [
+        text(age.key, Lang.ZH, **dict(age.values))
+        for age in (
+            age_phrase(dt.timedelta(seconds=5)),
+            age_phrase(dt.timedelta(minutes=5)),
+            age_phrase(dt.timedelta(hours=5)),
+        )
+    ] == ["5 秒", "5 分钟", "5 小时"]

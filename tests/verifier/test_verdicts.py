@@ -133,7 +133,7 @@ def test_stale_cached_keys_say_how_old_and_that_trying_again_may_help(kit: Issue
     assert "try again later" in detail
     page = _text(result)
     assert "The cached copy was fetched 3 d ago, over the limit of 24 h" in page
-    assert "缓存数据获取于 3 d 前，超过 24 h 的期限" in page
+    assert "缓存数据获取于 3 天前，超过 24 小时的期限" in page  # each language its own units
     assert "trying again later may help" in page
     assert "Not genuine" not in page
 

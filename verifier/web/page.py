@@ -23,7 +23,7 @@ from verifier import labels
 from verifier.errors import CredentialErrorCode
 from verifier.i18n import Lang, html_lang, language_links_html, say, say_html, text
 from verifier.labels import Label
-from verifier.local_time import DEFAULT_TIME_ZONE, local_date, say_moment
+from verifier.local_time import DEFAULT_TIME_ZONE, age_phrase, local_date, say_moment
 from verifier.problem import problem_kind
 from verifier.result import (
     CheckCode,
@@ -31,7 +31,6 @@ from verifier.result import (
     CredentialStatus,
     VerificationResult,
 )
-from verifier.sources.offline_cache import describe_age
 from verifier.web.phone import phone_words_json
 from verifier.words import (
     CHANGED_ON,
@@ -121,9 +120,9 @@ def _failure_note_html(page: _Page, result: VerificationResult) -> str:
     what = CheckCode.PARSE if fault else missing.check
     parts = [page.line(f"unavailable.{(what if what in UNAVAILABLE_WHAT else CheckCode.PARSE)}")]
     if missing.cached_at is not None:
-        age = describe_age(result.checked_at - missing.cached_at)
+        age = age_phrase(result.checked_at - missing.cached_at)
         if missing.max_age_seconds is not None:
-            limit = describe_age(dt.timedelta(seconds=missing.max_age_seconds))
+            limit = age_phrase(dt.timedelta(seconds=missing.max_age_seconds))
             parts.append(page.line("page.cached_over_limit", age=age, limit=limit))
         else:
             parts.append(page.line("page.cached_age", age=age))
