@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from issuer.credentials.text import UnsafeTextError, clean_note
-from issuer.vocabulary import ApprovalAction, ApprovalState, AuditAction, KeyState, Role
+from issuer.vocabulary import ApprovalAction, ApprovalState, AuditAction, KeyState
+from issuer.web.console.people_words import ROLES as ROLE_LABELS
 from verifier.i18n import both
 from verifier.web.page import REASONS
 
@@ -88,11 +89,8 @@ KEY_STATES: Final[dict[str, Words]] = {
     KeyState.COMPROMISED: both("console.key_state.compromised"),
 }
 
-ROLES: Final[dict[str, Words]] = {
-    Role.ADMIN: both("console.role.admin"),
-    Role.REGISTRAR: both("console.role.registrar"),
-    Role.AUDITOR: both("console.role.auditor"),
-}
+# The same words as the account and users pages (people_words.py), as (Chinese, English).
+ROLES: Final[dict[str, Words]] = {role: (label.zh, label.en) for role, label in ROLE_LABELS.items()}
 
 # What a request's parameters mean, in the order a person reads them.
 PARAMS: Final[dict[str, Words]] = {
