@@ -31,6 +31,7 @@ from issuer.web.middleware.request_log import RequestContext
 from issuer.web.middleware.security_headers import SecurityHeaders
 from issuer.web.notices import PeriodicNotices
 from issuer.web.openapi import document_problems
+from issuer.web.presentation_checker import build_presentation_checker
 from issuer.web.routes import (
     approvals,
     audit,
@@ -42,6 +43,7 @@ from issuer.web.routes import (
     holders,
     imports,
     keys,
+    presentation_requests,
     principals,
     public,
     share_pages,
@@ -143,6 +145,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     for module in (imports, documents, share_pages, view_links):
         app.include_router(module.router)
     app.include_router(holders.router)
+    # issue 16: an employer asks a holder's wallet (OpenID4VP)
+    app.state.presentation_checker = build_presentation_checker(services)
+    app.include_router(presentation_requests.router)
     app.include_router(keys.public_router)
     install_console(app)
     app.add_middleware(

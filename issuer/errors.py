@@ -124,6 +124,13 @@ class IssuerErrorCode(StrEnum):
     INVALID_COLOUR = "invalid_colour"
     # holder share links
     CREDENTIAL_NOT_IN_FORCE = "credential_not_in_force"
+    # presentation requests (OpenID4VP): an employer asks a holder's wallet
+    UNKNOWN_CLAIM = "unknown_claim"
+    PRESENTATION_REQUEST_ANSWERED = "presentation_request_answered"
+    PRESENTATION_REQUEST_EXPIRED = "presentation_request_expired"
+    PRESENTATION_STATE_MISMATCH = "presentation_state_mismatch"
+    MALFORMED_PRESENTATION = "malformed_presentation"
+    PRESENTATION_REFUSED = "presentation_refused"
     # batch verification
     TOO_MANY_ITEMS = "too_many_items"
     NO_ITEMS = "no_items"

@@ -54,6 +54,16 @@ class Signer:
         signature = self._signature(signing_input.encode("ascii"))
         return SignedJws(f"{signing_input}.{b64url_encode(signature)}", header, body, signature)
 
+    def sign_with_header(self, payload: dict[str, Any], header: dict[str, Any]) -> str:
+        """A compact JWS whose protected header is ``alg``, ``kid`` and the members of
+        ``header`` (``typ``, ``x5c``): for documents other than credentials, such as the
+        signed request object of a presentation request."""
+        protected = {**header, "alg": self.algorithm, "kid": self.kid}
+        encoded = b64url_encode(json.dumps(protected, separators=(",", ":")).encode("ascii"))
+        signing_input = f"{encoded}.{b64url_encode(orjson.dumps(payload))}"
+        signature = self._signature(signing_input.encode("ascii"))
+        return f"{signing_input}.{b64url_encode(signature)}"
+
     def _signature(self, data: bytes) -> bytes:
         """ES256: ECDSA P-256/SHA-256 as raw ``r || s``, 32 bytes each (RFC 7518 §3.4), not
         DER; EdDSA: the 64-byte Ed25519 signature (RFC 8037 §3.1)."""

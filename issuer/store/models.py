@@ -565,6 +565,32 @@ class ConsoleSession(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
+class PresentationRequest(Base):
+    """An employer's OpenID4VP request for a holder's certificate, and the verdict of its one
+    answer. Only SHA-256 of the employer's result token is stored; ``disclosed`` holds only
+    the asked-for claims (docs/decisions/0058-presentation-requests.md)."""
+
+    __tablename__ = "presentation_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # In the wallet's request_uri and response_uri: names the request, opens nothing.
+    public_id: Mapped[str] = mapped_column(String(64), unique=True)
+    result_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(64))
+    # x509_hash:<...> of the certificate of the key active when the request was made: the
+    # audience the wallet's key-binding JWT must name.
+    client_id: Mapped[str] = mapped_column(String(100))
+    claims: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    # Set once, by the conditional UPDATE that takes the one answer.
+    answered_at: Mapped[dt.datetime | None]
+    verdict: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(64))
+    disclosed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
 def core_table(model: type[Base]) -> Table:
     """The Core ``Table`` of a model, for executemany inserts that skip the unit of work."""
     return Base.metadata.tables[model.__tablename__]

@@ -176,7 +176,8 @@ def render_landing_page(
         ways.append(_lookup_html(action, lang, looked_up))
     batch = (
         f'<p><a href="{escape(path)}/batch">{say_html("verify.landing.batch", lang)}</a></p>'
-        if lookup  # the Tessera app, which also verifies many at once
+        f'<p><a href="/ask?lang={lang.value}">{say_html("ask.from_verify", lang)}</a></p>'
+        if lookup  # the Tessera app, which also verifies many at once and asks wallets
         else ""
     )
     title = escape(say("verify.landing.title", lang, sep=" "))

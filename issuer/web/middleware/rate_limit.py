@@ -30,6 +30,9 @@ PUBLIC_PREFIXES = (
     "/units/",
     "/issuer",  # the issuer's profile and logo
     "/qr-packing/",
+    "/ask",  # an employer's presentation requests, their results and QR codes
+    "/api/v1/presentation-requests",
+    "/oid4vp/",  # the wallet's side of a presentation request
 )
 
 

@@ -1,0 +1,68 @@
+"""The wallet of the presentation-request tests: ``wallet/wallet.mjs``, a Node script driving
+``@openid4vc/openid4vp``'s wallet side and ``@sd-jwt/sd-jwt-vc`` (pinned in
+``wallet/package.json``, installed by ``npm ci`` on first use)."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+WALLET_DIR = Path(__file__).resolve().parent / "wallet"
+
+
+def require_node() -> None:
+    missing = [name for name in ("node", "npm") if shutil.which(name) is None]
+    if not missing:
+        return
+    message = f"{' and '.join(missing)} not installed (Debian packages 'nodejs', 'npm')"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the wallet tests: {message}")
+    pytest.skip(f"wallet test skipped: {message}")
+
+
+def install_wallet() -> Path:
+    """``npm ci`` once (node_modules stays, ignored by git); one test process at a time."""
+    require_node()
+    with (WALLET_DIR / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        marker = WALLET_DIR / "node_modules" / ".package-lock.json"
+        lockfile = WALLET_DIR / "package-lock.json"
+        if not marker.exists() or marker.stat().st_mtime < lockfile.stat().st_mtime:
+            subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund"],
+                cwd=WALLET_DIR,
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+    return WALLET_DIR
+
+
+class WalletFailedError(AssertionError):
+    """The wallet script refused the request or failed (its stderr says why)."""
+
+
+def run_wallet(link: str, trusted_jwks: str | dict[str, Any], **options: Any) -> dict[str, Any]:
+    """Run the wallet on ``link``: resolve the request and, given ``credential`` and
+    ``holder_jwk``, answer it. Its report (resolved request, answer status and body)."""
+    install_wallet()
+    payload = {"link": link, "trusted_jwks": trusted_jwks, "credential": None, **options}
+    done = subprocess.run(
+        ["node", "wallet.mjs"],
+        cwd=WALLET_DIR,
+        input=json.dumps(payload).encode(),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise WalletFailedError(done.stderr.decode(errors="replace")[-3000:])
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
