@@ -143,7 +143,7 @@ def test_request_object_is_signed_by_the_issuers_key_whose_certificate_makes_the
     assert certificate.public_key().public_bytes(*spki) == key.public_bytes(*spki)
     claims = jwt.decode(
         token,
-        key=certificate.public_key(),
+        key=key,  # the certificate's key, as just checked
         algorithms=["ES256"],
         audience="https://self-issued.me/v2",
     )
