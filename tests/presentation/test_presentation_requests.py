@@ -8,6 +8,7 @@ import base64
 import datetime as dt
 import hashlib
 import html
+import threading
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
@@ -360,3 +361,41 @@ def test_ask_form_without_a_claim_says_so_and_makes_nothing(
 def test_employer_routes_are_rate_limited_like_the_verify_page() -> None:
     for path in ("/ask", "/ask/results/x", "/api/v1/presentation-requests", "/oid4vp/requests/x"):
         assert is_rate_limited(path)
+
+
+def test_answers_racing_each_other_are_taken_once(services: Services) -> None:
+    """Six answers at once: one is taken, five are refused as answered already."""
+    with session_scope(services.sessions) as session:
+        record, _token = create_presentation_request(
+            session, DEFAULT_CLAIMS, client_id="x509_hash:abc", now=dt.datetime.now(dt.UTC)
+        )
+        public_id, state = record.public_id, record.state
+    start = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def answer(n: int) -> None:
+        check = _valid({"occupation": f"answer {n}", "level": "senior"})
+        start.wait()
+        try:
+            with session_scope(services.sessions) as session:
+                answer_presentation_request(
+                    session,
+                    public_id,
+                    state=state,
+                    vp_token=f'{{"{CREDENTIAL_QUERY_ID}": ["p{n}~"]}}',
+                    check=check,
+                    now=dt.datetime.now(dt.UTC),
+                )
+            outcomes.append("taken")
+        except ConflictError as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=answer, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["presentation_request_answered"] * 5 + ["taken"]
+    row = _row(services, public_id)
+    assert row.verdict == "valid"
+    assert str((row.disclosed or {})["occupation"]).startswith("answer ")

@@ -1,0 +1,59 @@
+"""An employer asks for a certificate on the ``/ask`` page (Chromium): ticks what they want,
+sees the QR code (decoded here from the screen with zxing-cpp), and the wallet that scans it
+finds Tessera's signed request."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import zxingcpp
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from tests.browser import BOTH_LANGUAGES, CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.presentation.wallet_runner import run_wallet
+
+pytestmark = pytest.mark.browser
+QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+
+
+def test_employer_asks_by_clicking_and_a_wallet_reads_the_qr_code_on_the_screen(
+    live_server: tuple[str, TestClient],
+) -> None:
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    base, _client = live_server
+    messages: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(extra_http_headers=BOTH_LANGUAGES)
+            page.on("console", lambda message: messages.append(message.text))
+            page.goto(f"{base}/verify")
+            page.get_by_role("link", name="用数字钱包向持证人索取证书").click()
+            page.wait_for_url(f"{base}/ask*")
+            assert page.get_by_role("checkbox", name="职业（工种） Occupation").is_checked()
+            assert page.get_by_role("checkbox", name="等级 Level").is_checked()
+            page.get_by_role("checkbox", name="成绩 Score").check()
+            page.get_by_role("button", name="生成二维码 Make the QR code").click()
+            page.wait_for_url(f"{base}/ask/results/*")
+            qr = page.locator("img.qr")
+            qr.wait_for()
+            shot = Image.open(io.BytesIO(qr.screenshot()))
+            decoded = [found.text for found in zxingcpp.read_barcodes(shot, formats=QR)]
+            assert len(decoded) == 1
+            link = decoded[0]
+            assert page.locator("a.wallet-link").get_attribute("href") == link
+            assert "本页会自动更新" in page.locator("main").inner_text()
+        finally:
+            browser.close()
+    params = parse_qs(urlsplit(link).query)
+    report = run_wallet(link, f"{base}/.well-known/jwks.json")
+    assert report["client"]["effective"] == params["client_id"][0]
+    claims = report["dcql"]["credentials"][0]["claims"]
+    assert [claim["path"] for claim in claims] == [["occupation"], ["level"], ["score"]]
+    violations = [m for m in messages if "Content Security Policy" in m or "Refused" in m]
+    assert violations == [], violations
