@@ -68,7 +68,7 @@ CLAIM_PATHS: Final[dict[Claim, tuple[str, ...]]] = {
 
 def sd_jwt_vc_type(base_url: str) -> str:
     """The ``vct`` of Tessera's SD-JWT VC, as its builder writes it."""
-    return f"{base_url.rstrip('/')}/types/certificate"
+    return f"{base_url.rstrip('/')}/types/skill-certificate"
 
 
 def hash_secret(token: str) -> str:
@@ -277,7 +277,7 @@ def kept_claims(claims: Mapping[str, Any], asked: Sequence[Claim]) -> dict[str, 
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             kept[claim.value] = value
         elif isinstance(value, Mapping):
-            # A name in two languages ({"zh": ..., "en": ...}): the strings only.
+            # An occupation, level or unit: {"code", "name_zh", "name_en"}, the strings only.
             kept[claim.value] = {k: v for k, v in value.items() if isinstance(v, str)}
     return kept
 

@@ -104,8 +104,9 @@ def render_ask_page(lang: Lang, *, chosen: Sequence[Claim], error: bool = False)
 
 
 def _value_html(value: Any, lang: Lang) -> str:
-    if isinstance(value, Mapping):  # a name in two languages
-        zh, en = str(value.get("zh", "")), str(value.get("en", ""))
+    if isinstance(value, Mapping):  # an occupation or level: its code and names
+        zh = str(value.get("name_zh") or value.get("code") or "")
+        en = str(value.get("name_en") or zh)
         if lang is Lang.EN and en:
             return escape(en)
         if lang is Lang.ZH or not en or zh == en:
