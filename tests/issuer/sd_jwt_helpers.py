@@ -84,3 +84,39 @@ def jwt_parts(jwt: str) -> tuple[dict[str, Any], dict[str, Any]]:
 def disclosures_by_name(sd_jwt: str) -> dict[str, str]:
     """Each disclosure string of ``<JWT>~<d>~…~`` by the claim name it discloses."""
     return {json.loads(unb64url(d))[1]: d for d in sd_jwt.split("~")[1:-1]}
+
+
+def sign_es256(key: ec.EllipticCurvePrivateKey, header: dict[str, Any], claims: Any) -> str:
+    """A compact ES256 JWS made with ``cryptography`` alone (r || s, RFC 7518 §3.4)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    encoded = (
+        b64url(json.dumps(header).encode())
+        + "."
+        + b64url(json.dumps(claims, ensure_ascii=False).encode())
+    )
+    r, s = decode_dss_signature(key.sign(encoded.encode("ascii"), ec.ECDSA(hashes.SHA256())))
+    return encoded + "." + b64url(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+
+
+def present(
+    sd_jwt: str,
+    keep: set[str],
+    key: ec.EllipticCurvePrivateKey,
+    *,
+    nonce: str,
+    aud: str,
+    iat: int,
+    kb_header: dict[str, Any] | None = None,
+) -> str:
+    """A presentation of ``sd_jwt`` with the disclosures named in ``keep`` and a KB-JWT."""
+    import hashlib
+
+    parts = sd_jwt.split("~")
+    chosen = [d for d in parts[1:-1] if json.loads(unb64url(d))[1] in keep]
+    prefix = "~".join([parts[0], *chosen, ""])
+    sd_hash = b64url(hashlib.sha256(prefix.encode("ascii")).digest())
+    header = kb_header or {"alg": "ES256", "typ": "kb+jwt"}
+    claims = {"nonce": nonce, "aud": aud, "iat": iat, "sd_hash": sd_hash}
+    return prefix + sign_es256(key, header, claims)
