@@ -22,7 +22,11 @@ from issuer.web.console.install import install_console
 from issuer.web.console.routes import imports as console_imports
 from issuer.web.error_handlers import install_problem_handlers
 from issuer.web.issuer_card import issuer_card_of
-from issuer.web.local_verifier import build_local_verifier, stays_in_process
+from issuer.web.local_verifier import (
+    build_local_sd_jwt_vc_verifier,
+    build_local_verifier,
+    stays_in_process,
+)
 from issuer.web.lookup import CertificateNumbers, LocalLookup
 from issuer.web.metrics import Metrics
 from issuer.web.middleware.body_limit import PerPathBodyLimit
@@ -37,6 +41,7 @@ from issuer.web.routes import (
     audit,
     catalog,
     credential_search,
+    credential_types,
     credentials,
     documents,
     health,
@@ -139,14 +144,16 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.include_router(verify_batch.router)
     for module in (health, public, verify_links, credential_search, credentials, catalog):
         app.include_router(module.router)
-    for module in (status_lists, principals, tokens, keys, audit, approvals):
+    for module in (status_lists, credential_types, principals, tokens, keys, audit, approvals):
         app.include_router(module.router)
     # issue 5: campaigns, certificates, sharing
     for module in (imports, documents, share_pages, view_links):
         app.include_router(module.router)
     app.include_router(holders.router)
     # issue 16: an employer asks a holder's wallet (OpenID4VP)
-    app.state.presentation_checker = build_presentation_checker(services)
+    app.state.presentation_checker = build_presentation_checker(
+        build_local_sd_jwt_vc_verifier(services), services.base_url
+    )
     app.include_router(presentation_requests.router)
     app.include_router(keys.public_router)
     install_console(app)

@@ -131,6 +131,8 @@ class IssuerErrorCode(StrEnum):
     PRESENTATION_STATE_MISMATCH = "presentation_state_mismatch"
     MALFORMED_PRESENTATION = "malformed_presentation"
     PRESENTATION_REFUSED = "presentation_refused"
+    # wallets: SD-JWT VC holder binding
+    INVALID_HOLDER_KEY = "invalid_holder_key"
     # batch verification
     TOO_MANY_ITEMS = "too_many_items"
     NO_ITEMS = "no_items"

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.store.models import PresentationRequest
 from verifier.result import CredentialStatus
+from verifier.urls import IssuerUrls
 
 REQUEST_LIFETIME: Final = dt.timedelta(minutes=15)
 """How long a wallet may answer: the length of an interview, not of a hiring process."""
@@ -68,7 +69,7 @@ CLAIM_PATHS: Final[dict[Claim, tuple[str, ...]]] = {
 
 def sd_jwt_vc_type(base_url: str) -> str:
     """The ``vct`` of Tessera's SD-JWT VC, as its builder writes it."""
-    return f"{base_url.rstrip('/')}/types/skill-certificate"
+    return IssuerUrls(base_url).sd_jwt_vc_type
 
 
 def hash_secret(token: str) -> str:
