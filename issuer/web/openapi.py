@@ -45,7 +45,10 @@ _BODY_METHODS: Final = frozenset({"post", "put", "patch"})
 
 def _codes_for(path: str, method: str) -> list[str]:
     codes = ["400", "404", "422", "503"]
-    if path.startswith("/api/v1/") and path not in ("/api/v1/verify", "/api/v1/verify/batch"):
+    public = ("/api/v1/verify", "/api/v1/verify/batch")
+    if path.startswith("/api/v1/") and not (
+        path in public or path.startswith("/api/v1/presentation-requests")  # decision 0058
+    ):
         codes += ["401", "403"]
     if method in _BODY_METHODS:
         codes += ["409", "413", "415"]

@@ -252,7 +252,14 @@ def ask_page(request: Request) -> HTMLResponse:
     return HTMLResponse(render_ask_page(page_lang(request), chosen=DEFAULT_CLAIMS), headers=HEADERS)
 
 
-@router.post("/ask", response_class=HTMLResponse)
+@router.post(
+    "/ask",
+    response_class=HTMLResponse,
+    responses={
+        303: {"description": "Made: on to the request's result page"},
+        422: {"description": "No claim chosen: the form again", "content": {"text/html": {}}},
+    },
+)
 async def ask_submit(request: Request, session: SessionDep, services: ServicesDep) -> Response:
     """Make the request from the form; on to its result page (303)."""
     lang = page_lang(request)
@@ -270,7 +277,11 @@ async def ask_submit(request: Request, session: SessionDep, services: ServicesDe
     return RedirectResponse(target, status_code=303, headers=HEADERS)
 
 
-@router.get(f"{RESULTS_PATH}/{{token}}", response_class=HTMLResponse)
+@router.get(
+    f"{RESULTS_PATH}/{{token}}",
+    response_class=HTMLResponse,
+    responses={404: {"description": "No such request: a page", "content": {"text/html": {}}}},
+)
 def result_page(
     token: str, request: Request, session: ReadSessionDep, services: ServicesDep
 ) -> HTMLResponse:
