@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from issuer.services import Services
+from tests.accessibility import PageChecks
 from tests.browser import BOTH_LANGUAGES, CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.presentation.wallet_runner import holder_wallet_credential, run_wallet
 
@@ -38,6 +39,8 @@ def test_employer_asks_by_clicking_and_sees_the_verdict_once_the_wallet_answers(
             page.goto(f"{base}/verify")
             page.get_by_role("link", name="用数字钱包向持证人索取证书").click()
             page.wait_for_url(f"{base}/ask*")
+            checks = PageChecks(page)
+            checks.check("ask form")
             assert page.get_by_role("checkbox", name="职业（工种） Occupation").is_checked()
             assert page.get_by_role("checkbox", name="等级 Level").is_checked()
             page.get_by_role("checkbox", name="成绩 Score").check()
@@ -72,6 +75,8 @@ def test_employer_asks_by_clicking_and_sees_the_verdict_once_the_wallet_answers(
             main = page.locator("main").inner_text()
             assert "E-0001" not in main  # disclosed, not asked for
             assert "2026-Q4-D3-R05" not in main
+            checks.check("ask result, answered")
+            assert checks.failures == [], "\n".join(checks.failures)
         finally:
             browser.close()
     params = parse_qs(urlsplit(link).query)
