@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode, NotFoundError
@@ -136,7 +136,10 @@ def create_presentation_request(
     now: dt.datetime,
     token_bytes: Callable[[int], str] = secrets.token_urlsafe,
 ) -> tuple[PresentationRequest, str]:
-    """A new request for ``claims``: (record, secret result token). Flushes."""
+    """A new request for ``claims``: (record, secret result token). Requests whose results
+    are past keeping (``RESULT_LIFETIME`` after they could last be answered) are deleted on
+    the way, with what their holders disclosed. Flushes."""
+    purge_presentation_requests(session, now=now)
     result_token = token_bytes(32)
     record = PresentationRequest(
         public_id=token_bytes(24),
@@ -151,6 +154,16 @@ def create_presentation_request(
     session.add(record)
     session.flush()
     return record, result_token
+
+
+def purge_presentation_requests(session: Session, *, now: dt.datetime) -> int:
+    """Delete the requests no page shows any more (their results are ``gone``): how many."""
+    purged = session.execute(
+        delete(PresentationRequest)
+        .where(PresentationRequest.expires_at < now - RESULT_LIFETIME)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(purged, "rowcount", 0) or 0)
 
 
 def find_by_public_id(session: Session, public_id: str) -> PresentationRequest:

@@ -399,3 +399,30 @@ def test_answers_racing_each_other_are_taken_once(services: Services) -> None:
     row = _row(services, public_id)
     assert row.verdict == "valid"
     assert str((row.disclosed or {})["occupation"]).startswith("answer ")
+
+
+def test_a_result_past_keeping_is_not_shown_and_the_next_request_deletes_it(
+    client: TestClient, services: Services
+) -> None:
+    old = _create(client)
+    with session_scope(services.sessions) as session:
+        session.execute(
+            update(PresentationRequest)
+            .where(PresentationRequest.public_id == old["id"])
+            .values(
+                answered_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=8),
+                expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=8),
+                verdict="valid",
+                disclosed={"occupation": {"code": "6-17-05-01"}},
+            )
+        )
+    result = client.get(_path(old["result_api_url"])).json()
+    assert result["state"] == "gone"
+    assert result["disclosed"] == {}
+    assert result["verdict"] is None
+    page = client.get(_path(old["result_url"]) + "?lang=en")
+    assert "no longer shown" in page.text
+    assert "6-17-05-01" not in page.text
+    _create(client)
+    assert _count(services) == 1
+    assert client.get(_path(old["result_api_url"])).status_code == 404
