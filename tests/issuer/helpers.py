@@ -21,9 +21,17 @@ from tests.helpers import BASE_URL, PASSPHRASE
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"  # vendored: tests/vectors/README.md
 
-PUBLIC_API_PATHS = frozenset({"/api/v1/verify", "/api/v1/verify/batch"})
-"""The API paths anyone may call (employers verify without an account); every other
-``/api/v1/`` path needs a token."""
+PUBLIC_API_PATHS = frozenset(
+    {
+        "/api/v1/verify",
+        "/api/v1/verify/batch",
+        # an employer asks a holder's wallet; the answer is behind a secret (decision 0058)
+        "/api/v1/presentation-requests",
+        "/api/v1/presentation-requests/results/{token}",
+    }
+)
+"""The API paths anyone may call (employers verify and ask wallets without an account);
+every other ``/api/v1/`` path needs a token."""
 
 
 def load_catalog(services: Services) -> None:
