@@ -4,6 +4,8 @@ disclosures and key binding; Tessera's verifier takes theirs; tampering fails ev
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 from typing import Any
 
@@ -30,8 +32,12 @@ from tests.issuer.sd_jwt_helpers import (
 )
 from tests.issuer.sd_jwt_node import run_sd_jwt_node
 from verifier.sd_jwt import encode_disclosure
-from verifier.sd_jwt_vc import KeyBindingPolicy
-from verifier.token_status_list import TokenStatus
+from verifier.sd_jwt_vc import KeyBindingPolicy, SdJwtVcVerifier
+from verifier.sources.fetch import build_http_client
+from verifier.sources.keys import HttpKeyResolver
+from verifier.sources.status_lists import HttpStatusSource, ttl_of
+from verifier.token_status_list import STATUS_LIST_JWT_MEDIA_TYPE, TokenStatus
+from verifier.trust import TrustedIssuers
 
 NONCE = "interop-nonce-4f1b"
 AUD = "https://employer.example/verify"
@@ -266,3 +272,48 @@ def test_npm_library_and_tessera_refuse_tampered_and_revoked(
         "revoked",
         TokenStatus.REVOKED,
     )
+
+
+def test_standalone_verifier_fetches_keys_and_token_status_list_over_http(
+    live_server: tuple[str, TestClient], services: Services, admin_headers: dict[str, str]
+) -> None:
+    """An outside verifier (no database): the issuer's keys through
+    ``/.well-known/jwt-vc-issuer`` and the Token Status List over HTTP."""
+    base, client = live_server
+    key = holder_key()
+    credential_id, sd_jwt = _issue_live(base, client, admin_headers, services, key)
+    trusted = TrustedIssuers([base])
+    with build_http_client(timeout=10) as http:
+        outside = SdJwtVcVerifier(
+            trusted_issuers=trusted,
+            key_resolver=HttpKeyResolver(trusted, http),
+            status_source=HttpStatusSource(trusted, http, accept=STATUS_LIST_JWT_MEDIA_TYPE),
+            clock=services.clock,
+        )
+        result = outside.verify(sd_jwt, key_binding=None)
+        assert result.verified, result.reason
+        assert result.status is TokenStatus.VALID
+        revoked = post(
+            client,
+            f"/api/v1/credentials/{credential_id}/revoke",
+            admin_headers,
+            {"reason": "exam_misconduct"},
+        )
+        assert revoked.status_code == 200
+        fresh = dataclasses.replace(
+            outside,
+            status_source=HttpStatusSource(trusted, http, accept=STATUS_LIST_JWT_MEDIA_TYPE),
+        )
+        assert fresh.verify(sd_jwt, key_binding=None).status is TokenStatus.REVOKED
+
+
+def test_token_status_list_ttl_is_read_in_seconds(
+    live_server: tuple[str, TestClient], services: Services, admin_headers: dict[str, str]
+) -> None:
+    base, client = live_server
+    _, sd_jwt = _issue_live(base, client, admin_headers, services, holder_key())
+    uri = json.loads(unb64url(sd_jwt.split(".")[1]))["status"]["status_list"]["uri"]
+    token = client.get(uri.removeprefix(base)).text
+    ttl = json.loads(unb64url(token.split(".")[1]))["ttl"]
+    day = dt.timedelta(days=1)
+    assert ttl_of(token, dt.timedelta(minutes=5), day) == dt.timedelta(seconds=ttl)
