@@ -22,7 +22,11 @@ from issuer.web.console.install import install_console
 from issuer.web.console.routes import imports as console_imports
 from issuer.web.error_handlers import install_problem_handlers
 from issuer.web.issuer_card import issuer_card_of
-from issuer.web.local_verifier import build_local_verifier, stays_in_process
+from issuer.web.local_verifier import (
+    build_local_sd_jwt_vc_verifier,
+    build_local_verifier,
+    stays_in_process,
+)
 from issuer.web.lookup import CertificateNumbers, LocalLookup
 from issuer.web.metrics import Metrics
 from issuer.web.middleware.body_limit import PerPathBodyLimit
@@ -109,6 +113,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.state.services = services
     app.state.metrics = metrics
     app.state.verifier = build_local_verifier(services, on_remote_lookup=metrics.remote_lookup)
+    # SD-JWT VC presentations (wallets): the same keys, and the lists as Token Status Lists.
+    app.state.sd_jwt_vc_verifier = build_local_sd_jwt_vc_verifier(services)
     app.state.certificate_numbers = CertificateNumbers(services)
     install_problem_handlers(app)
     # Verification reads one status-list revision from the database. On SQLite that is a

@@ -209,8 +209,8 @@ def test_npm_library_verifies_presents_and_tessera_accepts_its_presentation(
     assert "employee_number" not in checked["claims"]
     assert checked["kb"]["nonce"] == NONCE
 
-    live_services: Services = client.app.state.services  # type: ignore[attr-defined]
-    result = build_local_sd_jwt_vc_verifier(live_services).verify(presentation, key_binding=POLICY)
+    app_verifier: SdJwtVcVerifier = client.app.state.sd_jwt_vc_verifier  # type: ignore[attr-defined]
+    result = app_verifier.verify(presentation, key_binding=POLICY)
     assert result.verified, result.reason
     assert result.disclosed == {"score"}
 
