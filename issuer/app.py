@@ -115,6 +115,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.state.services = services
     app.state.metrics = metrics
     app.state.verifier = build_local_verifier(services, on_remote_lookup=metrics.remote_lookup)
+    # SD-JWT VC presentations (wallets): the same keys, and the lists as Token Status Lists.
+    app.state.sd_jwt_vc_verifier = build_local_sd_jwt_vc_verifier(services)
     app.state.certificate_numbers = CertificateNumbers(services)
     install_problem_handlers(app)
     # Verification reads one status-list revision from the database. On SQLite that is a
@@ -152,7 +154,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.include_router(holders.router)
     # issue 16: an employer asks a holder's wallet (OpenID4VP)
     app.state.presentation_checker = build_presentation_checker(
-        build_local_sd_jwt_vc_verifier(services), services.base_url
+        app.state.sd_jwt_vc_verifier, services.base_url
     )
     app.include_router(presentation_requests.router)
     app.include_router(keys.public_router)

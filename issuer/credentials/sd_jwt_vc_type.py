@@ -25,7 +25,8 @@ _CLAIMS: Final = (
     (("employee_number",), "field.employee_number", "always"),
     (("birth_date",), "field.birth_date", "always"),
 )
-# BCP 47 tags the metadata's display entries carry, per catalogue.
+# BCP 47 tags the metadata's display entries carry, per catalogue: as ``locale`` (the draft's
+# current name) and ``lang`` (its earlier one, which wallets built on -09 read).
 _LANGUAGES: Final = ((Lang.ZH, "zh-CN"), (Lang.EN, "en"))
 
 
@@ -37,6 +38,7 @@ def sd_jwt_vc_type_metadata(base_url: str) -> dict[str, Any]:
         "description": text("sd_jwt_vc.type.description", Lang.EN),
         "display": [
             {
+                "locale": tag,
                 "lang": tag,
                 "name": text("sd_jwt_vc.type.name", lang),
                 "description": text("sd_jwt_vc.type.description", lang),
@@ -46,7 +48,10 @@ def sd_jwt_vc_type_metadata(base_url: str) -> dict[str, Any]:
         "claims": [
             {
                 "path": list(path),
-                "display": [{"lang": tag, "label": text(key, lang)} for lang, tag in _LANGUAGES],
+                "display": [
+                    {"locale": tag, "lang": tag, "label": text(key, lang)}
+                    for lang, tag in _LANGUAGES
+                ],
                 "sd": sd,
             }
             for path, key, sd in _CLAIMS

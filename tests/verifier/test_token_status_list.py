@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
 
-from tests.issuer.sd_jwt_helpers import b64url, public_jwk, sign_es256
+from tests.verifier.kit import SigningKey, b64url, new_es256, sign_raw
 from verifier.errors import MalformedError, StatusRangeError, StatusVerificationError
 from verifier.sources.keys import StaticKeyResolver
 from verifier.sources.status_lists import StaticStatusSource
@@ -97,7 +96,7 @@ def test_the_drafts_token_example_carries_the_small_list() -> None:
 # --- the Status List Token's checks --------------------------------------------------------
 
 
-def _token(key: ec.EllipticCurvePrivateKey, **changes: Any) -> str:
+def _token(key: SigningKey, **changes: Any) -> str:
     lst = b64url(zlib.compress(bytes([0b00_00_10_01]) + bytes(31), 9))  # idx0 1, idx1 2
     header = {"alg": "ES256", "kid": "k1", "typ": "statuslist+jwt", **changes.pop("header", {})}
     claims = {
@@ -109,11 +108,11 @@ def _token(key: ec.EllipticCurvePrivateKey, **changes: Any) -> str:
         "status_list": {"bits": 2, "lst": lst},
         **changes,
     }
-    return sign_es256(key, header, claims)
+    return sign_raw(header, claims, key)
 
 
-def _check(token: str, key: ec.EllipticCurvePrivateKey, idx: int = 0) -> TokenStatus:
-    keys = StaticKeyResolver.from_jwks(ISSUER, {"keys": [{**public_jwk(key), "kid": "k1"}]})
+def _check(token: str, key: SigningKey, idx: int = 0) -> TokenStatus:
+    keys = StaticKeyResolver.from_jwks(ISSUER, {"keys": [{**key.jwk, "kid": "k1"}]})
     outcome = check_token_status(
         {"status_list": {"idx": idx, "uri": URI}},
         issuer_id=ISSUER,
@@ -125,7 +124,7 @@ def _check(token: str, key: ec.EllipticCurvePrivateKey, idx: int = 0) -> TokenSt
 
 
 def test_status_values_read_as_statuses() -> None:
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = new_es256()
     token = _token(key)
     assert _check(token, key, 0) is TokenStatus.REVOKED
     assert _check(token, key, 1) is TokenStatus.SUSPENDED
@@ -147,12 +146,12 @@ def test_status_values_read_as_statuses() -> None:
     ids=["sub", "expired", "iss", "ttl", "typ", "alg", "jwk", "lst"],
 )
 def test_status_list_token_is_checked(changes: dict[str, Any]) -> None:
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = new_es256()
     with pytest.raises(StatusVerificationError):
         _check(_token(key, **changes), key)
 
 
 def test_status_list_token_signed_by_another_key_is_refused() -> None:
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = new_es256()
     with pytest.raises(StatusVerificationError):
-        _check(_token(ec.generate_private_key(ec.SECP256R1())), key)
+        _check(_token(new_es256()), key)

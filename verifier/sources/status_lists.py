@@ -93,15 +93,22 @@ class StatusDetailSource(Protocol):
 
 
 def ttl_of(unverified_token: str, default: dt.timedelta, maximum: dt.timedelta) -> dt.timedelta:
-    """The cache lifetime a status list asks for (``credentialSubject.ttl`` in ms), bounded."""
+    """The cache lifetime a status list asks for, bounded: a Bitstring Status List's
+    ``credentialSubject.ttl`` in milliseconds (BSL §2.2), a Token Status List's top-level
+    ``ttl`` in seconds (draft-ietf-oauth-status-list "Status List Token in JWT Format")."""
     try:
-        subject = decode_unverified_jws(unverified_token).payload.get("credentialSubject")
+        payload = decode_unverified_jws(unverified_token).payload
     except CredentialError:
         return dt.timedelta(0)
-    ttl = subject.get("ttl") if isinstance(subject, dict) else None
+    subject = payload.get("credentialSubject")
+    if "status_list" in payload:
+        ttl, unit = payload.get("ttl"), dt.timedelta(seconds=1)
+    else:
+        ttl = subject.get("ttl") if isinstance(subject, dict) else None
+        unit = dt.timedelta(milliseconds=1)
     if isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl < 0:
         return min(default, maximum)
-    return min(dt.timedelta(milliseconds=ttl), maximum)
+    return min(unit * ttl, maximum)
 
 
 @dataclass
