@@ -154,6 +154,7 @@ def test_an_answer_for_another_nonce_or_audience_is_refused_and_the_request_wait
     assert report["answer"]["status"] == 422
     assert report["answer"]["body"]["code"] == "presentation_refused"
     assert report["answer"]["body"]["reason"] == reason
+    assert report["answer"]["body"]["error"] == "invalid_request"  # an OAuth error as well
     result = _result(created)
     assert result["state"] == "waiting"
     assert result["verdict"] is None

@@ -52,12 +52,19 @@ from issuer.credentials.verifier_certificate import (
     x5c_header,
     x509_hash_client_id,
 )
-from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode, NotFoundError
+from issuer.errors import (
+    ConflictError,
+    InvalidInputError,
+    IssuerError,
+    IssuerErrorCode,
+    NotFoundError,
+)
 from issuer.keys.keystore import get_key
 from issuer.keys.signer import Signer
 from issuer.services import Services
 from issuer.store.models import PresentationRequest
 from issuer.web.deps import ReadSessionDep, ServicesDep, SessionDep
+from issuer.web.error_handlers import error_status, problem
 from issuer.web.presentation_page import (
     ResultView,
     render_ask_page,
@@ -239,9 +246,22 @@ def wallet_response(
     to an expired request, a wrong ``state`` or a presentation that does not verify (made
     for another nonce or audience, forged) is refused and changes nothing."""
     checker: PresentationChecker = request.app.state.presentation_checker
-    answer_presentation_request(
-        session, public_id, state=state, vp_token=vp_token, check=checker, now=services.clock()
-    )
+    try:
+        answer_presentation_request(
+            session, public_id, state=state, vp_token=vp_token, check=checker, now=services.clock()
+        )
+    except IssuerError as exc:
+        session.rollback()
+        # A problem document that is also an OAuth error response (OpenID4VP 1.0, "Error
+        # Response"): wallets read `error`.
+        return problem(
+            error_status(exc),
+            exc.code,
+            str(exc),
+            error="invalid_request",
+            error_description=str(exc),
+            **exc.extensions(),
+        )
     session.commit()
     return JSONResponse({}, headers=HEADERS)
 
