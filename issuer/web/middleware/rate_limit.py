@@ -28,6 +28,7 @@ PUBLIC_PREFIXES = (
     "/achievements/",
     "/keys/",
     "/units/",
+    "/types/",  # SD-JWT VC type metadata
     "/issuer",  # the issuer's profile and logo
     "/qr-packing/",
     "/ask",  # an employer's presentation requests, their results and QR codes
