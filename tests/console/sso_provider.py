@@ -8,10 +8,8 @@ page accepts any login name with any password; the names in ``provider.mjs`` hav
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,10 +17,10 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-import pytest
 from pydantic import SecretStr
 
 from issuer.config import Settings
+from tests.node_packages import npm_installed
 
 PROVIDER_DIR = Path(__file__).resolve().parent / "oidc_provider"
 CLIENT_ID = "tessera-console"
@@ -38,32 +36,9 @@ REGISTRAR_EMAIL = "registrar@example.com"
 _FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
 
 
-def require_node() -> None:
-    missing = [name for name in ("node", "npm") if shutil.which(name) is None]
-    if not missing:
-        return
-    message = f"{' and '.join(missing)} not installed (Debian packages 'nodejs', 'npm')"
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the single sign-on tests: {message}")
-    pytest.skip(f"single sign-on test skipped: {message}")
-
-
 def install_provider() -> Path:
     """``npm ci`` once (node_modules stays, ignored by git); one test process at a time."""
-    require_node()
-    with (PROVIDER_DIR / ".install.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        marker = PROVIDER_DIR / "node_modules" / ".package-lock.json"
-        lockfile = PROVIDER_DIR / "package-lock.json"
-        if not marker.exists() or marker.stat().st_mtime < lockfile.stat().st_mtime:
-            subprocess.run(
-                ["npm", "ci", "--no-audit", "--no-fund"],
-                cwd=PROVIDER_DIR,
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
-    return PROVIDER_DIR
+    return npm_installed(PROVIDER_DIR, "single sign-on")
 
 
 def sso_settings(settings: Settings, issuer: str) -> Settings:

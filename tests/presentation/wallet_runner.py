@@ -4,15 +4,11 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from issuer.credentials.sd_jwt_vc import build_sd_jwt_vc
@@ -22,36 +18,14 @@ from issuer.store.models import Credential
 from tests.issuer.helpers import load_catalog
 from tests.issuer.lifecycle_helpers import issue
 from tests.issuer.sd_jwt_helpers import holder_key, private_jwk, public_jwk
+from tests.node_packages import npm_installed
 
 WALLET_DIR = Path(__file__).resolve().parent / "wallet"
 
 
-def require_node() -> None:
-    missing = [name for name in ("node", "npm") if shutil.which(name) is None]
-    if not missing:
-        return
-    message = f"{' and '.join(missing)} not installed (Debian packages 'nodejs', 'npm')"
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the wallet tests: {message}")
-    pytest.skip(f"wallet test skipped: {message}")
-
-
 def install_wallet() -> Path:
     """``npm ci`` once (node_modules stays, ignored by git); one test process at a time."""
-    require_node()
-    with (WALLET_DIR / ".install.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        marker = WALLET_DIR / "node_modules" / ".package-lock.json"
-        lockfile = WALLET_DIR / "package-lock.json"
-        if not marker.exists() or marker.stat().st_mtime < lockfile.stat().st_mtime:
-            subprocess.run(
-                ["npm", "ci", "--no-audit", "--no-fund"],
-                cwd=WALLET_DIR,
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
-    return WALLET_DIR
+    return npm_installed(WALLET_DIR, "wallet")
 
 
 class WalletFailedError(AssertionError):
