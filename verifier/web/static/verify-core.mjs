@@ -231,7 +231,7 @@ class Run {
     if (packed === null) return this.verify(text);
     let token;
     try {
-      token = unpackCredential(packed, this.options.dictionary);
+      token = unpackCredential(packed, this.options.dictionaries);
     } catch (error) {
       this.failed("locate", error instanceof CheckError ? error.code : "internal_error");
       return this.failedResult();
@@ -441,7 +441,8 @@ function readStatus(bitstring, index, size) {
 
 /**
  * Verify a submission (a packed QR link, its digits, or a compact JWS) with `options`:
- * `trusted` (issuer ids), `dictionary` (the QR packing dictionary, Uint8Array), `now` (ms),
+ * `trusted` (issuer ids), `dictionaries` (the QR packing dictionary of each format version,
+ * `{1: Uint8Array, 2: Uint8Array}`), `now` (ms),
  * `clockSkewSeconds`, `maxAgeSeconds` and `fetchDocument(url, accept)` resolving to
  * `{status, text, fetchedAt}` (fetchedAt in ms, or null for "just now").
  */

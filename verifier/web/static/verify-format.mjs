@@ -268,11 +268,17 @@ export function decodeJws(unverified) {
 export const MAX_PACKED_DIGITS = 7089;
 const FIXED_FORMS = { 1: "ES256", 2: "EdDSA" };
 
-export function unpackCredential(unverified, dictionary) {
+// `dictionaries` maps each format version (the first digit) to its dictionary: version 1
+// (codes printed before decision 0053) and version 2 (what the issuer packs now).
+export const PACKING_VERSIONS = [1, 2];
+
+export function unpackCredential(unverified, dictionaries) {
   const invalid = () => fail("invalid_packed_credential");
   const packed = pyStrip(unverified);
   if (packed.length > MAX_PACKED_DIGITS || !/^[0-9]+$/.test(packed)) invalid();
-  if (packed[0] !== "1") invalid();
+  const version = Number(packed[0]);
+  if (!PACKING_VERSIONS.includes(version) || !dictionaries || !dictionaries[version]) invalid();
+  const dictionary = dictionaries[version];
   const digits = packed.slice(1);
   if (!digits || digits[0] === "0") invalid();
   let hex = BigInt(digits).toString(16);
