@@ -100,11 +100,20 @@ def canonical_nquads(document: dict[str, Any]) -> str:
     return nquads
 
 
-def jws_payload(token: str) -> dict[str, Any]:
-    """The payload of a compact JWS, decoded without verification (the tests verify elsewhere)."""
-    part = token.split(".")[1]
+def _decoded_part(token: str, index: int) -> dict[str, Any]:
+    part = token.split(".")[index]
     decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
     return decoded
+
+
+def jws_payload(token: str) -> dict[str, Any]:
+    """The payload of a compact JWS, decoded without verification (the tests verify elsewhere)."""
+    return _decoded_part(token, 1)
+
+
+def jws_header(token: str) -> dict[str, Any]:
+    """The protected header of a compact JWS, decoded without verification."""
+    return _decoded_part(token, 0)
 
 
 def published_documents(client: TestClient, headers: dict[str, str]) -> dict[str, dict[str, Any]]:

@@ -226,6 +226,17 @@ def kit_cases() -> list[Case]:
         ),
     )
     add("valid-eddsa", kit.token(key=kit.ed_key))
+    # A kid that is the issuer's own key URL names the published key (decision 0054).
+    add("valid-kid-url", sign(kit.credential(), kit.key, kid=f"{base}/keys/{kit.key.kid}"))
+    add(
+        "valid-kid-url-packed",
+        packed_verify_url(base, sign(kit.credential(), kit.key, kid=f"{base}/keys/{kit.key.kid}")),
+    )
+    add(
+        "kid-url-of-another-host",
+        sign(kit.credential(), kit.key, kid=f"https://x.example/keys/{kit.key.kid}"),
+    )
+    add("kid-url-not-a-key-id", sign(kit.credential(), kit.key, kid=f"{base}/keys/{kit.key.kid}/x"))
     add("valid-eddsa-packed", packed_verify_url(base, kit.token(key=kit.ed_key)))
     add("revoked", kit.token(kit.credential(index=2_002)))
     add("revoked-packed", packed_verify_url(base, kit.token(kit.credential(index=2_002))))

@@ -43,6 +43,9 @@ def test_javascript_and_python_verifiers_agree_on_every_case() -> None:
     # A code printed with format version 1 keeps verifying; v2 digits read as v1 do not.
     assert python["valid-packed-v1-link"] == ("valid", None, None)
     assert python["packed-version-1-of-v2-digits"][2] == "invalid_packed_credential"
+    assert python["valid-kid-url"] == python["valid-kid-url-packed"] == ("valid", None, None)
+    assert python["kid-url-of-another-host"] == ("invalid", "key", "key_not_found")
+    assert python["kid-url-not-a-key-id"] == ("invalid", "key", "key_not_found")
 
 
 def test_the_page_reads_every_packing_version_python_reads() -> None:

@@ -324,6 +324,14 @@ export const ALGORITHM_FOR_KEY = { "EC P-256": "ES256", "OKP Ed25519": "EdDSA" }
 const ALLOWED = new Set(Object.values(ALGORITHM_FOR_KEY));
 const UNSUPPORTED_TYPES = new Set(["vp+jwt", "vc+sd-jwt", "vp+sd-jwt", "dc+sd-jwt", "vc+cose", "vp+cose", "sd-jwt"]);
 const BARE_KID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** The kid the issuer's JWKS lists for a header kid (verifier/urls.py published_key_id):
+ * the issuer's own key URL `<issuer>/keys/<id>` names the key published as `<id>`. */
+export function publishedKeyId(issuerId, kid) {
+  const prefix = `${issuerId.replace(/\/+$/, "")}/keys/`;
+  const rest = kid.startsWith(prefix) ? kid.slice(prefix.length) : "";
+  return BARE_KID.test(rest) ? rest : kid;
+}
 const URI_KID = /^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#[\]@!$&()*+,;=%]{1,500}$/;
 const OPEN_BADGE = "OpenBadgeCredential";
 const ACHIEVEMENT = "AchievementCredential";
