@@ -1,10 +1,11 @@
-"""Every JSON-LD document Tessera publishes expands without loss and canonicalises (PyLD).
+"""Every JSON-LD document Tessera publishes expands without loss and canonicalises.
 
 VCDM 2.0 §B.1: a JSON-LD expansion error makes verification fail, and a term no context
-defines is dropped silently by a processor, or refused by one in safe mode (jsonld.js,
-and ``tests/jsonld_documents.py`` with PyLD). §5.2: every term is defined, or the
-undefined-terms context comes last. The contexts are the vendored copies; the loader never
-touches the network.
+defines is dropped silently by a processor, or refused by one in safe mode. §5.2: every term
+is defined, or the undefined-terms context comes last. Two processors check it: PyLD
+(``tests/jsonld_documents.py``, which refuses what safe mode refuses) and jsonld.js with its
+own ``safe`` mode (``tests/jsonld_js.py``); their canonical N-Quads (URDNA2015 / RDFC-1.0)
+must be the same bytes. The contexts are the vendored copies; no loader touches the network.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tests.jsonld_documents import (
     expand_safely,
     published_documents,
 )
+from tests.jsonld_js import process_with_jsonld_js
 
 DOCUMENT_NAMES = (
     "credential",
@@ -134,3 +136,20 @@ def test_the_loader_refuses_every_context_it_does_not_hold() -> None:
 
 
 _UNDEFINED_TERMS = "https://www.w3.org/ns/credentials/undefined-terms/v2"
+
+
+def test_jsonld_js_in_safe_mode_accepts_every_document_and_agrees_with_pyld(
+    documents: dict[str, dict[str, Any]],
+) -> None:
+    refused = {
+        "jti without the undefined-terms context": {
+            **documents["credential"],
+            "@context": documents["credential"]["@context"][:2],
+        }
+    }
+    answers = process_with_jsonld_js({**documents, **refused})
+    for name, document in documents.items():
+        assert "nquads" in answers[name], (name, answers[name])
+        # Two canonicalisers written apart give the same bytes (RDFC-1.0 = URDNA2015).
+        assert answers[name]["nquads"] == canonical_nquads(document), name
+    assert answers["jti without the undefined-terms context"]["code"] == "invalid property"

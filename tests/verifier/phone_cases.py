@@ -30,6 +30,7 @@ import pytest
 
 from tests.verifier.kit import NOW, IssuerKit, b64url, new_ed25519, new_es256, sign, sign_raw
 from verifier.errors import LocatorError, StatusError
+from verifier.format import UNDEFINED_TERMS_CONTEXT
 from verifier.qr_packing import (
     DICTIONARIES,
     DICTIONARY,
@@ -226,6 +227,19 @@ def kit_cases() -> list[Case]:
         ),
     )
     add("valid-eddsa", kit.token(key=kit.ed_key))
+    # Credentials as issued before decision 0053 (two contexts) and since (undefined-terms
+    # context last) both verify; an Open Badge without the OB context does not.
+    vc2, ob3, undefined = kit.credential()["@context"] + [UNDEFINED_TERMS_CONTEXT]
+    add("valid-two-contexts", kit.token(kit.credential(**{"@context": [vc2, ob3]})))
+    add("valid-three-contexts", kit.token(kit.credential(**{"@context": [vc2, ob3, undefined]})))
+    add(
+        "valid-three-contexts-packed",
+        packed_verify_url(base, kit.token(kit.credential(**{"@context": [vc2, ob3, undefined]}))),
+    )
+    add(
+        "open-badge-without-its-context",
+        kit.token(kit.credential(**{"@context": [vc2, undefined]})),
+    )
     # A kid that is the issuer's own key URL names the published key (decision 0054).
     add("valid-kid-url", sign(kit.credential(), kit.key, kid=f"{base}/keys/{kit.key.kid}"))
     add(

@@ -44,6 +44,9 @@ def test_javascript_and_python_verifiers_agree_on_every_case() -> None:
     assert python["valid-packed-v1-link"] == ("valid", None, None)
     assert python["packed-version-1-of-v2-digits"][2] == "invalid_packed_credential"
     assert python["valid-kid-url"] == python["valid-kid-url-packed"] == ("valid", None, None)
+    for name in ("valid-two-contexts", "valid-three-contexts", "valid-three-contexts-packed"):
+        assert python[name] == ("valid", None, None), name
+    assert python["open-badge-without-its-context"][1:] == ("credential", "invalid_property")
     assert python["kid-url-of-another-host"] == ("invalid", "key", "key_not_found")
     assert python["kid-url-not-a-key-id"] == ("invalid", "key", "key_not_found")
 
