@@ -230,16 +230,16 @@ def kit_cases() -> list[Case]:
     # Credentials as issued before decision 0053 (two contexts) and since (undefined-terms
     # context last) both verify; an Open Badge without the OB context does not.
     vc2, ob3, undefined = kit.credential()["@context"] + [UNDEFINED_TERMS_CONTEXT]
-    add("valid-two-contexts", kit.token(kit.credential(**{"@context": [vc2, ob3]})))
-    add("valid-three-contexts", kit.token(kit.credential(**{"@context": [vc2, ob3, undefined]})))
-    add(
-        "valid-three-contexts-packed",
-        packed_verify_url(base, kit.token(kit.credential(**{"@context": [vc2, ob3, undefined]}))),
-    )
-    add(
-        "open-badge-without-its-context",
-        kit.token(kit.credential(**{"@context": [vc2, undefined]})),
-    )
+
+    def with_contexts(*contexts: str) -> str:
+        payload = kit.credential()
+        payload["@context"] = list(contexts)
+        return kit.token(payload)
+
+    add("valid-two-contexts", with_contexts(vc2, ob3))
+    add("valid-three-contexts", with_contexts(vc2, ob3, undefined))
+    add("valid-three-contexts-packed", packed_verify_url(base, with_contexts(vc2, ob3, undefined)))
+    add("open-badge-without-its-context", with_contexts(vc2, undefined))
     # A kid that is the issuer's own key URL names the published key (decision 0054).
     add("valid-kid-url", sign(kit.credential(), kit.key, kid=f"{base}/keys/{kit.key.kid}"))
     add(
