@@ -110,7 +110,9 @@ def _from_digits(digits: str) -> int:
 
 
 def _pack_parts(header: bytes, payload: bytes, signature: bytes, version: int) -> bytes:
-    dictionary = DICTIONARIES[version]
+    dictionary = DICTIONARIES.get(version)
+    if dictionary is None:
+        raise _invalid("unknown QR packing version")
     form, kid_bytes = _header_form(header)
     if form != _GENERIC_FORM and len(signature) == _SIGNATURE_BYTES:
         return bytes([form]) + kid_bytes + signature + _deflate(payload, dictionary)
