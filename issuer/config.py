@@ -92,6 +92,9 @@ class Settings(VerificationPolicy):
     key_passphrase: SecretStr | None = None
     key_passphrase_file: Path | None = None
     key_algorithm: Literal["ES256", "EdDSA"] = "ES256"
+    # What a JWS header's ``kid`` holds: the bare JWK thumbprint (decision 0001), or the key's
+    # URL ``<base>/keys/<thumbprint>``, which Open Badges 3.0 validators dereference (0054).
+    kid_form: Literal["thumbprint", "url"] = "thumbprint"
     # The issuer's identity is stored in the database (``tessera init``, ``tessera db
     # upgrade``); when set, this must agree with it, or the process refuses to sign.
     base_url: str | None = None

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy.engine import Engine, make_url
@@ -161,6 +161,9 @@ class Services:
                 self._signer = load_signer(
                     session, self.settings.keys_dir, self.settings.read_passphrase()
                 )
+                if self.settings.kid_form == "url":
+                    key_url = self.urls.key(self._signer.kid)
+                    self._signer = replace(self._signer, header_kid=key_url)
             self._signer_checked = time.monotonic()
             return self._signer
 

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from issuer.services import Services
 from tests.browser import BOTH_LANGUAGES, CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.issuer.helpers import issue_body, load_catalog
+from verifier.qr_packing import pack_credential
 
 pytestmark = [
     pytest.mark.browser,
@@ -84,6 +85,12 @@ def test_packed_links_verify_in_the_page_and_send_nothing_about_the_credential(
             assert "E-1001" in shown
             assert "the credential was sent nowhere" in shown
             assert "Keys and status as of" in shown
+            # A code printed with packing version 1 (before decision 0053) still verifies,
+            # and the page fetched the version 1 dictionary for it.
+            printed = pack_credential(valid["credential"], version=1)
+            assert valid["qr_text"].split("#", 1)[1][0] == "2"
+            shown = verdict_of(context.new_page(), f"{base}/c#{printed}")
+            assert "真实有效" in shown
             shown = verdict_of(context.new_page(), revoked["qr_text"])
             assert "已撤销" in shown
             assert "Revoked" in shown
@@ -96,6 +103,7 @@ def test_packed_links_verify_in_the_page_and_send_nothing_about_the_credential(
 
     urls = [url for _method, url, _headers, _body in requests]
     assert f"{base}/.well-known/jwks.json" in urls
+    assert {f"{base}/qr-packing/v1.dict", f"{base}/qr-packing/v2.dict"} <= set(urls)
     assert any(url.startswith(f"{base}/status/") for url in urls)
     assert {method for method, *_ in requests} == {"GET"}
     secrets = []
@@ -104,6 +112,7 @@ def test_packed_links_verify_in_the_page_and_send_nothing_about_the_credential(
         token = issued["credential"]
         secrets += [issued["id"], token, token.split(".")[1][:40], token.split(".")[2]]
         secrets += [packed, packed[:40], packed[-40:]]
+    secrets += [printed, printed[:40], printed[-40:]]
     for method, url, headers, body in requests:
         seen = " ".join([method, url, json.dumps(headers), body])
         assert not [s for s in secrets if s in seen], url

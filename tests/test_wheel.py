@@ -43,6 +43,7 @@ REQUIRED_IN_WHEEL = [
     "/verify-core.mjs",
     "/sw.js",
     "/qr-packing-v1.dict",
+    "/qr-packing-v2.dict",
     "/api-docs.js",
     "/swagger-ui/swagger-ui-bundle.js",
     "/swagger-ui/swagger-ui.css",

@@ -9,7 +9,13 @@ from typing import Final
 
 VC_V2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
 OB_V3_CONTEXT: Final = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-CREDENTIAL_CONTEXTS: Final = (VC_V2_CONTEXT, OB_V3_CONTEXT)
+UNDEFINED_TERMS_CONTEXT: Final = "https://www.w3.org/ns/credentials/undefined-terms/v2"
+OPEN_BADGE_CONTEXTS: Final = (VC_V2_CONTEXT, OB_V3_CONTEXT)
+"""What achievements and profiles carry (every term defined), and what credentials issued
+before decision 0053 carry: the verifier accepts both lists."""
+CREDENTIAL_CONTEXTS: Final = (*OPEN_BADGE_CONTEXTS, UNDEFINED_TERMS_CONTEXT)
+"""What a credential carries: OB 3.0's JWT claims stay, and ``jti``, which no context
+defines, is defined by the undefined-terms context, last (VCDM 2.0 §5.2; decision 0053)."""
 
 VERIFIABLE_CREDENTIAL: Final = "VerifiableCredential"
 OPEN_BADGE_CREDENTIAL: Final = "OpenBadgeCredential"

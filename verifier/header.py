@@ -16,7 +16,8 @@ Rules, in order (docs/errors.md lists the codes):
   SD-JWT types are reported as unsupported; anything else is a wrong ``typ``.
 - ``kid`` present and shaped like a key id: a bare id (``[A-Za-z0-9_-]``, e.g. an RFC 7638
   thumbprint) or an absolute URI without spaces, quotes, backslashes or ``..``. It is then
-  looked up by exact match only (RFC 8725 §3.10).
+  looked up by exact match only (RFC 8725 §3.10), except that the issuer's own key URL
+  ``<issuer>/keys/<id>`` names its key ``<id>`` (``verifier.urls.published_key_id``).
 """
 
 from __future__ import annotations

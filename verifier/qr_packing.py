@@ -3,7 +3,7 @@
 A QR code holds ``<base>/c#<packed>``. ``<packed>`` is ASCII digits, so a QR writer puts it
 in a numeric segment (3.33 bits a digit) after the URL prefix in a byte segment:
 
-    packed  = VERSION digit ("1") + decimal(B as a big-endian unsigned integer)
+    packed  = version digit + decimal(B as a big-endian unsigned integer)
     B       = form byte + the header's variable part + signature + raw DEFLATE of the rest
 
     form 1  header is {"alg":"ES256","kid":K,"typ":"vc+jwt"}, K the base64url of 32 bytes
@@ -13,11 +13,14 @@ in a numeric segment (3.33 bits a digit) after the URL prefix in a byte segment:
             B = 3 || signature length (2 bytes) || signature || DEFLATE(len(header) (2 bytes)
                 || header || payload)
 
-DEFLATE is raw (RFC 1951, no zlib wrapper) with the preset dictionary of this version
-(``verifier/data/qr-packing-v1.dict``, SHA-256 ``DICTIONARY_SHA256``): a typical credential's
-JSON text and the vocabulary credentials share, so what every credential repeats costs a
-back-reference. The header, payload and signature are the exact bytes the issuer signed, so
-``unpack_credential`` rebuilds the byte-exact token (base64url is canonical, RFC 7515 §2).
+DEFLATE is raw (RFC 1951, no zlib wrapper) with the preset dictionary of the version the
+first digit names (``verifier/data/qr-packing-v<N>.dict``): a typical credential's JSON text
+and the vocabulary credentials share, so what every credential repeats costs a
+back-reference. Packing writes ``VERSION`` (2: the credential text of decision 0053, with the
+undefined-terms context); unpacking reads every version in ``DICTIONARIES``, so a code printed
+with version 1 keeps verifying. A dictionary is frozen once published. The header, payload
+and signature are the exact bytes the issuer signed, so ``unpack_credential`` rebuilds the
+byte-exact token (base64url is canonical, RFC 7515 §2).
 B never starts with a zero byte, so the decimal form is unambiguous; only its canonical
 spelling (no leading zeros) is accepted. Format: docs/credential-format.md.
 """
@@ -37,9 +40,15 @@ from verifier.encoding import b64url_decode, b64url_encode
 from verifier.errors import CredentialErrorCode, LocatorError, MalformedError
 from verifier.jws import MAX_TOKEN_CHARS
 
-VERSION: Final = 1
+VERSION: Final = 2
+"""The version ``pack_credential`` writes."""
 PACKED_PATH: Final = "/c"
-DICTIONARY: Final = resources.files("verifier").joinpath("data/qr-packing-v1.dict").read_bytes()
+DICTIONARIES: Final = {
+    version: resources.files("verifier").joinpath(f"data/qr-packing-v{version}.dict").read_bytes()
+    for version in (1, 2)
+}
+"""Every version's dictionary: what ``unpack_credential`` reads (docs/credential-format.md)."""
+DICTIONARY: Final = DICTIONARIES[VERSION]
 DICTIONARY_SHA256: Final = hashlib.sha256(DICTIONARY).hexdigest()
 MAX_PACKED_DIGITS: Final = 7_089
 """The most digits any QR code holds (version 40-L, numeric mode): longer is not a scan."""
@@ -57,17 +66,17 @@ def _fixed_header(algorithm: str, kid: str) -> bytes:
     return f'{{"alg":"{algorithm}","kid":"{kid}","typ":"vc+jwt"}}'.encode("ascii")
 
 
-def _deflate(data: bytes) -> bytes:
+def _deflate(data: bytes, dictionary: bytes) -> bytes:
     # memLevel 6: a 1/8 of the state of 9, whose 256 KiB buffers were mapped and unmapped on
     # every call (about 4x the compression itself). A credential is far smaller than the
     # buffers either way, so the output is the same in practice (all 1,391 demo credentials;
     # tests pin the published vectors); and any valid stream unpacks.
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15, 6, zlib.Z_DEFAULT_STRATEGY, DICTIONARY)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15, 6, zlib.Z_DEFAULT_STRATEGY, dictionary)
     return compressor.compress(data) + compressor.flush()
 
 
-def _inflate(data: bytes) -> bytes:
-    decompressor = zlib.decompressobj(-15, zdict=DICTIONARY)
+def _inflate(data: bytes, dictionary: bytes = DICTIONARY) -> bytes:
+    decompressor = zlib.decompressobj(-15, zdict=dictionary)
     try:
         out = decompressor.decompress(data, MAX_TOKEN_CHARS)
     except zlib.error:
@@ -100,17 +109,20 @@ def _from_digits(digits: str) -> int:
     return number
 
 
-def _pack_parts(header: bytes, payload: bytes, signature: bytes) -> bytes:
+def _pack_parts(header: bytes, payload: bytes, signature: bytes, version: int) -> bytes:
+    dictionary = DICTIONARIES.get(version)
+    if dictionary is None:
+        raise _invalid("unknown QR packing version")
     form, kid_bytes = _header_form(header)
     if form != _GENERIC_FORM and len(signature) == _SIGNATURE_BYTES:
-        return bytes([form]) + kid_bytes + signature + _deflate(payload)
+        return bytes([form]) + kid_bytes + signature + _deflate(payload, dictionary)
     if len(header) > 0xFFFF or len(signature) > 0xFFFF:
         raise _invalid("the token is too large to pack")
     return (
         bytes([_GENERIC_FORM])
         + len(signature).to_bytes(2, "big")
         + signature
-        + _deflate(len(header).to_bytes(2, "big") + header + payload)
+        + _deflate(len(header).to_bytes(2, "big") + header + payload, dictionary)
     )
 
 
@@ -128,7 +140,7 @@ def _header_form(header: bytes) -> tuple[int, bytes]:
     return _GENERIC_FORM, b""
 
 
-def _packed_bytes(token: str, *, check_canonical: bool = True) -> bytes:
+def _packed_bytes(token: str, *, version: int, check_canonical: bool = True) -> bytes:
     parts = token.split(".")
     if len(parts) != 3:
         raise _invalid("only a compact JWS can be packed")
@@ -143,31 +155,35 @@ def _packed_bytes(token: str, *, check_canonical: bool = True) -> bytes:
             raise _invalid("the token is not canonical base64url and cannot be packed")
         decoded.append(raw)
     header, payload, signature = decoded
-    return _pack_parts(header, payload, signature)
+    return _pack_parts(header, payload, signature, version)
 
 
-def pack_credential(token: str) -> str:
+def pack_credential(token: str, *, version: int = VERSION) -> str:
     """The packed (digits-only) form of a compact JWS; ``LocatorError`` if it is not one.
 
-    The result is checked by unpacking it: packing never yields a form that does not give
-    back the byte-exact token.
+    ``version`` is the current one unless a test reproduces an older published vector. The
+    result is checked by unpacking it: packing never yields a form that does not give back
+    the byte-exact token.
     """
-    packed = f"{VERSION}{_to_digits(int.from_bytes(_packed_bytes(token), 'big'))}"
+    number = int.from_bytes(_packed_bytes(token, version=version), "big")
+    packed = f"{version}{_to_digits(number)}"
     if unpack_credential(packed) != token:  # pragma: no cover - a packing bug, not input
         raise _invalid("the token does not survive packing")
     return packed
 
 
-def packed_length(token: str) -> int:
+def packed_length(token: str, *, version: int = VERSION) -> int:
     """``len(pack_credential(token))`` for a token ``pack_credential`` accepts, computed
     without building the digits or checking the round trip."""
-    return _digit_count(_packed_bytes(token, check_canonical=False))
+    return _digit_count(_packed_bytes(token, version=version, check_canonical=False))
 
 
-def packed_length_of(header: bytes, payload: bytes, signature: bytes) -> int:
+def packed_length_of(
+    header: bytes, payload: bytes, signature: bytes, *, version: int = VERSION
+) -> int:
     """``packed_length`` of the token with these decoded parts, without encoding or decoding
     base64url: the issuance-time size check, on the bytes the issuer has just signed."""
-    return _digit_count(_pack_parts(header, payload, signature))
+    return _digit_count(_pack_parts(header, payload, signature, version))
 
 
 def _digit_count(packed: bytes) -> int:
@@ -181,8 +197,10 @@ def unpack_credential(unverified_packed: str) -> str:
     packed = unverified_packed.strip()
     if len(packed) > MAX_PACKED_DIGITS or not packed.isascii() or not packed.isdigit():
         raise _invalid("a packed credential is at most 7,089 ASCII digits")
-    if packed[:1] != str(VERSION):
+    version = int(packed[0]) if packed else 0
+    if version not in DICTIONARIES:
         raise _invalid("unknown QR packing version")
+    dictionary = DICTIONARIES[version]
     digits = packed[1:]
     if not digits or digits[0] == "0":
         raise _invalid("the packed digits are not canonical")
@@ -195,13 +213,13 @@ def unpack_credential(unverified_packed: str) -> str:
         kid = b64url_encode(rest[:_KID_BYTES])
         header = _fixed_header(_FIXED_FORMS[form], kid)
         signature = rest[_KID_BYTES : _KID_BYTES + _SIGNATURE_BYTES]
-        payload = _inflate(rest[_KID_BYTES + _SIGNATURE_BYTES :])
+        payload = _inflate(rest[_KID_BYTES + _SIGNATURE_BYTES :], dictionary)
     elif form == _GENERIC_FORM:
         signature_length = int.from_bytes(rest[:2], "big")
         if len(rest) < 2 + signature_length:
             raise _invalid("the packed credential is truncated")
         signature = rest[2 : 2 + signature_length]
-        body = _inflate(rest[2 + signature_length :])
+        body = _inflate(rest[2 + signature_length :], dictionary)
         header_length = int.from_bytes(body[:2], "big")
         if len(body) < 2 + header_length:
             raise _invalid("the packed credential is truncated")

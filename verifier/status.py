@@ -58,7 +58,7 @@ from verifier.status_list import (
     parse_status_size,
     read_status,
 )
-from verifier.urls import suspension_twin_url
+from verifier.urls import published_key_id, suspension_twin_url
 from verifier.validity import check_validity, parse_date_time
 
 MEMO_SIZE: Final = 32
@@ -210,10 +210,11 @@ class StatusChecker:
                 or jws.payload.get("iss", issuer_id) != issuer_id
             ):
                 raise StatusVerificationError("the status list has another issuer")
-            key = self._keys.resolve_key(issuer_id, header.kid)
+            kid = published_key_id(issuer_id, header.kid)
+            key = self._keys.resolve_key(issuer_id, kid)
             check_key_binding(key, jws.header, header.algorithm)
             verify_jws_signature(jws, key.public_key, key.algorithm)
-            verified = _read_list(jws.payload, url=url, kid=header.kid, thumbprint=key.thumbprint)
+            verified = _read_list(jws.payload, url=url, kid=kid, thumbprint=key.thumbprint)
         except KeySourceError as exc:
             raise StatusRetrievalError(
                 f"the issuer's keys are unavailable: {exc}",

@@ -136,6 +136,23 @@ class IssuerUrls:
         return url[len(prefix) :]
 
 
+_KEY_ID: Final = re.compile(r"[A-Za-z0-9_\-]{1,128}")
+
+
+def published_key_id(issuer_id: str, kid: str) -> str:
+    """The ``kid`` under which the issuer's JWKS lists the key a JWS header names.
+
+    A header ``kid`` that is the issuer's own key URL, ``<issuer>/keys/<id>`` (what
+    ``IssuerUrls.key`` builds and ``GET /keys/{kid}`` serves, and what Open Badges 3.0
+    validators dereference), names the key published as ``<id>``; any other ``kid`` is
+    looked up as it is. Nothing is fetched: the key still comes from the trusted issuer's
+    published set (docs/decisions/0054-open-badges-profile.md).
+    """
+    prefix = IssuerUrls(issuer_id).key("")
+    rest = kid[len(prefix) :] if kid.startswith(prefix) else ""
+    return rest if _KEY_ID.fullmatch(rest) else kid
+
+
 def suspension_twin_url(revocation_list_url: str) -> str:
     """Where a Tessera issuer publishes the suspension twin of a revocation list."""
     return revocation_list_url + SUSPENSION_SUFFIX

@@ -58,6 +58,7 @@ from verifier.sources.keys import Clock, KeyResolver, check_key_binding, utc_now
 from verifier.sources.status_lists import StatusDetailSource, StatusSource
 from verifier.status import StatusChecker
 from verifier.trust import TrustedIssuers
+from verifier.urls import published_key_id
 from verifier.validity import DEFAULT_CLOCK_SKEW, check_validity
 from verifier.verdict import verdict_for
 
@@ -286,13 +287,14 @@ class Verifier:
         passed(CheckCode.HEADER, f"alg {header.algorithm}, typ {header.typ or 'absent'}")
         issuer_id = step(CheckCode.ISSUER_TRUSTED, lambda: self._trusted_issuer(jws.payload))
         passed(CheckCode.ISSUER_TRUSTED, "the issuer is trusted")
+        kid = published_key_id(issuer_id, header.kid)
         if self.compromised_keys is not None:
             source = self.compromised_keys
             step(
                 CheckCode.KEY,
-                lambda: check_key_not_compromised(source, issuer_id, header.kid),
+                lambda: check_key_not_compromised(source, issuer_id, kid),
             )
-        key = step(CheckCode.KEY, lambda: self.key_resolver.resolve_key(issuer_id, header.kid))
+        key = step(CheckCode.KEY, lambda: self.key_resolver.resolve_key(issuer_id, kid))
         step(CheckCode.KEY, lambda: check_key_binding(key, jws.header, header.algorithm))
         passed(CheckCode.KEY, "the issuer publishes this key for this algorithm")
         step(CheckCode.SIGNATURE, lambda: verify_jws_signature(jws, key.public_key, key.algorithm))
@@ -301,7 +303,7 @@ class Verifier:
         facts = step(CheckCode.CREDENTIAL, lambda: check_credential(jws.payload))
         kind = "Open Badges 3.0" if facts.is_open_badge else "VC 2.0"
         passed(CheckCode.CREDENTIAL, f"a conforming {kind} credential")
-        return _Genuine(issuer_id, header.kid, key.thumbprint, facts, display, tuple(details))
+        return _Genuine(issuer_id, kid, key.thumbprint, facts, display, tuple(details))
 
     def _remembered(self, token: str, run: _Run, state: dict[str, Any]) -> _Genuine | None:
         """The memo's entry for these exact bytes, if the key that signed them is still

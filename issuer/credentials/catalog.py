@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from issuer.errors import NotFoundError
 from issuer.store.models import Level, Occupation, Unit
-from verifier.format import CREDENTIAL_CONTEXTS
+from verifier.format import OPEN_BADGE_CONTEXTS
 from verifier.urls import IssuerUrls
 
 
@@ -64,7 +64,7 @@ def achievement_definition(base_url: str, occupation: Occupation, level: Level) 
     """The public, full ``Achievement``: what ``/achievements/{code}`` serves."""
     embedded = achievement(base_url, occupation, level)
     return {
-        "@context": list(CREDENTIAL_CONTEXTS),
+        "@context": list(OPEN_BADGE_CONTEXTS),
         **embedded,
         "description": f"{occupation.description_zh}\n\n{occupation.description_en}",
         "criteria": {
@@ -102,7 +102,7 @@ def find_unit_profile(session: Session, base_url: str, code: str) -> dict[str, A
     unit = session.scalars(select(Unit).where(Unit.code == code)).first()
     if unit is None:
         raise NotFoundError("no such unit")
-    return {"@context": list(CREDENTIAL_CONTEXTS), **unit_profile(base_url, unit)}
+    return {"@context": list(OPEN_BADGE_CONTEXTS), **unit_profile(base_url, unit)}
 
 
 def list_units(session: Session) -> list[Unit]:

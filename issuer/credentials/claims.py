@@ -4,6 +4,8 @@ Header and claims follow VC-JOSE-COSE §3.1 and OB 3.0 "JSON Web Token Proof For
 the payload is the credential itself (no ``vc`` claim), with ``iss``/``jti``/``sub``/``nbf``
 equal to ``issuer.id``/``id``/``credentialSubject.id``/``validFrom`` and ``exp`` only when
 ``validUntil`` is set. National ID and birth date are never put in the credential.
+The VC 2.0 context defines every claim but ``jti``, which the undefined-terms context, last
+in ``@context``, defines (VCDM 2.0 §5.2; docs/decisions/0053-json-ld-undefined-terms.md).
 """
 
 from __future__ import annotations

@@ -217,10 +217,12 @@ class StatusListPublisher:
                 "encodedList": encoded,
                 "ttl": self._ttl * 1000,  # BSL §2.2: milliseconds
             },
+            # JWT claims the VC 2.0 context defines, that describe the signature (VC-JOSE-COSE
+            # §3.1.3; a JOSE-only verifier finds the keys from ``iss``, §4.2.1, and refuses a
+            # stale list by ``exp``). No ``jti`` (no context defines it and no rule asks for it)
+            # nor ``nbf`` (NOT RECOMMENDED, §3.1.3): decision 0053.
             "iss": self._base_url,
-            "jti": url,
             "iat": int(now.timestamp()),
-            "nbf": int(now.timestamp()),
             "exp": int(valid_until.timestamp()),
         }
 

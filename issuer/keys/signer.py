@@ -29,11 +29,16 @@ class SignedJws(NamedTuple):
 
 @dataclass(frozen=True)
 class Signer:
-    """Signs compact JWS with one key. ``repr`` shows the ``kid`` only."""
+    """Signs compact JWS with one key. ``repr`` shows the ``kid`` only.
+
+    ``kid`` is the key's thumbprint, its id everywhere; ``header_kid``, when set, is what the
+    header names instead (the key's URL: docs/decisions/0054-open-badges-profile.md).
+    """
 
     kid: str
     algorithm: str
     private_key: PrivateKey
+    header_kid: str | None = None
 
     def __repr__(self) -> str:
         return f"Signer(kid={self.kid!r}, algorithm={self.algorithm!r})"
@@ -48,7 +53,7 @@ class Signer:
 
     def sign_parts(self, payload: dict[str, Any], *, typ: str = VC_JWT_TYP) -> SignedJws:
         """``sign``, also giving the exact header, payload and signature bytes it encodes."""
-        header, encoded_header = _header(self.algorithm, self.kid, typ)
+        header, encoded_header = _header(self.algorithm, self.header_kid or self.kid, typ)
         body = orjson.dumps(payload)
         signing_input = f"{encoded_header}.{b64url_encode(body)}"
         signature = self._signature(signing_input.encode("ascii"))

@@ -152,6 +152,7 @@ def test_cors_open_for_public_documents_and_closed_for_the_registrar_api(
         f"/credentials/{issued['id']}/status",
         "/compromised-keys.json",
         "/qr-packing/v1.dict",
+        "/qr-packing/v2.dict",
         "/units/U01",
         "/achievements/6-17-05-01-senior",
     ]

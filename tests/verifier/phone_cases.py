@@ -30,7 +30,15 @@ import pytest
 
 from tests.verifier.kit import NOW, IssuerKit, b64url, new_ed25519, new_es256, sign, sign_raw
 from verifier.errors import LocatorError, StatusError
-from verifier.qr_packing import DICTIONARY, _inflate, pack_credential, packed_verify_url
+from verifier.format import UNDEFINED_TERMS_CONTEXT
+from verifier.qr_packing import (
+    DICTIONARIES,
+    DICTIONARY,
+    VERSION,
+    _inflate,
+    pack_credential,
+    packed_verify_url,
+)
 from verifier.result import VerificationResult
 from verifier.sources.breaker import IssuerBreaker
 from verifier.sources.compromised_keys import HttpCompromisedKeySource
@@ -106,7 +114,8 @@ def javascript_verdicts(cases: list[Case]) -> dict[str, tuple[str, str | None, s
     """Every case through the JavaScript verifier, in one Node process."""
     request = {
         "static": str(STATIC),
-        "dictionary": base64.b64encode(DICTIONARY).decode(),
+        "dictionaries": _dictionaries(),
+        "version": VERSION,
         "skew": int(SKEW.total_seconds()),
         "cases": [
             {
@@ -134,19 +143,27 @@ def javascript_verdicts(cases: list[Case]) -> dict[str, tuple[str, str | None, s
 # --- the cases ------------------------------------------------------------------------------
 
 
+def _dictionaries() -> dict[str, str]:
+    return {str(v): base64.b64encode(d).decode() for v, d in DICTIONARIES.items()}
+
+
 def qr_vector_cases() -> list[Case]:
-    vectors = json.loads((ROOT / "docs" / "qr-packing-vectors.json").read_text("utf-8"))
-    issuer = vectors["base_url"]
-    keys = []
-    for vector in vectors["vectors"]:
-        jwk = vector["jwk"]
-        keys += [jwk, {**jwk, "kid": f"{issuer}/keys/{jwk['kid']}"}]
-    documents = published(issuer, {"keys": keys})
-    at = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    """The published vectors of every format version: version 1's are codes already printed."""
     cases = []
-    for n, vector in enumerate(vectors["vectors"]):
-        for form, text in (("link", vector["qr_text"]), ("jws", vector["jws"])):
-            cases.append(Case(f"qr-vector-{n}-{form}", text, documents, [issuer], at))
+    for version, name in ((1, "qr-packing-vectors.json"), (2, "qr-packing-vectors-v2.json")):
+        vectors = json.loads((ROOT / "docs" / name).read_text("utf-8"))
+        issuer = vectors["base_url"]
+        keys = []
+        for vector in vectors["vectors"]:
+            jwk = vector["jwk"]
+            keys += [jwk, {**jwk, "kid": f"{issuer}/keys/{jwk['kid']}"}]
+        documents = published(issuer, {"keys": keys})
+        at = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+        for n, vector in enumerate(vectors["vectors"]):
+            for form, text in (("link", vector["qr_text"]), ("jws", vector["jws"])):
+                cases.append(
+                    Case(f"qr-v{version}-vector-{n}-{form}", text, documents, [issuer], at)
+                )
     return cases
 
 
@@ -203,7 +220,37 @@ def kit_cases() -> list[Case]:
     add("valid", valid)
     add("valid-packed-link", packed_verify_url(base, valid))
     add("valid-packed-digits", pack_credential(valid))
+    add(
+        "valid-packed-v1-link",
+        packed_verify_url(base, valid).replace(
+            pack_credential(valid), pack_credential(valid, version=1)
+        ),
+    )
     add("valid-eddsa", kit.token(key=kit.ed_key))
+    # Credentials as issued before decision 0053 (two contexts) and since (undefined-terms
+    # context last) both verify; an Open Badge without the OB context does not.
+    vc2, ob3, undefined = kit.credential()["@context"] + [UNDEFINED_TERMS_CONTEXT]
+
+    def with_contexts(*contexts: str) -> str:
+        payload = kit.credential()
+        payload["@context"] = list(contexts)
+        return kit.token(payload)
+
+    add("valid-two-contexts", with_contexts(vc2, ob3))
+    add("valid-three-contexts", with_contexts(vc2, ob3, undefined))
+    add("valid-three-contexts-packed", packed_verify_url(base, with_contexts(vc2, ob3, undefined)))
+    add("open-badge-without-its-context", with_contexts(vc2, undefined))
+    # A kid that is the issuer's own key URL names the published key (decision 0054).
+    add("valid-kid-url", sign(kit.credential(), kit.key, kid=f"{base}/keys/{kit.key.kid}"))
+    add(
+        "valid-kid-url-packed",
+        packed_verify_url(base, sign(kit.credential(), kit.key, kid=f"{base}/keys/{kit.key.kid}")),
+    )
+    add(
+        "kid-url-of-another-host",
+        sign(kit.credential(), kit.key, kid=f"https://x.example/keys/{kit.key.kid}"),
+    )
+    add("kid-url-not-a-key-id", sign(kit.credential(), kit.key, kid=f"{base}/keys/{kit.key.kid}/x"))
     add("valid-eddsa-packed", packed_verify_url(base, kit.token(key=kit.ed_key)))
     add("revoked", kit.token(kit.credential(index=2_002)))
     add("revoked-packed", packed_verify_url(base, kit.token(kit.credential(index=2_002))))
@@ -480,7 +527,8 @@ def packed_mutation_cases() -> list[Case]:
     rng = random.Random(15)
     texts = {
         "packed-one-digit": "1",
-        "packed-version-2": "2" + packed[1:],
+        "packed-version-3": "3" + packed[1:],
+        "packed-version-1-of-v2-digits": "1" + packed[1:],
         "packed-leading-zero": "10" + packed[1:],
         "packed-too-long": "1" * 7_090,
         "packed-form-9": "1" + str(int.from_bytes(b"\x09" + bytes(120), "big")),
@@ -563,7 +611,8 @@ def zlib_answer(data: bytes, is_gzip: bool) -> bytes | None:
 def javascript_inflate(streams: list[tuple[bytes, bool]]) -> list[bytes | None]:
     request = {
         "static": str(STATIC),
-        "dictionary": base64.b64encode(DICTIONARY).decode(),
+        "dictionaries": _dictionaries(),
+        "version": VERSION,
         "streams": [{"data": base64.b64encode(d).decode(), "gzip": g} for d, g in streams],
     }
     completed = subprocess.run(

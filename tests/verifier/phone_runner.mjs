@@ -7,7 +7,10 @@ const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
 const request = JSON.parse(Buffer.concat(chunks).toString("utf-8"));
 const load = (name) => import(pathToFileURL(`${request.static}/${name}`).href);
-const dictionary = new Uint8Array(Buffer.from(request.dictionary, "base64"));
+const dictionaries = Object.fromEntries(
+  Object.entries(request.dictionaries).map(([version, data]) => [version, new Uint8Array(Buffer.from(data, "base64"))]),
+);
+const dictionary = dictionaries[request.version];
 
 async function inflateAll(streams) {
   const inflate = await load("inflate.mjs");
@@ -35,7 +38,7 @@ async function verifyAll(cases) {
     };
     const result = await core.verifySubmission(item.submission, {
       trusted: item.trusted,
-      dictionary,
+      dictionaries,
       now: item.now,
       clockSkewSeconds: request.skew,
       maxAgeSeconds: 86400,

@@ -49,7 +49,8 @@ def test_every_imported_module_is_served_and_kept_for_offline_use() -> None:
         assert response.status_code == 200, name
         assert response.headers["content-type"].startswith("text/javascript")
         assert f'"verify/{name}"' in worker.text, name
-    for path in ("/verify/verify.js", "/verify/page.json", "/qr-packing/v1.dict", "/c"):
+    paths = ("/verify/verify.js", "/verify/page.json", "/qr-packing/v1.dict", "/qr-packing/v2.dict")
+    for path in (*paths, "/c"):
         assert http.get(path).status_code == 200
         assert f'"{path[1:]}"' in worker.text, path
     for name in ("../page.py", "sw", "verify.js", "%2e%2e%2fpage"):

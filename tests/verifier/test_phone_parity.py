@@ -22,6 +22,7 @@ from tests.verifier.phone_cases import (
     zlib_streams,
 )
 from verifier.errors import CredentialErrorCode
+from verifier.qr_packing import DICTIONARIES
 from verifier.result import CredentialStatus
 from verifier.verdict import VERDICT_BY_CODE
 
@@ -39,6 +40,32 @@ def test_javascript_and_python_verifiers_agree_on_every_case() -> None:
     assert seen == {s.value for s in CredentialStatus} - {"not_found", "superseded"}
     assert python["valid-packed-link"] == ("valid", None, None)
     assert python["revoked-packed"] == ("revoked", "status", "revoked")
+    # A code printed with format version 1 keeps verifying; v2 digits read as v1 do not.
+    assert python["valid-packed-v1-link"] == ("valid", None, None)
+    assert python["packed-version-1-of-v2-digits"][2] == "invalid_packed_credential"
+    assert python["valid-kid-url"] == python["valid-kid-url-packed"] == ("valid", None, None)
+    for name in ("valid-two-contexts", "valid-three-contexts", "valid-three-contexts-packed"):
+        assert python[name] == ("valid", None, None), name
+    assert python["open-badge-without-its-context"][1:] == ("credential", "invalid_property")
+    assert python["kid-url-of-another-host"] == ("invalid", "key", "key_not_found")
+    assert python["kid-url-not-a-key-id"] == ("invalid", "key", "key_not_found")
+
+
+def test_the_page_reads_every_packing_version_python_reads() -> None:
+    require_node()
+    module = Path(verifier.__file__).parent / "web" / "static" / "verify-format.mjs"
+    script = (
+        f"import {{ PACKING_VERSIONS }} from {json.dumps(module.as_uri())};"
+        "console.log(JSON.stringify(PACKING_VERSIONS));"
+    )
+    completed = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(completed.stdout) == sorted(DICTIONARIES)
 
 
 def test_page_inflate_gives_zlibs_answer_on_every_stream() -> None:

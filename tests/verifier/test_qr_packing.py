@@ -25,9 +25,11 @@ from verifier import cli
 from verifier.encoding import b64url_decode
 from verifier.errors import LocatorError
 from verifier.qr_packing import (
+    DICTIONARIES,
     DICTIONARY,
     DICTIONARY_SHA256,
     MAX_PACKED_DIGITS,
+    VERSION,
     pack_credential,
     packed_credential_in,
     packed_length,
@@ -40,7 +42,19 @@ from verifier.sources.keys import StaticKeyResolver
 from verifier.web.api import create_verify_router
 
 ROOT = Path(__file__).resolve().parents[2]
-VECTORS: dict[str, Any] = json.loads((ROOT / "docs/qr-packing-vectors.json").read_text("utf-8"))
+# One file per format version: version 1's is frozen (codes printed with it keep verifying).
+VECTOR_FILES: dict[int, dict[str, Any]] = {
+    1: json.loads((ROOT / "docs/qr-packing-vectors.json").read_text("utf-8")),
+    2: json.loads((ROOT / "docs/qr-packing-vectors-v2.json").read_text("utf-8")),
+}
+VECTORS = VECTOR_FILES[VERSION]
+ALL_VECTORS = [
+    (version, vector) for version, file in VECTOR_FILES.items() for vector in file["vectors"]
+]
+
+
+def _vector_id(item: tuple[int, dict[str, Any]]) -> str:
+    return f"v{item[0]} {item[1]['description']}"
 
 
 def _verify_independently(token: str, public_jwk: dict[str, Any]) -> None:
@@ -49,8 +63,12 @@ def _verify_independently(token: str, public_jwk: dict[str, Any]) -> None:
     signed.verify(jwk.JWK(**public_jwk), alg=signed.jose_header["alg"])
 
 
-@pytest.mark.parametrize("vector", VECTORS["vectors"], ids=lambda v: v["description"])
-def test_vector_unpacks_to_the_exact_jws_which_jwcrypto_verifies(vector: dict[str, Any]) -> None:
+@pytest.mark.parametrize("item", ALL_VECTORS, ids=_vector_id)
+def test_vector_unpacks_to_the_exact_jws_which_jwcrypto_verifies(
+    item: tuple[int, dict[str, Any]],
+) -> None:
+    version, vector = item
+    assert vector["packed"][0] == str(version)
     token = unpack_credential(vector["packed"])
     assert token == vector["jws"]
     assert vector["qr_text"].endswith(f"/c#{vector['packed']}")
@@ -59,28 +77,71 @@ def test_vector_unpacks_to_the_exact_jws_which_jwcrypto_verifies(vector: dict[st
     assert unpack_credential(pack_credential(vector["jws"])) == vector["jws"]
 
 
-@pytest.mark.parametrize("vector", VECTORS["vectors"], ids=lambda v: v["description"])
-def test_packing_reproduces_the_published_vector(vector: dict[str, Any]) -> None:
+@pytest.mark.parametrize("item", ALL_VECTORS, ids=_vector_id)
+def test_packing_reproduces_the_published_vector(item: tuple[int, dict[str, Any]]) -> None:
     # The compressor's settings are not part of the format, but changing them must not move
-    # a single digit of what the issuer prints (docs/qr-packing-vectors.json).
-    assert pack_credential(vector["jws"]) == vector["packed"]
-    assert packed_length(vector["jws"]) == len(vector["packed"])
+    # a single digit of what the issuer prints (docs/qr-packing-vectors*.json).
+    version, vector = item
+    assert pack_credential(vector["jws"], version=version) == vector["packed"]
+    assert packed_length(vector["jws"], version=version) == len(vector["packed"])
 
 
-def test_dictionary_is_the_published_one() -> None:
+@pytest.mark.parametrize("version", sorted(VECTOR_FILES))
+def test_dictionary_is_the_published_one(version: int) -> None:
+    dictionary = DICTIONARIES[version]
+    published = VECTOR_FILES[version]["dictionary"]
+    assert VECTOR_FILES[version]["version"] == version
+    assert (ROOT / published["path"]).read_bytes() == dictionary
+    assert published["sha256"] == hashlib.sha256(dictionary).hexdigest()
+    assert published["bytes"] == len(dictionary)
+    assert published["sha256"] in (ROOT / "docs/credential-format.md").read_text("utf-8")
     assert hashlib.sha256(DICTIONARY).hexdigest() == DICTIONARY_SHA256
-    assert VECTORS["dictionary"]["sha256"] == DICTIONARY_SHA256
-    assert VECTORS["dictionary"]["bytes"] == len(DICTIONARY)
-    assert DICTIONARY_SHA256 in (ROOT / "docs/credential-format.md").read_text("utf-8")
 
 
-def test_dictionary_is_served_immutable() -> None:
+def test_version_2_dictionary_is_version_1_with_todays_context_list() -> None:
+    # Decision 0053: the one change in the credential text is its last context.
+    v1, v2 = DICTIONARIES[1], DICTIONARIES[2]
+    added = b',"https://www.w3.org/ns/credentials/undefined-terms/v2"'
+    assert v2 == v1.replace(b'context-3.0.3.json"]', b'context-3.0.3.json"' + added + b"]")
+    assert v2 != v1
+
+
+@pytest.mark.parametrize("version", sorted(VECTOR_FILES))
+def test_dictionary_is_served_immutable(version: int) -> None:
     app = FastAPI()
     app.include_router(create_verify_router(IssuerKit().verifier(status=False)))
-    response = TestClient(app).get(VECTORS["dictionary"]["url_path"])
+    response = TestClient(app).get(VECTOR_FILES[version]["dictionary"]["url_path"])
     assert response.status_code == 200
-    assert response.content == DICTIONARY
+    assert response.content == DICTIONARIES[version]
     assert "immutable" in response.headers["cache-control"]
+
+
+def test_a_code_printed_with_version_1_keeps_verifying() -> None:
+    kit = IssuerKit()
+    token = kit.token()
+    old = pack_credential(token, version=1)
+    new = pack_credential(token)
+    assert (old[0], new[0]) == ("1", "2")
+    for packed in (old, new):
+        assert unpack_credential(packed) == token
+        result = kit.verifier(status=False).verify_submission(f"{kit.base}/c#{packed}")
+        assert result.verified, result.problems
+
+
+def test_packing_refuses_a_version_it_has_no_dictionary_for() -> None:
+    with pytest.raises(LocatorError) as caught:
+        pack_credential(IssuerKit().token(), version=3)
+    assert caught.value.code == "invalid_packed_credential"
+
+
+def test_digits_read_with_the_other_version_dictionary_never_verify() -> None:
+    kit = IssuerKit()
+    token = kit.token()
+    for packed in (pack_credential(token, version=1), pack_credential(token, version=2)):
+        swapped = ("2" if packed[0] == "1" else "1") + packed[1:]
+        result = kit.verifier(status=False).verify_submission(swapped)
+        assert not result.verified
+        assert result.status.value in ("unreadable", "invalid")
 
 
 def test_every_header_form_round_trips() -> None:
@@ -97,7 +158,7 @@ def test_every_header_form_round_trips() -> None:
     for token in tokens:
         packed = pack_credential(token)
         assert packed.isdigit()
-        assert packed[0] == "1"
+        assert packed[0] == str(VERSION) == "2"
         assert len(packed) == packed_length(token)
         assert packed_length_of(*(b64url_decode(part) for part in token.split("."))) == len(packed)
         assert unpack_credential(packed) == token
@@ -126,7 +187,8 @@ def test_packed_link_of_a_forged_credential_is_not_verified() -> None:
 @pytest.mark.parametrize(
     ("packed", "why"),
     [
-        ("2" + "7" * 300, "unknown version"),
+        ("3" + "7" * 300, "unknown version"),
+        ("0" + "7" * 300, "version zero"),
         ("10" + "7" * 300, "leading zero"),
         ("1", "empty"),
         ("1" + "9" * 300, "unknown header form"),

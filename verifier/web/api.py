@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from importlib import resources
 from typing import Final, TypeVar
 from urllib.parse import parse_qs
@@ -39,7 +39,7 @@ from verifier.holder_files import (
 from verifier.i18n import Lang, choose_lang
 from verifier.local_time import DEFAULT_TIME_ZONE, UnknownTimeZoneError
 from verifier.local_time import time_zone as zone_named
-from verifier.qr_packing import DICTIONARY
+from verifier.qr_packing import DICTIONARIES
 from verifier.result import VerificationResult
 from verifier.sources.keys import DEFAULT_KEYS_MAX_AGE
 from verifier.verification import Verifier
@@ -132,6 +132,19 @@ PAGE_PATH: Final = "/verify"
 def request_lang(request: Request) -> Lang:
     """The language a page is asked for: ``?lang=``, else ``Accept-Language`` (decision 0047)."""
     return choose_lang(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
+def _dictionary_endpoint(dictionary: bytes) -> Callable[[], Awaitable[Response]]:
+    """A QR packing dictionary: frozen once published, so cacheable for good."""
+
+    async def qr_packing_dictionary() -> Response:
+        return Response(
+            dictionary,
+            media_type="application/octet-stream",
+            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        )
+
+    return qr_packing_dictionary
 
 
 def create_verify_router(
@@ -269,17 +282,15 @@ def create_verify_router(
         result = await evaluate(text)
         return Response(result.model_dump_json(), media_type="application/json")
 
-    @router.get(
-        "/qr-packing/v1.dict",
-        response_class=Response,
-        summary="The preset DEFLATE dictionary of QR packing version 1",
-        responses={200: {"content": {"application/octet-stream": {}}}},
-    )
-    async def qr_packing_dictionary() -> Response:
-        return Response(
-            DICTIONARY,
-            media_type="application/octet-stream",
-            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    for version, dictionary in DICTIONARIES.items():
+        router.add_api_route(
+            f"/qr-packing/v{version}.dict",
+            _dictionary_endpoint(dictionary),
+            methods=["GET"],
+            response_class=Response,
+            summary=f"The preset DEFLATE dictionary of QR packing version {version}",
+            responses={200: {"content": {"application/octet-stream": {}}}},
+            operation_id=f"qr_packing_dictionary_v{version}",
         )
 
     if not include_page:

@@ -16,8 +16,8 @@ from issuer.vocabulary import KeyState
 from issuer.web.deps import ReadSessionDep, RowIdPath, ServicesDep
 from issuer.web.routes.status_lists import published_list_response
 from verifier.format import (
-    CREDENTIAL_CONTEXTS,
     JWK_SET_MEDIA_TYPE,
+    OPEN_BADGE_CONTEXTS,
     STATUS_PURPOSE_REVOCATION,
     VC_JWT_MEDIA_TYPE,
 )
@@ -80,7 +80,7 @@ def issuer_profile(session: ReadSessionDep, services: ServicesDep) -> Response:
     profile = services.profile(session)
     base = services.base_url
     body: dict[str, Any] = {
-        "@context": list(CREDENTIAL_CONTEXTS),
+        "@context": list(OPEN_BADGE_CONTEXTS),
         "id": base,
         "type": ["Profile"],
         "name": profile.name,

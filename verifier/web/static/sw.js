@@ -6,7 +6,7 @@
 // a credential (a packed link's credential is in the fragment, which no request carries) and
 // does not handle keys or status lists: the page keeps those itself, with the time it
 // fetched them, so it can tell how old they are.
-const SHELL = "tessera-shell-v1";
+const SHELL = "tessera-shell-v2";
 const FILES = [
   "c",
   "verify/verify.js",
@@ -20,6 +20,7 @@ const FILES = [
   "verify/manifest.webmanifest",
   "verify/icon.svg",
   "qr-packing/v1.dict",
+  "qr-packing/v2.dict",
 ];
 const SHELL_URLS = new Set(FILES.map((file) => new URL(file, self.registration.scope).href));
 

@@ -16,6 +16,7 @@ import {
   has,
   isObject,
   isString,
+  publishedKeyId,
   pyStrip,
   same,
   unpackCredential,
@@ -231,7 +232,7 @@ class Run {
     if (packed === null) return this.verify(text);
     let token;
     try {
-      token = unpackCredential(packed, this.options.dictionary);
+      token = unpackCredential(packed, this.options.dictionaries);
     } catch (error) {
       this.failed("locate", error instanceof CheckError ? error.code : "internal_error");
       return this.failedResult();
@@ -256,10 +257,11 @@ class Run {
     this.passed("header");
     const issuerId = await this.step("issuer_trusted", () => this.trustedIssuer(jws.payload));
     this.passed("issuer_trusted");
+    const kid = publishedKeyId(issuerId, header.kid);
     await this.step("key", async () => {
-      if ((await this.compromisedKeys(issuerId)).has(header.kid)) fail("key_compromised");
+      if ((await this.compromisedKeys(issuerId)).has(kid)) fail("key_compromised");
     });
-    const key = await this.step("key", () => this.resolveKey(issuerId, header.kid));
+    const key = await this.step("key", () => this.resolveKey(issuerId, kid));
     await this.step("key", () => checkKeyBinding(key, jws.header, header.algorithm));
     this.passed("key");
     await this.step("signature", () => verifySignature(jws, key, key.algorithm));
@@ -376,7 +378,7 @@ class Run {
       }
       let key;
       try {
-        key = await this.resolveKey(issuerId, header.kid);
+        key = await this.resolveKey(issuerId, publishedKeyId(issuerId, header.kid));
       } catch (error) {
         if (error instanceof CheckError && ["key_source_unavailable", "key_source_stale"].includes(error.code)) {
           fail("status_retrieval_error", "the issuer's keys are unavailable");
@@ -441,7 +443,8 @@ function readStatus(bitstring, index, size) {
 
 /**
  * Verify a submission (a packed QR link, its digits, or a compact JWS) with `options`:
- * `trusted` (issuer ids), `dictionary` (the QR packing dictionary, Uint8Array), `now` (ms),
+ * `trusted` (issuer ids), `dictionaries` (the QR packing dictionary of each format version,
+ * `{1: Uint8Array, 2: Uint8Array}`), `now` (ms),
  * `clockSkewSeconds`, `maxAgeSeconds` and `fetchDocument(url, accept)` resolving to
  * `{status, text, fetchedAt}` (fetchedAt in ms, or null for "just now").
  */

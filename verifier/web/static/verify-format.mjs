@@ -268,11 +268,17 @@ export function decodeJws(unverified) {
 export const MAX_PACKED_DIGITS = 7089;
 const FIXED_FORMS = { 1: "ES256", 2: "EdDSA" };
 
-export function unpackCredential(unverified, dictionary) {
+// `dictionaries` maps each format version (the first digit) to its dictionary: version 1
+// (codes printed before decision 0053) and version 2 (what the issuer packs now).
+export const PACKING_VERSIONS = [1, 2];
+
+export function unpackCredential(unverified, dictionaries) {
   const invalid = () => fail("invalid_packed_credential");
   const packed = pyStrip(unverified);
   if (packed.length > MAX_PACKED_DIGITS || !/^[0-9]+$/.test(packed)) invalid();
-  if (packed[0] !== "1") invalid();
+  const version = Number(packed[0]);
+  if (!PACKING_VERSIONS.includes(version) || !dictionaries || !dictionaries[version]) invalid();
+  const dictionary = dictionaries[version];
   const digits = packed.slice(1);
   if (!digits || digits[0] === "0") invalid();
   let hex = BigInt(digits).toString(16);
@@ -318,6 +324,14 @@ export const ALGORITHM_FOR_KEY = { "EC P-256": "ES256", "OKP Ed25519": "EdDSA" }
 const ALLOWED = new Set(Object.values(ALGORITHM_FOR_KEY));
 const UNSUPPORTED_TYPES = new Set(["vp+jwt", "vc+sd-jwt", "vp+sd-jwt", "dc+sd-jwt", "vc+cose", "vp+cose", "sd-jwt"]);
 const BARE_KID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** The kid the issuer's JWKS lists for a header kid (verifier/urls.py published_key_id):
+ * the issuer's own key URL `<issuer>/keys/<id>` names the key published as `<id>`. */
+export function publishedKeyId(issuerId, kid) {
+  const prefix = `${issuerId.replace(/\/+$/, "")}/keys/`;
+  const rest = kid.startsWith(prefix) ? kid.slice(prefix.length) : "";
+  return BARE_KID.test(rest) ? rest : kid;
+}
 const URI_KID = /^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#[\]@!$&()*+,;=%]{1,500}$/;
 const OPEN_BADGE = "OpenBadgeCredential";
 const ACHIEVEMENT = "AchievementCredential";

@@ -9,6 +9,7 @@
 // No inline script: this file is served by the verifier, so "script-src 'self'" holds.
 // Decision 0028.
 import { verifySubmission } from "./verify-core.mjs";
+import { PACKING_VERSIONS } from "./verify-format.mjs";
 
 const DOCUMENTS = "tessera-documents-v1";
 const here = (path) => new URL(path, import.meta.url).href;
@@ -225,12 +226,20 @@ async function main() {
     return;
   }
   let config;
-  let dictionary;
+  const dictionaries = {};
   try {
-    const [configResponse, dictionaryResponse] = await Promise.all([fetch(here("page.json")), fetch(here("../qr-packing/v1.dict"))]);
-    if (!configResponse.ok || !dictionaryResponse.ok) throw new Error("page files");
+    // Only the dictionary of the link's own format version (its first digit) is needed.
+    const version = Number(packed[0]);
+    const wanted = PACKING_VERSIONS.includes(version) ? [version] : [];
+    const [configResponse, ...dictionaryResponses] = await Promise.all([
+      fetch(here("page.json")),
+      ...wanted.map((v) => fetch(here(`../qr-packing/v${v}.dict`))),
+    ]);
+    if (!configResponse.ok || dictionaryResponses.some((r) => !r.ok)) throw new Error("page files");
     config = await configResponse.json();
-    dictionary = new Uint8Array(await dictionaryResponse.arrayBuffer());
+    for (const [i, response] of dictionaryResponses.entries()) {
+      dictionaries[wanted[i]] = new Uint8Array(await response.arrayBuffer());
+    }
   } catch {
     showMessage("phone.cannot_start");
     return;
@@ -238,7 +247,7 @@ async function main() {
   const used = [];
   const result = await verifySubmission(packed, {
     trusted: config.issuers,
-    dictionary,
+    dictionaries,
     now: Date.now(),
     clockSkewSeconds: config.clock_skew_seconds,
     maxAgeSeconds: config.max_age_seconds,
