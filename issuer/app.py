@@ -42,6 +42,8 @@ from issuer.web.routes import (
     holders,
     imports,
     keys,
+    oid4vci,
+    oid4vci_offers,
     principals,
     public,
     share_pages,
@@ -143,6 +145,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     for module in (imports, documents, share_pages, view_links):
         app.include_router(module.router)
     app.include_router(holders.router)
+    # issue 16: wallets (OpenID4VCI)
+    app.include_router(oid4vci.router)
+    app.include_router(oid4vci_offers.router)
     app.include_router(keys.public_router)
     install_console(app)
     app.add_middleware(
