@@ -36,6 +36,7 @@ from issuer.web.routes import (
     audit,
     catalog,
     credential_search,
+    credential_types,
     credentials,
     documents,
     health,
@@ -139,7 +140,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.include_router(verify_batch.router)
     for module in (health, public, verify_links, credential_search, credentials, catalog):
         app.include_router(module.router)
-    for module in (status_lists, principals, tokens, keys, audit, approvals):
+    for module in (status_lists, credential_types, principals, tokens, keys, audit, approvals):
         app.include_router(module.router)
     # issue 5: campaigns, certificates, sharing
     for module in (imports, documents, share_pages, view_links):

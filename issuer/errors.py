@@ -124,6 +124,8 @@ class IssuerErrorCode(StrEnum):
     INVALID_COLOUR = "invalid_colour"
     # holder share links
     CREDENTIAL_NOT_IN_FORCE = "credential_not_in_force"
+    # wallets: SD-JWT VC holder binding
+    INVALID_HOLDER_KEY = "invalid_holder_key"
     # batch verification
     TOO_MANY_ITEMS = "too_many_items"
     NO_ITEMS = "no_items"

@@ -21,6 +21,7 @@ from issuer.credentials.list_revisions import ListRevisions
 from issuer.credentials.notices import NOTICES_ON
 from issuer.credentials.profile import IssuerProfile, current_profile
 from issuer.credentials.status_list import PublishedList, StatusListPublisher
+from issuer.credentials.token_status_list import TokenStatusListPublisher
 from issuer.errors import ConfigurationError, IssuerError, NotFoundError
 from issuer.keys.keystore import active_key, load_signer
 from issuer.keys.signer import Signer
@@ -58,6 +59,7 @@ class Services:
     clock: Callable[[], dt.datetime] = utc_now
     stored_base_url: str | None = None
     _publisher: StatusListPublisher | None = field(default=None, repr=False)
+    _token_publisher: TokenStatusListPublisher | None = field(default=None, repr=False)
     _signer: Signer | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _signer_checked: float = field(default=0.0, repr=False)
@@ -104,6 +106,7 @@ class Services:
         with self.read_sessions() as session:
             self.stored_base_url = stored_base_url(session)
         self._publisher = None
+        self._token_publisher = None
         return self.stored_base_url
 
     def check_identity(self) -> str:
@@ -133,6 +136,17 @@ class Services:
                 resign_after=dt.timedelta(hours=1),
             )
         return self._publisher
+
+    @property
+    def token_publisher(self) -> TokenStatusListPublisher:
+        """The Token Status List publisher of this issuer (made on first use)."""
+        if self._token_publisher is None:
+            self._token_publisher = TokenStatusListPublisher(
+                self.base_url,
+                self.settings.status_list_ttl_seconds,
+                resign_after=dt.timedelta(hours=1),
+            )
+        return self._token_publisher
 
     def signer(self, session: Session, *, max_age: float = 0.0) -> Signer:
         """The active key's signer, checked against the database unless it was checked less
@@ -179,6 +193,20 @@ class Services:
             return published
         with self.read_sessions() as session:
             return self.publisher.publish(session, list_id, signer, now=now, purpose=purpose)
+
+    def published_token_status_list(self, list_id: int) -> PublishedList:
+        """The signed Token Status List of list ``list_id``, current at once (the same
+        revision check as ``published_list``)."""
+        revision = self.revisions.current(list_id)
+        if revision is None:
+            raise NotFoundError("no such status list")
+        signer = self.hot_signer()
+        now = self.clock()
+        published = self.token_publisher.cached(list_id, revision, signer.kid, now=now)
+        if published is not None:
+            return published
+        with self.read_sessions() as session:
+            return self.token_publisher.publish(session, list_id, signer, now=now)
 
     def issuer(self, session: Session) -> IssuerIdentity:
         """Who signs a new credential. The stored identity is read again first: if it was

@@ -7,10 +7,12 @@ An issuer's URLs hang off its id, the public base URL (``https://certs.example``
     <base>/c#<packed>                        a QR code's self-contained verify link
     <base>/status/<list>                     a revocation status list
     <base>/status/<list>/suspension          its suspension twin (decision 0008)
+    <base>/status/<list>/tsl                 the same list as a Token Status List (0056)
     <base>/status/<list>#<index>             a credential's status entry id
     <base>/credentials/<uuid>/status         a credential's status detail (decision 0009)
     <base>/achievements/<code>               an occupation at a level
     <base>/units/<code>                      a unit's profile
+    <base>/types/skill-certificate           the SD-JWT VC type (``vct``) and its metadata
     <base>/.well-known/jwks.json             the published keys
     <base>/keys/<kid>                        one public key
     <base>/compromised-keys.json             keys that no longer vouch for anything
@@ -37,6 +39,7 @@ from verifier.format import STATUS_PURPOSE_REVOCATION, STATUS_PURPOSE_SUSPENSION
 from verifier.qr_packing import packed_verify_url
 
 SUSPENSION_SUFFIX: Final = "/suspension"
+TSL_SUFFIX: Final = "/tsl"
 _UUID: Final = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _UUID_PATTERN: Final = re.compile(_UUID)
 
@@ -71,6 +74,24 @@ class IssuerUrls:
 
     def suspension_list(self, list_id: int) -> str:
         return suspension_twin_url(self.status_list(list_id))
+
+    def token_status_list(self, list_id: int) -> str:
+        """The list ``list_id`` as an IETF Token Status List (``statuslist+jwt``)."""
+        return f"{self.status_list(list_id)}{TSL_SUFFIX}"
+
+    def parse_token_status_list(self, url: str) -> int | None:
+        """The list id of one of this issuer's Token Status Lists, else ``None``."""
+        if not url.endswith(TSL_SUFFIX):
+            return None
+        parsed = self.parse_status_list(url.removesuffix(TSL_SUFFIX))
+        if parsed is None or parsed[1] != STATUS_PURPOSE_REVOCATION:
+            return None
+        return parsed[0]
+
+    @property
+    def sd_jwt_vc_type(self) -> str:
+        """The SD-JWT VC ``vct``: an https URL that serves its type metadata."""
+        return f"{self.base}/types/skill-certificate"
 
     def status_entry(self, list_id: int, index: int) -> str:
         return f"{self.status_list(list_id)}#{index}"

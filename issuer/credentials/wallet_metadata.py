@@ -21,10 +21,6 @@ from verifier.format import OPEN_BADGE_CREDENTIAL, VERIFIABLE_CREDENTIAL
 from verifier.i18n import both
 from verifier.urls import IssuerUrls
 
-# The SD-JWT VC type of the certificate (``vct``): a URL on this issuer serving its type
-# metadata (the SD-JWT VC builder signs the same value).
-SD_JWT_VC_TYPE_PATH = "/types/skill-certificate"
-
 # Claims a wallet may label, as (path, catalogue key); the SD-JWT VC's and the W3C form's.
 _SD_JWT_CLAIMS = (
     (("holder_name",), "wallet.claim.holder_name"),
@@ -76,16 +72,14 @@ def _configuration(configuration: WalletConfiguration, signing_alg: str) -> dict
     }
 
 
-def sd_jwt_vc_type(urls: IssuerUrls) -> str:
-    return f"{urls.base}{SD_JWT_VC_TYPE_PATH}"
-
-
 def credential_issuer_metadata(
     urls: IssuerUrls, profile: IssuerProfile, *, signing_alg: str
 ) -> dict[str, Any]:
     """This issuer's Credential Issuer Metadata."""
     configurations = {c.value: _configuration(c, signing_alg) for c in WalletConfiguration}
-    configurations[WalletConfiguration.SD_JWT]["vct"] = sd_jwt_vc_type(urls)
+    # The certificate's SD-JWT VC type (``vct``): the builder signs the same URL, which
+    # serves its type metadata.
+    configurations[WalletConfiguration.SD_JWT]["vct"] = urls.sd_jwt_vc_type
     return {
         "credential_issuer": urls.issuer_id,
         "authorization_servers": [urls.issuer_id],

@@ -33,6 +33,7 @@ from verifier.errors import (
 from verifier.holder_files import SHARE_FILE
 from verifier.jws import decode_unverified_jws
 from verifier.qr_packing import packed_credential_in, unpack_credential
+from verifier.sd_jwt_vc import SdJwtVcVerifier
 from verifier.sources.breaker import IssuerBreaker
 from verifier.sources.compromised_keys import CallableCompromisedKeySource, parse_compromised_keys
 from verifier.sources.credential_locator import CallableCredentialLocator, looks_like_url
@@ -44,6 +45,7 @@ from verifier.sources.status_lists import (
     StatusDetail,
     StatusListDocument,
 )
+from verifier.token_status_list import STATUS_LIST_JWT_MEDIA_TYPE
 from verifier.trust import TrustedIssuers
 from verifier.urls import IssuerUrls
 from verifier.verification import Verifier
@@ -176,6 +178,52 @@ def build_local_verifier(
         clock=services.clock,
         clock_skew=settings.clock_skew,
         memo_size=settings.verify_memo_size,
+    )
+
+
+def build_local_sd_jwt_vc_verifier(services: Services) -> SdJwtVcVerifier:
+    """An SD-JWT VC verifier trusting this server (and ``TESSERA_TRUSTED_ISSUERS``): own
+    keys and Token Status Lists in-process, other issuers' over HTTP, as for ``vc+jwt``."""
+    settings = services.settings
+    base = services.base_url
+    trusted = TrustedIssuers([base, *settings.trusted_issuers])
+    others = [i for i in trusted if i != base]
+    client = build_http_client(timeout=settings.verify_http_timeout_seconds) if others else None
+    other_trust = TrustedIssuers(others)
+    breaker = IssuerBreaker(settings.failure_policy)
+    urls = IssuerUrls(base)
+
+    def token_status_list_for(url: str) -> str:
+        list_id = urls.parse_token_status_list(url)
+        if list_id is None:
+            raise StatusRetrievalError("no such status list")
+        try:
+            return services.published_token_status_list(list_id).jws
+        except IssuerError:
+            raise StatusRetrievalError("no such status list") from None
+        except SQLAlchemyError:
+            raise StatusRetrievalError("the status list is unavailable") from None
+
+    return SdJwtVcVerifier(
+        trusted_issuers=trusted,
+        key_resolver=_RoutingKeys(
+            base,
+            CallableKeyResolver(_OwnKeys(services)),
+            HttpKeyResolver(other_trust, client, max_age=settings.keys_max_age, breaker=breaker)
+            if client
+            else None,
+        ),
+        status_source=_RoutingStatus(
+            urls.status_list_prefix,
+            CallableStatusSource(token_status_list_for, clock=services.clock),
+            HttpStatusSource(
+                other_trust, client, breaker=breaker, accept=STATUS_LIST_JWT_MEDIA_TYPE
+            )
+            if client
+            else None,
+        ),
+        clock=services.clock,
+        clock_skew=settings.clock_skew,
     )
 
 

@@ -124,8 +124,10 @@ class HttpStatusSource:
         cache: OfflineCache | None = None,
         on_lookup: Callable[[bool], None] | None = None,
         breaker: IssuerBreaker | None = None,
+        accept: str = VC_JWT_MEDIA_TYPE,
     ) -> None:
         self._trusted = trusted_issuers
+        self._accept = accept  # application/statuslist+jwt for Token Status Lists
         self._on_lookup = on_lookup  # told True on a cache hit, False before a fetch
         self._client = client
         self._clock = clock
@@ -161,7 +163,7 @@ class HttpStatusSource:
                 self._client,
                 issuer_id,
                 url,
-                accept=VC_JWT_MEDIA_TYPE,
+                accept=self._accept,
                 max_bytes=MAX_STATUS_LIST_BYTES,
             )
         except DocumentNotFoundError:
@@ -281,8 +283,10 @@ class HttpStatusDetailSource:
         cache: OfflineCache | None = None,
         on_lookup: Callable[[bool], None] | None = None,
         breaker: IssuerBreaker | None = None,
+        accept: str = VC_JWT_MEDIA_TYPE,
     ) -> None:
         self._trusted = trusted_issuers
+        self._accept = accept  # application/statuslist+jwt for Token Status Lists
         self._on_lookup = on_lookup  # told True on a cache hit, False before a fetch
         self._client = client
         self._clock = clock
