@@ -8,12 +8,15 @@ tests/test_oid4vci_client.py.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from jwcrypto.jwk import JWKSet
+from sd_jwt.verifier import SDJWTVerifier
 from sqlalchemy import select
 
 from issuer.credentials.wallet_offers import (
@@ -448,3 +451,29 @@ def test_an_offer_of_one_format_gives_only_that_format(
     _error(
         credential_request(client, token, SD_JWT, [good]), 400, "unknown_credential_configuration"
     )
+
+
+def test_a_wallet_gets_sd_jwt_vcs_bound_to_its_keys(
+    client: TestClient, services: Services, offered: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    _credential, offer = offered
+    token = access_token(client, offer)
+    nonce = new_nonce(client)
+    keys = [holder_key("OKP"), holder_key("EC")]
+    answer = credential_request(
+        client, token, SD_JWT, [proof(key, nonce=nonce, aud=BASE_URL) for key in keys]
+    )
+    assert answer.status_code == 200, answer.text
+    keyset = JWKSet.from_json(json.dumps(client.get("/.well-known/jwks.json").json()))
+    for key, item in zip(keys, answer.json()["credentials"], strict=True):
+        payload = SDJWTVerifier(
+            item["credential"], lambda _issuer, header: keyset.get_key(header["kid"])
+        ).get_verified_payload()
+        public = key.export_public(as_dict=True)
+        assert payload["cnf"]["jwk"] == {
+            k: public[k] for k in ("kty", "crv", "x", "y") if k in public
+        }
+        assert payload["iss"] == BASE_URL
+    with services.sessions() as session:
+        formats = session.scalars(select(WalletIssuance.format)).all()
+    assert formats == ["dc+sd-jwt", "dc+sd-jwt"]
