@@ -45,11 +45,14 @@ def install_client() -> Path:
     return CLIENT_DIR
 
 
-def run_wallet(offer: str, tx_code: str, *, proofs: int = 1) -> dict[str, Any]:
-    """What ``wallet.mjs`` obtained for ``offer``; fails the test with its error output."""
+def run_wallet(
+    offer: str, tx_code: str, *, proofs: int = 1, script: str = "wallet.mjs"
+) -> dict[str, Any]:
+    """What ``script`` (``wallet.mjs``: @openid4vc/openid4vci; ``wallet_sphereon.mjs``:
+    @sphereon/oid4vci-client) obtained for ``offer``; fails the test with its errors."""
     directory = install_client()
     done = subprocess.run(
-        ["node", "wallet.mjs"],
+        ["node", script],
         cwd=directory,
         input=json.dumps({"offer": offer, "tx_code": tx_code, "proofs": proofs}),
         capture_output=True,

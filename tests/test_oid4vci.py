@@ -421,7 +421,12 @@ def test_malformed_credential_requests_are_refused(
         "unknown_credential_configuration",
     )
     cases: list[Any] = [
-        {"credential_configuration_id": W3C, "proof": {"proof_type": "jwt", "jwt": good}},
+        {"credential_configuration_id": W3C, "proof": {"proof_type": "cwt", "cwt": good}},
+        {
+            "credential_configuration_id": W3C,
+            "proof": {"proof_type": "jwt", "jwt": good},
+            "proofs": {"jwt": [good]},
+        },
         {"credential_configuration_id": W3C, "proofs": {"jwt": []}},
         {"credential_configuration_id": W3C, "proofs": {"jwt": [good] * 6}},
         {"credential_configuration_id": W3C, "proofs": {"attestation": [good]}},

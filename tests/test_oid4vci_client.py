@@ -182,3 +182,19 @@ def test_a_wallet_resolves_an_offer_by_reference_and_a_used_offer_gives_nothing(
     # The offer was redeemed: a second wallet with the same link gets nothing.
     again = httpx.get(offer["credential_offer_uri"])
     assert again.status_code == 404
+
+
+def test_a_second_client_library_obtains_both_formats(
+    wallet_live: tuple[str, TestClient, dict[str, str]], services: Services
+) -> None:
+    """Sphereon's @sphereon/oid4vci-client 0.20.1, written apart from the OpenWallet
+    Foundation's: it speaks draft 15 (one ``proof``), which Tessera also reads."""
+    base, client, headers = wallet_live
+    credential = issue(client, services, headers)
+    offer = make_offer(client, credential["id"], headers)
+    obtained = run_wallet(offer["offer"], offer["tx_code"], script="wallet_sphereon.mjs")
+    assert obtained["credential_issuer"] == base
+    for result in obtained["results"].values():
+        assert "error" not in result, result
+    _check_bound_copies(base, credential["credential"], obtained["results"][W3C])
+    _check_sd_jwt_copies(base, obtained["results"][SD_JWT])

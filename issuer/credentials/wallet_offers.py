@@ -391,11 +391,16 @@ def parse_credential_request(body: object, offer: WalletOffer) -> CredentialRequ
             "unknown_credential_configuration",
             "this access token's offer has no such credential configuration",
         )
-    if "proof" in body:
-        raise WalletProtocolError(
-            "invalid_credential_request", "send proofs (OpenID4VCI 1.0), not proof"
-        )
     proofs = body.get("proofs")
+    if "proof" in body:
+        # Draft 15's single ``proof`` (1.0 has ``proofs`` only): wallets on draft-15
+        # libraries still send it; read as one JWT proof, never beside ``proofs``.
+        legacy = body["proof"]
+        if "proofs" in body or not isinstance(legacy, dict) or legacy.get("proof_type") != "jwt":
+            raise WalletProtocolError(
+                "invalid_credential_request", 'send proofs: {"jwt": [...]} (OpenID4VCI 1.0)'
+            )
+        proofs = {"jwt": [legacy.get("jwt")]}
     if not isinstance(proofs, dict) or set(proofs) != {"jwt"}:
         raise WalletProtocolError(
             "invalid_credential_request", 'proofs must be {"jwt": [...]} (the only proof type)'
