@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Annotated
+from typing import Annotated, Any, Final
 
 import orjson
 from fastapi import APIRouter, Depends, Form, Request
@@ -21,6 +21,7 @@ from issuer.credentials.wallet_metadata import (
     credential_issuer_metadata,
 )
 from issuer.credentials.wallet_offers import (
+    BATCH_SIZE,
     PRE_AUTHORIZED_GRANT,
     WalletProtocolError,
     issue_nonce,
@@ -40,6 +41,91 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["wallets"])
 
 _NO_STORE = {"Cache-Control": "no-store"}
+_OAUTH_ERROR: Final[dict[str, Any]] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+}
+_REFUSALS: Final[dict[int | str, dict[str, Any]]] = {
+    400: {
+        "description": "OAuth 2.0 error (RFC 6749 §5.2, OpenID4VCI 1.0 §8.3.1.2)",
+        "content": {"application/json": {"schema": _OAUTH_ERROR}},
+    }
+}
+_TOKEN_REFUSALS: Final[dict[int | str, dict[str, Any]]] = {
+    **_REFUSALS,
+    200: {
+        "description": "An access token for the offer's credential",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["access_token", "token_type", "expires_in"],
+                    "properties": {
+                        "access_token": {"type": "string"},
+                        "token_type": {"type": "string", "enum": ["Bearer"]},
+                        "expires_in": {"type": "integer"},
+                    },
+                }
+            }
+        },
+    },
+}
+_CREDENTIAL_REFUSALS: Final[dict[int | str, dict[str, Any]]] = {
+    **_REFUSALS,
+    401: {
+        "description": "No valid access token (WWW-Authenticate: Bearer)",
+        "content": {"application/json": {"schema": _OAUTH_ERROR}},
+    },
+    200: {
+        "description": "One credential per proof",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["credentials"],
+                    "properties": {
+                        "credentials": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["credential"],
+                                "properties": {"credential": {"type": "string"}},
+                            },
+                        }
+                    },
+                }
+            }
+        },
+    },
+}
+_CREDENTIAL_REQUEST: Final[dict[str, Any]] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["credential_configuration_id", "proofs"],
+                    "properties": {
+                        "credential_configuration_id": {"type": "string"},
+                        "proofs": {
+                            "type": "object",
+                            "properties": {
+                                "jwt": {
+                                    "type": "array",
+                                    "items": {"type": "string"},
+                                    "minItems": 1,
+                                    "maxItems": BATCH_SIZE,
+                                }
+                            },
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
 _METADATA_CACHE = {"Cache-Control": "public, max-age=300"}
 MAX_CREDENTIAL_REQUEST_BYTES = 64 * 1024
 
@@ -86,7 +172,7 @@ def offer(reference: str, session: ReadSessionDep, services: ServicesDep) -> Res
     return JSONResponse(body, headers=_NO_STORE)
 
 
-@router.post("/oid4vci/token")
+@router.post("/oid4vci/token", responses=_TOKEN_REFUSALS)
 def token(
     session: SessionDep,
     services: ServicesDep,
@@ -140,7 +226,9 @@ async def _raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-@router.post("/oid4vci/credential")
+@router.post(
+    "/oid4vci/credential", responses=_CREDENTIAL_REFUSALS, openapi_extra=_CREDENTIAL_REQUEST
+)
 def credential(
     request: Request,
     raw: Annotated[bytes, Depends(_raw_body)],
