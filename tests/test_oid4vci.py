@@ -360,6 +360,7 @@ def _broken_proofs(nonce: str) -> dict[str, str]:
         "x5c": proof(key, nonce=nonce, aud=BASE_URL, header={"x5c": ["MIIB"]}),
         "too old": proof(key, nonce=nonce, aud=BASE_URL, iat=int(time.time()) - 3600),
         "from the future": proof(key, nonce=nonce, aud=BASE_URL, iat=int(time.time()) + 3600),
+        "iat not a time": proof(key, nonce=nonce, aud=BASE_URL, iat=-(10**15)),
         "another key's jwk": proof(
             key, nonce=nonce, aud=BASE_URL, public=holder_key().export_public(as_dict=True)
         ),

@@ -322,7 +322,8 @@ def _lose_a_try(session: Session, offer: WalletOffer, actor: Actor, now: dt.date
         raise WalletProtocolError(
             "invalid_grant", "wrong transaction code; no tries are left: ask for a new offer"
         )
-    raise WalletProtocolError("invalid_grant", f"wrong transaction code; {left} tries left")
+    tries = "1 try" if left == 1 else f"{left} tries"
+    raise WalletProtocolError("invalid_grant", f"wrong transaction code; {tries} left")
 
 
 def issue_nonce(
