@@ -22,11 +22,18 @@ from sqlalchemy import select
 from issuer.credentials.wallet_offers import (
     TX_CODE_TRIES,
     WalletProtocolError,
+    create_offer,
     redeem_pre_authorized_code,
 )
 from issuer.services import Services
 from issuer.store.audit import Actor, verify_chain
-from issuer.store.models import AuditEvent, WalletIssuance, WalletNonce, WalletOffer
+from issuer.store.models import (
+    AuditEvent,
+    Credential,
+    WalletIssuance,
+    WalletNonce,
+    WalletOffer,
+)
 from issuer.web.routes.oid4vci_offers import wallet_secrets
 from tests.helpers import BASE_URL, make_token
 from tests.issuer.helpers import verify_with_jwcrypto
@@ -483,3 +490,26 @@ def test_a_wallet_gets_sd_jwt_vcs_bound_to_its_keys(
     with services.sessions() as session:
         formats = session.scalars(select(WalletIssuance.format)).all()
     assert formats == ["dc+sd-jwt", "dc+sd-jwt"]
+
+
+def test_transaction_codes_are_uniform_digits_from_the_given_randomness(
+    client: TestClient, services: Services, admin_headers: dict[str, str]
+) -> None:
+    """Bytes of 250 and above would favour 0-5: they are drawn again, not folded."""
+    credential = issue(client, services, admin_headers)
+    stream = iter([bytes(16), bytes(32), bytes([255, 251, 250, 249, 13, 7]), bytes([1, 2, 3, 4])])
+    with services.sessions() as session:
+        row = session.get(Credential, credential["id"])
+        assert row is not None
+        offer = create_offer(
+            session,
+            row,
+            configuration_ids=None,
+            wallet_secrets=wallet_secrets(services),
+            actor=Actor("cli:test"),
+            now=services.clock(),
+            random_bytes=lambda _n: next(stream),
+        )
+        session.rollback()
+    assert offer.tx_code == "937123"
+    assert offer.offer_id == "00000000-0000-4000-8000-000000000000"

@@ -155,7 +155,7 @@ def create_offer(
     chosen = tuple(dict.fromkeys(wanted))  # in the order given, once each
     offer_id = str(uuid.UUID(bytes=random_bytes(16), version=4))
     reference = base64.urlsafe_b64encode(random_bytes(32)).rstrip(b"=").decode("ascii")
-    tx_code = "".join(str(byte % 10) for byte in _unbiased_digits(random_bytes))
+    tx_code = "".join(str(digit) for digit in _unbiased_digits(random_bytes))
     code = pre_authorized_code_for(wallet_secrets, reference)
     expires_at = now + OFFER_TTL
     session.add(
@@ -188,7 +188,7 @@ def _unbiased_digits(random_bytes: Callable[[int], bytes]) -> list[int]:
     """``TX_CODE_DIGITS`` uniform digits: bytes of 250 and above are drawn again."""
     digits: list[int] = []
     while len(digits) < TX_CODE_DIGITS:
-        digits.extend(b for b in random_bytes(TX_CODE_DIGITS) if b < 250)
+        digits.extend(b % 10 for b in random_bytes(TX_CODE_DIGITS) if b < 250)
     return digits[:TX_CODE_DIGITS]
 
 
