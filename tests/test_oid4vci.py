@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 import time
 from typing import Any
@@ -513,3 +514,28 @@ def test_transaction_codes_are_uniform_digits_from_the_given_randomness(
         session.rollback()
     assert offer.tx_code == "937123"
     assert offer.offer_id == "00000000-0000-4000-8000-000000000000"
+
+
+def test_no_code_token_or_nonce_reaches_the_logs(
+    client: TestClient,
+    offered: tuple[dict[str, Any], dict[str, Any]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _credential, offer = offered
+    caplog.set_level(logging.DEBUG)
+    wrong = "000000" if offer["tx_code"] != "000000" else "111111"
+    token_request(client, code_of(offer), wrong)
+    token = access_token(client, offer)
+    nonce = new_nonce(client)
+    answer = credential_request(
+        client, token, W3C, [proof(holder_key(), nonce=nonce, aud=BASE_URL)]
+    )
+    assert answer.status_code == 200
+    assert any("wallet" in record.getMessage() for record in caplog.records)
+    standard = set(logging.makeLogRecord({}).__dict__)  # times, line numbers: not ours
+    logged = "\n".join(
+        f"{record.getMessage()} {[v for k, v in vars(record).items() if k not in standard]}"
+        for record in caplog.records
+    )
+    for secret in (code_of(offer), offer["tx_code"], wrong, token, nonce):
+        assert secret not in logged
