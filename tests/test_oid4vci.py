@@ -504,7 +504,7 @@ def test_transaction_codes_are_uniform_digits_from_the_given_randomness(
         assert row is not None
         offer = create_offer(
             session,
-            row,
+            [row],
             configuration_ids=None,
             wallet_secrets=wallet_secrets(services),
             actor=Actor("cli:test"),
@@ -539,3 +539,61 @@ def test_no_code_token_or_nonce_reaches_the_logs(
     )
     for secret in (code_of(offer), offer["tx_code"], wrong, token, nonce):
         assert secret not in logged
+
+
+def test_an_offer_of_several_credentials_of_one_holder_names_each(
+    client: TestClient, services: Services, admin_headers: dict[str, str]
+) -> None:
+    first = issue(client, services, admin_headers)
+    exam = {"date": "2026-10-15", "session": "2026-Q4-D4-R01", "score": 80}
+    second = issue(client, services, admin_headers, level="intermediate", exam=exam)
+    stranger = issue(
+        client, services, admin_headers, holder={"name": "李四", "employee_number": "E-0002"}
+    )
+    path = f"/api/v1/credentials/{first['id']}/wallet-offers"
+    refused = client.post(path, json={"credential_ids": [stranger["id"]]}, headers=admin_headers)
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "invalid_input"
+    # By id or by certificate number, as everywhere in the registrar API.
+    offer = make_offer(client, first["id"], admin_headers, credential_ids=[second["number"]])
+    assert offer["credential_ids"] == [first["id"], second["id"]]
+    token_answer = token_request(client, code_of(offer), offer["tx_code"])
+    assert token_answer.status_code == 200, token_answer.text
+    details = token_answer.json()["authorization_details"]
+    assert [d["credential_configuration_id"] for d in details] == [SD_JWT, W3C]
+    [w3c] = [d for d in details if d["credential_configuration_id"] == W3C]
+    assert all(d["type"] == "openid_credential" for d in details)
+    assert len(w3c["credential_identifiers"]) == 2
+    token = token_answer.json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    key = holder_key()
+    by_configuration = credential_request(
+        client, token, W3C, [proof(key, nonce=new_nonce(client), aud=BASE_URL)]
+    )
+    _error(by_configuration, 400, "invalid_credential_request")
+    jwks = client.get("/.well-known/jwks.json").json()
+    for identifier, expected in zip(w3c["credential_identifiers"], (first, second), strict=True):
+        body = {
+            "credential_identifier": identifier,
+            "proofs": {"jwt": [proof(key, nonce=new_nonce(client), aud=BASE_URL)]},
+        }
+        answer = client.post("/oid4vci/credential", json=body, headers=headers)
+        assert answer.status_code == 200, answer.text
+        [item] = answer.json()["credentials"]
+        _header, payload = verify_with_jwcrypto(item["credential"], jwks)
+        assert payload["jti"] == f"urn:uuid:{expected['id']}"
+    unknown = {
+        "credential_identifier": f"{W3C}:{stranger['id']}",
+        "proofs": {"jwt": [proof(key, nonce=new_nonce(client), aud=BASE_URL)]},
+    }
+    _error(
+        client.post("/oid4vci/credential", json=unknown, headers=headers),
+        400,
+        "unknown_credential_identifier",
+    )
+    with services.sessions() as session:
+        offered = session.scalars(
+            select(AuditEvent.target).where(AuditEvent.action == "wallet_offer.create")
+        ).all()
+    assert set(offered) == {first["id"], second["id"]}
+    assert len(offered) == 2

@@ -40,8 +40,14 @@ from issuer.credentials.sd_jwt_vc import build_sd_jwt_vc
 from issuer.credentials.wallet_proofs import HolderKey, InvalidProofError, verify_proof
 from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.keys.signer import Signer
-from issuer.store.audit import Actor, record_event, record_events
-from issuer.store.models import Credential, WalletIssuance, WalletNonce, WalletOffer
+from issuer.store.audit import Actor, record_events
+from issuer.store.models import (
+    Credential,
+    WalletIssuance,
+    WalletNonce,
+    WalletOffer,
+    WalletOfferCredential,
+)
 from issuer.vocabulary import AuditAction, CredentialState
 from verifier.i18n import both
 from verifier.jws import decode_unverified_jws
@@ -55,6 +61,7 @@ TX_CODE_DIGITS: Final = 6
 TX_CODE_TRIES: Final = 5
 BATCH_SIZE: Final = 5  # proofs (copies, keys) in one credential request
 MAX_TX_CODE_CHARS: Final = 64
+MAX_OFFERED_CREDENTIALS: Final = 20  # credentials of one holder in one offer
 # HKDF purposes of the keys derived from the key passphrase (issuer/keys/sealed.py).
 TX_CODE_KEY_PURPOSE: Final = "tessera wallet transaction codes"
 CODE_KEY_PURPOSE: Final = "tessera wallet pre-authorised codes"
@@ -105,11 +112,14 @@ class NewOffer:
 
 @dataclass(frozen=True)
 class AccessGrant:
-    """The token endpoint's answer: an access token for the offer's credential."""
+    """The token endpoint's answer: an access token for the offer's credentials, and for an
+    offer of several, which ``credential_identifier`` names each (``authorization_details``,
+    OpenID4VCI 1.0 §6.2)."""
 
     access_token: str
     expires_in: int
     offer_id: str
+    authorization_details: list[dict[str, Any]] | None = None
 
 
 def _sha256(value: str) -> str:
@@ -130,7 +140,7 @@ def pre_authorized_code_for(secrets_: WalletSecrets, reference: str) -> str:
 
 def create_offer(
     session: Session,
-    credential: Credential,
+    credentials: list[Credential],
     *,
     configuration_ids: list[str] | None,
     wallet_secrets: WalletSecrets,
@@ -138,10 +148,19 @@ def create_offer(
     now: dt.datetime,
     random_bytes: Callable[[int], bytes] = os.urandom,
 ) -> NewOffer:
-    """An offer of ``credential`` in the given configurations (all when ``None``); flushes.
+    """An offer of ``credentials`` (one holder's; usually one) in the given configurations
+    (all when ``None``); flushes.
 
-    Refused for a credential that is not in force (revoked, suspended, superseded)."""
-    if credential.state != CredentialState.ACTIVE:
+    Refused for a credential that is not in force (revoked, suspended, superseded), and for
+    credentials of more than one holder."""
+    ids = list(dict.fromkeys(credential.id for credential in credentials))
+    if not 1 <= len(ids) <= MAX_OFFERED_CREDENTIALS:
+        raise InvalidInputError(
+            f"an offer holds 1 to {MAX_OFFERED_CREDENTIALS} credentials, each once"
+        )
+    if len(ids) != len(credentials) or len({c.holder_id for c in credentials}) != 1:
+        raise InvalidInputError("an offer holds credentials of one holder, each once")
+    if any(credential.state != CredentialState.ACTIVE for credential in credentials):
         raise ConflictError(
             "only a credential in force can be offered to a wallet",
             code=IssuerErrorCode.CREDENTIAL_NOT_IN_FORCE,
@@ -161,7 +180,7 @@ def create_offer(
     session.add(
         WalletOffer(
             id=offer_id,
-            credential_id=credential.id,
+            credential_id=ids[0],
             configuration_ids=list(chosen),
             reference_hash=_sha256(reference),
             code_hash=_sha256(code),
@@ -173,15 +192,66 @@ def create_offer(
         )
     )
     session.flush()
-    record_event(
+    session.add_all(
+        WalletOfferCredential(offer_id=offer_id, credential_id=credential_id, position=n)
+        for n, credential_id in enumerate(ids)
+    )
+    session.flush()
+    details = {"offer": offer_id, "configurations": list(chosen)}
+    record_events(
         session,
         actor,
         AuditAction.WALLET_OFFER_CREATE,
-        credential.id,
+        [(credential_id, details) for credential_id in ids],
         now=now,
-        details={"offer": offer_id, "configurations": list(chosen)},
     )
     return NewOffer(offer_id, reference, code, tx_code, chosen, expires_at)
+
+
+def offered_credential_ids(session: Session, offer: WalletOffer) -> list[str]:
+    """The ids of the credentials ``offer`` holds, in the order offered."""
+    return list(
+        session.scalars(
+            select(WalletOfferCredential.credential_id)
+            .where(WalletOfferCredential.offer_id == offer.id)
+            .order_by(WalletOfferCredential.position)
+        )
+    )
+
+
+def _record_for_each(
+    session: Session,
+    offer: WalletOffer,
+    actor: Actor,
+    action: AuditAction,
+    details: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    """One audit event per credential of the offer: each credential's timeline shows it."""
+    targets: list[tuple[str | None, dict[str, Any]]] = [
+        (cid, details) for cid in offered_credential_ids(session, offer)
+    ]
+    record_events(session, actor, action, targets, now=now)
+
+
+def credential_identifier(configuration: str, credential_id: str) -> str:
+    """How a credential request names one credential of an offer of several."""
+    return f"{configuration}:{credential_id}"
+
+
+def _authorization_details(
+    configuration_ids: list[str], credential_ids: list[str]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "openid_credential",
+            "credential_configuration_id": configuration,
+            "credential_identifiers": [
+                credential_identifier(configuration, c) for c in credential_ids
+            ],
+        }
+        for configuration in configuration_ids
+    ]
 
 
 def _unbiased_digits(random_bytes: Callable[[int], bytes]) -> list[int]:
@@ -288,15 +358,21 @@ def redeem_pre_authorized_code(
     )
     if getattr(redeemed, "rowcount", 0) != 1:
         raise WalletProtocolError("invalid_grant", "the pre-authorised code was already used")
-    record_event(
+    _record_for_each(
         session,
+        offer,
         actor_for(offer.id),
         AuditAction.WALLET_OFFER_REDEEM,
-        offer.credential_id,
-        now=now,
-        details={"offer": offer.id},
+        {"offer": offer.id},
+        now,
     )
-    return AccessGrant(token, int(ACCESS_TOKEN_TTL.total_seconds()), offer.id)
+    credential_ids = offered_credential_ids(session, offer)
+    details = (
+        _authorization_details(offer.configuration_ids, credential_ids)
+        if len(credential_ids) > 1
+        else None
+    )
+    return AccessGrant(token, int(ACCESS_TOKEN_TTL.total_seconds()), offer.id, details)
 
 
 def _lose_a_try(session: Session, offer: WalletOffer, actor: Actor, now: dt.datetime) -> None:
@@ -311,14 +387,8 @@ def _lose_a_try(session: Session, offer: WalletOffer, actor: Actor, now: dt.date
     )
     left = session.scalar(select(WalletOffer.tx_code_tries).where(WalletOffer.id == offer.id))
     if not left:
-        record_event(
-            session,
-            actor,
-            AuditAction.WALLET_OFFER_EXHAUSTED,
-            offer.credential_id,
-            now=now,
-            details={"offer": offer.id, "tries": TX_CODE_TRIES},
-        )
+        details = {"offer": offer.id, "tries": TX_CODE_TRIES}
+        _record_for_each(session, offer, actor, AuditAction.WALLET_OFFER_EXHAUSTED, details, now)
         raise WalletProtocolError(
             "invalid_grant", "wrong transaction code; no tries are left: ask for a new offer"
         )
@@ -370,28 +440,55 @@ class CredentialRequest:
     """A credential request's members this issuer reads, checked for shape."""
 
     configuration: WalletConfiguration
+    credential_id: str
     proofs: tuple[object, ...]
 
 
-def parse_credential_request(body: object, offer: WalletOffer) -> CredentialRequest:
-    """The credential request (OpenID4VCI 1.0 §8.2) checked against the offer."""
+def parse_credential_request(
+    body: object, offer: WalletOffer, credential_ids: list[str]
+) -> CredentialRequest:
+    """The credential request (OpenID4VCI 1.0 §8.2) checked against the offer, whose
+    credentials are ``credential_ids``: one is asked for by ``credential_configuration_id``,
+    one of several by the ``credential_identifier`` the token response listed."""
     if not isinstance(body, dict):
         raise WalletProtocolError("invalid_credential_request", "the body must be a JSON object")
+    several = len(credential_ids) > 1
     if "credential_identifier" in body:
-        raise WalletProtocolError(
-            "invalid_credential_request",
-            "this issuer returns no credential identifiers: send credential_configuration_id",
-        )
-    configuration_id = body.get("credential_configuration_id")
-    if not isinstance(configuration_id, str):
-        raise WalletProtocolError(
-            "invalid_credential_request", "credential_configuration_id is required"
-        )
-    if configuration_id not in offer.configuration_ids:
-        raise WalletProtocolError(
-            "unknown_credential_configuration",
-            "this access token's offer has no such credential configuration",
-        )
+        identifier = body["credential_identifier"]
+        if not several or "credential_configuration_id" in body:
+            raise WalletProtocolError(
+                "invalid_credential_request",
+                "send credential_identifier only as the token response listed it, alone",
+            )
+        named = {
+            credential_identifier(c, cid): (c, cid)
+            for c in offer.configuration_ids
+            for cid in credential_ids
+        }
+        if not isinstance(identifier, str) or identifier not in named:
+            raise WalletProtocolError(
+                "unknown_credential_identifier", "this access token has no such credential"
+            )
+        configuration_id, credential_id = named[identifier]
+    else:
+        asked = body.get("credential_configuration_id")
+        if not isinstance(asked, str):
+            raise WalletProtocolError(
+                "invalid_credential_request", "credential_configuration_id is required"
+            )
+        configuration_id = asked
+        if configuration_id not in offer.configuration_ids:
+            raise WalletProtocolError(
+                "unknown_credential_configuration",
+                "this access token's offer has no such credential configuration",
+            )
+        if several:
+            raise WalletProtocolError(
+                "invalid_credential_request",
+                "this offer holds several credentials: send the credential_identifier the"
+                " token response listed",
+            )
+        credential_id = credential_ids[0]
     proofs = body.get("proofs")
     if "proof" in body:
         # Draft 15's single ``proof`` (1.0 has ``proofs`` only): wallets on draft-15
@@ -411,7 +508,7 @@ def parse_credential_request(body: object, offer: WalletOffer) -> CredentialRequ
         raise WalletProtocolError(
             "invalid_credential_request", f"proofs.jwt must hold 1 to {BATCH_SIZE} proofs"
         )
-    return CredentialRequest(WalletConfiguration(configuration_id), tuple(jwts))
+    return CredentialRequest(WalletConfiguration(configuration_id), credential_id, tuple(jwts))
 
 
 def issue_to_wallet(
@@ -436,7 +533,7 @@ def issue_to_wallet(
     if len({key.nonce for key in keys}) != 1:
         raise WalletProtocolError("invalid_proof", "every proof must carry the same c_nonce")
     _use_nonce(session, keys[0].nonce, now)
-    credential = session.get(Credential, offer.credential_id)
+    credential = session.get(Credential, request.credential_id)
     if credential is None or credential.state != CredentialState.ACTIVE:
         raise WalletProtocolError(
             "credential_request_denied", "the credential is no longer in force"

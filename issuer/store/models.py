@@ -592,6 +592,17 @@ class WalletOffer(Base):
     access_token_expires_at: Mapped[dt.datetime | None]
 
 
+class WalletOfferCredential(Base):
+    """The credentials an offer holds, all of one holder, in the order offered; the
+    offer's own ``credential_id`` is the first."""
+
+    __tablename__ = "wallet_offer_credentials"
+
+    offer_id: Mapped[str] = mapped_column(ForeignKey("wallet_offers.id"), primary_key=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
 class WalletNonce(Base):
     """A ``c_nonce`` of the nonce endpoint (SHA-256 only): single-use, short-lived."""
 

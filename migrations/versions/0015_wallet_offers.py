@@ -48,6 +48,25 @@ def upgrade() -> None:
         op.f("ix_wallet_offers_credential_id"), "wallet_offers", ["credential_id"], unique=False
     )
     op.create_table(
+        "wallet_offer_credentials",
+        sa.Column("offer_id", sa.String(length=36), nullable=False),
+        sa.Column("credential_id", sa.String(length=36), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["credential_id"],
+            ["credentials.id"],
+            name=op.f("fk_wallet_offer_credentials_credential_id_credentials"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["offer_id"],
+            ["wallet_offers.id"],
+            name=op.f("fk_wallet_offer_credentials_offer_id_wallet_offers"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "offer_id", "credential_id", name=op.f("pk_wallet_offer_credentials")
+        ),
+    )
+    op.create_table(
         "wallet_nonces",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("nonce_hash", sa.String(length=64), nullable=False),
@@ -97,5 +116,6 @@ def downgrade() -> None:
     op.drop_table("wallet_issuances")
     op.drop_index(op.f("ix_wallet_nonces_expires_at"), table_name="wallet_nonces")
     op.drop_table("wallet_nonces")
+    op.drop_table("wallet_offer_credentials")
     op.drop_index(op.f("ix_wallet_offers_credential_id"), table_name="wallet_offers")
     op.drop_table("wallet_offers")

@@ -28,6 +28,7 @@ from issuer.credentials.wallet_offers import (
     issue_to_wallet,
     offer_by_reference,
     offer_for_access_token,
+    offered_credential_ids,
     parse_credential_request,
     redeem_pre_authorized_code,
 )
@@ -65,6 +66,7 @@ _TOKEN_REFUSALS: Final[dict[int | str, dict[str, Any]]] = {
                         "access_token": {"type": "string"},
                         "token_type": {"type": "string", "enum": ["Bearer"]},
                         "expires_in": {"type": "integer"},
+                        "authorization_details": {"type": "array", "items": {"type": "object"}},
                     },
                 }
             }
@@ -200,11 +202,13 @@ def token(
         return _refusal(exc)
     session.commit()
     log.info("wallet offer redeemed", extra={"offer_id": grant.offer_id})
-    body = {
+    body: dict[str, Any] = {
         "access_token": grant.access_token,
         "token_type": "Bearer",
         "expires_in": grant.expires_in,
     }
+    if grant.authorization_details is not None:
+        body["authorization_details"] = grant.authorization_details
     return JSONResponse(body, headers=_NO_STORE)
 
 
@@ -249,7 +253,7 @@ def credential(
         issued = issue_to_wallet(
             session,
             offer,
-            parse_credential_request(body, offer),
+            parse_credential_request(body, offer, offered_credential_ids(session, offer)),
             urls=services.urls,
             signer=services.signer(session),
             actor=_wallet_actor(offer.id),

@@ -27,6 +27,7 @@ from issuer.credentials.wallet_offers import (
 from issuer.keys.sealed import derived_key
 from issuer.services import Services
 from issuer.store.audit import Actor
+from issuer.store.models import Credential
 from issuer.web.deps import ActorDep, ServicesDep, SessionDep, WriterDep
 from issuer.web.schemas.wallet_offers import WalletOfferRequest, WalletOfferResponse
 from verifier.urls import IssuerUrls
@@ -61,15 +62,14 @@ def offer_links(urls: IssuerUrls, offer: NewOffer) -> tuple[str, str, str]:
 def make_offer(
     session: Session,
     services: Services,
-    credential_id: str,
+    rows: list[Credential],
     configuration_ids: list[str] | None,
     actor: Actor,
 ) -> tuple[NewOffer, WalletOfferResponse]:
-    """Create the offer (flushed, not committed) and its answer."""
-    row = find_credential(session, credential_id)
+    """Create the offer of ``rows`` (flushed, not committed) and its answer."""
     offer = create_offer(
         session,
-        row,
+        rows,
         configuration_ids=configuration_ids,
         wallet_secrets=wallet_secrets(services),
         actor=actor,
@@ -78,7 +78,8 @@ def make_offer(
     by_value, by_reference, uri = offer_links(services.urls, offer)
     answer = WalletOfferResponse(
         id=offer.offer_id,
-        credential_id=row.id,
+        credential_id=rows[0].id,
+        credential_ids=list(dict.fromkeys(row.id for row in rows)),
         offer=by_value,
         offer_by_reference=by_reference,
         credential_offer_uri=uri,
@@ -101,15 +102,18 @@ def _create(
     """Offer the credential to its holder's wallet: a link and QR code (``offer``, or
     ``offer_by_reference`` for a smaller QR code) and a transaction code for the holder,
     shown in this answer only. The code is single-use and expires in 15 minutes; five wrong
-    transaction codes use the offer up."""
-    row = find_credential(session, credential_id)
-    require_unit(principal, row.unit.code)
+    transaction codes use the offer up. ``credential_ids`` adds more credentials of the same
+    holder to the same offer."""
+    references = [credential_id, *((body.credential_ids or []) if body is not None else [])]
+    rows = [find_credential(session, reference) for reference in references]
+    for row in rows:
+        require_unit(principal, row.unit.code)
     wanted = (
         None
         if body is None or body.credential_configuration_ids is None
         else [str(c) for c in body.credential_configuration_ids]
     )
-    _offer, answer = make_offer(session, services, row.id, wanted, actor)
+    _offer, answer = make_offer(session, services, rows, wanted, actor)
     session.commit()
     return answer
 

@@ -6,12 +6,13 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from issuer.credentials.wallet_offers import WalletConfiguration
+from issuer.credentials.wallet_offers import MAX_OFFERED_CREDENTIALS, WalletConfiguration
 from issuer.web.schemas.common import StrictModel
 
 
 class WalletOfferRequest(StrictModel):
-    """Options of a new offer; the body may be left out (every format is offered)."""
+    """Options of a new offer; the body may be left out (every format of this credential is
+    offered)."""
 
     credential_configuration_ids: list[WalletConfiguration] | None = Field(
         default=None,
@@ -19,6 +20,13 @@ class WalletOfferRequest(StrictModel):
         max_length=len(WalletConfiguration),
         description="the formats offered (credential_configurations_supported keys); "
         "null: all of them",
+    )
+    credential_ids: list[str] | None = Field(
+        default=None,
+        max_length=MAX_OFFERED_CREDENTIALS - 1,
+        description="more credentials of the same holder to put in the same offer (ids or "
+        "certificate numbers); the wallet then names each by the credential_identifier the "
+        "token response lists",
     )
 
 
@@ -29,6 +37,7 @@ class WalletOfferResponse(BaseModel):
 
     id: str
     credential_id: str
+    credential_ids: list[str] = Field(description="every credential offered, this one first")
     offer: str = Field(description="openid-credential-offer:// with the offer by value")
     offer_by_reference: str = Field(
         description="openid-credential-offer:// with credential_offer_uri (a shorter QR)"

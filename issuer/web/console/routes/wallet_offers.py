@@ -32,7 +32,7 @@ def create_wallet_offer(
     with services.sessions() as session:
         row = changeable(session, user, reference)
         actor = user.principal.actor(current_request_id())
-        offer, answer = make_offer(session, services, row.id, None, actor)
+        offer, answer = make_offer(session, services, [row], None, actor)
         session.commit()
         # The shorter by-reference link makes a QR code that phones scan easily.
         svg = render_qr_svg(answer.offer_by_reference)
