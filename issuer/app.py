@@ -48,6 +48,8 @@ from issuer.web.routes import (
     holders,
     imports,
     keys,
+    oid4vci,
+    oid4vci_offers,
     presentation_requests,
     principals,
     public,
@@ -157,6 +159,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         app.state.sd_jwt_vc_verifier, services.base_url
     )
     app.include_router(presentation_requests.router)
+    # issue 16: wallets (OpenID4VCI)
+    app.include_router(oid4vci.router)
+    app.include_router(oid4vci_offers.router)
     app.include_router(keys.public_router)
     install_console(app)
     app.add_middleware(

@@ -170,6 +170,10 @@ class AuditAction(StrEnum):
     CATALOG_UNIT_UPDATE = "catalog.unit_update"
     CATALOG_OCCUPATION_CREATE = "catalog.occupation_create"
     CATALOG_OCCUPATION_UPDATE = "catalog.occupation_update"
+    WALLET_OFFER_CREATE = "wallet_offer.create"
+    WALLET_OFFER_REDEEM = "wallet_offer.redeem"
+    WALLET_OFFER_EXHAUSTED = "wallet_offer.exhausted"
+    WALLET_CREDENTIAL_ISSUE = "wallet_offer.issue"
 
 
 def either(values: type[StrEnum]) -> str:

@@ -18,6 +18,12 @@ An issuer's URLs hang off its id, the public base URL (``https://certs.example``
     <base>/compromised-keys.json             keys that no longer vouch for anything
     <base>/s/<token>                         a holder's share page
     <base>/api/v1/credentials/<uuid>         a credential in the registrar API
+    <base>/.well-known/openid-credential-issuer   OpenID4VCI credential issuer metadata
+    <base>/.well-known/oauth-authorization-server its OAuth 2.0 server metadata (RFC 8414)
+    <base>/oid4vci/offers/<reference>        a credential offer by reference
+    <base>/oid4vci/token                     the token endpoint (pre-authorised code)
+    <base>/oid4vci/nonce                     the nonce endpoint
+    <base>/oid4vci/credential                the credential endpoint
 
 The verifier parses what it must recognise (status lists, verify pages); the issuer builds
 them all from here, so a format changes in one place.
@@ -115,6 +121,29 @@ class IssuerUrls:
 
     def registrar_credential(self, credential_id: str) -> str:
         return f"{self.base}/api/v1/credentials/{credential_id}"
+
+    @property
+    def credential_issuer_metadata(self) -> str:
+        return f"{self.base}/.well-known/openid-credential-issuer"
+
+    @property
+    def authorization_server_metadata(self) -> str:
+        return f"{self.base}/.well-known/oauth-authorization-server"
+
+    def wallet_offer(self, reference: str) -> str:
+        return f"{self.base}/oid4vci/offers/{reference}"
+
+    @property
+    def oid4vci_token(self) -> str:
+        return f"{self.base}/oid4vci/token"
+
+    @property
+    def oid4vci_nonce(self) -> str:
+        return f"{self.base}/oid4vci/nonce"
+
+    @property
+    def oid4vci_credential(self) -> str:
+        return f"{self.base}/oid4vci/credential"
 
     def parse_status_list(self, url: str) -> tuple[int, str] | None:
         """``(list id, purpose)`` of one of this issuer's status lists, else ``None``."""

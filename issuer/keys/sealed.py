@@ -36,6 +36,11 @@ def _key(passphrase: bytes, purpose: str) -> bytes:
     ).derive(passphrase)
 
 
+def derived_key(passphrase: bytes, purpose: str) -> bytes:
+    """A 256-bit key for ``purpose`` only, for keyed hashes (HMAC) of stored secrets."""
+    return _key(passphrase, purpose)
+
+
 def seal(passphrase: bytes, purpose: str, plain: str, *, bound_to: str) -> str:
     """``plain`` encrypted and authenticated for ``purpose``, bound to ``bound_to``."""
     nonce = os.urandom(NONCE_BYTES)

@@ -591,6 +591,71 @@ class PresentationRequest(Base):
     disclosed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class WalletOffer(Base):
+    """An OpenID4VCI credential offer (pre-authorised code flow) of one credential to a
+    holder's wallet (docs/decisions/0057-wallet-offers.md).
+
+    Nothing secret is stored in the clear: the by-reference token, the pre-authorised code
+    and the access token as SHA-256, the transaction code as HMAC-SHA-256 under a key derived
+    from the key passphrase. ``redeemed_at`` set: the code was used (once); ``tx_code_tries``
+    at 0: wrong transaction codes used the offer up.
+    """
+
+    __tablename__ = "wallet_offers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    configuration_ids: Mapped[list[str]]
+    reference_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tx_code_hash: Mapped[str] = mapped_column(String(64))
+    tx_code_tries: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    redeemed_at: Mapped[dt.datetime | None]
+    access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    access_token_expires_at: Mapped[dt.datetime | None]
+
+
+class WalletOfferCredential(Base):
+    """The credentials an offer holds, all of one holder, in the order offered; the
+    offer's own ``credential_id`` is the first."""
+
+    __tablename__ = "wallet_offer_credentials"
+
+    offer_id: Mapped[str] = mapped_column(ForeignKey("wallet_offers.id"), primary_key=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class WalletNonce(Base):
+    """A ``c_nonce`` of the nonce endpoint (SHA-256 only): single-use, short-lived."""
+
+    __tablename__ = "wallet_nonces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    used_at: Mapped[dt.datetime | None]
+
+
+class WalletIssuance(Base):
+    """One copy of a credential handed to a wallet: which offer, which format, bound to
+    which holder key (its RFC 7638 thumbprint). Every copy carries the credential's own
+    status entry, so revoking the credential revokes every copy."""
+
+    __tablename__ = "wallet_issuances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("wallet_offers.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    format: Mapped[str] = mapped_column(String(32))
+    holder_key_thumbprint: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[dt.datetime]
+
+
 def core_table(model: type[Base]) -> Table:
     """The Core ``Table`` of a model, for executemany inserts that skip the unit of work."""
     return Base.metadata.tables[model.__tablename__]

@@ -64,6 +64,10 @@ AUDIT_ACTIONS: Final[dict[str, Words]] = {
     AuditAction.CATALOG_UNIT_UPDATE: both("event.catalog.unit_update"),
     AuditAction.CATALOG_OCCUPATION_CREATE: both("event.catalog.occupation_create"),
     AuditAction.CATALOG_OCCUPATION_UPDATE: both("event.catalog.occupation_update"),
+    AuditAction.WALLET_OFFER_CREATE: both("event.wallet_offer.create"),
+    AuditAction.WALLET_OFFER_REDEEM: both("event.wallet_offer.redeem"),
+    AuditAction.WALLET_OFFER_EXHAUSTED: both("event.wallet_offer.exhausted"),
+    AuditAction.WALLET_CREDENTIAL_ISSUE: both("event.wallet_offer.issue"),
 }
 
 APPROVAL_ACTIONS: Final[dict[str, Words]] = {

@@ -24,6 +24,7 @@ from issuer.web.console.routes import (
     sign_in,
     sso,
     users,
+    wallet_offers,
 )
 
 SECTIONS = (
@@ -35,6 +36,7 @@ SECTIONS = (
     search,
     credential,
     credential_actions,
+    wallet_offers,
     reissue,
     imports,
     organisation,

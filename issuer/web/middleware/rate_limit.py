@@ -25,6 +25,7 @@ PUBLIC_PREFIXES = (
     "/s/",  # holder share pages and their files
     "/status/",
     "/.well-known/",
+    "/oid4vci/",  # wallets: offers, token, nonce and credential endpoints
     "/achievements/",
     "/keys/",
     "/units/",
