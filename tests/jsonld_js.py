@@ -7,47 +7,20 @@ tests that need them skip, except under CI, where they fail.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.jsonld_documents import CONTEXT_FILES, CONTEXTS
+from tests.node_packages import npm_installed
 
 PACKAGE_DIR = Path(__file__).resolve().parent / "jsonld_js"
 
 
-def require_node() -> None:
-    missing = [name for name in ("node", "npm") if shutil.which(name) is None]
-    if not missing:
-        return
-    message = f"{' and '.join(missing)} not installed (Debian packages 'nodejs', 'npm')"
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the jsonld.js tests: {message}")
-    pytest.skip(f"jsonld.js test skipped: {message}")
-
-
 def install_jsonld_js() -> Path:
     """``npm ci`` once, under a lock."""
-    require_node()
-    with (PACKAGE_DIR / ".install.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        marker = PACKAGE_DIR / "node_modules" / ".package-lock.json"
-        lockfile = PACKAGE_DIR / "package-lock.json"
-        if not marker.exists() or marker.stat().st_mtime < lockfile.stat().st_mtime:
-            subprocess.run(
-                ["npm", "ci", "--no-audit", "--no-fund"],
-                cwd=PACKAGE_DIR,
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
-    return PACKAGE_DIR
+    return npm_installed(PACKAGE_DIR, "jsonld.js")
 
 
 def process_with_jsonld_js(documents: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

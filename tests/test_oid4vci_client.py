@@ -22,8 +22,9 @@ from sd_jwt.verifier import SDJWTVerifier
 from issuer.services import Services
 from tests.helpers import make_token
 from tests.issuer.helpers import verify_with_jwcrypto
+from tests.node_packages import require_node
 from tests.oid4vci_helpers import did_jwk_key, issue, make_offer
-from tests.oid4vci_wallet import require_node, run_wallet
+from tests.oid4vci_wallet import run_wallet
 
 W3C = "open_badge_jwt_vc_json"
 SD_JWT = "skill_certificate_sd_jwt"
@@ -35,7 +36,7 @@ PUBLIC = ("kty", "crv", "x", "y")
 def wallet_live(
     live_server: tuple[str, TestClient], services: Services
 ) -> tuple[str, TestClient, dict[str, str]]:
-    require_node()
+    require_node("OpenID4VCI client")
     base, client = live_server
     return base, client, {"Authorization": f"Bearer {make_token(services)}"}
 
