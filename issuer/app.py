@@ -47,6 +47,7 @@ from issuer.web.routes import (
     share_pages,
     status_lists,
     tokens,
+    vc_api,
     verify_batch,
     verify_links,
     view_links,
@@ -54,6 +55,7 @@ from issuer.web.routes import (
 from verifier.web.api import VERIFY_PAGE_PATH, create_verify_router
 from verifier.web.api_docs import install_api_docs
 from verifier.web.upload import MAX_UPLOAD_BYTES
+from verifier.web.vc_api import create_vc_api_router
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +145,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     for module in (imports, documents, share_pages, view_links):
         app.include_router(module.router)
     app.include_router(holders.router)
+    # The W3C VC-API (decision 0055): issuing for admins, verifying for anyone.
+    app.include_router(vc_api.router)
+    app.include_router(create_vc_api_router(app.state.verifier))
     app.include_router(keys.public_router)
     install_console(app)
     app.add_middleware(
