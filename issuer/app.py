@@ -147,7 +147,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.include_router(holders.router)
     # The W3C VC-API (decision 0055): issuing for admins, verifying for anyone.
     app.include_router(vc_api.router)
-    app.include_router(create_vc_api_router(app.state.verifier))
+    did_issuers = frozenset(i for i in settings.trusted_issuers if i.startswith("did:key:"))
+    app.include_router(create_vc_api_router(app.state.verifier, embedded_proof_issuers=did_issuers))
     app.include_router(keys.public_router)
     install_console(app)
     app.add_middleware(

@@ -24,7 +24,8 @@ class DidKeyError(ValueError):
     """Not a ``did:key`` of a supported key type."""
 
 
-def _base58btc_decode(text: str) -> bytes:
+def base58btc_decode(text: str) -> bytes:
+    """Bitcoin base58 (the multibase ``z`` alphabet) to bytes."""
     number = 0
     for char in text:
         digit = _ALPHABET.find(char)
@@ -44,7 +45,7 @@ def resolve_did_key(did: str) -> tuple[PublicKey, str]:
     identifier = did[len(DID_KEY_PREFIX) :].split("#", 1)[0]
     if not identifier.startswith("z") or len(identifier) > 100:
         raise DidKeyError("not a base58btc multibase key")
-    raw = _base58btc_decode(identifier[1:])
+    raw = base58btc_decode(identifier[1:])
     if raw.startswith(_ED25519_PREFIX) and len(raw) == 34:
         return Ed25519PublicKey.from_public_bytes(raw[2:]), "EdDSA"
     if raw.startswith(_P256_PREFIX) and len(raw) == 35:

@@ -13,7 +13,7 @@ must pass, in order:
    a digest, no ``proof`` (this issuer secures it; a second securing mechanism is not ours to
    add), no enveloped credential;
 3. JSON-LD expansion (VCDM 2.0 §5.2, §B.1) with a document loader that knows only the
-   contexts shipped in ``data/`` and never touches the network: a context it cannot load, a
+   contexts ``verifier/json_ld.py`` ships and never touches the network: a context it cannot load, a
    redefined protected term, or a ``type`` that does not expand to an absolute IRI refuses.
 
 Any failure raises ``InvalidInputError`` (``invalid_credential``); the message names the rule,
@@ -39,15 +39,15 @@ from pyld import jsonld  # type: ignore[import-untyped]
 from issuer.errors import InvalidInputError, IssuerErrorCode
 from verifier.credential import is_url, types_of
 from verifier.encoding import b64url_decode
-from verifier.format import VC_V2_CONTEXT
+from verifier.json_ld import (
+    CONTEXT_FILES,
+    UnknownContextError,
+    caused_by,
+    context_bytes,
+    load_document,
+)
 
-EXAMPLES_CONTEXT: Final = "https://www.w3.org/ns/credentials/examples/v2"
 ENVELOPED_CREDENTIAL: Final = "EnvelopedVerifiableCredential"
-# The contexts this issuer can process, by URL: the files in ``data/`` (provenance there).
-_CONTEXT_FILES: Final = {
-    VC_V2_CONTEXT: "credentials-v2-context.jsonld",
-    EXAMPLES_CONTEXT: "credentials-examples-v2-context.jsonld",
-}
 _LANGUAGE_VALUE_KEYS: Final = frozenset({"@value", "@language", "@direction"})
 _SRI: Final = re.compile(r"(sha256|sha384|sha512)-([A-Za-z0-9+/]+={0,2})")
 _SRI_BYTES: Final = {"sha256": 32, "sha384": 48, "sha512": 64}
@@ -66,24 +66,6 @@ def _data(name: str) -> bytes:
 def _schema_validator() -> jsonschema.Draft202012Validator:
     schema = json.loads(_data("vc2-verifiable-credential-schema.json"))
     return jsonschema.Draft202012Validator(schema)
-
-
-@cache
-def _context(url: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(_data(_CONTEXT_FILES[url]))
-    return loaded
-
-
-def context_document(url: str) -> bytes:
-    """The bytes of a context this issuer ships (``KeyError`` for any other URL)."""
-    return _data(_CONTEXT_FILES[url])
-
-
-def load_document(url: str, _options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """PyLD's document loader: the shipped contexts only; anything else refuses."""
-    if url not in _CONTEXT_FILES:
-        raise _refuse("the credential names a JSON-LD context this issuer cannot process")
-    return {"contextUrl": None, "documentUrl": url, "document": _context(url)}
 
 
 def check_credential_data_model(unverified: dict[str, Any]) -> None:
@@ -200,11 +182,11 @@ def _check_related_resources(value: object) -> None:
         for name in ("digestSRI", "digestMultibase", "mediaType"):
             if name in item and not isinstance(item[name], str):
                 raise _refuse(f"relatedResource.{name} is not a string")
-        held = _CONTEXT_FILES.get(resource)
+        held = resource in CONTEXT_FILES
         if "digestSRI" in item:
-            _check_sri(item["digestSRI"], context_document(resource) if held else None)
+            _check_sri(item["digestSRI"], context_bytes(resource) if held else None)
         if "digestMultibase" in item:
-            _check_multibase(item["digestMultibase"], context_document(resource) if held else None)
+            _check_multibase(item["digestMultibase"], context_bytes(resource) if held else None)
 
 
 def _check_sri(value: str, content: bytes | None) -> None:
@@ -241,29 +223,17 @@ def _check_json_ld(credential: dict[str, Any]) -> None:
     """Expand with the shipped contexts only; refuse errors and types that are no IRIs."""
     try:
         expanded = jsonld.expand(credential, {"documentLoader": load_document})
-    except InvalidInputError:
-        raise
     except Exception as exc:
-        refusal = _refusal_in(exc)
-        if refusal is not None:
-            raise refusal from None
+        if caused_by(exc, UnknownContextError) is not None:
+            raise _refuse(
+                "the credential names a JSON-LD context this issuer cannot process"
+            ) from None
         raise _refuse("the credential is not valid JSON-LD with its contexts") from None
     for node in _nodes(expanded):
         declared = node.get("@type", [])
         for kind in declared if isinstance(declared, list) else [declared]:
             if not isinstance(kind, str) or not (is_url(kind) or kind.startswith("_:")):
                 raise _refuse("a type is not defined by the credential's contexts")
-
-
-def _refusal_in(exc: BaseException) -> InvalidInputError | None:
-    """Our loader's refusal, which PyLD wraps in its own errors (``cause``)."""
-    seen: BaseException | None = exc
-    for _ in range(10):
-        if seen is None or isinstance(seen, InvalidInputError):
-            return seen
-        inner = getattr(seen, "cause", None) or seen.__cause__
-        seen = inner if isinstance(inner, BaseException) else None
-    return None
 
 
 def _nodes(value: object) -> Iterator[dict[str, Any]]:

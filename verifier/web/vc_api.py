@@ -6,9 +6,10 @@ it) is valid; otherwise a 422 problem document (``verifier.web.problem_response`
 carries ``verified: false``, the findings as ``errors`` and, for a credential that could
 be evaluated, the whole ``result`` of ``/api/v1/verify``. What they take: an enveloped
 credential (``data:application/vc+jwt,…``) or a compact JWS; an enveloped presentation
-(``data:application/vp+jwt,…``, ``verifier.presentation``) or its compact JWS. A document
-secured by an embedded proof (Data Integrity) is refused with
-``embedded_proof_unsupported``: this verifier does not check those (decision 0055).
+(``data:application/vp+jwt,…``) or its compact JWS, or a presentation with an embedded
+``eddsa-rdfc-2022`` proof by a ``did:key`` (``verifier.presentation``). A credential sent
+alone with an embedded proof (Data Integrity) is refused with ``embedded_proof_unsupported``:
+credentials are checked as ``vc+jwt`` (decision 0055).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.envelope import EnvelopeError, credential_token, presentation_token
+from verifier.envelope import EnvelopeError, credential_token
 from verifier.presentation import PresentationResult, verify_presentation
 from verifier.result import VerificationResult
 from verifier.verification import Verifier
@@ -94,7 +95,7 @@ def credential_answer(result: VerificationResult) -> JSONResponse:
 
 def presentation_answer(outcome: PresentationResult) -> JSONResponse:
     """200 when the presentation and all its credentials are valid; else the 422 problem."""
-    credentials = [result.model_dump(mode="json") for result in outcome.credentials]
+    credentials = outcome.credentials
     if outcome.verified:
         return JSONResponse(
             {
@@ -114,13 +115,16 @@ def presentation_answer(outcome: PresentationResult) -> JSONResponse:
         str(error),
         error.code.value,
         verified=False,
-        errors=[problem for result in credentials for problem in result["problems"]],
+        errors=[problem for result in credentials for problem in result.get("problems", [])],
         credentialResults=credentials,
     )
 
 
-def create_vc_api_router(verifier: Verifier) -> APIRouter:
-    """The two VC-API verification routes, checking with ``verifier``."""
+def create_vc_api_router(
+    verifier: Verifier, *, embedded_proof_issuers: frozenset[str] = frozenset()
+) -> APIRouter:
+    """The two VC-API verification routes, checking with ``verifier``; credentials with an
+    embedded proof in a presentation are accepted from ``embedded_proof_issuers`` only."""
     router = APIRouter(tags=["vc-api"])
 
     @router.post(
@@ -142,14 +146,17 @@ def create_vc_api_router(verifier: Verifier) -> APIRouter:
     def verify_presentation_route(body: VerifyPresentationRequest) -> JSONResponse:
         """Verify an enveloped presentation and the credentials in it: 200 only if all are
         valid; ``options.challenge`` must be its ``nonce``, ``options.domain`` in its ``aud``."""
+        options = body.options or VerifyOptions()
         try:
-            token = presentation_token(body.verifiablePresentation)
+            outcome = verify_presentation(
+                body.verifiablePresentation,
+                verifier,
+                challenge=options.challenge,
+                domain=options.domain,
+                embedded_proof_issuers=embedded_proof_issuers,
+            )
         except EnvelopeError as exc:
             return _refused(exc)
-        options = body.options or VerifyOptions()
-        outcome = verify_presentation(
-            token, verifier, challenge=options.challenge, domain=options.domain
-        )
         return presentation_answer(outcome)
 
     return router
