@@ -372,7 +372,7 @@ def test_a_holders_enveloped_presentation_verifies_with_challenge_and_domain(
 
 
 def test_a_presentation_is_refused_for_a_bad_signature_holder_or_credential(
-    client: TestClient, admin_headers: dict[str, str], services: Services
+    client: TestClient, admin_headers: dict[str, str]
 ) -> None:
     enveloped = issue(client, admin_headers, credential()).json()["verifiableCredential"]
     holder, other = Holder(), Holder()
