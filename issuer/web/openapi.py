@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from issuer.web.middleware.rate_limit import is_rate_limited
+from issuer.web.routes.vc_api import ISSUE_PATH, STATUS_PATH
 from verifier.web.problem_response import PROBLEM_MEDIA_TYPE
 
 PROBLEM_SCHEMA: Final = {
@@ -46,6 +47,8 @@ _BODY_METHODS: Final = frozenset({"post", "put", "patch"})
 def _codes_for(path: str, method: str) -> list[str]:
     codes = ["400", "404", "422", "503"]
     if path.startswith("/api/v1/") and path not in ("/api/v1/verify", "/api/v1/verify/batch"):
+        codes += ["401", "403"]
+    if path in (ISSUE_PATH, STATUS_PATH):  # the VC-API's issuing side: admins only
         codes += ["401", "403"]
     if method in _BODY_METHODS:
         codes += ["409", "413", "415"]
