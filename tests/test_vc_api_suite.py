@@ -14,10 +14,8 @@ database). The counts are printed for the CI log.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -33,48 +31,13 @@ from issuer.store.models import ApiCredential, AuditEvent
 from issuer.vocabulary import AuditAction
 from tests.helpers import BASE_URL, fresh_database_url
 from tests.servers import prepare_database, server_env, start_server, stop_server
+from tests.w3c_suite import CONFIG_DIR, SUITE_DID_KEY, SUITE_DIR, install_suite
 
-TESTS = Path(__file__).resolve().parent
-SUITE_DIR = TESTS / "vendor" / "vc-data-model-2.0-test-suite"
-CONFIG_DIR = TESTS / "vc_api_suite"
 # What the pinned suite (6e07524) has for these tags with one implementation configured:
 # every one must run and pass. A newer suite may have more, never fewer.
 SUITE_TESTS = 65
 # Credentials the suite asks the issuer for that must succeed (the positive cases).
 MIN_ISSUED = 60
-# The key the suite signs its own presentations and credentials with (tests/data-generator.js
-# ``localIssuer``): the server under test trusts it as an issuer of credentials with embedded
-# proofs, as an operator would trust a partner (TESSERA_TRUSTED_ISSUERS, decision 0055).
-SUITE_DID_KEY = "did:key:z6MkpJySvETLnxhQG9DzEdmKJtysBDjuuTeDfUj1uNNCUqcj"
-
-
-def require_node() -> None:
-    missing = [name for name in ("node", "npm") if shutil.which(name) is None]
-    if not missing:
-        return
-    message = f"{' and '.join(missing)} not installed (Debian packages 'nodejs', 'npm')"
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the W3C VC 2.0 test suite: {message}")
-    pytest.skip(f"W3C VC 2.0 test suite skipped: {message}")
-
-
-def install_suite() -> None:
-    """``npm ci --install-links`` once (node_modules stays, ignored by git); one test process
-    at a time. ``--install-links`` copies the vendored registry package instead of linking
-    it, so its own dependencies resolve (a link cannot find ``app-root-path``)."""
-    require_node()
-    with (SUITE_DIR / ".install.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        marker = SUITE_DIR / "node_modules" / ".package-lock.json"
-        lockfile = SUITE_DIR / "package-lock.json"
-        if not marker.exists() or marker.stat().st_mtime < lockfile.stat().st_mtime:
-            subprocess.run(
-                ["npm", "ci", "--install-links", "--no-audit", "--no-fund"],
-                cwd=SUITE_DIR,
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
 
 
 def self_signed_certificate(work: Path) -> tuple[Path, Path]:
