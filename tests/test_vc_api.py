@@ -416,3 +416,27 @@ def test_a_presentation_with_a_proof_that_is_not_data_integrity_is_refused(
     assert (answer.status_code, answer.json()["code"]) == (422, "bad_presentation_signature")
     answer = client.post("/presentations/verify", json={"verifiablePresentation": {"a": 1}})
     assert (answer.status_code, answer.json()["code"]) == (422, "not_secured")
+
+
+def test_deeply_nested_input_is_refused_not_crashed_on(
+    client: TestClient, admin_headers: dict[str, str], services: Services
+) -> None:
+    nested: Any = "x"
+    for _ in range(400):
+        nested = [nested]
+    answer = issue(
+        client, admin_headers, credential(credentialSubject={"id": "did:a:b", "n": nested})
+    )
+    assert (answer.status_code, answer.json()["code"]) == (422, "invalid_credential")
+    shallow: Any = "x"
+    for _ in range(20):
+        shallow = {"n": shallow}
+    answer = issue(
+        client, admin_headers, credential(credentialSubject={"id": "did:a:b", "n": shallow})
+    )
+    assert answer.status_code == 201
+    presentation = {"@context": [V2], "type": ["VerifiablePresentation"], "x": nested}
+    presentation["proof"] = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022"}
+    answer = client.post("/presentations/verify", json={"verifiablePresentation": presentation})
+    assert answer.status_code == 422
+    assert stored(services) == (1, 1, 1)

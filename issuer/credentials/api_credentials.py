@@ -19,14 +19,14 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from issuer.credentials.data_model import check_credential_data_model
+from issuer.credentials.data_model import MAX_DEPTH, check_credential_data_model, nesting_depth
 from issuer.credentials.issuance import IssuerIdentity, random_uuids
 from issuer.credentials.status_list import allocate_indexes, status_entry
 from issuer.errors import ConflictError, InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.store.audit import Actor, lock_writes, record_event
 from issuer.store.models import ApiCredential, StatusAllocation, StatusList
 from issuer.vocabulary import AuditAction, CredentialState
-from verifier.format import STATUS_LIST_ENTRY
+from verifier.format import STATUS_LIST_ENTRY, VC_V2_CONTEXT
 
 ENVELOPE_PREFIX = "data:application/vc+jwt,"
 
@@ -50,7 +50,7 @@ class ApiIssued:
     def enveloped(self) -> dict[str, Any]:
         """The VC 2.0 enveloped credential (VCDM 2.0 §4.13.1) carrying the token."""
         return {
-            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "@context": [VC_V2_CONTEXT],
             "id": ENVELOPE_PREFIX + self.jws,
             "type": "EnvelopedVerifiableCredential",
         }
@@ -78,6 +78,11 @@ def issue_api_credential(
     is refused: only this issuer allocates its slots).
     """
     rng = rng or random.SystemRandom()
+    if nesting_depth(unverified) > MAX_DEPTH:  # before anything walks it recursively
+        raise InvalidInputError(
+            f"the credential nests deeper than {MAX_DEPTH} levels",
+            code=IssuerErrorCode.INVALID_CREDENTIAL,
+        )
     credential = copy.deepcopy(unverified)
     if "issuer" not in credential:
         credential["issuer"] = issuer.base_url

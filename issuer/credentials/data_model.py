@@ -37,8 +37,9 @@ import jsonschema
 from pyld import jsonld  # type: ignore[import-untyped]
 
 from issuer.errors import InvalidInputError, IssuerErrorCode
-from verifier.credential import is_url, types_of
+from verifier.credential import is_url
 from verifier.encoding import b64url_decode
+from verifier.errors import CredentialError
 from verifier.json_ld import (
     CONTEXT_FILES,
     UnknownContextError,
@@ -46,9 +47,13 @@ from verifier.json_ld import (
     context_bytes,
     load_document,
 )
+from verifier.validity import parse_date_time
 
 ENVELOPED_CREDENTIAL: Final = "EnvelopedVerifiableCredential"
 _LANGUAGE_VALUE_KEYS: Final = frozenset({"@value", "@language", "@direction"})
+MAX_DEPTH: Final = 32
+"""Deepest nesting of objects and lists accepted: far beyond any real credential, and well
+inside what the JSON-LD processor and the schema validator handle without recursing too deep."""
 _SRI: Final = re.compile(r"(sha256|sha384|sha512)-([A-Za-z0-9+/]+={0,2})")
 _SRI_BYTES: Final = {"sha256": 32, "sha384": 48, "sha512": 64}
 _TYPED_ENTRIES: Final = ("credentialStatus", "credentialSchema", "refreshService", "termsOfUse")
@@ -71,6 +76,8 @@ def _schema_validator() -> jsonschema.Draft202012Validator:
 def check_credential_data_model(unverified: dict[str, Any]) -> None:
     """Raise ``InvalidInputError`` (``invalid_credential``) unless ``unverified`` is a VC 2.0
     credential this issuer may secure; see the module docstring for the rules."""
+    if nesting_depth(unverified) > MAX_DEPTH:
+        raise _refuse(f"the credential nests deeper than {MAX_DEPTH} levels")
     errors = sorted(_schema_validator().iter_errors(unverified), key=lambda e: list(e.path))
     if errors:
         where = "/".join(str(part) for part in errors[0].absolute_path) or "the credential"
@@ -79,12 +86,27 @@ def check_credential_data_model(unverified: dict[str, Any]) -> None:
     _check_json_ld(unverified)
 
 
+def nesting_depth(value: object) -> int:
+    """How deeply ``value``'s lists and objects nest, counted without recursion."""
+    deepest = 0
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                children = item.values() if isinstance(item, dict) else item
+                pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _check_rules(credential: dict[str, Any]) -> None:
     if "proof" in credential:
         raise _refuse("the credential already has a proof; send it unsecured")
-    types = types_of(credential["type"])
-    if len(types) != len(credential["type"] if isinstance(credential["type"], list) else [1]):
-        raise _refuse("every type must be a string")
+    declared = credential["type"]
+    types = declared if isinstance(declared, list) else [declared]
+    if not all(isinstance(kind, str) and kind for kind in types):
+        raise _refuse("every type must be a non-empty string")
     if ENVELOPED_CREDENTIAL in types:
         raise _refuse("an enveloped credential cannot be issued again")
     contexts = credential["@context"]
@@ -150,14 +172,11 @@ def _check_validity_period(credential: dict[str, Any]) -> None:
 
 
 def _instant(value: str) -> dt.datetime:
-    text = value.replace("Z", "+00:00")
-    if "T24:00:00" in text:  # XML Schema's end of day: the next day's midnight
-        day = dt.date.fromisoformat(text[:10]) + dt.timedelta(days=1)
-        text = f"{day.isoformat()}T00:00:00{text[text.index('T24:00:00') + 9 :]}"
-        text = re.sub(r"^([^+]*T00:00:00)\.0+", r"\1", text)
+    """The verifier's own reading of a date (``24:00:00`` included), so that what is issued
+    here reads the same when it is verified."""
     try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
+        return parse_date_time(value, "date")
+    except CredentialError:
         raise _refuse("a date is not an XML Schema dateTimeStamp") from None
 
 
