@@ -440,3 +440,14 @@ def test_deeply_nested_input_is_refused_not_crashed_on(
     answer = client.post("/presentations/verify", json={"verifiablePresentation": presentation})
     assert answer.status_code == 422
     assert stored(services) == (1, 1, 1)
+
+
+def test_issuing_takes_json_only(
+    client: TestClient, admin_headers: dict[str, str], services: Services
+) -> None:
+    headers = {**admin_headers, "Content-Type": "text/plain"}
+    answer = client.post(
+        "/credentials/issue", content=json.dumps({"credential": credential()}), headers=headers
+    )
+    assert answer.status_code == 415
+    assert stored(services) == (0, 0, 0)

@@ -7,7 +7,7 @@ belongs to no unit, and registrars act within their units. The verifying side
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
@@ -18,6 +18,7 @@ from issuer.credentials.api_credentials import (
     issue_api_credential,
 )
 from issuer.web.deps import ActorDep, AdminDep, ServicesDep, SessionDep
+from issuer.web.media import require_json
 
 router = APIRouter(tags=["vc-api"])
 
@@ -84,6 +85,7 @@ def issue(
     body: IssueVcApiRequest,
     _admin: AdminDep,
     actor: ActorDep,
+    _json: Annotated[None, require_json],
     session: SessionDep,
     services: ServicesDep,
 ) -> dict[str, Any]:
@@ -105,6 +107,7 @@ def update_status(
     body: UpdateStatusRequest,
     _admin: AdminDep,
     actor: ActorDep,
+    _json: Annotated[None, require_json],
     session: SessionDep,
     services: ServicesDep,
 ) -> UpdateStatusResponse:
