@@ -451,3 +451,22 @@ def test_issuing_takes_json_only(
     )
     assert answer.status_code == 415
     assert stored(services) == (0, 0, 0)
+
+
+def test_an_api_credential_reads_the_same_through_api_v1_verify_and_the_verify_page(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    enveloped = issue(client, admin_headers, credential()).json()["verifiableCredential"]
+    token = token_of(enveloped)
+    result = client.post("/api/v1/verify", json={"credential": token}).json()
+    assert (result["verified"], result["status"]) == (True, "valid")
+    page = client.post("/verify", data={"credential": token}, headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    _h, payload = verify_with_jwcrypto(token, client.get("/.well-known/jwks.json").json())
+    body = {"credentialId": payload["id"], "credentialStatus": [{"status": "revoked"}]}
+    assert client.post("/credentials/status", json=body, headers=admin_headers).status_code == 200
+    result = client.post("/api/v1/verify", json={"credential": token}).json()
+    assert (result["verified"], result["status"]) == (False, "revoked")
+    answer = client.post("/credentials/verify", json={"verifiableCredential": enveloped}).json()
+    assert answer["result"]["status"] == result["status"]
+    assert [c["code"] for c in answer["result"]["checks"]] == [c["code"] for c in result["checks"]]
