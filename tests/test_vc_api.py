@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi.testclient import TestClient
@@ -75,13 +76,22 @@ def b58encode(data: bytes) -> str:
 
 
 class Holder:
-    """A wallet's Ed25519 key as a ``did:key``, signing presentations with jwcrypto."""
+    """A wallet's key (Ed25519, or P-256) as a ``did:key``, signing presentations with
+    jwcrypto."""
 
-    def __init__(self) -> None:
-        self.private = Ed25519PrivateKey.generate()
-        raw = self.private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        self.did = "did:key:z" + b58encode(b"\xed\x01" + raw)
-        self.key = jwk.JWK.from_pyca(self.private)
+    def __init__(self, *, p256: bool = False) -> None:
+        private: Ed25519PrivateKey | ec.EllipticCurvePrivateKey
+        if p256:
+            private = ec.generate_private_key(ec.SECP256R1())
+            raw = private.public_key().public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
+            self.did = "did:key:z" + b58encode(b"\x80\x24" + raw)
+            self.alg = "ES256"
+        else:
+            private = Ed25519PrivateKey.generate()
+            raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+            self.did = "did:key:z" + b58encode(b"\xed\x01" + raw)
+            self.alg = "EdDSA"
+        self.key = jwk.JWK.from_pyca(private)
 
     def present(self, credentials: list[dict[str, Any]], **claims: Any) -> str:
         payload = {
@@ -92,8 +102,8 @@ class Holder:
             **claims,
         }
         signed = jws.JWS(json.dumps(payload).encode())
-        header = {"alg": "EdDSA", "typ": "vp+jwt", "kid": f"{self.did}#{self.did[8:]}"}
-        signed.add_signature(self.key, alg="EdDSA", protected=json.dumps(header))
+        header = {"alg": self.alg, "typ": "vp+jwt", "kid": f"{self.did}#{self.did[8:]}"}
+        signed.add_signature(self.key, alg=self.alg, protected=json.dumps(header))
         return str(signed.serialize(compact=True))
 
 
@@ -349,11 +359,12 @@ def test_status_of_an_unknown_or_shared_id_is_refused(
     assert stored(services) == (2, 2, 2)
 
 
+@pytest.mark.parametrize("p256", [False, True], ids=["ed25519", "p256"])
 def test_a_holders_enveloped_presentation_verifies_with_challenge_and_domain(
-    client: TestClient, admin_headers: dict[str, str]
+    client: TestClient, admin_headers: dict[str, str], p256: bool
 ) -> None:
     enveloped = issue(client, admin_headers, credential()).json()["verifiableCredential"]
-    holder = Holder()
+    holder = Holder(p256=p256)
     token = holder.present([enveloped], nonce="n-123", aud="employer.example")
     body = {
         "verifiablePresentation": enveloped_presentation(token),
