@@ -56,6 +56,7 @@ from issuer.web.routes import (
     share_pages,
     status_lists,
     tokens,
+    vc_api,
     verify_batch,
     verify_links,
     view_links,
@@ -63,6 +64,7 @@ from issuer.web.routes import (
 from verifier.web.api import VERIFY_PAGE_PATH, create_verify_router
 from verifier.web.api_docs import install_api_docs
 from verifier.web.upload import MAX_UPLOAD_BYTES
+from verifier.web.vc_api import create_vc_api_router
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +164,10 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     # issue 16: wallets (OpenID4VCI)
     app.include_router(oid4vci.router)
     app.include_router(oid4vci_offers.router)
+    # The W3C VC-API (decision 0055): issuing for admins, verifying for anyone.
+    app.include_router(vc_api.router)
+    did_issuers = frozenset(i for i in settings.trusted_issuers if i.startswith("did:key:"))
+    app.include_router(create_vc_api_router(app.state.verifier, embedded_proof_issuers=did_issuers))
     app.include_router(keys.public_router)
     install_console(app)
     app.add_middleware(

@@ -186,8 +186,16 @@ class Settings(VerificationPolicy):
     @classmethod
     def _check_issuers(cls, value: list[str]) -> list[str]:
         for issuer in value:
+            # did:key issuers: trusted for credentials with embedded proofs that a holder
+            # presents through the VC-API (decision 0055); never fetched from.
+            if issuer.startswith("did:key:") and re.fullmatch(
+                r"did:key:z[1-9A-HJ-NP-Za-km-z]+", issuer
+            ):
+                continue
             if not re.fullmatch(r"https?://[^\s/?#,]+(/[^\s?#,]*)?", issuer):
-                raise ValueError("TESSERA_TRUSTED_ISSUERS must be comma-separated http(s) URLs")
+                raise ValueError(
+                    "TESSERA_TRUSTED_ISSUERS must be comma-separated http(s) URLs or did:key DIDs"
+                )
         return value
 
     @field_validator("base_url")

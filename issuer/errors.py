@@ -56,6 +56,10 @@ class IssuerErrorCode(StrEnum):
     INVALID_NATIONAL_ID = "invalid_national_id"
     EXAM_DATE_IN_FUTURE = "exam_date_in_future"
     NO_HOLDER_EMAIL = "no_holder_email"
+    # the VC-API: credentials composed by the caller (decision 0055)
+    INVALID_CREDENTIAL = "invalid_credential"
+    ISSUER_NOT_THIS_ISSUER = "issuer_not_this_issuer"
+    AMBIGUOUS_CREDENTIAL_ID = "ambiguous_credential_id"
     # repeat-safe requests: Idempotency-Key and one-time form tokens (decision 0035)
     INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"

@@ -137,6 +137,9 @@ class AuditAction(StrEnum):
     CREDENTIAL_REINSTATE = "credential.reinstate"
     CREDENTIAL_REISSUE = "credential.reissue"
     CREDENTIAL_BATCH_REVOKE = "credential.batch_revoke"
+    # credentials issued through the VC-API (decision 0055)
+    API_CREDENTIAL_ISSUE = "api_credential.issue"
+    API_CREDENTIAL_STATUS = "api_credential.status"
     PRINCIPAL_CREATE = "principal.create"
     PRINCIPAL_DISABLE = "principal.disable"
     USER_CREATE = "user.create"

@@ -108,3 +108,24 @@ def live_server(
     """The real app on a loopback port, its base URL being that address."""
     with in_process_server(settings) as live:
         yield live
+
+
+# Test results that belong in the CI log even when the test passes: a test records them with
+# ``record_property`` under a name starting ``ci_log:`` (the W3C VC 2.0 suite's counts,
+# tests/test_vc_api_suite.py). xdist carries user properties back from its workers.
+CI_LOG_PREFIX = "ci_log:"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = [
+        f"{report.nodeid}: {value}"
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if getattr(report, "when", "call") == "call"
+        for name, value in getattr(report, "user_properties", [])
+        if str(name).startswith(CI_LOG_PREFIX)
+    ]
+    if lines:
+        terminalreporter.section("results for the CI log")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -195,15 +195,27 @@ class StatusList(Base):
 
 
 class StatusAllocation(Base):
-    """A credential's index in a status list; ``set_at`` not null means the bit is 1."""
+    """A credential's index in a status list; ``set_at`` not null means the bit is 1.
+
+    The credential is either a register credential (``credential_id``) or one issued through
+    the VC-API (``api_credential_id``): exactly one of the two is set (decision 0055).
+    """
 
     __tablename__ = "status_allocations"
-    __table_args__ = (UniqueConstraint("list_id", "index"),)
+    __table_args__ = (
+        UniqueConstraint("list_id", "index"),
+        CheckConstraint(
+            "(credential_id IS NULL) <> (api_credential_id IS NULL)", name="one_credential"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))
     index: Mapped[int] = mapped_column(Integer)
-    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), unique=True)
+    credential_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"), unique=True)
+    api_credential_id: Mapped[str | None] = mapped_column(
+        ForeignKey("api_credentials.id"), unique=True
+    )
     set_at: Mapped[dt.datetime | None]
     # The same index in the list's suspension twin (docs/decisions): not null = suspended.
     suspended_at: Mapped[dt.datetime | None]
@@ -250,6 +262,31 @@ class Credential(Base):
     occupation: Mapped[Occupation] = relationship(lazy="joined", innerjoin=True)
     level: Mapped[Level] = relationship(lazy="joined", innerjoin=True)
     unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
+
+
+class ApiCredential(Base):
+    """A credential issued through the VC-API (``POST /credentials/issue``): any VC 2.0
+    credential the caller composed, signed as ``vc+jwt`` by this issuer (decision 0055).
+
+    Not part of the register of certificates (no holder, unit or exam): it has a status
+    slot (``status_allocations.api_credential_id``) so that it can be revoked or suspended
+    through ``POST /credentials/status``.
+    """
+
+    __tablename__ = "api_credentials"
+    __table_args__ = (CheckConstraint(one_of("state", CredentialState), name="state"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # The credential's own ``id`` (a URL), as signed; the caller's or ``urn:uuid:<id>``.
+    credential_id: Mapped[str] = mapped_column(String(2000))
+    # Its SHA-256 (hex): the look-up key of ``POST /credentials/status``.
+    credential_id_hash: Mapped[str] = mapped_column(String(64), index=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(index=True)
+    issued_by: Mapped[str] = mapped_column(String(200))
+    kid: Mapped[str] = mapped_column(ForeignKey("signing_keys.kid"))
+    jws: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default=CredentialState.ACTIVE.value)
+    state_changed_at: Mapped[dt.datetime | None]
 
 
 class PrincipalRecord(Base):

@@ -114,7 +114,9 @@ def build_local_verifier(
     hears of every other issuer's status-list lookup (True: served from the cache)."""
     settings = services.settings
     base = services.base_url
-    trusted = TrustedIssuers([base, *settings.trusted_issuers])
+    # did:key entries are for embedded-proof credentials in presentations only (decision 0055).
+    web_issuers = [i for i in settings.trusted_issuers if not i.startswith("did:")]
+    trusted = TrustedIssuers([base, *web_issuers])
     others = [i for i in trusted if i != base]
     client = build_http_client(timeout=settings.verify_http_timeout_seconds) if others else None
     other_trust = TrustedIssuers(others)

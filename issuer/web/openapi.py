@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from issuer.web.middleware.rate_limit import is_rate_limited
+from issuer.web.routes.vc_api import ISSUE_PATH, STATUS_PATH
 from verifier.web.problem_response import PROBLEM_MEDIA_TYPE
 
 PROBLEM_SCHEMA: Final = {
@@ -49,6 +50,8 @@ def _codes_for(path: str, method: str) -> list[str]:
     if path.startswith("/api/v1/") and not (
         path in public or path.startswith("/api/v1/presentation-requests")  # decision 0058
     ):
+        codes += ["401", "403"]
+    if path in (ISSUE_PATH, STATUS_PATH):  # the VC-API's issuing side: admins only
         codes += ["401", "403"]
     if method in _BODY_METHODS:
         codes += ["409", "413", "415"]

@@ -43,6 +43,8 @@ def test_check_constraints_are_the_migrations_text() -> None:
         ),
         ("notices", "state IN ('pending', 'sent', 'failed')"),
         ("console_sessions", "stage IN ('second_factor', 'signed_in')"),
+        ("api_credentials", "state IN ('active', 'revoked', 'suspended', 'superseded')"),
+        ("status_allocations", "(credential_id IS NULL) <> (api_credential_id IS NULL)"),
     }
     migrations = "".join(p.read_text("utf-8") for p in (ROOT / "migrations").rglob("*.py"))
     for _table, sql in checks:

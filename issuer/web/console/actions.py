@@ -31,6 +31,8 @@ AUDIT_ACTIONS: Final[dict[str, Words]] = {
     AuditAction.CREDENTIAL_REINSTATE: both("event.credential.reinstate"),
     AuditAction.CREDENTIAL_REISSUE: both("event.credential.reissue"),
     AuditAction.CREDENTIAL_BATCH_REVOKE: both("event.credential.batch_revoke"),
+    AuditAction.API_CREDENTIAL_ISSUE: both("event.api_credential.issue"),
+    AuditAction.API_CREDENTIAL_STATUS: both("event.api_credential.status"),
     AuditAction.PRINCIPAL_CREATE: both("event.principal.create"),
     AuditAction.PRINCIPAL_DISABLE: both("event.principal.disable"),
     AuditAction.USER_CREATE: both("event.user.create"),

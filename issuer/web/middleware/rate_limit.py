@@ -21,7 +21,9 @@ PUBLIC_PREFIXES = (
     "/api/v1/verify",
     "/verify",
     "/v/",
-    "/c",  # packed QR links (/c#...); /credentials/{id}/status and /compromised-keys.json
+    "/c",  # packed QR links (/c#...); /credentials/{id}/status and /compromised-keys.json,
+    # and the VC-API's /credentials/issue, /credentials/status and /credentials/verify
+    "/presentations/",  # the VC-API's /presentations/verify
     "/s/",  # holder share pages and their files
     "/status/",
     "/.well-known/",
