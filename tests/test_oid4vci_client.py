@@ -27,6 +27,9 @@ from tests.oid4vci_helpers import did_jwk_key, issue, make_offer
 from tests.oid4vci_wallet import run_wallet
 
 W3C = "open_badge_jwt_vc_json"
+# A loopback server on a loaded CI machine may pause for seconds: no request gives up early.
+HTTP_TIMEOUT = 30.0
+
 SD_JWT = "skill_certificate_sd_jwt"
 TOKEN_STATUS_REVOKED = 1  # draft-ietf-oauth-status-list "INVALID"
 PUBLIC = ("kty", "crv", "x", "y")
@@ -44,7 +47,7 @@ def wallet_live(
 def _check_bound_copies(
     base: str, stored_token: str, obtained: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    jwks = httpx.get(f"{base}/.well-known/jwks.json").json()
+    jwks = httpx.get(f"{base}/.well-known/jwks.json", timeout=HTTP_TIMEOUT).json()
     _header, stored = verify_with_jwcrypto(stored_token, jwks)
     payloads = []
     assert len(obtained["credentials"]) == len(obtained["keys"])
@@ -61,7 +64,9 @@ def _check_bound_copies(
             payload["credentialSubject"]["achievement"]
             == stored["credentialSubject"]["achievement"]
         )
-        verdict = httpx.post(f"{base}/api/v1/verify", json={"credential": token}).json()
+        verdict = httpx.post(
+            f"{base}/api/v1/verify", json={"credential": token}, timeout=HTTP_TIMEOUT
+        ).json()
         assert (verdict["verified"], verdict["status"]) == (True, "valid"), verdict
         payloads.append(payload)
     return payloads
@@ -74,7 +79,7 @@ def _unb64(text: str) -> bytes:
 def _check_sd_jwt_copies(base: str, obtained: dict[str, Any]) -> list[dict[str, Any]]:
     """Each SD-JWT VC verified by the SD-JWT reference implementation (PyPI ``sd-jwt``) with
     the published keys, bound (``cnf``) to the key the wallet generated for it."""
-    jwks = httpx.get(f"{base}/.well-known/jwks.json").json()
+    jwks = httpx.get(f"{base}/.well-known/jwks.json", timeout=HTTP_TIMEOUT).json()
     keyset = JWKSet.from_json(json.dumps(jwks))
 
     def issuer_key(issuer: str, header: dict[str, Any]) -> JWK:
@@ -101,9 +106,9 @@ def _token_status(base: str, status: dict[str, Any]) -> int:
     """A credential's value in its IETF Token Status List, read by hand: the list fetched,
     its signature checked with jwcrypto, ZLIB-inflated, ``bits`` per entry, LSB first."""
     reference = status["status_list"]
-    answer = httpx.get(reference["uri"])
+    answer = httpx.get(reference["uri"], timeout=HTTP_TIMEOUT)
     assert answer.headers["content-type"].startswith("application/statuslist+jwt")
-    jwks = httpx.get(f"{base}/.well-known/jwks.json").json()
+    jwks = httpx.get(f"{base}/.well-known/jwks.json", timeout=HTTP_TIMEOUT).json()
     header, payload = verify_with_jwcrypto(answer.text, jwks)
     assert header["typ"] == "statuslist+jwt"
     listed = payload["status_list"]
@@ -137,7 +142,9 @@ def test_a_wallet_obtains_both_formats_bound_to_its_keys_and_revocation_reaches_
     # The Bitstring Status List (the vc+jwt copies) and the Token Status List (the SD-JWT
     # VCs) both say revoked.
     for token in obtained["results"][W3C]["credentials"]:
-        verdict = httpx.post(f"{base}/api/v1/verify", json={"credential": token}).json()
+        verdict = httpx.post(
+            f"{base}/api/v1/verify", json={"credential": token}, timeout=HTTP_TIMEOUT
+        ).json()
         assert (verdict["verified"], verdict["status"]) == (False, "revoked"), verdict
     bit = copies[0]["credentialStatus"]
     assert bit["statusPurpose"] == "revocation"
@@ -168,7 +175,9 @@ def test_a_wallet_obtains_the_open_badge_credential_bound_to_its_keys(
     )
     assert revoked.status_code == 200, revoked.text
     for token in result["credentials"]:
-        verdict = httpx.post(f"{base}/api/v1/verify", json={"credential": token}).json()
+        verdict = httpx.post(
+            f"{base}/api/v1/verify", json={"credential": token}, timeout=HTTP_TIMEOUT
+        ).json()
         assert (verdict["verified"], verdict["status"]) == (False, "revoked"), verdict
 
 
@@ -181,7 +190,7 @@ def test_a_wallet_resolves_an_offer_by_reference_and_a_used_offer_gives_nothing(
     obtained = run_wallet(offer["offer_by_reference"], offer["tx_code"])
     _check_bound_copies(base, credential["credential"], obtained["results"][W3C])
     # The offer was redeemed: a second wallet with the same link gets nothing.
-    again = httpx.get(offer["credential_offer_uri"])
+    again = httpx.get(offer["credential_offer_uri"], timeout=HTTP_TIMEOUT)
     assert again.status_code == 404
 
 

@@ -21,9 +21,14 @@ from tests.presentation.wallet_runner import (
 )
 from verifier.jwk import jwk_from_public_key
 
+# A loopback server on a loaded CI machine may pause for seconds: no request gives up early.
+HTTP_TIMEOUT = 30.0
+
 
 def _create(base: str, claims: list[str]) -> dict[str, str]:
-    answer = httpx.post(f"{base}/api/v1/presentation-requests", json={"claims": claims})
+    answer = httpx.post(
+        f"{base}/api/v1/presentation-requests", json={"claims": claims}, timeout=HTTP_TIMEOUT
+    )
     assert answer.status_code == 201, answer.text
     created: dict[str, str] = answer.json()
     return created
@@ -86,7 +91,7 @@ def _answer(
 
 
 def _result(created: dict[str, str]) -> dict[str, Any]:
-    answer = httpx.get(created["result_api_url"])
+    answer = httpx.get(created["result_api_url"], timeout=HTTP_TIMEOUT)
     assert answer.status_code == 200
     result: dict[str, Any] = answer.json()
     return result
@@ -110,7 +115,7 @@ def test_a_request_for_occupation_and_level_shows_only_those_even_when_more_is_d
     with session_scope(services.sessions) as session:
         row = session.scalars(select(PresentationRequest)).one()
         assert set(row.disclosed or {}) == {"occupation", "level"}
-    page = httpx.get(created["result_url"] + "?lang=en").text
+    page = httpx.get(created["result_url"] + "?lang=en", timeout=HTTP_TIMEOUT).text
     assert "Genuine and valid" in page
     assert "Occupation" in page
     assert "Level" in page
@@ -171,6 +176,6 @@ def test_a_revoked_credential_shows_revoked(
     result = _result(created)
     assert result["verdict"] == "revoked"
     assert set(result["disclosed"]) == {"occupation", "level"}
-    page = httpx.get(created["result_url"]).text
+    page = httpx.get(created["result_url"], timeout=HTTP_TIMEOUT).text
     assert "已撤销" in page
     assert "Revoked" in page
