@@ -57,7 +57,7 @@ def _refused(exc: IssuerError, lang: Lang, back: str) -> HTMLResponse:
     return HTMLResponse(body, status_code=status, headers=HEADERS)
 
 
-@router.post("/{token}/wallet", response_class=HTMLResponse, responses=_ANSWERS)
+@router.post("/{token}/wallet", response_class=HTMLResponse, status_code=201, responses=_ANSWERS)
 async def add_to_wallet(
     token: str, request: Request, session: SessionDep, services: ServicesDep
 ) -> Response:
