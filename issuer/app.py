@@ -45,6 +45,7 @@ from issuer.web.routes import (
     credentials,
     documents,
     health,
+    holder_wallet,
     holders,
     imports,
     keys,
@@ -153,7 +154,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     for module in (status_lists, credential_types, principals, tokens, keys, audit, approvals):
         app.include_router(module.router)
     # issue 5: campaigns, certificates, sharing
-    for module in (imports, documents, share_pages, view_links):
+    for module in (imports, documents, share_pages, view_links, holder_wallet):
         app.include_router(module.router)
     app.include_router(holders.router)
     # issue 16: an employer asks a holder's wallet (OpenID4VP)

@@ -128,6 +128,7 @@ class IssuerErrorCode(StrEnum):
     INVALID_COLOUR = "invalid_colour"
     # holder share links
     CREDENTIAL_NOT_IN_FORCE = "credential_not_in_force"
+    TOO_MANY_WALLET_OFFERS = "too_many_wallet_offers"
     # presentation requests (OpenID4VP): an employer asks a holder's wallet
     UNKNOWN_CLAIM = "unknown_claim"
     PRESENTATION_REQUEST_ANSWERED = "presentation_request_answered"

@@ -3,15 +3,19 @@ Foundation's ``@openid4vc/openid4vci`` 0.4.6 (tests/oid4vci_client/wallet.mjs) r
 offer, reads the metadata, trades the code and the transaction code for a token, gets a nonce,
 proves possession of keys it generated and obtains the credential, from a Tessera server on a
 loopback port. The copies are then checked with jwcrypto and Tessera's verifier, bound to the
-wallet's keys, and revoked through the API.
+wallet's keys, and revoked through the API. A holder's own offer, made with the "add to my
+wallet" form of their share page, is redeemed the same way.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 import zlib
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -208,3 +212,43 @@ def test_a_second_client_library_obtains_both_formats(
         assert "error" not in result, result
     _check_bound_copies(base, credential["credential"], obtained["results"][W3C])
     _check_sd_jwt_copies(base, obtained["results"][SD_JWT])
+
+
+def test_a_holder_adds_their_credential_from_their_share_page_and_the_wallet_obtains_both(
+    wallet_live: tuple[str, TestClient, dict[str, str]], services: Services
+) -> None:
+    """No registrar in the loop: the holder presses "add to my wallet" on their own share
+    page, and the wallet takes the offer link and transaction code that page shows."""
+    base, client, headers = wallet_live
+    credential = issue(client, services, headers)
+    made = client.post(f"/api/v1/credentials/{credential['id']}/share-links", headers=headers)
+    assert made.status_code == 201, made.text
+    holder = made.json()["url"]
+    form = re.search(
+        r'action="(/s/[^"/]+/wallet\?lang=\w+)".*?name="form" value="([0-9a-f]+)"',
+        httpx.get(holder).text,
+    )
+    assert form is not None
+    # As a browser sends it: from the page's own origin.
+    answer = httpx.post(
+        base + form.group(1),
+        data={"form": form.group(2)},
+        headers={"Origin": base, "Sec-Fetch-Site": "same-origin"},
+    )
+    assert answer.status_code == 201, answer.text
+    link = re.search(r'<a class="wallet-open" href="([^"]+)"', answer.text)
+    tx_code = re.search(r'<p class="tx-code">(\d{6})</p>', answer.text)
+    assert link is not None
+    assert tx_code is not None
+    offer_link = html.unescape(link.group(1))
+    assert offer_link.startswith("openid-credential-offer://?credential_offer_uri=")
+    obtained = run_wallet(offer_link, tx_code.group(1), proofs=2)
+    assert obtained["credential_issuer"] == base
+    assert set(obtained["results"]) == {SD_JWT, W3C}
+    for result in obtained["results"].values():
+        assert "error" not in result, result
+    _check_bound_copies(base, credential["credential"], obtained["results"][W3C])
+    _check_sd_jwt_copies(base, obtained["results"][SD_JWT])
+    # Shown once, used once: the same link gives a second wallet nothing.
+    [uri] = parse_qs(urlsplit(offer_link).query)["credential_offer_uri"]
+    assert httpx.get(uri).status_code == 404

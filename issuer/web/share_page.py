@@ -9,8 +9,10 @@ script is this server's ``/s/share.js``), no third-party assets; every value goe
 ``html.escape``.
 
 The holder's own link (made by a registrar) shows the holder's panel of view links
-(``issuer/web/view_links_panel.py``) and the LinkedIn link for work abroad; a view link shows
-neither, only the credential, its files and its own address and QR code to pass on.
+(``issuer/web/view_links_panel.py``), the LinkedIn link for work abroad and, while the
+credential is in force, the "add to my wallet" form (``issuer/web/holder_wallet_page.py``); a
+view link shows none of them, only the credential, its files and its own address and QR
+code to pass on.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from html import escape
 
 from issuer.documents.credential_document import CredentialDocument
 from issuer.documents.share_link import linkedin_url
+from issuer.web.holder_wallet_page import wallet_section_html
 from issuer.web.share_head import Preview, head_html
 from issuer.web.view_links_panel import HolderPanel, copy_block_html, holder_panel_html
 from verifier import labels
@@ -221,6 +224,8 @@ def render_share_page(page: SharePage) -> str:
     if page.holder is not None:
         sharing = f'<ul class="files">{"".join(links)}</ul>'
         panel = holder_panel_html(page.token, page.holder, lang)
+        if in_force:  # a wallet takes only a credential in force (decision 0059)
+            panel = wallet_section_html(page.token, page.holder.form_token, lang) + panel
         footer = say_html("share.footer.holder", lang)
     else:
         copy = copy_block_html(page.page_url, page.token, lang, ident="address", qr_open=None)
@@ -251,11 +256,12 @@ def gone_page_html(*, expired: bool, lang: Lang) -> str:
     )
 
 
-def problem_page_html(key: str, lang: Lang, *, back: str | None) -> str:
-    """A refused form, in words (``key`` says why), with a way back to the page."""
+def problem_page_html(key: str, lang: Lang, *, back: str | None, **values: object) -> str:
+    """A refused form, in words (``key`` says why, with ``values``), with a way back to the
+    page."""
     link = f'<p><a href="{escape(back)}">{say_html("share.back", lang)}</a></p>' if back else ""
     return (
         f"{head_html(say('share.error.title', lang, sep=' '), lang)}<body><main>"
         f"<h1>{say_html('share.error.title', lang)}</h1>"
-        f'<p role="alert">{say_html(key, lang)}</p>{link}</main></body></html>'
+        f'<p role="alert">{say_html(key, lang, **values)}</p>{link}</main></body></html>'
     )
