@@ -226,7 +226,7 @@ def test_a_holder_adds_their_credential_from_their_share_page_and_the_wallet_obt
     holder = made.json()["url"]
     form = re.search(
         r'action="(/s/[^"/]+/wallet\?lang=\w+)".*?name="form" value="([0-9a-f]+)"',
-        httpx.get(holder).text,
+        httpx.get(holder, timeout=HTTP_TIMEOUT).text,
     )
     assert form is not None
     # As a browser sends it: from the page's own origin.
@@ -234,6 +234,7 @@ def test_a_holder_adds_their_credential_from_their_share_page_and_the_wallet_obt
         base + form.group(1),
         data={"form": form.group(2)},
         headers={"Origin": base, "Sec-Fetch-Site": "same-origin"},
+        timeout=HTTP_TIMEOUT,
     )
     assert answer.status_code == 201, answer.text
     link = re.search(r'<a class="wallet-open" href="([^"]+)"', answer.text)
@@ -251,4 +252,4 @@ def test_a_holder_adds_their_credential_from_their_share_page_and_the_wallet_obt
     _check_sd_jwt_copies(base, obtained["results"][SD_JWT])
     # Shown once, used once: the same link gives a second wallet nothing.
     [uri] = parse_qs(urlsplit(offer_link).query)["credential_offer_uri"]
-    assert httpx.get(uri).status_code == 404
+    assert httpx.get(uri, timeout=HTTP_TIMEOUT).status_code == 404
