@@ -204,7 +204,8 @@ def test_a_caching_outside_verifier_sees_a_revocation_within_the_list_ttl(
     issued = client.post("/api/v1/credentials", json=issue_body(), headers=admin_headers).json()
     now = [dt.datetime.now(dt.UTC)]
     trusted = TrustedIssuers([base])
-    with build_http_client(timeout=5.0) as http:
+    # Generous: a loaded CI machine may pause the loopback server for seconds.
+    with build_http_client(timeout=30.0) as http:
         status = HttpStatusSource(trusted, http, clock=lambda: now[0])
         outside = Verifier(
             trusted_issuers=trusted,
