@@ -133,14 +133,15 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def run_wrk(
-    url: str, *, duration: int, connections: int, script: Path | None, server_pid: int
+    url: str, *, duration: int, connections: int, script: Path | None, server_pid: int = 0
 ) -> dict[str, float]:
+    """One wrk run; with ``server_pid``, also the server's CPU time per request (``cpu_us``)."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
     if script is not None:
         command[1:1] = ["-s", str(script)]
-    cpu_before = _cpu_seconds(server_pid)
+    cpu_before = _cpu_seconds(server_pid) if server_pid else 0.0
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    cpu = _cpu_seconds(server_pid) - cpu_before
+    cpu = _cpu_seconds(server_pid) - cpu_before if server_pid else 0.0
     requests = float(_found(re.search(r"(\d+) requests in", out), out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
