@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from issuer.store.models import StatusList
 
-# Built once: constructing the statement cost more than executing it (decision 0063).
+# Built once, not on every check (decision 0063).
 _REVISION_OF = select(StatusList.revision).where(StatusList.id == bindparam("list_id"))
 
 
