@@ -10,6 +10,11 @@ credentials in turn. The server remembers credentials it has verified
 server is then restarted with the memo off and measured again, so every request runs every
 check ("first sight"). Also measures raw ES256 signature verification (``cryptography``) of
 the same tokens, the floor of any verifier. Reports requests/s, p50 and p99, and ratios.
+
+Besides requests per second it reports the server's CPU time per request (all its
+processes, read from ``/proc`` before and after each wrk run): on a machine shared with
+other work the wall-clock rates of two runs a few seconds apart can differ by 2x, while CPU
+time per request moves little. ``--workers 1 --duration 5`` is a short run.
 """
 
 from __future__ import annotations
@@ -106,11 +111,38 @@ def _unit(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(url: str, *, duration: int, connections: int, script: Path | None) -> dict[str, float]:
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of ``pid`` and every process under it (Linux ``/proc``)."""
+    parents: dict[int, int] = {}
+    times: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = int(fields[11]) + int(fields[12])  # utime, stime
+    tree, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        tree.add(current)
+        todo.extend(child for child, parent in parents.items() if parent == current)
+    return sum(times.get(p, 0) for p in tree) / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(
+    url: str, *, duration: int, connections: int, script: Path | None, server_pid: int = 0
+) -> dict[str, float]:
+    """One wrk run; with ``server_pid``, also the server's CPU time per request (``cpu_us``)."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
     if script is not None:
         command[1:1] = ["-s", str(script)]
+    cpu_before = _cpu_seconds(server_pid) if server_pid else 0.0
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    cpu = _cpu_seconds(server_pid) - cpu_before if server_pid else 0.0
+    requests = float(_found(re.search(r"(\d+) requests in", out), out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     return {
@@ -119,6 +151,7 @@ def run_wrk(url: str, *, duration: int, connections: int, script: Path | None) -
         "p99": _unit(_found(re.search(r"\s99%\s+(\S+)", out), out).group(1)),
         "non_2xx": float(errors.group(1)) if errors else 0.0,
         "socket_errors": 1.0 if socket_errors else 0.0,
+        "cpu_us": cpu / requests * 1e6 if requests else 0.0,
     }
 
 
@@ -167,12 +200,12 @@ def main() -> None:
             ).json()
             assert check["status"] == "valid", check
             jwks = httpx.get(f"{base}/.well-known/jwks.json").json()
-            results = measure(base, script, args)
+            results = measure(base, script, args, server.pid)
         finally:
             stop(server)
         base, server = start_demo_server(work, args.workers, port=port, VERIFY_MEMO_SIZE="0")
         try:
-            first_sight = measure(base, script, args)
+            first_sight = measure(base, script, args, server.pid)
         finally:
             stop(server)
     raw = raw_verify_rate(tokens, jwks)
@@ -193,25 +226,28 @@ def main() -> None:
             continue
         print(
             f"{name:16} {r['rps']:9.0f} req/s   p50 {r['p50']:7.2f} ms   p99 {r['p99']:7.2f} ms"
-            f"   non-2xx {r['non_2xx']:.0f}"
+            f"   non-2xx {r['non_2xx']:.0f}   server CPU {r['cpu_us']:6.0f} us/req"
         )
     repeat = results["verify"]["rps"] / results["health"]["rps"]
     first = first_sight["verify"]["rps"] / first_sight["health"]["rps"]
     print(f"verify/healthz   {repeat:9.2f}   repeats, memo on (target >= 0.50)")
     print(f"verify/healthz   {first:9.2f}   first sight, memo off")
+    cpu_repeat = results["health"]["cpu_us"] / results["verify"]["cpu_us"]
+    cpu_first = first_sight["health"]["cpu_us"] / first_sight["verify"]["cpu_us"]
+    print(f"CPU ratio        {cpu_repeat:9.2f}   repeats: healthz / verify server CPU per request")
+    print(f"CPU ratio        {cpu_first:9.2f}   first sight, memo off")
     print(f"raw ES256 verify {raw:9.0f} /s on one core (the floor: one signature per credential)")
 
 
-def measure(base: str, script: Path, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+def measure(
+    base: str, script: Path, args: argparse.Namespace, server_pid: int
+) -> dict[str, dict[str, float]]:
     """Warm-up, then /healthz and /api/v1/verify, each for ``args.duration`` seconds."""
-    run_wrk(f"{base}/healthz", duration=3, connections=args.connections, script=None)
-    run_wrk(f"{base}/api/v1/verify", duration=3, connections=args.connections, script=script)
-    health = run_wrk(
-        f"{base}/healthz", duration=args.duration, connections=args.connections, script=None
-    )
-    verify = run_wrk(
-        f"{base}/api/v1/verify", duration=args.duration, connections=args.connections, script=script
-    )
+    common: dict[str, int] = {"connections": args.connections, "server_pid": server_pid}
+    run_wrk(f"{base}/healthz", duration=3, script=None, **common)
+    run_wrk(f"{base}/api/v1/verify", duration=3, script=script, **common)
+    health = run_wrk(f"{base}/healthz", duration=args.duration, script=None, **common)
+    verify = run_wrk(f"{base}/api/v1/verify", duration=args.duration, script=script, **common)
     return {"health": health, "verify": verify}
 
 

@@ -16,11 +16,14 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from issuer.store.models import StatusList
+
+# Built once, not on every check (decision 0063).
+_REVISION_OF = select(StatusList.revision).where(StatusList.id == bindparam("list_id"))
 
 
 class ListRevisions:
@@ -39,9 +42,7 @@ class ListRevisions:
     def current(self, list_id: int) -> int | None:
         if not self._watch:
             with self._engine.connect() as connection:
-                revision = connection.scalar(
-                    select(StatusList.revision).where(StatusList.id == list_id)
-                )
+                revision = connection.scalar(_REVISION_OF, {"list_id": list_id})
             return None if revision is None else int(revision)
         with self._lock:
             try:

@@ -22,12 +22,14 @@ from issuer.keys.jwks import compromised_keys_document, published_jwks
 from issuer.services import Services
 from issuer.store.models import Credential
 from verifier.credential import issuer_id_of
+from verifier.encoding import b64url_decode
 from verifier.errors import (
     CredentialError,
     CredentialErrorCode,
     KeyNotFoundError,
     KeySourceError,
     LocatorError,
+    MalformedError,
     StatusRetrievalError,
 )
 from verifier.holder_files import SHARE_FILE
@@ -244,14 +246,41 @@ def stays_in_process(base_url: str, submission: str) -> bool:
     own issuer (a pasted token or packed QR link), or it is a link (links are answered from
     this server's own credential store only). Anything else may fetch another issuer's keys
     or lists, and is verified off the event loop (decision 0022)."""
-    if looks_like_url(submission) and packed_credential_in(submission) is None:
+    packed = packed_credential_in(submission)
+    if packed is None and looks_like_url(submission):
         return True
     try:
-        packed = packed_credential_in(submission)
         token = unpack_credential(packed) if packed is not None else submission
+        peeked = _peek_issuer(token)
+        if peeked is not None:
+            return peeked == base_url
         return issuer_id_of(decode_unverified_jws(token).payload) == base_url
     except CredentialError:
         return True  # refused before any key is looked up
+
+
+def _peek_issuer(token: str) -> str | None:
+    """The issuer a compact JWS's payload names, read with a fast, lenient JSON parser: a
+    routing hint only, ``None`` when this reading fails (the caller then parses strictly).
+
+    It cannot send a token the verifier will attribute to another issuer onto the event
+    loop: where the lenient reading succeeds, the strict one (``verifier.strict_json``) either
+    refuses the payload (repeated members, a BOM, ...) before any key is looked up, or reads
+    the same ``issuer``; what the lenient parser refuses takes the strict path. The
+    verifier's own checks always parse strictly."""
+    parts = token.strip().split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = orjson.loads(b64url_decode(parts[1]))
+    except (MalformedError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    try:
+        return issuer_id_of(payload)
+    except CredentialError:
+        return None
 
 
 class _StatusDetails:

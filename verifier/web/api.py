@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from importlib import resources
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 
 from verifier.holder_files import (
     MAX_FILE_BYTES,
@@ -87,6 +88,20 @@ _VERIFY_STYLESHEET: Final = (
 
 class _BodyTooLargeError(Exception):
     """Internal: the body passed ``MAX_BODY_BYTES`` while it was being read."""
+
+
+class RequestRoute(APIRoute):
+    """A route whose endpoint takes the ``Request`` and returns the ``Response`` itself.
+
+    Documented in the OpenAPI like any route (``response_model``, ``responses``,
+    ``openapi_extra``), but served without FastAPI's per-request dependency solving, body
+    handling and response validation, none of which such an endpoint uses: on the busiest
+    public route that machinery cost more than the route's own reading of the request
+    (docs/performance.md, decision 0063). Exceptions still reach the app's handlers."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        endpoint: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
+        return endpoint
 
 
 def _media_type(request: Request) -> str:
@@ -238,27 +253,6 @@ def create_verify_router(
             on_result(result)
         return result
 
-    @router.post(
-        "/api/v1/verify",
-        response_model=VerificationResult,
-        summary="Verify a credential (compact JWS or verify URL)",
-        responses={
-            413: {"description": "Body too large (problem+json)"},
-            415: {"description": "Unsupported media type (problem+json)"},
-            422: {"description": "JSON body is neither request, or look-ups not offered"},
-            429: {"description": "Too many requests or look-ups (Retry-After; problem+json)"},
-        },
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": request_schema()},
-                    "application/vc+jwt": {"schema": {"type": "string"}},
-                    "text/plain": {"schema": {"type": "string"}},
-                },
-            }
-        },
-    )
     async def verify_credential(request: Request) -> Response:
         media_type = _media_type(request)
         if media_type != "application/json" and media_type not in TOKEN_MEDIA_TYPES:
@@ -281,6 +275,31 @@ def create_verify_router(
             text = body.decode("utf-8", errors="replace")
         result = await evaluate(text)
         return Response(result.model_dump_json(), media_type="application/json")
+
+    router.add_api_route(
+        "/api/v1/verify",
+        verify_credential,
+        methods=["POST"],
+        route_class_override=RequestRoute,
+        response_model=VerificationResult,
+        summary="Verify a credential (compact JWS or verify URL)",
+        responses={
+            413: {"description": "Body too large (problem+json)"},
+            415: {"description": "Unsupported media type (problem+json)"},
+            422: {"description": "JSON body is neither request, or look-ups not offered"},
+            429: {"description": "Too many requests or look-ups (Retry-After; problem+json)"},
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": request_schema()},
+                    "application/vc+jwt": {"schema": {"type": "string"}},
+                    "text/plain": {"schema": {"type": "string"}},
+                },
+            }
+        },
+    )
 
     for version, dictionary in DICTIONARIES.items():
         router.add_api_route(
