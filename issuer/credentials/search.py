@@ -301,7 +301,9 @@ def after_cursor(cursor: str, order: SortOrder) -> ColumnElement[bool]:
 def _estimated_rows(session: Session, query: Select[Any]) -> int:
     """PostgreSQL's planner estimate of how many rows ``query`` returns (no row is read)."""
     connection = session.connection()
-    compiled = query.compile(dialect=connection.dialect)
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
     plan = connection.exec_driver_sql(
         "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params
     ).scalar_one()
@@ -321,6 +323,22 @@ def count_matches(session: Session, query: Select[Any]) -> tuple[int, bool]:
         return max(_estimated_rows(session, query), COUNT_CAP + 1), False
     exact = select(func.count()).select_from(query.subquery())
     return int(session.scalar(exact) or 0), True
+
+
+def page_query(
+    criteria: CredentialFilter,
+    *,
+    scope: Sequence[str] | None,
+    order: SortOrder,
+    dialect: str,
+    cursor: str | None = None,
+) -> Select[Any]:
+    """The ordered ``SELECT`` of the credentials ``search_credentials`` pages through (no
+    ``LIMIT`` yet): for the database ``dialect``, after ``cursor`` when given."""
+    query = _scoped(select(Credential), criteria, scope, dialect)
+    if cursor is not None:
+        query = query.where(after_cursor(cursor, order))
+    return query.order_by(*_ordering(order))
 
 
 def search_credentials(
@@ -346,11 +364,8 @@ def search_credentials(
             "give a cursor or an offset, not both", code=IssuerErrorCode.INVALID_REQUEST
         )
     dialect = _dialect(session)
-    query = _scoped(select(Credential), criteria, scope, dialect)
-    if cursor is not None:
-        query = query.where(after_cursor(cursor, order))
-    ordered = query.order_by(*_ordering(order)).limit(limit + 1).offset(offset)
-    rows = list(session.scalars(ordered).all())
+    query = page_query(criteria, scope=scope, order=order, dialect=dialect, cursor=cursor)
+    rows = list(session.scalars(query.limit(limit + 1).offset(offset)).all())
     more = len(rows) > limit
     rows = rows[:limit]
     total, exact = count_matches(session, _scoped(select(Credential.id), criteria, scope, dialect))
