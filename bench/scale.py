@@ -39,7 +39,12 @@ from issuer.access.tokens import create_token
 from issuer.campaigns.demo import campaign_requests, catalog_data, load_catalog_data
 from issuer.config import Settings
 from issuer.credentials.issuance import issue_credentials
-from issuer.credentials.search import CredentialFilter, SortOrder, page_query
+from issuer.credentials.search import (
+    CredentialFilter,
+    SortOrder,
+    page_query,
+    search_credentials,
+)
 from issuer.keys.keystore import create_signing_key
 from issuer.services import Services
 from issuer.store import migration
@@ -110,6 +115,7 @@ def _prepare(url: str, keys: Path, base_url: str) -> tuple[Settings, str]:
 
 
 def _serve(settings: Settings, port: int, work: Path) -> subprocess.Popen[bytes]:
+    work.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
     env.update(
         TESSERA_DATABASE_URL=settings.database_url,
@@ -143,14 +149,6 @@ def _serve(settings: Settings, port: int, work: Path) -> subprocess.Popen[bytes]
 def _stop(server: subprocess.Popen[bytes]) -> None:
     server.terminate()
     server.wait(timeout=30)
-
-
-def _verify_rps(base: str, script: Path, duration: int) -> dict[str, float]:
-    run_wrk(f"{base}/api/v1/verify", duration=2, connections=8, script=script)  # warm-up
-    result = run_wrk(f"{base}/api/v1/verify", duration=duration, connections=8, script=script)
-    if result["non_2xx"] or result["socket_errors"]:
-        sys.exit(f"verification answered errors: {result}")
-    return result
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -234,20 +232,46 @@ def _search_latencies(
     return results
 
 
+def _criteria(params: dict[str, str]) -> tuple[CredentialFilter, SortOrder]:
+    criteria = CredentialFilter(
+        number=params.get("number"),
+        holder_name=params.get("holder_name"),
+        employee_number=params.get("employee_number"),
+        units=(params["unit"],) if "unit" in params else (),
+        state=CredentialState(params["state"]) if "state" in params else None,
+    )
+    return criteria, SortOrder(params.get("sort", SortOrder.NEWEST.value))
+
+
+def _service_latencies(
+    settings: Settings, queries: dict[str, list[dict[str, str]]]
+) -> dict[str, float]:
+    """p95 of ``search_credentials`` itself (page and count, in this process): the
+    database's share of each kind of search, without HTTP, JSON and the token check."""
+    services = Services.from_settings(settings)
+    results: dict[str, float] = {}
+    try:
+        for kind, all_params in queries.items():
+            times: list[float] = []
+            for params in all_params:
+                criteria, order = _criteria(params)
+                with services.read_sessions() as session:
+                    start = time.perf_counter()
+                    search_credentials(session, criteria, scope=None, order=order, limit=50)
+                    times.append((time.perf_counter() - start) * 1000)
+            results[kind] = _quantile(times, 0.95)
+    finally:
+        services.engine.dispose()
+    return results
+
+
 def _explain(settings: Settings, queries: dict[str, list[dict[str, str]]]) -> None:
     """EXPLAIN ANALYZE of the page query of one search of each kind, as the service builds it."""
     services = Services.from_settings(settings)
     try:
         for kind, all_params in queries.items():
             params = all_params[0]
-            criteria = CredentialFilter(
-                number=params.get("number"),
-                holder_name=params.get("holder_name"),
-                employee_number=params.get("employee_number"),
-                units=(params["unit"],) if "unit" in params else (),
-                state=CredentialState(params["state"]) if "state" in params else None,
-            )
-            order = SortOrder(params.get("sort", SortOrder.NEWEST.value))
+            criteria, order = _criteria(params)
             query = page_query(criteria, scope=None, order=order, dialect="postgresql").limit(51)
             with services.read_sessions() as session:
                 connection = session.connection()
@@ -264,66 +288,112 @@ def _explain(settings: Settings, queries: dict[str, list[dict[str, str]]]) -> No
         services.engine.dispose()
 
 
+def _alternate(
+    bases: dict[str, str], script: Path, duration: int, rounds: int
+) -> dict[str, list[dict[str, float]]]:
+    """wrk on each server in turn, ``rounds`` times, the order swapped every round: on a
+    shared machine, load that comes and goes falls on both sides alike."""
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in bases}
+    for base in bases.values():  # warm-up: keys, lists, connections
+        run_wrk(f"{base}/api/v1/verify", duration=2, connections=8, script=script)
+    names = list(bases)
+    for turn in range(rounds):
+        for name in names if turn % 2 == 0 else names[::-1]:
+            result = run_wrk(
+                f"{bases[name]}/api/v1/verify", duration=duration, connections=8, script=script
+            )
+            if result["non_2xx"] or result["socket_errors"]:
+                sys.exit(f"verification answered errors: {result}")
+            results[name].append(result)
+    return results
+
+
 def reads(server: str, args: argparse.Namespace) -> None:
-    """Verification at 1,391 and ``args.large`` credentials, search p95 at the large size."""
-    name = "tessera_scale_reads"
-    _create_database(server, name)
-    url = _database_url(server, name, "psycopg")
-    plain = _database_url(server, name)
+    """Verification at 1,391 and ``args.large`` credentials (two databases, two servers,
+    measured in alternation), search p95 by kind of query at the large size."""
+    small_name, large_name = "tessera_scale_reads_small", "tessera_scale_reads"
+    _create_database(server, small_name)
     rng = random.Random(7)
+    servers: list[subprocess.Popen[bytes]] = []
     try:
         with tempfile.TemporaryDirectory(prefix="tessera-scale-") as tmp:
             work = Path(tmp)
-            port = _free_port()
-            base = f"http://127.0.0.1:{port}"
-            settings, token = _prepare(url, work / "keys", base)
-            with psycopg.connect(plain) as db:
+            ports = {"small": _free_port(), "large": _free_port()}
+            base_url = f"http://127.0.0.1:{ports['small']}"  # the identity both sign under
+            small, token = _prepare(
+                _database_url(server, small_name, "psycopg"), work / "keys", base_url
+            )
+            with psycopg.connect(_database_url(server, small_name)) as db:
                 tokens = [r[0] for r in db.execute("SELECT jws FROM credentials")]
-            (work / "tokens.txt").write_text("\n".join(tokens) + "\n")
-            script = work / "verify.lua"
-            script.write_text(_LUA % (work / "tokens.txt"))
-            server_process = _serve(settings, port, work)
-            try:
-                small = _verify_rps(base, script, args.duration)
-            finally:
-                _stop(server_process)
-            print(f"reads: verification at {len(tokens):,} credentials: {small['rps']:.0f} req/s")
+            # The large database starts as a copy of the small one: the same key, the same
+            # 1,391 credentials (the ones verified), then the generated rows.
+            with psycopg.connect(server, autocommit=True) as db:
+                db.execute(f'DROP DATABASE IF EXISTS "{large_name}"')
+                db.execute(f'CREATE DATABASE "{large_name}" TEMPLATE "{small_name}"')
+            plain = _database_url(server, large_name)
+            large = small.model_copy(
+                update={"database_url": _database_url(server, large_name, "psycopg")}
+            )
             timings = seed(plain, args.large - len(tokens), seed_value=1, campaign=2000)
             with psycopg.connect(plain, autocommit=True) as db:
-                db.execute("VACUUM ANALYZE credentials")
-                db.execute("VACUUM ANALYZE holders")
-                db.execute("VACUUM ANALYZE status_allocations")
+                for table in ("credentials", "holders", "status_allocations"):
+                    db.execute(f"VACUUM ANALYZE {table}")
                 total = db.execute("SELECT count(*) FROM credentials").fetchone()
-                size = db.execute("SELECT pg_size_pretty(pg_database_size(%s))", (name,))
-                size_text = size.fetchone()
+                size = db.execute(
+                    "SELECT pg_size_pretty(pg_database_size(%s))", (large_name,)
+                ).fetchone()
             print(
                 f"reads: generated {args.large - len(tokens):,} credentials in "
                 f"{timings['total']:.0f} s; {total[0] if total else 0:,} in all, "
-                f"database {size_text[0] if size_text else '?'}"
+                f"database {size[0] if size else '?'}",
+                flush=True,
             )
-            server_process = _serve(settings, port, work)
-            try:
-                large = _verify_rps(base, script, args.duration)
-                queries = _queries(plain, rng, args.tries)
-                latencies = _search_latencies(base, token, queries)
-            finally:
-                _stop(server_process)
-            print(f"reads: verification at {args.large:,} credentials: {large['rps']:.0f} req/s")
+            (work / "tokens.txt").write_text("\n".join(tokens) + "\n")
+            script = work / "verify.lua"
+            script.write_text(_LUA % (work / "tokens.txt"))
+            servers.append(_serve(small, ports["small"], work / "small"))
+            servers.append(_serve(large, ports["large"], work / "large"))
+            bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+            rates = _alternate(bases, script, args.duration, args.rounds)
+            for process in servers[:1]:
+                _stop(process)
+            queries = _queries(plain, rng, args.tries)
+            latencies = _search_latencies(bases["large"], token, queries)
+            _stop(servers[1])
+            servers.clear()
+            in_process = _service_latencies(large, queries)
+            small_rps = statistics.median(r["rps"] for r in rates["small"])
+            large_rps = statistics.median(r["rps"] for r in rates["large"])
+            rounds = ", ".join(
+                f"{a['rps']:.0f}/{b['rps']:.0f}"
+                for a, b in zip(rates["small"], rates["large"], strict=True)
+            )
             print(
-                f"reads: verification ratio large/small: {large['rps'] / small['rps']:.2f} "
-                f"(p99 {small['p99']:.1f} ms -> {large['p99']:.1f} ms)"
+                f"reads: verification (req/s, memo off, 1 worker, {args.rounds} alternating "
+                f"rounds of {args.duration} s, small/large: {rounds})"
             )
-            print(f"reads: search at {args.large:,} credentials ({args.tries} requests each):")
+            print(f"reads: verification at {len(tokens):,} credentials: {small_rps:.0f} req/s")
+            print(f"reads: verification at {args.large:,} credentials: {large_rps:.0f} req/s")
+            print(f"reads: verification ratio large/small: {large_rps / small_rps:.2f}")
+            print(
+                f"reads: search at {args.large:,} credentials ({args.tries} requests each; "
+                "HTTP, and the service alone in-process):"
+            )
             for kind, figures in latencies.items():
+                service = in_process.get(kind)
                 print(
                     f"  {kind:28} p50 {figures['p50']:6.1f} ms  p95 {figures['p95']:6.1f} ms"
-                    f"  (median total {figures['median found']:,.0f})"
+                    + (f"  service p95 {service:6.1f} ms" if service is not None else "")
+                    + f"  (median total {figures['median found']:,.0f})"
                 )
             if args.explain:
-                _explain(settings, queries)
+                _explain(large, queries)
     finally:
+        for process in servers:
+            _stop(process)
         if not args.keep:
-            _drop_database(server, name)
+            _drop_database(server, large_name)
+            _drop_database(server, small_name)
 
 
 SECTIONS: dict[str, Callable[[str, argparse.Namespace], None]] = {"reads": reads}
@@ -336,6 +406,7 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=1_000_000, help="reads: credentials in all")
     parser.add_argument("--duration", type=int, default=10, help="reads: seconds of wrk")
     parser.add_argument("--tries", type=int, default=100, help="reads: searches per kind")
+    parser.add_argument("--rounds", type=int, default=3, help="reads: wrk rounds per size")
     parser.add_argument("--explain", action="store_true", help="reads: print query plans")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     args = parser.parse_args()

@@ -65,7 +65,8 @@ class TallyBy(StrEnum):
 
 
 class SortOrder(StrEnum):
-    """The orders a search may ask for; ``-`` is descending. Ties break on the id."""
+    """The orders a search may ask for; ``-`` is descending. Ties break on the id, in the
+    same direction, so that one index on ``(column, id)`` serves both directions."""
 
     NEWEST = "-issued_at"
     OLDEST = "issued_at"
@@ -217,7 +218,7 @@ def _scoped(
     return query
 
 
-# Each order's column and whether it descends; ties break on the id, ascending.
+# Each order's column and whether it descends; ties break on the id, the same way.
 _ORDERS: Final[dict[SortOrder, tuple[Any, bool]]] = {
     SortOrder.NEWEST: (Credential.issued_at, True),
     SortOrder.OLDEST: (Credential.issued_at, False),
@@ -231,7 +232,9 @@ _ORDERS: Final[dict[SortOrder, tuple[Any, bool]]] = {
 
 def _ordering(order: SortOrder) -> list[Any]:
     column, descending = _ORDERS[order]
-    return [column.desc() if descending else column.asc(), Credential.id.asc()]
+    if descending:
+        return [column.desc(), Credential.id.desc()]
+    return [column.asc(), Credential.id.asc()]
 
 
 def _dialect(session: Session) -> str:
@@ -277,8 +280,8 @@ def _parse_value(order: SortOrder, value: str) -> Any:
 
 def after_cursor(cursor: str, order: SortOrder) -> ColumnElement[bool]:
     """The ``WHERE`` clause of the rows after ``cursor`` in ``order`` (keyset pagination):
-    ``column >= v AND (column > v OR id > last)``, descending alike, so that the index on
-    the column bounds the scan."""
+    ``column >= v AND (column > v OR id > last)``, descending mirrored, so that the index
+    on ``(column, id)`` bounds the scan."""
     if len(cursor) > 1000:
         raise _bad_cursor()
     try:
@@ -289,12 +292,14 @@ def after_cursor(cursor: str, order: SortOrder) -> ColumnElement[bool]:
         sort, value, last_id = decoded
         if sort != order.value or not isinstance(value, str) or not isinstance(last_id, str):
             raise ValueError("sort")
+        if "\x00" in value or "\x00" in last_id:  # no database stores it; PostgreSQL refuses it
+            raise ValueError("NUL")
         bound = _parse_value(order, value)
     except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
         raise _bad_cursor() from exc
     column, descending = _ORDERS[order]
     if descending:
-        return and_(column <= bound, or_(column < bound, Credential.id > last_id))
+        return and_(column <= bound, or_(column < bound, Credential.id < last_id))
     return and_(column >= bound, or_(column > bound, Credential.id > last_id))
 
 

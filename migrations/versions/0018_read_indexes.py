@@ -1,7 +1,8 @@
 """Indexes for reads that stay fast at a million credentials.
 
-The register's list filtered by unit or state, newest first, reads one page from an index
-(``ix_credentials_unit_id_issued_at``, ``ix_credentials_state_issued_at``). On PostgreSQL,
+Each order of the register's search, and its list filtered by unit or state newest first,
+reads one page from an index on ``(column, id)`` (the orders break ties on the id), which
+replaces the single-column index it begins with. On PostgreSQL,
 the partial-name search goes through a GIN index of each name key's one- and two-character
 pieces (``tessera_name_grams``): a ``LIKE '%...%'`` alone reads the whole table, and
 trigrams find nothing in the two-character names most holders have
@@ -38,14 +39,30 @@ $$
 """
 
 
+# Single-column indexes that the composite ones below begin with (and so replace).
+_REPLACED = (
+    ("ix_credentials_issued_at", ["issued_at"]),
+    ("ix_credentials_exam_date", ["exam_date"]),
+    ("ix_credentials_holder_name_key", ["holder_name_key"]),
+    ("ix_credentials_unit_id", ["unit_id"]),
+)
+# One per order of the search (each ends with the id, as the orders do) and per filter the
+# list is most often cut by, newest first.
+_COMPOSITE = (
+    ("ix_credentials_issued_at_id", ["issued_at", "id"]),
+    ("ix_credentials_exam_date_id", ["exam_date", "id"]),
+    ("ix_credentials_holder_name_key_id", ["holder_name_key", "id"]),
+    ("ix_credentials_unit_id_issued_at_id", ["unit_id", "issued_at", "id"]),
+    ("ix_credentials_state_issued_at_id", ["state", "issued_at", "id"]),
+)
+
+
 def upgrade() -> None:
     with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_credentials_unit_id_issued_at", ["unit_id", "issued_at"], unique=False
-        )
-        batch_op.create_index(
-            "ix_credentials_state_issued_at", ["state", "issued_at"], unique=False
-        )
+        for name, columns in _COMPOSITE:
+            batch_op.create_index(name, columns, unique=False)
+        for name, _columns in _REPLACED:
+            batch_op.drop_index(name)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(_NAME_GRAMS)
         op.execute(
@@ -59,5 +76,7 @@ def downgrade() -> None:
         op.execute("DROP INDEX ix_credentials_name_grams")
         op.execute("DROP FUNCTION tessera_name_grams(text)")
     with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.drop_index("ix_credentials_state_issued_at")
-        batch_op.drop_index("ix_credentials_unit_id_issued_at")
+        for name, columns in _REPLACED:
+            batch_op.create_index(name, columns, unique=False)
+        for name, _columns in _COMPOSITE:
+            batch_op.drop_index(name)

@@ -167,6 +167,7 @@ def test_offsets_and_cursors_agree_and_offsets_stop_at_the_bound(
         "WyItaXNzdWVkX2F0IiwgIjIwMjYtMTEtMDJUMDk6MDA6MDAiLCAieCJd",  # a naive time
         "WyItaXNzdWVkX2F0IiwgNSwgIngiXQ",  # ["-issued_at", 5, "x"]
         "x" * 1001,
+        "WyItaXNzdWVkX2F0IiwgIjIwMjYtMTEtMDJUMDk6MDA6MDArMDA6MDAiLCAiXHUwMDAwIl0",  # NUL id
     ],
 )
 @pytest.mark.usefixtures("register")
