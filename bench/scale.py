@@ -323,8 +323,9 @@ def reads(server: str, args: argparse.Namespace) -> None:
             small, token = _prepare(
                 _database_url(server, small_name, "psycopg"), work / "keys", base_url
             )
-            with psycopg.connect(_database_url(server, small_name)) as db:
+            with psycopg.connect(_database_url(server, small_name), autocommit=True) as db:
                 tokens = [r[0] for r in db.execute("SELECT jws FROM credentials")]
+                db.execute("VACUUM ANALYZE")  # both sizes with fresh statistics
             # The large database starts as a copy of the small one: the same key, the same
             # 1,391 credentials (the ones verified), then the generated rows.
             with psycopg.connect(server, autocommit=True) as db:
