@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine, create_engine
 
-from issuer.store.models import Base
+from issuer.store.models import DATABASE_ONLY_INDEXES, Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -18,6 +18,13 @@ def _engine() -> Engine:
     return create_engine(config.get_main_option("sqlalchemy.url") or "")
 
 
+def _include_object(
+    _obj: object, name: str | None, type_: str, reflected: bool, _compare_to: object
+) -> bool:
+    """Leave the PostgreSQL-only indexes (``DATABASE_ONLY_INDEXES``) out of ``alembic check``."""
+    return not (type_ == "index" and reflected and name in DATABASE_ONLY_INDEXES)
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
@@ -25,6 +32,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=True,
         compare_type=True,
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -37,6 +45,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,  # SQLite cannot ALTER most things (alembic batch.rst)
             compare_type=True,
+            include_object=_include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

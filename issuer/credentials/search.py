@@ -13,6 +13,14 @@ no search reads the whole table into memory (decision 0034).
 - ``issued_from``/``issued_to``, ``exam_from``/``exam_to``: inclusive date ranges (issue
   dates are UTC days).
 
+Every read is bounded at any size (decision 0062): a page reads ``limit + 1`` rows (the
+extra one says whether a next page exists); the total is counted exactly up to
+``COUNT_CAP`` and estimated by the planner beyond it on PostgreSQL (``SearchPage.exact``);
+pages follow each other by keyset (``SearchPage.next_cursor``: the last row's sort value
+and id), while ``offset`` stops at ``MAX_OFFSET``. On PostgreSQL the partial-name search
+goes through a GIN index of the key's one- and two-character pieces
+(``tessera_name_grams``, migration 0018), then the same ``LIKE``.
+
 Units bound every search (decision 0019): ``scope`` is the caller's units (``None``: all);
 asking for a unit outside them is refused, not silently emptied. ``tally`` counts what a
 search would find, per unit or level and state, with the same filters and scope (the
@@ -21,13 +29,17 @@ console's dashboard), so its figures are the totals the list gives.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final, cast
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, Text, and_, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from issuer.credentials.lookup import certificate_number_key, holder_name_key
@@ -37,6 +49,10 @@ from issuer.store.models import Credential, Holder, Level, Occupation, Unit
 from issuer.vocabulary import CredentialState
 
 MAX_PAGE: Final = 500
+# Past this many rows an ``offset`` is refused: deeper pages follow ``next_cursor``.
+MAX_OFFSET: Final = 10_000
+# Counted exactly up to here; beyond it PostgreSQL's planner estimates (decision 0062).
+COUNT_CAP: Final = 10_000
 EXPORT_BATCH: Final = 500
 _LIKE_ESCAPE: Final = "\\"
 
@@ -49,7 +65,8 @@ class TallyBy(StrEnum):
 
 
 class SortOrder(StrEnum):
-    """The orders a search may ask for; ``-`` is descending. Ties break on the id."""
+    """The orders a search may ask for; ``-`` is descending. Ties break on the id, in the
+    same direction, so that one index on ``(column, id)`` serves both directions."""
 
     NEWEST = "-issued_at"
     OLDEST = "issued_at"
@@ -80,17 +97,37 @@ class CredentialFilter:
 
 @dataclass(frozen=True)
 class SearchPage:
-    """One page of a search: its rows, how many match in all, and where the next starts."""
+    """One page of a search: its rows, how many match in all (``exact``: counted, else a
+    planner's estimate above ``COUNT_CAP``), and where the next starts."""
 
     items: list[Credential]
     total: int
     limit: int
     offset: int
+    more: bool = False
+    exact: bool = True
+    next_cursor: str | None = None
 
     @property
     def next_offset(self) -> int | None:
         following = self.offset + len(self.items)
-        return following if following < self.total and self.items else None
+        return following if self.more and following <= MAX_OFFSET else None
+
+
+def _name_grams(key: str) -> list[str]:
+    """The pieces of a searched name key that ``tessera_name_grams`` indexes: the key
+    itself when one character long, else its two-character pieces (migration 0018)."""
+    if len(key) == 1:
+        return [key]
+    return sorted({key[i : i + 2] for i in range(len(key) - 1)})
+
+
+def _name_contains(key: str, dialect: str) -> ColumnElement[bool]:
+    like = Credential.holder_name_key.like(_like_any(key), escape=_LIKE_ESCAPE)
+    if dialect != "postgresql":
+        return like
+    grams = func.tessera_name_grams(Credential.holder_name_key, type_=ARRAY(Text))
+    return and_(grams.contains(_name_grams(key)), like)
 
 
 def _like_any(text: str) -> str:
@@ -113,8 +150,9 @@ def _identifier(value: str, what: str) -> str:
     return clean_identifier(value, what)
 
 
-def conditions(criteria: CredentialFilter) -> list[ColumnElement[bool]]:
-    """The ``WHERE`` clauses of ``criteria`` (unit scope aside)."""
+def conditions(criteria: CredentialFilter, dialect: str = "") -> list[ColumnElement[bool]]:
+    """The ``WHERE`` clauses of ``criteria`` (unit scope aside) for the database
+    ``dialect`` (its name: PostgreSQL searches names through their index)."""
     _check_range(criteria.issued_from, criteria.issued_to, "issued_from/issued_to")
     _check_range(criteria.exam_from, criteria.exam_to, "exam_from/exam_to")
     where: list[ColumnElement[bool]] = []
@@ -126,7 +164,7 @@ def conditions(criteria: CredentialFilter) -> list[ColumnElement[bool]]:
             raise InvalidInputError(
                 "holder_name: no name can match it", code=IssuerErrorCode.INVALID_REQUEST
             )
-        where.append(Credential.holder_name_key.like(_like_any(key), escape=_LIKE_ESCAPE))
+        where.append(_name_contains(key, dialect))
     if criteria.employee_number is not None:
         number = _identifier(criteria.employee_number, "employee_number")
         where.append(
@@ -170,27 +208,142 @@ def check_scope(criteria: CredentialFilter, scope: Sequence[str] | None) -> None
 
 
 def _scoped(
-    query: Select[Any], criteria: CredentialFilter, scope: Sequence[str] | None
+    query: Select[Any], criteria: CredentialFilter, scope: Sequence[str] | None, dialect: str
 ) -> Select[Any]:
     check_scope(criteria, scope)
-    query = query.where(*conditions(criteria))
+    query = query.where(*conditions(criteria, dialect))
     if scope is not None:
         in_scope = select(Unit.id).where(Unit.code.in_(tuple(scope)))
         query = query.where(Credential.unit_id.in_(in_scope))
     return query
 
 
+# Each order's column and whether it descends; ties break on the id, the same way.
+_ORDERS: Final[dict[SortOrder, tuple[Any, bool]]] = {
+    SortOrder.NEWEST: (Credential.issued_at, True),
+    SortOrder.OLDEST: (Credential.issued_at, False),
+    SortOrder.EXAM_NEWEST: (Credential.exam_date, True),
+    SortOrder.EXAM_OLDEST: (Credential.exam_date, False),
+    SortOrder.NUMBER: (Credential.number, False),
+    SortOrder.NUMBER_DESC: (Credential.number, True),
+    SortOrder.HOLDER_NAME: (Credential.holder_name_key, False),
+}
+
+
 def _ordering(order: SortOrder) -> list[Any]:
-    column: Any = {
-        SortOrder.NEWEST: Credential.issued_at.desc(),
-        SortOrder.OLDEST: Credential.issued_at.asc(),
-        SortOrder.EXAM_NEWEST: Credential.exam_date.desc(),
-        SortOrder.EXAM_OLDEST: Credential.exam_date.asc(),
-        SortOrder.NUMBER: Credential.number.asc(),
-        SortOrder.NUMBER_DESC: Credential.number.desc(),
-        SortOrder.HOLDER_NAME: Credential.holder_name_key.asc(),
+    column, descending = _ORDERS[order]
+    if descending:
+        return [column.desc(), Credential.id.desc()]
+    return [column.asc(), Credential.id.asc()]
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _bad_cursor() -> InvalidInputError:
+    return InvalidInputError(
+        "cursor: not one this search gave", code=IssuerErrorCode.INVALID_REQUEST
+    )
+
+
+def _sort_value(row: Credential, order: SortOrder) -> str:
+    value = {
+        SortOrder.NEWEST: row.issued_at,
+        SortOrder.OLDEST: row.issued_at,
+        SortOrder.EXAM_NEWEST: row.exam_date,
+        SortOrder.EXAM_OLDEST: row.exam_date,
+        SortOrder.NUMBER: row.number,
+        SortOrder.NUMBER_DESC: row.number,
+        SortOrder.HOLDER_NAME: row.holder_name_key,
     }[order]
-    return [column, Credential.id.asc()]
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def encode_cursor(row: Credential, order: SortOrder) -> str:
+    """Where the page after ``row`` starts, in ``order``: its sort value and its id. Not a
+    secret: a cursor only moves within the filters and units of the search it is sent with."""
+    raw = json.dumps([order.value, _sort_value(row, order), row.id], ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _parse_value(order: SortOrder, value: str) -> Any:
+    if order in (SortOrder.NEWEST, SortOrder.OLDEST):
+        moment = dt.datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("naive")
+        return moment
+    if order in (SortOrder.EXAM_NEWEST, SortOrder.EXAM_OLDEST):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def after_cursor(cursor: str, order: SortOrder) -> ColumnElement[bool]:
+    """The ``WHERE`` clause of the rows after ``cursor`` in ``order`` (keyset pagination):
+    ``column >= v AND (column > v OR id > last)``, descending mirrored, so that the index
+    on ``(column, id)`` bounds the scan."""
+    if len(cursor) > 1000:
+        raise _bad_cursor()
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        decoded = json.loads(raw.decode())
+        if not (isinstance(decoded, list) and len(decoded) == 3):
+            raise ValueError("shape")
+        sort, value, last_id = decoded
+        if sort != order.value or not isinstance(value, str) or not isinstance(last_id, str):
+            raise ValueError("sort")
+        if "\x00" in value or "\x00" in last_id:  # no database stores it; PostgreSQL refuses it
+            raise ValueError("NUL")
+        bound = _parse_value(order, value)
+    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        raise _bad_cursor() from exc
+    column, descending = _ORDERS[order]
+    if descending:
+        return and_(column <= bound, or_(column < bound, Credential.id < last_id))
+    return and_(column >= bound, or_(column > bound, Credential.id > last_id))
+
+
+def _estimated_rows(session: Session, query: Select[Any]) -> int:
+    """PostgreSQL's planner estimate of how many rows ``query`` returns (no row is read)."""
+    connection = session.connection()
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    plan = connection.exec_driver_sql(
+        "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params
+    ).scalar_one()
+    document = json.loads(plan) if isinstance(plan, str) else plan
+    return int(document[0]["Plan"]["Plan Rows"])
+
+
+def count_matches(session: Session, query: Select[Any]) -> tuple[int, bool]:
+    """How many rows the ``select(Credential.id)`` ``query`` finds, and whether exactly: counted
+    up to ``COUNT_CAP + 1`` rows; past that, PostgreSQL's estimate (never below the cap)
+    and, elsewhere (SQLite, the embedded size), the exact count."""
+    capped = select(func.count()).select_from(query.limit(COUNT_CAP + 1).subquery())
+    counted = int(session.scalar(capped) or 0)
+    if counted <= COUNT_CAP:
+        return counted, True
+    if _dialect(session) == "postgresql":
+        return max(_estimated_rows(session, query), COUNT_CAP + 1), False
+    exact = select(func.count()).select_from(query.subquery())
+    return int(session.scalar(exact) or 0), True
+
+
+def page_query(
+    criteria: CredentialFilter,
+    *,
+    scope: Sequence[str] | None,
+    order: SortOrder,
+    dialect: str,
+    cursor: str | None = None,
+) -> Select[Any]:
+    """The ordered ``SELECT`` of the credentials ``search_credentials`` pages through (no
+    ``LIMIT`` yet): for the database ``dialect``, after ``cursor`` when given."""
+    query = _scoped(select(Credential), criteria, scope, dialect)
+    if cursor is not None:
+        query = query.where(after_cursor(cursor, order))
+    return query.order_by(*_ordering(order))
 
 
 def search_credentials(
@@ -201,16 +354,28 @@ def search_credentials(
     order: SortOrder = SortOrder.NEWEST,
     limit: int = 50,
     offset: int = 0,
+    cursor: str | None = None,
 ) -> SearchPage:
-    """One page of the credentials matching ``criteria`` within ``scope``, and the total."""
-    if not 1 <= limit <= MAX_PAGE or offset < 0:
+    """One page of the credentials matching ``criteria`` within ``scope`` (after ``cursor``
+    or ``offset`` rows), the total, and where the next page starts. Reads at most
+    ``limit + 1`` rows and counts at most ``COUNT_CAP + 1``."""
+    if not 1 <= limit <= MAX_PAGE or not 0 <= offset <= MAX_OFFSET:
         raise InvalidInputError(
-            f"limit is 1 to {MAX_PAGE}, offset at least 0", code=IssuerErrorCode.INVALID_REQUEST
+            f"limit is 1 to {MAX_PAGE}, offset 0 to {MAX_OFFSET}",
+            code=IssuerErrorCode.INVALID_REQUEST,
         )
-    query = _scoped(select(Credential), criteria, scope)
-    count = _scoped(select(func.count()).select_from(Credential), criteria, scope)
-    rows = session.scalars(query.order_by(*_ordering(order)).limit(limit).offset(offset)).all()
-    return SearchPage(list(rows), session.scalar(count) or 0, limit, offset)
+    if cursor is not None and offset:
+        raise InvalidInputError(
+            "give a cursor or an offset, not both", code=IssuerErrorCode.INVALID_REQUEST
+        )
+    dialect = _dialect(session)
+    query = page_query(criteria, scope=scope, order=order, dialect=dialect, cursor=cursor)
+    rows = list(session.scalars(query.limit(limit + 1).offset(offset)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    total, exact = count_matches(session, _scoped(select(Credential.id), criteria, scope, dialect))
+    next_cursor = encode_cursor(rows[-1], order) if more and rows else None
+    return SearchPage(rows, total, limit, offset, more, exact, next_cursor)
 
 
 def iter_credentials(
@@ -223,7 +388,8 @@ def iter_credentials(
 ) -> Iterator[Credential]:
     """Every match, in ``order``, from one query read ``batch`` rows at a time (exports):
     one consistent snapshot, never the whole result in memory."""
-    query = _scoped(select(Credential), criteria, scope).order_by(*_ordering(order))
+    query = _scoped(select(Credential), criteria, scope, _dialect(session))
+    query = query.order_by(*_ordering(order))
     yield from session.scalars(query.execution_options(yield_per=batch))
 
 
@@ -235,6 +401,7 @@ def tally(
     table: type[Unit] | type[Level] = Unit if by == TallyBy.UNIT else Level
     foreign = Credential.unit_id if by == TallyBy.UNIT else Credential.level_id
     grouped = select(table.code, Credential.state, func.count()).select_from(Credential)
-    query = _scoped(cast(Select[Any], grouped.join(table, table.id == foreign)), criteria, scope)
+    joined = cast(Select[Any], grouped.join(table, table.id == foreign))
+    query = _scoped(joined, criteria, scope, _dialect(session))
     rows = session.execute(query.group_by(table.code, Credential.state)).all()
     return [(str(row[0]), str(row[1]), int(row[2])) for row in rows]

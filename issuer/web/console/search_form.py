@@ -19,9 +19,8 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
-from issuer.credentials.search import MAX_PAGE, CredentialFilter, SortOrder
+from issuer.credentials.search import MAX_OFFSET, MAX_PAGE, CredentialFilter, SortOrder
 from issuer.vocabulary import CredentialState
-from issuer.web.deps import MAX_ROW_ID
 from verifier.i18n import both
 
 PAGE_SIZES: Final = (20, 50, 100, 200)
@@ -120,8 +119,8 @@ def read_form(params: QueryParams) -> SearchForm:
     if limit and _whole(limit, 1, MAX_PAGE) is None:
         form.errors["limit"] = NOT_A_NUMBER
     offset = form.values.get("offset")
-    form.offset = (_whole(offset, 0, MAX_ROW_ID) if offset else None) or 0
-    if offset and _whole(offset, 0, MAX_ROW_ID) is None:
+    form.offset = (_whole(offset, 0, MAX_OFFSET) if offset else None) or 0
+    if offset and _whole(offset, 0, MAX_OFFSET) is None:
         form.errors["offset"] = NOT_A_NUMBER
     form.quick = form.values.get(QUICK_FIELD)
     if form.quick is not None and len(form.quick) > QUICK_MAX:

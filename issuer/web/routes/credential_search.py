@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from issuer.access.policy import unit_scope
 from issuer.campaigns.csv_export import render_csv, render_rows
 from issuer.credentials.search import (
+    MAX_OFFSET,
     MAX_PAGE,
     CredentialFilter,
     SortOrder,
@@ -28,7 +29,7 @@ from issuer.credentials.search import (
 )
 from issuer.services import Services
 from issuer.store.models import Credential
-from issuer.web.deps import MAX_ROW_ID, PrincipalDep, ReadSessionDep, ServicesDep
+from issuer.web.deps import PrincipalDep, ReadSessionDep, ServicesDep
 from issuer.web.query import known_query_only
 from issuer.web.schemas.credentials import CredentialPage, CredentialResponse
 from issuer.web.schemas.search import SortQuery, credential_filter
@@ -74,21 +75,32 @@ def search(
     services: ServicesDep,
     sort: SortQuery = SortOrder.NEWEST,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> CredentialPage:
     """A page of the credentials matching every filter given, newest first unless ``sort``
-    says otherwise, with the number that match in all and the offset of the next page
-    (``next_offset``, null on the last). Registrars see their units only."""
+    says otherwise, with the number that match in all (``total_exact`` false: an estimate,
+    above 10,000) and where the next page starts: ``next_cursor`` (send it back as
+    ``cursor`` with the same filters and ``sort``; any depth) or ``next_offset`` (up to
+    10,000), both null on the last page. Registrars see their units only."""
     page = search_credentials(
-        session, criteria, scope=unit_scope(principal), order=sort, limit=limit, offset=offset
+        session,
+        criteria,
+        scope=unit_scope(principal),
+        order=sort,
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
     )
     base = services.base_url
     return CredentialPage(
         items=[CredentialResponse.of(r, base) for r in page.items],
         total=page.total,
+        total_exact=page.exact,
         limit=page.limit,
         offset=page.offset,
         next_offset=page.next_offset,
+        next_cursor=page.next_cursor,
     )
 
 

@@ -142,11 +142,20 @@ class CredentialPage(BaseModel):
     """One page of a search of the register."""
 
     items: list[CredentialResponse]
-    total: int = Field(description="how many credentials match in all")
+    total: int = Field(description="how many credentials match in all (see ``total_exact``)")
+    total_exact: bool = Field(
+        description="true: ``total`` was counted; false: more than 10,000 match and "
+        "``total`` is the database's estimate"
+    )
     limit: int
     offset: int
     next_offset: int | None = Field(
-        description="the ``offset`` of the next page; null on the last page"
+        description="the ``offset`` of the next page (offsets stop at 10,000); null on the "
+        "last page"
+    )
+    next_cursor: str | None = Field(
+        description="send back as ``cursor`` (same filters and ``sort``) for the next page, "
+        "at any depth; null on the last page"
     )
 
 
