@@ -39,7 +39,17 @@ from issuer.errors import InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.services import Services
 from issuer.store.audit import Actor, lock_writes, record_event
 from issuer.store.engine import session_scope
-from issuer.store.models import Credential, ImportJob, ImportRow, Unit, core_table
+from issuer.store.models import (
+    AuditEvent,
+    Credential,
+    Holder,
+    ImportJob,
+    ImportRow,
+    StatusAllocation,
+    Unit,
+    core_table,
+)
+from issuer.store.statistics import PlannerStatistics
 from issuer.vocabulary import AuditAction, ImportState
 
 log = logging.getLogger(__name__)
@@ -47,6 +57,10 @@ log = logging.getLogger(__name__)
 Validated = tuple[RawRow, IssueRequest | Problems | None]
 ProgressCallback = Callable[[int, int], None]
 OTHER_UNIT = "conflicts_with_other_unit"
+# What an import writes a row or more to per file row, the register's look-ups first.
+_GROWING_TABLES = tuple(
+    model.__tablename__ for model in (Credential, Holder, StatusAllocation, ImportRow, AuditEvent)
+)
 
 
 @dataclass(frozen=True)
@@ -122,12 +136,14 @@ def run_import(
         # One chunk of rows in memory at a time, one short session per chunk (its identity
         # map dropped at commit), what earlier rows said on disk: the process's memory does
         # not grow with the file (decision 0061).
+        statistics = PlannerStatistics(services.engine, _GROWING_TABLES)
         with RowValidator(catalog, request.units, today=today) as validator:
             for chunk in _chunks(results.rows(), validator, chunk_rows):
                 with session_scope(services.sessions) as session:
                     job = _job(session, job_id)
                     process_chunk(session, job, chunk, request=request, services=services)
                     processed, total = job.processed_rows, job.total_rows
+                statistics.grew(len(chunk))
                 if on_progress is not None:
                     on_progress(processed, total)
     except Exception as exc:
