@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Connection
 
-from issuer.campaigns import import_run
+from issuer.campaigns import import_run, row_memory
 from issuer.campaigns.import_run import (
     ImportRequest,
     iter_import_rows,
@@ -137,16 +137,24 @@ def _validation_peak(services: Services, count: int) -> int:
     return peak
 
 
-def test_validator_memory_does_not_grow_with_the_rows_it_has_seen(services: Services) -> None:
+def test_validator_memory_does_not_grow_with_the_rows_it_has_seen(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
     load_catalog(services)
+    # Past its first rows (20,000 in production, 500 here) the memory moves to disk.
+    monkeypatch.setattr(row_memory, "IN_MEMORY_ROWS", 500)
     small = _validation_peak(services, 1_000)
     large = _validation_peak(services, 15_000)
     # Remembered in Python sets, 14,000 more rows would add about 2 MB.
     assert large - small < 256 * 1024, (small, large)
 
 
-def test_validator_still_finds_a_repeat_far_back_in_the_file(services: Services) -> None:
+def test_validator_still_finds_a_repeat_far_back_in_the_file(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
     load_catalog(services)
+    monkeypatch.setattr(row_memory, "IN_MEMORY_ROWS", 1_000)  # the first row in memory, the
+    # repeats after the move to disk
     with services.read_sessions() as session:
         catalog = read_catalog(session)
     first = next(_raw_rows(1))
@@ -159,8 +167,9 @@ def test_validator_still_finds_a_repeat_far_back_in_the_file(services: Services)
         assert validator.validate(repeated) == (RowProblem("exam_session", "duplicate_row"),)
 
 
-def test_row_memory_remembers_first_names_and_exams() -> None:
-    memory = RowMemory()
+@pytest.mark.parametrize("in_memory_rows", [None, 0, 1])
+def test_row_memory_remembers_first_names_and_exams(in_memory_rows: int | None) -> None:
+    memory = RowMemory(in_memory_rows=in_memory_rows)
     try:
         assert memory.same_name("E1", "张三")
         assert memory.same_name("E1", "张三")
@@ -169,6 +178,7 @@ def test_row_memory_remembers_first_names_and_exams() -> None:
         assert memory.first_time("E1|S1")
         assert not memory.first_time("E1|S1")
         assert memory.first_time("E1|S2")
+        assert memory.on_disk == (in_memory_rows is not None)  # 1: moved midway
     finally:
         memory.close()
 
