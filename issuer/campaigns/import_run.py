@@ -134,8 +134,8 @@ def run_import(
             today = issuer_today(session, services.clock())
             catalog = load_catalog(session)
         # One chunk of rows in memory at a time, one short session per chunk (its identity
-        # map dropped at commit), what earlier rows said on disk: the process's memory does
-        # not grow with the file (decision 0061).
+        # map dropped at commit), what earlier rows said in bounded memory: the process's
+        # memory does not grow with the file (decision 0061).
         statistics = PlannerStatistics(services.engine, _GROWING_TABLES)
         with RowValidator(catalog, request.units, today=today) as validator:
             for chunk in _chunks(results.rows(), validator, chunk_rows):

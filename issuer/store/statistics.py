@@ -18,6 +18,7 @@ import logging
 from collections.abc import Sequence
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,15 @@ class PlannerStatistics:
             return
         # Names from the models, never from input; ANALYZE takes no bind parameters.
         statement = text(f"ANALYZE {', '.join(self._tables)}")
-        with self._engine.begin() as connection:
-            connection.execute(statement)
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(statement)
+        except SQLAlchemyError:
+            # A role that does not own the tables may not analyse them: the import goes on
+            # with the statistics autovacuum keeps (docs/operations.md, "Big campaigns").
+            log.warning("planner statistics not refreshed; leaving it to autovacuum")
+            self.enabled = False
+            return
         self._known += self._added
         self._added = 0
         self.analysed += 1

@@ -302,3 +302,17 @@ def test_import_keeps_postgresql_planner_statistics_current(
     with services.engine.connect() as connection:
         # ANALYZE ran during the import: the planner knows the register is no longer empty.
         assert connection.scalar(estimate) >= 1000
+
+
+def test_planner_statistics_that_cannot_be_refreshed_leave_the_import_going(
+    services: Services,
+) -> None:
+    # As for a role that does not own the tables: ANALYZE fails, the import does not.
+    statistics = PlannerStatistics(services.engine, ["credentials", "no_such_table"])
+    if services.engine.dialect.name != "postgresql":
+        assert not statistics.enabled
+        return
+    statistics.grew(5_000)
+    assert (statistics.enabled, statistics.analysed) == (False, 0)
+    statistics.grew(5_000)  # and is not tried again
+    assert statistics.analysed == 0
