@@ -84,9 +84,9 @@ def time_parse(services: Services, path: Path) -> float:
     with services.sessions() as session:
         catalog = load_catalog(session)
     start = time.perf_counter()
-    validator = RowValidator(catalog)
-    results = open_results_file(path)
-    rows = sum(1 for row in results.rows() if validator.validate(row) is not None)
+    with RowValidator(catalog) as validator:
+        results = open_results_file(path)
+        rows = sum(1 for row in results.rows() if validator.validate(row) is not None)
     elapsed = time.perf_counter() - start
     assert rows == 1391
     return elapsed

@@ -39,7 +39,17 @@ from issuer.errors import InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.services import Services
 from issuer.store.audit import Actor, lock_writes, record_event
 from issuer.store.engine import session_scope
-from issuer.store.models import Credential, ImportJob, ImportRow, Unit, core_table
+from issuer.store.models import (
+    AuditEvent,
+    Credential,
+    Holder,
+    ImportJob,
+    ImportRow,
+    StatusAllocation,
+    Unit,
+    core_table,
+)
+from issuer.store.statistics import PlannerStatistics
 from issuer.vocabulary import AuditAction, ImportState
 
 log = logging.getLogger(__name__)
@@ -47,6 +57,10 @@ log = logging.getLogger(__name__)
 Validated = tuple[RawRow, IssueRequest | Problems | None]
 ProgressCallback = Callable[[int, int], None]
 OTHER_UNIT = "conflicts_with_other_unit"
+# What an import writes a row or more to per file row, the register's look-ups first.
+_GROWING_TABLES = tuple(
+    model.__tablename__ for model in (Credential, Holder, StatusAllocation, ImportRow, AuditEvent)
+)
 
 
 @dataclass(frozen=True)
@@ -118,14 +132,20 @@ def run_import(
         results = open_results_file(request.path)
         with services.sessions() as session:
             today = issuer_today(session, services.clock())
-            validator = RowValidator(load_catalog(session), request.units, today=today)
-        for chunk in _chunks(results.rows(), validator, chunk_rows):
-            with session_scope(services.sessions) as session:
-                job = _job(session, job_id)
-                process_chunk(session, job, chunk, request=request, services=services)
-                processed, total = job.processed_rows, job.total_rows
-            if on_progress is not None:
-                on_progress(processed, total)
+            catalog = load_catalog(session)
+        # One chunk of rows in memory at a time, one short session per chunk (its identity
+        # map dropped at commit), what earlier rows said in bounded memory: the process's
+        # memory does not grow with the file (decision 0061).
+        statistics = PlannerStatistics(services.engine, _GROWING_TABLES)
+        with RowValidator(catalog, request.units, today=today) as validator:
+            for chunk in _chunks(results.rows(), validator, chunk_rows):
+                with session_scope(services.sessions) as session:
+                    job = _job(session, job_id)
+                    process_chunk(session, job, chunk, request=request, services=services)
+                    processed, total = job.processed_rows, job.total_rows
+                statistics.grew(len(chunk))
+                if on_progress is not None:
+                    on_progress(processed, total)
     except Exception as exc:
         _finish(services, job_id, request.actor, error=getattr(exc, "code", type(exc).__name__))
         raise
@@ -274,6 +294,34 @@ def count_outcomes(session: Session, job_id: str) -> dict[str, int]:
     return {str(status): int(count) for status, count in session.execute(query)}
 
 
+def iter_import_rows(
+    session: Session,
+    job_id: str,
+    *,
+    status: str | None = None,
+    units: tuple[str, ...] | None = None,
+    batch: int = 1000,
+) -> Iterator[ImportRow]:
+    """Every row outcome of an import in file order, ``batch`` at a time (keyset pages on
+    ``row_number``): memory holds one page whatever the import's size. ``units`` as in
+    ``list_import_rows``."""
+    after = 0
+    while True:
+        query = select(ImportRow).where(ImportRow.import_id == job_id, ImportRow.row_number > after)
+        if status is not None:
+            query = query.where(ImportRow.status == status)
+        page = list(session.scalars(query.order_by(ImportRow.row_number).limit(batch)))
+        if not page:
+            return
+        after = page[-1].row_number
+        yield from _within_units(session, page, units)
+        for row in page:  # the identity map would otherwise keep every row read
+            if row in session:
+                session.expunge(row)
+        if len(page) < batch:
+            return
+
+
 def list_import_rows(
     session: Session,
     job_id: str,
@@ -290,7 +338,12 @@ def list_import_rows(
     if status is not None:
         query = query.where(ImportRow.status == status)
     query = query.order_by(ImportRow.row_number).limit(limit).offset(offset)
-    rows = list(session.scalars(query))
+    return _within_units(session, list(session.scalars(query)), units)
+
+
+def _within_units(
+    session: Session, rows: list[ImportRow], units: tuple[str, ...] | None
+) -> list[ImportRow]:
     named = [row.credential_id for row in rows if row.credential_id is not None]
     if units is None or not named:
         return rows

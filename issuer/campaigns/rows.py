@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from issuer.campaigns.results_file import COLUMNS, REQUIRED, RawRow
+from issuer.campaigns.row_memory import RowMemory
 from issuer.credentials.catalog import Catalog
 from issuer.credentials.holder_email import MAX_EMAIL_LENGTH, clean_optional_email
 from issuer.credentials.issuance import IssueRequest, issuance_key
@@ -75,6 +76,7 @@ _Report = Callable[[str, str], None]
 @dataclass
 class RowValidator:
     """Validates rows in file order; remembers what it saw to find duplicates in the file.
+    ``close()`` it when done (or use it in a ``with`` block).
 
     ``today`` (the issuer's date, in its time zone) refuses exam dates after it; ``None``
     checks no date against the calendar."""
@@ -82,8 +84,8 @@ class RowValidator:
     catalog: Catalog
     allowed_units: frozenset[str] | None = None  # None: every unit (admins)
     today: dt.date | None = None
-    _seen: set[str] = field(default_factory=set)
-    _names: dict[str, str] = field(default_factory=dict)
+    # The rows seen so far, on disk: memory does not grow with the file (decision 0061).
+    _memory: RowMemory = field(default_factory=RowMemory)
     _occupations: dict[str, str] = field(default_factory=dict)
     _units: dict[str, str] = field(default_factory=dict)
 
@@ -94,6 +96,16 @@ class RowValidator:
         for code, unit in self.catalog.units.items():
             for alias in (code, unit.name_zh, unit.name_en):
                 self._units[alias.casefold()] = code
+
+    def __enter__(self) -> RowValidator:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop what it remembers of the file."""
+        self._memory.close()
 
     def validate(self, row: RawRow) -> IssueRequest | Problems | None:
         """The request for a passed row, ``None`` for a row that did not pass, or every
@@ -168,15 +180,12 @@ class RowValidator:
     def _check_repeats(self, request: IssueRequest, problem: _Report) -> IssueRequest | None:
         """A name that differs from an earlier row's for the same employee number, or the
         same exam twice: only checked on rows with no other problem."""
-        known = self._names.setdefault(request.employee_number, request.holder_name)
-        if known != request.holder_name:
+        if not self._memory.same_name(request.employee_number, request.holder_name):
             problem("name", "holder_name_mismatch")
             return None
-        key = issuance_key(request)
-        if key in self._seen:
+        if not self._memory.first_time(issuance_key(request)):
             problem("exam_session", "duplicate_row")
             return None
-        self._seen.add(key)
         return request
 
 

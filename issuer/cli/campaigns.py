@@ -11,11 +11,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from issuer.campaigns.bundle import build_bundle, purge_expired_bundles, request_bundle
-from issuer.campaigns.csv_export import render_csv
+from issuer.campaigns.csv_export import render_csv, render_rows
 from issuer.campaigns.demo import load_demo
 from issuer.campaigns.import_run import (
     ImportRequest,
     count_outcomes,
+    iter_import_rows,
     list_import_rows,
     run_import,
     start_import,
@@ -106,16 +107,16 @@ def import_command(
             on_progress=lambda done, _t: progress.update(task, completed=done),
         )
     with services.read_sessions() as session:
-        rows = list_import_rows(session, job_id, limit=10_000_000, offset=0)
         outcomes = count_outcomes(session, job_id)
-    problems = [r for r in rows if r.status == "invalid"]
-    for row in problems[:_SHOWN_PROBLEMS]:
+        shown = list_import_rows(session, job_id, limit=_SHOWN_PROBLEMS, offset=0, status="invalid")
+    for row in shown:
         for problem in decode_problems(row.column, row.reason):
             typer.echo(_problem_line(row.row_number, problem))
-    if len(problems) > _SHOWN_PROBLEMS:
-        typer.echo(say("import.cli.more", Lang.BOTH, count=len(problems) - _SHOWN_PROBLEMS))
+    invalid = outcomes.get("invalid", 0)
+    if invalid > _SHOWN_PROBLEMS:
+        typer.echo(say("import.cli.more", Lang.BOTH, count=invalid - _SHOWN_PROBLEMS))
     if report is not None:
-        report.write_bytes(render_csv(REPORT_HEADER, (report_record(r) for r in rows)))
+        _write_report(services, job_id, report)
     counts = {
         "id": job_id,
         "rows": job.processed_rows,
@@ -131,6 +132,20 @@ def import_command(
         _import_photos(services, photos, dry_run=dry_run)
     if job.failed:
         raise typer.Exit(1)
+
+
+def _write_report(services: Services, job_id: str, path: Path) -> None:
+    """Every row's outcome to ``path``, a page at a time: memory does not grow with the
+    import (decision 0061)."""
+    with services.read_sessions() as session, path.open("wb") as handle:
+        handle.write(render_csv(REPORT_HEADER, ()))
+        page: list[tuple[object, ...]] = []
+        for row in iter_import_rows(session, job_id):
+            page.append(report_record(row))
+            if len(page) >= 1000:
+                handle.write(render_rows(page))
+                page = []
+        handle.write(render_rows(page))
 
 
 def _problem_line(row_number: int, problem: RowProblem) -> str:

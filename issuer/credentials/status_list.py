@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from issuer.credentials.claims import xsd_datetime
@@ -56,10 +56,15 @@ def allocate_indexes(
 ) -> list[tuple[int, int]]:
     """Reserve ``count`` fresh random ``(list_id, index)`` pairs, opening lists as needed.
 
-    The unique constraint on ``(list_id, index)`` is the final guard against two writers.
+    The cost does not grow with how full a list is: the list's fill is counted in the
+    database (an index-only count of at most ``FILL_LIMIT`` entries), and random candidates
+    are checked against the allocations through the ``(list_id, index)`` index, never by
+    reading every used index (decision 0061). Below half full, a candidate is free with
+    probability above 1/2, so a draw of twice what is missing rarely needs a second round.
+    Callers hold the register's write lock (``lock_writes``); the unique constraint on
+    ``(list_id, index)`` is the final guard against two writers.
     """
     pairs: list[tuple[int, int]] = []
-    reserved: dict[int, set[int]] = {}
     while len(pairs) < count:
         current = session.scalars(
             select(StatusList)
@@ -67,27 +72,56 @@ def allocate_indexes(
             .order_by(StatusList.id.desc())
             .limit(1)
         ).first()
-        used: set[int] = set()
+        filled = 0
         if current is not None:
-            used = reserved.setdefault(current.id, set())
-            used |= set(
-                session.scalars(
-                    select(StatusAllocation.index).where(StatusAllocation.list_id == current.id)
-                )
-            )
-        if current is None or len(used) >= FILL_LIMIT:
+            filled = _count_allocated(session, current.id)
+            filled += sum(1 for list_id, _ in pairs if list_id == current.id)
+        if current is None or filled >= FILL_LIMIT:
             current = StatusList(purpose=STATUS_PURPOSE_REVOCATION, size=LIST_SIZE, created_at=now)
             session.add(current)
             session.flush()
-            used = reserved.setdefault(current.id, set())
-        take = min(count - len(pairs), FILL_LIMIT - len(used))
-        while take:
-            index = rng.randrange(current.size)
-            if index not in used:
-                used.add(index)
-                pairs.append((current.id, index))
-                take -= 1
+            filled = 0
+        take = min(count - len(pairs), FILL_LIMIT - filled)
+        mine = {index for list_id, index in pairs if list_id == current.id}
+        pairs.extend(
+            (current.id, index) for index in _free_indexes(session, current, take, mine, rng)
+        )
     return pairs
+
+
+def _count_allocated(session: Session, list_id: int) -> int:
+    query = select(func.count()).select_from(StatusAllocation)
+    return session.scalar(query.where(StatusAllocation.list_id == list_id)) or 0
+
+
+_CANDIDATES = select(StatusAllocation.index).where(
+    StatusAllocation.list_id == bindparam("list_id"),
+    StatusAllocation.index.in_(bindparam("candidates", expanding=True)),
+)
+_PROBE = 500  # candidates per look-up: one bound array, compiled once and cached
+
+
+def _free_indexes(
+    session: Session, status_list: StatusList, take: int, mine: set[int], rng: random.Random
+) -> list[int]:
+    """``take`` random indexes of ``status_list`` that no allocation (nor ``mine``) holds."""
+    chosen: list[int] = []
+    taken = set(mine)
+    while len(chosen) < take:
+        wanted = min(2 * (take - len(chosen)), _PROBE)
+        candidates: list[int] = []
+        while len(candidates) < wanted:
+            index = rng.randrange(status_list.size)
+            if index not in taken:
+                taken.add(index)
+                candidates.append(index)
+        used = set(
+            session.scalars(_CANDIDATES, {"list_id": status_list.id, "candidates": candidates})
+        )
+        for index in candidates:
+            if index not in used and len(chosen) < take:
+                chosen.append(index)
+    return chosen
 
 
 def encode_bitstring(set_indexes: list[int], size: int) -> str:
