@@ -12,6 +12,7 @@ chunk is done. The same functions run on a procrastinate worker (PostgreSQL) and
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -103,8 +104,9 @@ def plan_bundle(
         )
     run_id = str(uuid.uuid4())
     chunks = [ids[start : start + chunk_size] for start in range(0, len(ids), chunk_size)]
+    who = dataclasses.asdict(actor)
     session.add_all(
-        BundleChunk(run_id=run_id, chunk=number, import_id=job_id, credential_ids=part)
+        BundleChunk(run_id=run_id, chunk=number, import_id=job_id, credential_ids=part, actor=who)
         for number, part in enumerate(chunks)
     )
     job.bundle_run, job.bundle_chunks, job.bundle_path = run_id, len(chunks), None
@@ -126,12 +128,7 @@ def parts_dir(services: Services, run_id: str) -> Path:
 
 
 def render_bundle_chunk(
-    services: Services,
-    run_id: str,
-    chunk: int,
-    *,
-    actor: Actor,
-    render: Renderer = render_serially,
+    services: Services, run_id: str, chunk: int, *, render: Renderer = render_serially
 ) -> bool:
     """Render one chunk; ``False`` when there was nothing to do (done already, cancelled, or
     replaced by a newer run). Commits its share links and ``done_at`` together."""
@@ -159,7 +156,10 @@ def render_bundle_chunk(
             return False
         documents = _documents(session, services, part.credential_ids)
         created = create_share_links(
-            session, [d.credential_id for d in documents], actor=actor, now=services.clock()
+            session,
+            [d.credential_id for d in documents],
+            actor=Actor(**part.actor),
+            now=services.clock(),
         )
         links = {link.credential_id: share_url(services.base_url, token) for link, token in created}
         folder = private_dir(parts_dir(services, run_id), narrow=True)
@@ -339,16 +339,16 @@ def build_bundle(
             chunk_size=settings.bundle_chunk_size,
             services=services,
         )
-    return run_bundle(services, plan, actor=actor, workers=workers or settings.render_workers)
+    return run_bundle(services, plan, workers=workers or settings.render_workers)
 
 
-def run_bundle(services: Services, plan: BundlePlan, *, actor: Actor, workers: int) -> Path:
+def run_bundle(services: Services, plan: BundlePlan, *, workers: int) -> Path:
     """Run a planned bundle's jobs one after the other in this process (rendering each chunk
     in a pool of ``workers`` processes); a failure leaves the bundle ``failed``."""
     try:
         with render_pool(workers) as render:
             for chunk in range(plan.chunks):
-                render_bundle_chunk(services, plan.run_id, chunk, actor=actor, render=render)
+                render_bundle_chunk(services, plan.run_id, chunk, render=render)
         path = assemble_bundle(services, plan.run_id)
     except Exception:
         log.exception("bundle failed", extra={"import_id": plan.import_id})

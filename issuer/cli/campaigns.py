@@ -192,7 +192,7 @@ def bundle_command(
                 services=services,
             )
         try:
-            queue.start_bundle(plan, actor())
+            queue.start_bundle(plan)
         finally:
             queue.close()
         typer.echo(f"bundle queued: {plan.chunks} jobs for `tessera worker`")

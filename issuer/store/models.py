@@ -461,6 +461,9 @@ class BundleChunk(Base):
     chunk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     import_id: Mapped[str] = mapped_column(ForeignKey("imports.id"), index=True)
     credential_ids: Mapped[list[str]] = mapped_column(JSON)
+    # Who asked for the bundle (``Actor`` fields): its share links' audit events name them.
+    # Kept here, not in the job's arguments, which the task engine logs.
+    actor: Mapped[dict[str, Any]] = mapped_column(JSON)
     done_at: Mapped[dt.datetime | None]
 
 

@@ -8,14 +8,11 @@ domain's own (``issuer.campaigns.bundle_chunks``); this module only wires them.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 from enum import StrEnum
-from typing import Any
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
-from procrastinate.types import JSONValue
 from sqlalchemy.engine import make_url
 
 from issuer.campaigns.bundle_chunks import (
@@ -25,7 +22,6 @@ from issuer.campaigns.bundle_chunks import (
     render_bundle_chunk,
 )
 from issuer.services import Services
-from issuer.store.audit import Actor
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +43,6 @@ def conninfo(database_url: str) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def actor_args(actor: Actor) -> dict[str, JSONValue]:
-    """An actor as job arguments (JSON): its name and ids, never a token."""
-    return dataclasses.asdict(actor)
-
-
 def create_task_app(
     services: Services, connector: procrastinate.BaseConnector
 ) -> procrastinate.App:
@@ -59,9 +50,9 @@ def create_task_app(
     app = procrastinate.App(connector=connector)
 
     @app.task(name=JobName.RENDER_CHUNK, queue=QUEUE)
-    def render_chunk(run_id: str, chunk: int, actor: dict[str, Any]) -> None:
+    def render_chunk(run_id: str, chunk: int) -> None:
         try:
-            render_bundle_chunk(services, run_id, chunk, actor=Actor(**actor))
+            render_bundle_chunk(services, run_id, chunk)
         except Exception:
             log.exception("bundle chunk failed", extra={"run_id": run_id, "chunk": chunk})
             fail_bundle(services, run_id)

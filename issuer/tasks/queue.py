@@ -17,10 +17,8 @@ from procrastinate.types import JSONDict
 from sqlalchemy.engine import make_url
 
 from issuer.campaigns.bundle_chunks import BundlePlan, fail_bundle, run_bundle
-from issuer.errors import IssuerError
 from issuer.services import Services
-from issuer.store.audit import Actor
-from issuer.tasks.jobs import JobName, actor_args, conninfo, create_task_app, defer_assembly
+from issuer.tasks.jobs import JobName, conninfo, create_task_app, defer_assembly
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +26,7 @@ log = logging.getLogger(__name__)
 class TaskQueue(Protocol):
     """Runs a planned bundle's jobs somewhere, and forgets a cancelled run's."""
 
-    def start_bundle(self, plan: BundlePlan, actor: Actor) -> None: ...
+    def start_bundle(self, plan: BundlePlan) -> None: ...
 
     def cancel_bundle(self, run_id: str) -> None: ...
 
@@ -42,11 +40,9 @@ class InProcessQueue:
     def __init__(self, services: Services) -> None:
         self._services = services
 
-    def start_bundle(self, plan: BundlePlan, actor: Actor) -> None:
-        with contextlib.suppress(IssuerError, OSError):  # recorded as bundle_state "failed"
-            run_bundle(
-                self._services, plan, actor=actor, workers=self._services.settings.render_workers
-            )
+    def start_bundle(self, plan: BundlePlan) -> None:
+        with contextlib.suppress(Exception):  # recorded as bundle_state "failed"
+            run_bundle(self._services, plan, workers=self._services.settings.render_workers)
 
     def cancel_bundle(self, run_id: str) -> None:
         """Nothing to dequeue: the chunks left see the cancellation and do nothing."""
@@ -74,16 +70,13 @@ class WorkerQueue:
                 self._open = True
         return self._app
 
-    def start_bundle(self, plan: BundlePlan, actor: Actor) -> None:
+    def start_bundle(self, plan: BundlePlan) -> None:
         try:
             app = self._opened()
             if plan.chunks == 0:
                 defer_assembly(app, plan.run_id)
                 return
-            who = actor_args(actor)
-            jobs: list[JSONDict] = [
-                {"run_id": plan.run_id, "chunk": n, "actor": who} for n in range(plan.chunks)
-            ]
+            jobs: list[JSONDict] = [{"run_id": plan.run_id, "chunk": n} for n in range(plan.chunks)]
             app.configure_task(JobName.RENDER_CHUNK).batch_defer(*jobs)
         except Exception:
             log.exception("bundle jobs could not be queued", extra={"run_id": plan.run_id})

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("chunk", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("import_id", sa.String(length=36), nullable=False),
         sa.Column("credential_ids", sa.JSON(), nullable=False),
+        sa.Column("actor", sa.JSON(), nullable=False),
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["import_id"], ["imports.id"], name=op.f("fk_bundle_chunks_import_id_imports")

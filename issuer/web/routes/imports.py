@@ -225,7 +225,7 @@ def bundle(
             chunk_size=services.settings.bundle_chunk_size,
             services=services,
         )
-    background.add_task(queue.start_bundle, plan, actor)
+    background.add_task(queue.start_bundle, plan)
     return _report(services, import_id, 0, 0)
 
 

@@ -401,7 +401,7 @@ def bundle(
             chunk_size=services.settings.bundle_chunk_size,
             services=services,
         )
-    background.add_task(queue.start_bundle, plan, actor)
+    background.add_task(queue.start_bundle, plan)
     return RedirectResponse(f"{IMPORTS_PAGE}/{import_id}?done=bundle", status_code=303)
 
 
