@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from typer.testing import CliRunner
 
 from issuer.campaigns.bundle import request_bundle
 from issuer.campaigns.bundle_chunks import (
@@ -20,13 +21,15 @@ from issuer.campaigns.bundle_chunks import (
     render_serially,
 )
 from issuer.campaigns.import_run import ImportRequest, run_import, start_import
+from issuer.cli.main import app as tessera
+from issuer.config import Settings
 from issuer.documents.credential_document import CredentialDocument
 from issuer.services import Services
 from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
 from issuer.store.models import BundleChunk, ImportJob, ShareLink
 from tests.issuer.campaign_files import campaign, request_row, write_csv
-from tests.issuer.helpers import load_catalog
+from tests.issuer.helpers import cli_env, load_catalog, run_cli
 
 HOLDERS = 7
 
@@ -104,3 +107,46 @@ def test_a_chunk_that_fails_midway_commits_no_share_link_and_its_retry_completes
     with services.read_sessions() as session:
         assert session.scalar(select(func.count()).select_from(ShareLink)) == HOLDERS
         assert session.get_one(ImportJob, import_id).bundle_state == "ready"
+
+
+def test_tessera_bundle_renders_here_and_worker_or_queue_need_postgresql(
+    services: Services, settings: Settings, tmp_path: Path
+) -> None:
+    """``tessera bundle`` renders in its own process on either database; ``tessera worker``
+    and ``--on-workers`` refuse SQLite, and on PostgreSQL ``--on-workers`` queues a job per
+    chunk (tests/issuer/test_bundle_workers.py runs them)."""
+    import_id = _import(services, tmp_path)
+    bundle_dir = tmp_path / "cli-bundles"
+    env = {**cli_env(settings), "TESSERA_BUNDLE_DIR": str(bundle_dir)}
+    here = CliRunner().invoke(tessera, ["bundle", import_id, "--workers", "1"], env=env)
+    assert here.exit_code == 0, here.output
+    names = zipfile.ZipFile(bundle_dir / f"import-{import_id}.zip").namelist()
+    assert len(names) == 3 * HOLDERS + 1
+    status, _output = run_cli(settings, "worker", "--heartbeat", "5", "--stalled-after", "2")
+    assert status != 0  # a worker would count itself stalled between its own heartbeats
+    queued = CliRunner().invoke(
+        tessera,
+        ["bundle", import_id, "--on-workers"],
+        env={**env, "TESSERA_BUNDLE_CHUNK_SIZE": "2"},
+    )
+    with services.read_sessions() as session:
+        job = session.get_one(ImportJob, import_id)
+    if services.engine.dialect.name == "sqlite":
+        status, output = run_cli(settings, "worker")
+        assert status == 1
+        assert "PostgreSQL" in output
+        assert queued.exit_code != 0
+        assert job.bundle_state == "ready"  # the refusal changed nothing
+    else:
+        assert queued.exit_code == 0, queued.output
+        assert "4 jobs" in queued.output
+        assert (job.bundle_state, job.bundle_chunks) == ("building", 4)
+        with services.read_sessions() as session:
+            todo = session.scalar(
+                text(
+                    "SELECT count(*) FROM procrastinate_jobs "
+                    "WHERE status = 'todo' AND args->>'run_id' = :run"
+                ),
+                {"run": job.bundle_run},
+            )
+        assert todo == 4
