@@ -5,7 +5,9 @@
 under its final name by write-then-rename into the run's parts folder, and marks the chunk
 done in the transaction that commits its share links: a job killed midway left no link and
 only files that the retry overwrites under the same names, so every holder's files end up in
-the bundle exactly once. ``assemble_bundle`` zips the parts with ``manifest.csv`` once every
+the bundle exactly once. The rendering comes before any write to the database, so the
+register's write lock (taken by the links' audit events) is held only for the chunk's last
+moments, never while it renders. ``assemble_bundle`` zips the parts with ``manifest.csv`` once every
 chunk is done. The same functions run on a procrastinate worker (PostgreSQL) and in-process
 (SQLite, ``tessera bundle``): docs/decisions/0060-bundle-rendering-on-a-task-engine.md.
 """
@@ -155,6 +157,14 @@ def render_bundle_chunk(
         if part.done_at is not None:
             return False
         documents = _documents(session, services, part.credential_ids)
+        folder = private_dir(parts_dir(services, run_id), narrow=True)
+        # Render before writing anything to the database: the share links' audit events take
+        # the register's write lock (lock_writes) until commit, so it is held only briefly.
+        names = []
+        for files in render(documents):
+            for name, data in files:
+                _write_atomically(folder / name, data)
+            names.append([name for name, _ in files])
         created = create_share_links(
             session,
             [d.credential_id for d in documents],
@@ -162,23 +172,19 @@ def render_bundle_chunk(
             now=services.clock(),
         )
         links = {link.credential_id: share_url(services.base_url, token) for link, token in created}
-        folder = private_dir(parts_dir(services, run_id), narrow=True)
-        manifest = []
-        for document, files in zip(documents, render(documents), strict=True):
-            for name, data in files:
-                _write_atomically(folder / name, data)
-            manifest.append(
-                [
-                    document.holder_name,
-                    document.employee_number,
-                    document.number,
-                    f"{document.occupation_zh} / {document.occupation_en}",
-                    f"{document.level_zh} / {document.level_en}",
-                    document.verify_url,
-                    links[document.credential_id],
-                    [name for name, _ in files],
-                ]
-            )
+        manifest = [
+            [
+                document.holder_name,
+                document.employee_number,
+                document.number,
+                f"{document.occupation_zh} / {document.occupation_en}",
+                f"{document.level_zh} / {document.level_en}",
+                document.verify_url,
+                links[document.credential_id],
+                files,
+            ]
+            for document, files in zip(documents, names, strict=True)
+        ]
         _write_atomically(folder / f"chunk-{chunk:06d}.json", json.dumps(manifest).encode("utf-8"))
         part.done_at = services.clock()
     return True
