@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from issuance import run_jws_baseline  # bench/issuance.py: the same baseline
 from sqlalchemy import select
 
-from issuer.campaigns.bundle import _render
+from issuer.campaigns.bundle import render_pool
 from issuer.campaigns.demo import campaign_requests, catalog_data, load_catalog_data
 from issuer.campaigns.import_run import ImportRequest, run_import, start_import
 from issuer.campaigns.results_file import open_results_file
@@ -126,7 +126,8 @@ def time_render(services: Services, count: int, workers: int) -> float:
             credential_document(r, base_url=BASE_URL, issuer_name="Bench / Bench") for r in rows
         ]
     start = time.perf_counter()
-    rendered = sum(len(files) for files in _render(docs, workers))
+    with render_pool(workers) as render:
+        rendered = sum(len(files) for files in render(docs))
     elapsed = time.perf_counter() - start
     assert rendered == 3 * len(docs)
     return elapsed

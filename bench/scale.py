@@ -1,7 +1,7 @@
 """Benchmark: how Tessera's costs grow with size, on PostgreSQL, one section per part.
 
 Run: .venv/bin/python bench/scale.py postgresql://postgres@127.0.0.1:5432/postgres
-         [--sections import,reads] [--import-sizes 2000,200000] [--large 1000000] ...
+         [--sections import,reads,render] [--import-sizes 2000,200000] [--large 1000000] ...
 
 The URL names a PostgreSQL server (a role that may create databases) and a database to
 connect to while scratch databases are made; each section drops its own at the end. Sections:
@@ -12,6 +12,9 @@ connect to while scratch databases are made; each section drops its own at the e
 - ``reads`` (bench/scale_reads.py): ``POST /api/v1/verify`` throughput at the demo's 1,391
   credentials and at ``--large`` credentials and their ratio (memo off), and the register's
   search p50/p95 by each kind of query at that size.
+- ``render`` (bench/scale_render.py): a ``--render-holders`` bundle rendered by 1, 2 (and,
+  with 4 or more cores, 4) ``tessera worker`` processes, and the speed-up of each over one
+  (target: 2 workers >= 1.8x).
 
 Figures are ratios within one run: the absolute times depend on what else the machine does.
 """
@@ -25,6 +28,9 @@ from collections.abc import Callable
 
 from scale_import import import_section
 from scale_reads import reads
+from scale_render import report_render, run_render
+
+from issuer.runtime import prepare_process
 
 
 def imports(server: str, args: argparse.Namespace) -> None:
@@ -32,9 +38,16 @@ def imports(server: str, args: argparse.Namespace) -> None:
     import_section(server, sizes, args.chunk_rows)
 
 
+def render(server: str, args: argparse.Namespace) -> None:
+    counts = [int(n) for n in args.render_workers.split(",")]
+    timings = run_render(server, args.render_holders, counts, args.render_chunk)
+    print("\n".join(report_render(timings, args.render_holders)))
+
+
 SECTIONS: dict[str, Callable[[str, argparse.Namespace], None]] = {
     "import": imports,
     "reads": reads,
+    "render": render,
 }
 
 
@@ -52,7 +65,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="reads: wrk rounds per size")
     parser.add_argument("--explain", action="store_true", help="reads: print query plans")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
+    parser.add_argument("--render-holders", type=int, default=2000, help="render: holders")
+    parser.add_argument(
+        "--render-workers",
+        default="1,2,4" if (os.cpu_count() or 1) >= 4 else "1,2",
+        help="render: worker counts to compare",
+    )
+    parser.add_argument("--render-chunk", type=int, default=50, help="render: holders per job")
     args = parser.parse_args()
+    prepare_process()
     sections = args.sections.split(",")
     unknown = set(sections) - set(SECTIONS)
     if unknown:

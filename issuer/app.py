@@ -16,6 +16,7 @@ from issuer.config import Settings, load_settings
 from issuer.credentials.qr import use_encoder
 from issuer.runtime import prepare_process
 from issuer.services import Services
+from issuer.tasks.queue import create_task_queue
 from issuer.web.batch_verifier import BatchVerifier
 from issuer.web.checkpoints import PeriodicCheckpoints
 from issuer.web.console.install import install_console
@@ -90,6 +91,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         else None
     )
 
+    # Long jobs (bundles): procrastinate's queue on PostgreSQL, this process on SQLite.
+    task_queue = create_task_queue(services)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         for worker in (checkpoints, notices):
@@ -101,6 +105,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
             for worker in (checkpoints, notices):
                 if worker is not None:
                     worker.stop()
+            task_queue.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -118,6 +123,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     metrics.count_commits(services.sessions)
     services.publisher.on_lookup = metrics.publisher_lookup
     app.state.services = services
+    app.state.task_queue = task_queue
     app.state.metrics = metrics
     app.state.verifier = build_local_verifier(services, on_remote_lookup=metrics.remote_lookup)
     # SD-JWT VC presentations (wallets): the same keys, and the lists as Token Status Lists.

@@ -133,6 +133,11 @@ class Settings(VerificationPolicy):
     # How often each server process signs the audit chain's head if it moved (decision 0023).
     audit_checkpoint_interval_seconds: int = Field(default=3600, ge=0, le=604_800)
     render_workers: int = Field(default=2, ge=1, le=64)
+    # Holders per bundle job (one chunk); a worker renders about 30 ms a holder (decision 0060).
+    bundle_chunk_size: int = Field(default=50, ge=1, le=1000)
+    # Where long jobs run: "auto" is `tessera worker` processes on PostgreSQL and the server's
+    # own process on SQLite; "in_process" also on PostgreSQL (one server, no workers).
+    task_runner: Literal["auto", "in_process", "workers"] = "auto"
     # Operations (docs/operations.md): logs, the reverse proxy, shutdown.
     log_format: Literal["text", "json"] = "text"
     # The reverse proxies whose X-Forwarded-For/-Proto are believed; none by default.

@@ -120,6 +120,7 @@ class IssuerErrorCode(StrEnum):
     IMPORT_RUNNING = "import_running"
     BUNDLE_BUILDING = "bundle_building"
     BUNDLE_NOT_READY = "bundle_not_ready"
+    BUNDLE_NOT_BUILDING = "bundle_not_building"
     IMPORT_FILE_GONE = "import_file_gone"
     BUNDLE_EXPIRED = "bundle_expired"
     # organisation set-up: the catalog file and the issuer's profile

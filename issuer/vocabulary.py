@@ -107,6 +107,7 @@ class BundleState(StrEnum):
     READY = "ready"
     FAILED = "failed"
     EXPIRED = "expired"  # deleted after TESSERA_BUNDLE_TTL_HOURS; build it again if needed
+    CANCELLED = "cancelled"  # stopped by a registrar before it was ready; build it again
 
 
 class NoticeKind(StrEnum):

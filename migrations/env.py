@@ -1,4 +1,5 @@
-"""Alembic environment: batch mode for SQLite, type comparison for ``alembic check``."""
+"""Alembic environment: batch mode for SQLite, type comparison for ``alembic check``
+(procrastinate's own tables left out)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ def _include_object(
     return not (type_ == "index" and reflected and name in DATABASE_ONLY_INDEXES)
 
 
+def _ours(name: str | None, type_: str, _parents: object) -> bool:
+    """The task engine's tables belong to procrastinate (migration 0017): ``alembic check``
+    compares only Tessera's own."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
@@ -46,6 +53,7 @@ def run_migrations_online() -> None:
             render_as_batch=True,  # SQLite cannot ALTER most things (alembic batch.rst)
             compare_type=True,
             include_object=_include_object,
+            include_name=_ours,
         )
         with context.begin_transaction():
             context.run_migrations()

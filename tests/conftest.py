@@ -65,6 +65,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         base_url=BASE_URL,
         admin_token_file=tmp_path / "admin-token",
         rate_limit="off",  # tests/issuer/test_rate_limit.py turns it on
+        # Bundles built within the request's background tasks, also on PostgreSQL; the
+        # workers' path has its own tests (tests/issuer/test_bundle_workers.py).
+        task_runner="in_process",
     )
 
 

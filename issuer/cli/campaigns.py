@@ -10,7 +10,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from issuer.campaigns.bundle import build_bundle, purge_expired_bundles, request_bundle
+from issuer.campaigns.bundle import purge_expired_bundles, request_bundle
+from issuer.campaigns.bundle_chunks import build_bundle, plan_bundle
 from issuer.campaigns.csv_export import render_csv, render_rows
 from issuer.campaigns.demo import load_demo
 from issuer.campaigns.import_run import (
@@ -38,6 +39,7 @@ from issuer.errors import InvalidInputError
 from issuer.services import Services
 from issuer.store.engine import session_scope
 from issuer.store.models import ShareLink
+from issuer.tasks.queue import WorkerQueue
 from issuer.web.console import import_words
 from verifier.i18n import Lang, say, text
 
@@ -185,9 +187,31 @@ def bundle_command(
     ctx: typer.Context,
     import_id: Annotated[str, typer.Argument(help="the import's id")],
     workers: Annotated[int | None, typer.Option(min=1, max=64, help="render processes")] = None,
+    on_workers: Annotated[
+        bool,
+        typer.Option("--on-workers", help="queue the jobs for `tessera worker` (PostgreSQL)"),
+    ] = False,
 ) -> None:
     """Render an import's bundle: .jwt, badge PNG and PDF per holder, and manifest.csv."""
     services = services_of(ctx)
+    if on_workers:
+        queue = WorkerQueue(services)  # refuses SQLite: procrastinate needs PostgreSQL
+        with session_scope(services.sessions) as session:
+            request_bundle(session, import_id)
+            plan = plan_bundle(
+                session,
+                import_id,
+                actor=actor(),
+                units=None,
+                chunk_size=services.settings.bundle_chunk_size,
+                services=services,
+            )
+        try:
+            queue.start_bundle(plan)
+        finally:
+            queue.close()
+        typer.echo(f"bundle queued: {plan.chunks} jobs for `tessera worker`")
+        return
     with session_scope(services.sessions) as session:
         request_bundle(session, import_id)
     path = build_bundle(services, import_id, actor=actor(), workers=workers)

@@ -24,6 +24,7 @@ from issuer.cli import (
     setup,
     tokens,
     users,
+    worker,
 )
 from issuer.config import load_settings
 from issuer.credentials.qr import use_encoder
@@ -66,6 +67,7 @@ app.add_typer(notices.notices_app, name="notices")
 identity.register(app)
 organisation.register(app)
 operations.register(app)
+worker.register(app)
 app.command("verify")(verify_command)
 
 

@@ -458,7 +458,29 @@ class ImportJob(Base):
     bundle_path: Mapped[str | None] = mapped_column(String(500))
     # None until a bundle is asked for, then a ``BundleState``.
     bundle_state: Mapped[str | None] = mapped_column(String(16))
+    # The bundle build in force (its chunks in ``bundle_chunks``) and how many chunks it has.
+    bundle_run: Mapped[str | None] = mapped_column(String(36))
+    bundle_chunks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class BundleChunk(Base):
+    """One chunk of a bundle build: the credentials one job renders, and when it finished.
+
+    ``done_at`` is set in the transaction that commits the chunk's share links, after its
+    files were renamed into place (docs/decisions/0060-bundle-rendering-on-a-task-engine.md).
+    """
+
+    __tablename__ = "bundle_chunks"
+
+    run_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    import_id: Mapped[str] = mapped_column(ForeignKey("imports.id"), index=True)
+    credential_ids: Mapped[list[str]] = mapped_column(JSON)
+    # Who asked for the bundle (``Actor`` fields): its share links' audit events name them.
+    # Kept here, not in the job's arguments, which the task engine logs.
+    actor: Mapped[dict[str, Any]] = mapped_column(JSON)
+    done_at: Mapped[dt.datetime | None]
 
 
 class ImportRow(Base):

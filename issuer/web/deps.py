@@ -16,6 +16,7 @@ from issuer.access.tokens import Principal, authenticate
 from issuer.errors import AuthenticationError
 from issuer.services import Services
 from issuer.store.audit import Actor
+from issuer.tasks.queue import TaskQueue
 from issuer.web.middleware.request_log import current_request_id
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,14 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_task_queue(request: Request) -> TaskQueue:
+    queue: TaskQueue = request.app.state.task_queue
+    return queue
+
+
+TaskQueueDep = Annotated[TaskQueue, Depends(get_task_queue)]
 
 
 def _close(session: Session) -> None:

@@ -18,6 +18,8 @@ from sqlalchemy import func, select
 from issuer.access.form_tokens import issue_form_token
 from issuer.app import create_app
 from issuer.campaigns import uploads
+from issuer.campaigns.bundle import request_bundle
+from issuer.campaigns.bundle_chunks import plan_bundle
 from issuer.campaigns.import_run import ImportRequest, run_import, start_import
 from issuer.campaigns.rows import REASONS
 from issuer.config import Settings
@@ -434,3 +436,48 @@ def test_the_bundle_is_built_and_downloaded_under_the_session(
     assert len([n for n in names if n.endswith(".pdf")]) == 1
     assert "manifest.csv" in names
     assert uploads.is_kept(services.settings, dry_run) is False
+
+
+def test_a_bundle_being_built_shows_its_chunks_and_can_be_stopped(
+    console: TestClient, services: Services
+) -> None:
+    """The page shows the chunks done of the total and a stop button; stopping it leaves the
+    bundle "cancelled" and the progress poll says so."""
+    load_catalog(services)
+    make_user(services, ADMIN)
+    csrf = signed_in(console, ADMIN)
+    dry_run = _upload(console, csrf, _file(GOOD[:2]))
+    token = _token_of(console.get(f"/console/imports/{dry_run}").text)
+    location = _confirm(console, csrf, dry_run, token).headers["location"]
+    found = _IMPORT_PAGE.match(location.split("?")[0])
+    assert found is not None
+    job_id = found.group(1)
+    with session_scope(services.sessions) as session:  # planned, not yet rendered
+        request_bundle(session, job_id)
+        plan_bundle(
+            session, job_id, actor=Actor("test"), units=None, chunk_size=1, services=services
+        )
+    page = console.get(f"/console/imports/{job_id}").text
+    assert '<span id="bundle-done">0</span> / <span id="bundle-total">2</span>' in page
+    assert "停止生成" in page
+    assert "Stop building" in page
+    progress = console.get(f"/console/imports/{job_id}/progress").json()
+    assert (progress["bundle_chunks_done"], progress["bundle_chunks_total"]) == (0, 2)
+    stopped = console.post(
+        f"/console/imports/{job_id}/bundle/cancel",
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert stopped.status_code == 303
+    assert stopped.headers["location"].endswith("?done=bundle_cancelled")
+    after = console.get(stopped.headers["location"]).text
+    assert "已停止生成下载包" in after
+    assert console.get(f"/console/imports/{job_id}/progress").json()["bundle_state"] == (
+        BundleState.CANCELLED
+    )
+    again = console.post(
+        f"/console/imports/{job_id}/bundle/cancel",
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert again.status_code == 409

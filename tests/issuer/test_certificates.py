@@ -18,7 +18,8 @@ import zxingcpp
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from issuer.campaigns.bundle import build_bundle, request_bundle
+from issuer.campaigns.bundle import request_bundle
+from issuer.campaigns.bundle_chunks import build_bundle
 from issuer.campaigns.import_run import ImportRequest, run_import, start_import
 from issuer.documents.badge import read_baked_png
 from issuer.services import Services

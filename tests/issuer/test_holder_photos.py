@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
-from issuer.campaigns.bundle import build_bundle, request_bundle
+from issuer.campaigns.bundle import request_bundle
+from issuer.campaigns.bundle_chunks import build_bundle
 from issuer.campaigns.import_run import ImportRequest, run_import, start_import
 from issuer.config import Settings
 from issuer.credentials.holder_photo import PHOTO_PURPOSE, PHOTO_SIZE

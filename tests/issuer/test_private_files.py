@@ -29,7 +29,8 @@ from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from issuer.app import create_app
-from issuer.campaigns.bundle import build_bundle, purge_expired_bundles, request_bundle
+from issuer.campaigns.bundle import purge_expired_bundles, request_bundle
+from issuer.campaigns.bundle_chunks import build_bundle
 from issuer.campaigns.import_run import ImportRequest, run_import, start_import
 from issuer.cli import setup
 from issuer.cli.main import app as tessera

@@ -21,7 +21,13 @@ from starlette.datastructures import UploadFile
 
 from issuer.access.policy import require_own_import, unit_scope
 from issuer.access.tokens import Principal
-from issuer.campaigns.bundle import build_bundle, ready_bundle, request_bundle
+from issuer.campaigns.bundle import ready_bundle, request_bundle
+from issuer.campaigns.bundle_chunks import (
+    bundle_progress,
+    cancel_bundle,
+    discard_bundle_parts,
+    plan_bundle,
+)
 from issuer.campaigns.csv_export import render_csv, render_rows
 from issuer.campaigns.import_run import (
     ImportRequest,
@@ -35,7 +41,6 @@ from issuer.campaigns.import_run import (
 from issuer.campaigns.row_report import REPORT_HEADER, report_record
 from issuer.errors import InvalidInputError, IssuerErrorCode
 from issuer.services import Services
-from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
 from issuer.store.models import ImportJob
 from issuer.web.deps import (
@@ -44,6 +49,7 @@ from issuer.web.deps import (
     PrincipalDep,
     ReadSessionDep,
     ServicesDep,
+    TaskQueueDep,
     WriterDep,
 )
 from issuer.web.schemas.imports import ImportResponse
@@ -154,7 +160,9 @@ def _report(
     with services.read_sessions() as session:
         job = get_import(session, job_id)
         rows = list_import_rows(session, job_id, limit=limit, offset=offset, units=units)
-        return ImportResponse.of(job, rows, count_outcomes(session, job_id))
+        return ImportResponse.of(
+            job, rows, count_outcomes(session, job_id), bundle_progress(session, job)
+        )
 
 
 @router.get("/{import_id}", response_model=ImportResponse)
@@ -176,7 +184,9 @@ def read(
         status=status,
         units=unit_scope(principal),
     )
-    return ImportResponse.of(job, rows, count_outcomes(session, import_id))
+    return ImportResponse.of(
+        job, rows, count_outcomes(session, import_id), bundle_progress(session, job)
+    )
 
 
 @router.get(
@@ -215,26 +225,43 @@ def _report_lines(
             yield render_rows(page)
 
 
-def _bundle_task(
-    services: Services, job_id: str, actor: Actor, units: tuple[str, ...] | None
-) -> None:
-    with contextlib.suppress(Exception):  # recorded as bundle_state "failed"
-        build_bundle(services, job_id, actor=actor, units=units)
-
-
 @router.post("/{import_id}/bundle", status_code=202, response_model=ImportResponse)
 def bundle(
     import_id: str,
     principal: WriterDep,
     actor: ActorDep,
     services: ServicesDep,
+    queue: TaskQueueDep,
     background: BackgroundTasks,
 ) -> ImportResponse:
-    """Start building the import's zip bundle in the background (new share links included)."""
+    """Start building the import's zip bundle as jobs, a chunk of holders each (new share
+    links included); ``bundle_progress`` counts the chunks done."""
     with session_scope(services.sessions) as session:
         _visible(principal, get_import(session, import_id))
         request_bundle(session, import_id)
-    background.add_task(_bundle_task, services, import_id, actor, unit_scope(principal))
+        plan = plan_bundle(
+            session,
+            import_id,
+            actor=actor,
+            units=unit_scope(principal),
+            chunk_size=services.settings.bundle_chunk_size,
+            services=services,
+        )
+    background.add_task(queue.start_bundle, plan)
+    return _report(services, import_id, 0, 0)
+
+
+@router.post("/{import_id}/bundle/cancel", response_model=ImportResponse)
+def cancel_bundle_build(
+    import_id: str, principal: WriterDep, services: ServicesDep, queue: TaskQueueDep
+) -> ImportResponse:
+    """Stop building the bundle: chunks not yet rendered never are, and ``bundle_state``
+    becomes ``cancelled``; 409 ``bundle_not_building`` when it is not being built."""
+    with session_scope(services.sessions) as session:
+        _visible(principal, get_import(session, import_id))
+        run_id = cancel_bundle(session, import_id)
+    queue.cancel_bundle(run_id)
+    discard_bundle_parts(services, run_id)
     return _report(services, import_id, 0, 0)
 
 

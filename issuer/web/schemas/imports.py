@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from issuer.campaigns.bundle_chunks import BundleProgress
 from issuer.campaigns.row_report import decode_problems
 from issuer.store.models import ImportJob, ImportRow
 from issuer.vocabulary import BundleState, ImportState
@@ -49,6 +50,14 @@ class ImportRowResponse(BaseModel):
         )
 
 
+class BundleProgressResponse(BaseModel):
+    """How far the bundle build in force is: one chunk is one job of up to
+    ``TESSERA_BUNDLE_CHUNK_SIZE`` holders."""
+
+    chunks_done: int
+    chunks_total: int
+
+
 class ImportResponse(BaseModel):
     """An import: its state, progress, counts, and a page of per-row results."""
 
@@ -63,12 +72,24 @@ class ImportResponse(BaseModel):
     created_at: dt.datetime
     finished_at: dt.datetime | None
     error: str | None
-    bundle_state: BundleState | None = Field(description="null, building, ready, failed or expired")
+    bundle_state: BundleState | None = Field(
+        description="null, building, ready, failed, expired or cancelled"
+    )
+    bundle_progress: BundleProgressResponse = Field(
+        description="chunks of the bundle build rendered, of how many (0 of 0 before any)"
+    )
     rows: list[ImportRowResponse]
 
     @classmethod
-    def of(cls, job: ImportJob, rows: list[ImportRow], outcomes: dict[str, int]) -> ImportResponse:
-        """``outcomes``: the number of rows of each status (``count_outcomes``)."""
+    def of(
+        cls,
+        job: ImportJob,
+        rows: list[ImportRow],
+        outcomes: dict[str, int],
+        progress: BundleProgress,
+    ) -> ImportResponse:
+        """``outcomes``: the number of rows of each status (``count_outcomes``); ``progress``:
+        the bundle's chunks (``bundle_progress``)."""
         return cls(
             id=job.id,
             filename=job.filename,
@@ -88,5 +109,8 @@ class ImportResponse(BaseModel):
             finished_at=job.finished_at,
             error=job.error,
             bundle_state=job.bundle_state,
+            bundle_progress=BundleProgressResponse(
+                chunks_done=progress.done, chunks_total=progress.total
+            ),
             rows=[ImportRowResponse.of(r) for r in rows],
         )

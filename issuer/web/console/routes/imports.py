@@ -2,7 +2,7 @@
 the import, build and download its bundle.
 
 Every step is the API's own (issuer/web/routes/imports.py): ``start_import`` and
-``run_import`` with the person's units, ``request_bundle`` and ``build_bundle``,
+``run_import`` with the person's units, ``request_bundle`` and ``plan_bundle`` (the jobs),
 ``ready_bundle``, and the one policy's ``require_own_import``. The console adds the wizard:
 an upload is always a dry run first; its file is kept (issuer/campaigns/uploads.py) and
 confirming imports that same file, under a one-time form token.
@@ -31,7 +31,13 @@ from issuer.access.policy import (
 )
 from issuer.access.tokens import Principal
 from issuer.campaigns import uploads
-from issuer.campaigns.bundle import build_bundle, ready_bundle, request_bundle
+from issuer.campaigns.bundle import ready_bundle, request_bundle
+from issuer.campaigns.bundle_chunks import (
+    bundle_progress,
+    cancel_bundle,
+    discard_bundle_parts,
+    plan_bundle,
+)
 from issuer.campaigns.import_run import (
     ImportRequest,
     count_outcomes,
@@ -49,7 +55,7 @@ from issuer.vocabulary import BundleState, ImportState
 from issuer.web.console import import_words
 from issuer.web.console.identity import ConsoleUser, ConsoleUserDep, ConsoleWriterDep, UserFormDep
 from issuer.web.console.pages import page
-from issuer.web.deps import MAX_ROW_ID, ReadSessionDep, ServicesDep
+from issuer.web.deps import MAX_ROW_ID, ReadSessionDep, ServicesDep, TaskQueueDep
 from issuer.web.middleware.request_log import current_request_id
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -217,6 +223,7 @@ def import_page(
     context["holder_of"] = lambda row: holders.get(row.credential_id)
     context["percent"] = _percent(job)
     context["live"] = job.state == ImportState.RUNNING or job.bundle_state == BundleState.BUILDING
+    context["bundle_progress"] = bundle_progress(session, job)
     return page(services, "imports/progress.html", user=user, current=IMPORTS_PAGE, **context)
 
 
@@ -295,6 +302,7 @@ def progress(import_id: str, user: ConsoleUserDep, session: ReadSessionDep) -> J
     job = _visible(session, user.principal, import_id)
     state = import_words.words(import_words.IMPORT_STATES, job.state)
     bundle = import_words.words(import_words.BUNDLE_STATES, job.bundle_state)
+    chunks = bundle_progress(session, job)
     body = {
         "state": job.state,
         "state_words": f"{state.zh} {state.en}",
@@ -307,6 +315,8 @@ def progress(import_id: str, user: ConsoleUserDep, session: ReadSessionDep) -> J
         "not_passed": count_outcomes(session, import_id).get("not_passed", 0),
         "bundle_state": job.bundle_state,
         "bundle_words": f"{bundle.zh} {bundle.en}",
+        "bundle_chunks_done": chunks.done,
+        "bundle_chunks_total": chunks.total,
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
@@ -375,19 +385,41 @@ def bundle(
     user: ConsoleWriterDep,
     _form: UserFormDep,
     services: ServicesDep,
+    queue: TaskQueueDep,
     background: BackgroundTasks,
 ) -> RedirectResponse:
-    """Build the import's bundle in the background, as ``POST /api/v1/imports/{id}/bundle``."""
+    """Build the import's bundle as jobs, as ``POST /api/v1/imports/{id}/bundle``."""
+    actor = _actor(user)
     with session_scope(services.sessions) as session:
         _visible(session, user.principal, import_id)
         request_bundle(session, import_id)
-    background.add_task(_build, services, import_id, _actor(user), unit_scope(user.principal))
+        plan = plan_bundle(
+            session,
+            import_id,
+            actor=actor,
+            units=unit_scope(user.principal),
+            chunk_size=services.settings.bundle_chunk_size,
+            services=services,
+        )
+    background.add_task(queue.start_bundle, plan)
     return RedirectResponse(f"{IMPORTS_PAGE}/{import_id}?done=bundle", status_code=303)
 
 
-def _build(services: Services, job_id: str, actor: Actor, units: tuple[str, ...] | None) -> None:
-    with contextlib.suppress(Exception):  # recorded as bundle_state "failed"
-        build_bundle(services, job_id, actor=actor, units=units)
+@router.post("/imports/{import_id}/bundle/cancel")
+def cancel_bundle_build(
+    import_id: str,
+    user: ConsoleWriterDep,
+    _form: UserFormDep,
+    services: ServicesDep,
+    queue: TaskQueueDep,
+) -> RedirectResponse:
+    """Stop building the bundle, as ``POST /api/v1/imports/{id}/bundle/cancel``."""
+    with session_scope(services.sessions) as session:
+        _visible(session, user.principal, import_id)
+        run_id = cancel_bundle(session, import_id)
+    queue.cancel_bundle(run_id)
+    discard_bundle_parts(services, run_id)
+    return RedirectResponse(f"{IMPORTS_PAGE}/{import_id}?done=bundle_cancelled", status_code=303)
 
 
 @router.get("/imports/{import_id}/bundle.zip")

@@ -51,6 +51,8 @@
         show("count-before", progress.already_issued);
         show("count-invalid", progress.invalid);
         show("count-not-passed", progress.not_passed);
+        show("bundle-done", progress.bundle_chunks_done);
+        show("bundle-total", progress.bundle_chunks_total);
         var finished = started.state === "running" && progress.state !== "running";
         var built = started.bundle === "building" && progress.bundle_state !== "building";
         if (finished || built) {

@@ -1,0 +1,104 @@
+"""Where a bundle's jobs go: procrastinate's queue on PostgreSQL, this process on SQLite.
+
+``create_task_queue`` picks by the database. The web app and the console hand a planned
+bundle to ``start_bundle`` (after the plan was committed) and a cancelled run to
+``cancel_bundle`` (after the cancellation was committed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from typing import Protocol
+
+import procrastinate
+from procrastinate.types import JSONDict
+from sqlalchemy.engine import make_url
+
+from issuer.campaigns.bundle_chunks import BundlePlan, fail_bundle, run_bundle
+from issuer.services import Services
+from issuer.tasks.jobs import JobName, conninfo, create_task_app, defer_assembly
+
+log = logging.getLogger(__name__)
+
+
+class TaskQueue(Protocol):
+    """Runs a planned bundle's jobs somewhere, and forgets a cancelled run's."""
+
+    def start_bundle(self, plan: BundlePlan) -> None: ...
+
+    def cancel_bundle(self, run_id: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class InProcessQueue:
+    """SQLite (``make run``): the same job functions, one after the other, in this process
+    (chunks rendered in a pool of ``TESSERA_RENDER_WORKERS`` processes)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def start_bundle(self, plan: BundlePlan) -> None:
+        with contextlib.suppress(Exception):  # recorded as bundle_state "failed"
+            run_bundle(self._services, plan, workers=self._services.settings.render_workers)
+
+    def cancel_bundle(self, run_id: str) -> None:
+        """Nothing to dequeue: the chunks left see the cancellation and do nothing."""
+
+    def close(self) -> None:
+        """Nothing held."""
+
+
+class WorkerQueue:
+    """PostgreSQL: one procrastinate job per chunk, for ``tessera worker`` processes."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        connector = procrastinate.SyncPsycopgConnector(
+            conninfo=conninfo(services.settings.database_url), min_size=0, max_size=2
+        )
+        self._app = create_task_app(services, connector)
+        self._lock = threading.Lock()
+        self._open = False
+
+    def _opened(self) -> procrastinate.App:
+        with self._lock:
+            if not self._open:
+                self._app.open()
+                self._open = True
+        return self._app
+
+    def start_bundle(self, plan: BundlePlan) -> None:
+        try:
+            app = self._opened()
+            if plan.chunks == 0:
+                defer_assembly(app, plan.run_id)
+                return
+            jobs: list[JSONDict] = [{"run_id": plan.run_id, "chunk": n} for n in range(plan.chunks)]
+            app.configure_task(JobName.RENDER_CHUNK).batch_defer(*jobs)
+        except Exception:
+            log.exception("bundle jobs could not be queued", extra={"run_id": plan.run_id})
+            fail_bundle(self._services, plan.run_id)
+
+    def cancel_bundle(self, run_id: str) -> None:
+        app = self._opened()
+        for job in app.job_manager.list_jobs(task=JobName.RENDER_CHUNK, status="todo"):
+            if job.task_kwargs.get("run_id") == run_id and job.id is not None:
+                app.job_manager.cancel_job_by_id(job.id)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._open:
+                self._app.close()
+                self._open = False
+
+
+def create_task_queue(services: Services) -> TaskQueue:
+    """Workers' queue on PostgreSQL, this process on SQLite (``TESSERA_TASK_RUNNER``)."""
+    runner = services.settings.task_runner
+    postgres = make_url(services.settings.database_url).get_backend_name() == "postgresql"
+    if runner == "workers" or (runner == "auto" and postgres):
+        return WorkerQueue(services)  # refuses SQLite: procrastinate needs PostgreSQL
+    return InProcessQueue(services)
