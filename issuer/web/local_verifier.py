@@ -10,8 +10,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import orjson
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -109,6 +111,39 @@ class _RoutingStatus:
         return self._others.fetch_status_list(url)
 
 
+@dataclass(frozen=True)
+class _Trust:
+    """Whom a verifier in this server trusts, and how it reaches their keys: this issuer's
+    own in-process, others' (``TESSERA_TRUSTED_ISSUERS``) over one HTTP client and breaker."""
+
+    trusted: TrustedIssuers
+    others: TrustedIssuers
+    client: httpx.Client | None
+    breaker: IssuerBreaker
+    keys: _RoutingKeys
+
+
+def _trust(services: Services) -> _Trust:
+    settings = services.settings
+    base = services.base_url
+    # did:key entries are for embedded-proof credentials in presentations only (decision 0055).
+    web_issuers = [i for i in settings.trusted_issuers if not i.startswith("did:")]
+    trusted = TrustedIssuers([base, *web_issuers])
+    others = TrustedIssuers([i for i in trusted if i != base])
+    client = (
+        build_http_client(timeout=settings.verify_http_timeout_seconds) if len(others) else None
+    )
+    breaker = IssuerBreaker(settings.failure_policy)
+    keys = _RoutingKeys(
+        base,
+        CallableKeyResolver(_OwnKeys(services)),
+        HttpKeyResolver(others, client, max_age=settings.keys_max_age, breaker=breaker)
+        if client
+        else None,
+    )
+    return _Trust(trusted, others, client, breaker, keys)
+
+
 def build_local_verifier(
     services: Services, *, on_remote_lookup: Callable[[bool], None] | None = None
 ) -> Verifier:
@@ -116,13 +151,7 @@ def build_local_verifier(
     hears of every other issuer's status-list lookup (True: served from the cache)."""
     settings = services.settings
     base = services.base_url
-    # did:key entries are for embedded-proof credentials in presentations only (decision 0055).
-    web_issuers = [i for i in settings.trusted_issuers if not i.startswith("did:")]
-    trusted = TrustedIssuers([base, *web_issuers])
-    others = [i for i in trusted if i != base]
-    client = build_http_client(timeout=settings.verify_http_timeout_seconds) if others else None
-    other_trust = TrustedIssuers(others)
-    breaker = IssuerBreaker(settings.failure_policy)
+    trust = _trust(services)
     urls = IssuerUrls(base)
 
     def status_list_for(url: str) -> str:
@@ -161,19 +190,15 @@ def build_local_verifier(
                 ) from None
 
     return Verifier(
-        trusted_issuers=trusted,
-        key_resolver=_RoutingKeys(
-            base,
-            CallableKeyResolver(_OwnKeys(services)),
-            HttpKeyResolver(other_trust, client, max_age=settings.keys_max_age, breaker=breaker)
-            if client
-            else None,
-        ),
+        trusted_issuers=trust.trusted,
+        key_resolver=trust.keys,
         status_source=_RoutingStatus(
             urls.status_list_prefix,
             CallableStatusSource(status_list_for, clock=services.clock),
-            HttpStatusSource(other_trust, client, on_lookup=on_remote_lookup, breaker=breaker)
-            if client
+            HttpStatusSource(
+                trust.others, trust.client, on_lookup=on_remote_lookup, breaker=trust.breaker
+            )
+            if trust.client
             else None,
         ),
         credential_locator=CallableCredentialLocator(token_for),
@@ -189,13 +214,8 @@ def build_local_sd_jwt_vc_verifier(services: Services) -> SdJwtVcVerifier:
     """An SD-JWT VC verifier trusting this server (and ``TESSERA_TRUSTED_ISSUERS``): own
     keys and Token Status Lists in-process, other issuers' over HTTP, as for ``vc+jwt``."""
     settings = services.settings
-    base = services.base_url
-    trusted = TrustedIssuers([base, *settings.trusted_issuers])
-    others = [i for i in trusted if i != base]
-    client = build_http_client(timeout=settings.verify_http_timeout_seconds) if others else None
-    other_trust = TrustedIssuers(others)
-    breaker = IssuerBreaker(settings.failure_policy)
-    urls = IssuerUrls(base)
+    trust = _trust(services)
+    urls = IssuerUrls(services.base_url)
 
     def token_status_list_for(url: str) -> str:
         list_id = urls.parse_token_status_list(url)
@@ -209,21 +229,15 @@ def build_local_sd_jwt_vc_verifier(services: Services) -> SdJwtVcVerifier:
             raise StatusRetrievalError("the status list is unavailable") from None
 
     return SdJwtVcVerifier(
-        trusted_issuers=trusted,
-        key_resolver=_RoutingKeys(
-            base,
-            CallableKeyResolver(_OwnKeys(services)),
-            HttpKeyResolver(other_trust, client, max_age=settings.keys_max_age, breaker=breaker)
-            if client
-            else None,
-        ),
+        trusted_issuers=trust.trusted,
+        key_resolver=trust.keys,
         status_source=_RoutingStatus(
             urls.status_list_prefix,
             CallableStatusSource(token_status_list_for, clock=services.clock),
             HttpStatusSource(
-                other_trust, client, breaker=breaker, accept=STATUS_LIST_JWT_MEDIA_TYPE
+                trust.others, trust.client, breaker=trust.breaker, accept=STATUS_LIST_JWT_MEDIA_TYPE
             )
-            if client
+            if trust.client
             else None,
         ),
         clock=services.clock,
