@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -63,6 +63,7 @@ from issuer.web.routes import (
     verify_links,
     view_links,
 )
+from verifier.verification import Verifier
 from verifier.web.api import VERIFY_PAGE_PATH, create_verify_router
 from verifier.web.api_docs import install_api_docs
 from verifier.web.upload import MAX_UPLOAD_BYTES
@@ -130,17 +131,10 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.state.sd_jwt_vc_verifier = build_local_sd_jwt_vc_verifier(services)
     app.state.certificate_numbers = CertificateNumbers(services)
     install_problem_handlers(app)
-    # Verification reads one status-list revision from the database. On SQLite that is a
-    # local read of microseconds: verifying this issuer's own credentials on the event loop
-    # beats a thread hop (about 1.8x the throughput, docs/performance.md). A networked
-    # database keeps it off the loop, and so does anything that may fetch another issuer's
-    # keys or lists (decision 0022): a slow partner must never hold the loop.
     base_url = services.base_url
     verify_router = create_verify_router(
         app.state.verifier,
-        run_in_thread=(
-            (lambda text: not stays_in_process(base_url, text)) if settings.is_sqlite else True
-        ),
+        run_in_thread=_verify_in_thread(settings, app.state.verifier, base_url),
         on_result=metrics.observe_verification,
         lookup=LocalLookup(services, app.state.verifier, _limiter(settings.lookup_rate_limit)),
         describe=app.state.certificate_numbers,
@@ -204,6 +198,25 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     document_problems(app)
     return app
+
+
+def _verify_in_thread(
+    settings: Settings, verifier: Verifier, base_url: str
+) -> bool | Callable[[str], bool]:
+    """Where ``POST /api/v1/verify`` runs a verification: on the event loop or in a thread.
+
+    Verification reads one status-list revision from the database. On SQLite that is a local
+    read of microseconds: verifying this issuer's own credentials on the event loop beats a
+    thread hop (about 1.8x the throughput, docs/performance.md). A networked database keeps
+    it off the loop, and so does anything that may fetch another issuer's keys or lists
+    (decision 0022): a slow partner must never hold the loop. A server that trusts no other
+    issuer has no partner to fetch from, so nothing needs to be read to decide (decision
+    0063)."""
+    if not settings.is_sqlite:
+        return True
+    if len(verifier.trusted_issuers) == 1 and base_url in verifier.trusted_issuers:
+        return False
+    return lambda text: not stays_in_process(base_url, text)
 
 
 def _limiter(rate_limit: str) -> RateLimiter | None:

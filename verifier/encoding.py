@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 
+import pybase64
+
 from verifier.errors import MalformedError
 
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -36,7 +38,7 @@ def b64url_decode(text: str | bytes) -> bytes:
     if raw.translate(None, _ALPHABET) or len(raw) % 4 == 1:  # a byte outside the alphabet
         raise MalformedError("not base64url")
     try:
-        decoded = base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
+        decoded = pybase64.b64decode(raw + b"=" * (-len(raw) % 4), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError) as exc:  # pragma: no cover - guarded above
         raise MalformedError("not base64url") from exc
     if raw and _CANONICAL_LAST[len(raw) % 4] and raw[-1] not in _CANONICAL_LAST[len(raw) % 4]:

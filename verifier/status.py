@@ -22,6 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -90,6 +92,9 @@ class StatusChecker:
 
     def __init__(self, status_source: StatusSource, key_resolver: KeyResolver) -> None:
         self._source = status_source
+        self._one_reading: Callable[[], AbstractContextManager[object]] = getattr(
+            status_source, "one_reading", nullcontext
+        )
         self._keys = key_resolver
         self._memo: OrderedDict[tuple[str, str, str], _VerifiedList] = OrderedDict()
         self._lock = threading.Lock()
@@ -98,6 +103,12 @@ class StatusChecker:
         self, entries: list[dict[str, Any]], *, issuer_id: str, now: dt.datetime, skew: dt.timedelta
     ) -> StatusOutcome:
         """Check every entry; raise a ``StatusError`` subclass when status cannot be known."""
+        with self._one_reading():
+            return self._check(entries, issuer_id=issuer_id, now=now, skew=skew)
+
+    def _check(
+        self, entries: list[dict[str, Any]], *, issuer_id: str, now: dt.datetime, skew: dt.timedelta
+    ) -> StatusOutcome:
         revoked = suspended = False
         ignored = 0
         oldest: dt.datetime | None = None

@@ -37,13 +37,11 @@ def _finite_float(text: str) -> float:
 
 
 def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ParseError(
-                "JSON object repeats a member name", code=CredentialErrorCode.DUPLICATE_JSON_KEY
-            )
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):  # a repeated name kept one entry for two members
+        raise ParseError(
+            "JSON object repeats a member name", code=CredentialErrorCode.DUPLICATE_JSON_KEY
+        )
     return result
 
 

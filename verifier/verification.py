@@ -78,7 +78,7 @@ class _Run:
         self.first_error: CredentialError | None = None
 
     def passed(self, code: CheckCode, detail: str | None = None) -> None:
-        self.checks.append(Check(code=code, passed=True, detail=detail))
+        self.checks.append(_passed_check(code, detail))
 
     def failed(self, code: CheckCode, error: CredentialError) -> None:
         detail = str(error)
@@ -89,6 +89,23 @@ class _Run:
 
     def skipped(self, code: CheckCode, detail: str) -> None:
         self.checks.append(Check(code=code, passed=False, skipped=True, detail=detail))
+
+
+_PASSED: dict[tuple[CheckCode, str | None], Check] = {}
+_PASSED_MAX = 256
+
+
+def _passed_check(code: CheckCode, detail: str | None) -> Check:
+    """A passed check. ``Check`` is frozen and a passed check's words come from a short list
+    (a few vary with the algorithm or a count), so one instance per distinct pair serves
+    every result: building nine models per verification cost more than parsing the header."""
+    key = (code, detail)
+    check = _PASSED.get(key)
+    if check is None:
+        check = Check(code=code, passed=True, detail=detail)
+        if len(_PASSED) < _PASSED_MAX:
+            _PASSED[key] = check
+    return check
 
 
 @dataclass(frozen=True)
@@ -266,43 +283,44 @@ class Verifier:
         return self._result(run, final, display, fetched_at=outcome.fetched_at, report=report)
 
     def _check_genuine(self, token: str, run: _Run, state: dict[str, Any]) -> _Genuine:
-        """The checks from ``parse`` to ``credential``; a failure raises ``_StepFailedError``."""
+        """The checks from ``parse`` to ``credential``; a failure raises ``_StepFailedError``.
 
-        def step(code: CheckCode, action: Any) -> Any:
-            state["step"] = code
-            try:
-                return action()
-            except CredentialError as exc:
-                run.failed(code, exc)
-                raise _StepFailedError from None
-
-        def passed(code: CheckCode, detail: str) -> None:
-            run.passed(code, detail)
-            details.append((code, detail))
-
+        Straight-line code: ``code`` names the check running, and the one handler records a
+        failure against it (decision 0063: a wrapper call per step cost more than some
+        checks)."""
         details: list[tuple[CheckCode, str]] = []
-        jws = step(CheckCode.PARSE, lambda: decode_unverified_jws(token))
-        passed(CheckCode.PARSE, "compact JWS with strict JSON header and payload")
-        header = step(CheckCode.HEADER, lambda: check_header(jws.header, jws.payload))
-        passed(CheckCode.HEADER, f"alg {header.algorithm}, typ {header.typ or 'absent'}")
-        issuer_id = step(CheckCode.ISSUER_TRUSTED, lambda: self._trusted_issuer(jws.payload))
-        passed(CheckCode.ISSUER_TRUSTED, "the issuer is trusted")
-        kid = published_key_id(issuer_id, header.kid)
-        if self.compromised_keys is not None:
-            source = self.compromised_keys
-            step(
-                CheckCode.KEY,
-                lambda: check_key_not_compromised(source, issuer_id, kid),
-            )
-        key = step(CheckCode.KEY, lambda: self.key_resolver.resolve_key(issuer_id, kid))
-        step(CheckCode.KEY, lambda: check_key_binding(key, jws.header, header.algorithm))
-        passed(CheckCode.KEY, "the issuer publishes this key for this algorithm")
-        step(CheckCode.SIGNATURE, lambda: verify_jws_signature(jws, key.public_key, key.algorithm))
-        passed(CheckCode.SIGNATURE, "the signature verifies")
-        display = extract_display(jws.payload, key_id=key.kid)
-        facts = step(CheckCode.CREDENTIAL, lambda: check_credential(jws.payload))
-        kind = "Open Badges 3.0" if facts.is_open_badge else "VC 2.0"
-        passed(CheckCode.CREDENTIAL, f"a conforming {kind} credential")
+        code = CheckCode.PARSE
+        try:
+            jws = decode_unverified_jws(token)
+            details.append((code, "compact JWS with strict JSON header and payload"))
+            code = state["step"] = CheckCode.HEADER
+            header = check_header(jws.header, jws.payload)
+            details.append((code, f"alg {header.algorithm}, typ {header.typ or 'absent'}"))
+            code = state["step"] = CheckCode.ISSUER_TRUSTED
+            issuer_id = self._trusted_issuer(jws.payload)
+            details.append((code, "the issuer is trusted"))
+            code = state["step"] = CheckCode.KEY
+            kid = published_key_id(issuer_id, header.kid)
+            if self.compromised_keys is not None:
+                check_key_not_compromised(self.compromised_keys, issuer_id, kid)
+            key = self.key_resolver.resolve_key(issuer_id, kid)
+            check_key_binding(key, jws.header, header.algorithm)
+            details.append((code, "the issuer publishes this key for this algorithm"))
+            code = state["step"] = CheckCode.SIGNATURE
+            verify_jws_signature(jws, key.public_key, key.algorithm)
+            details.append((code, "the signature verifies"))
+            code = state["step"] = CheckCode.CREDENTIAL
+            display = extract_display(jws.payload, key_id=key.kid)
+            facts = check_credential(jws.payload)
+            kind = "Open Badges 3.0" if facts.is_open_badge else "VC 2.0"
+            details.append((code, f"a conforming {kind} credential"))
+        except CredentialError as exc:
+            for passed_code, detail in details:
+                run.passed(passed_code, detail)
+            run.failed(code, exc)
+            raise _StepFailedError from None
+        for passed_code, detail in details:
+            run.passed(passed_code, detail)
         return _Genuine(issuer_id, kid, key.thumbprint, facts, display, tuple(details))
 
     def _remembered(self, token: str, run: _Run, state: dict[str, Any]) -> _Genuine | None:

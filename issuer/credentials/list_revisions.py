@@ -38,8 +38,24 @@ class ListRevisions:
         self._driver: Any = None  # and its sqlite3 connection
         self._data_version: int | None = None
         self._revisions: dict[int, int] = {}
+        self._reading = threading.local()  # ``one_reading``: this thread checked already
+
+    def one_reading(self) -> OneReading:
+        """Inside it, this thread reads each list's revision once: one credential's two
+        lists, revocation and its suspension twin, are one row, read once (one
+        ``data_version`` question on SQLite, one primary-key read elsewhere). A commit made
+        meanwhile shows on the next reading, as if it had come just after this one."""
+        return OneReading(self._reading)
 
     def current(self, list_id: int) -> int | None:
+        seen: dict[int, int | None] | None = getattr(self._reading, "seen", None)
+        if seen is None:
+            return self._current(list_id)
+        if list_id not in seen:
+            seen[list_id] = self._current(list_id)
+        return seen[list_id]
+
+    def _current(self, list_id: int) -> int | None:
         if not self._watch:
             with self._engine.connect() as connection:
                 revision = connection.scalar(_REVISION_OF, {"list_id": list_id})
@@ -73,3 +89,17 @@ class ListRevisions:
         self._revisions = {}
         if connection is not None:
             connection.invalidate()  # closes it; the pool will not hand it out again
+
+
+class OneReading:
+    """``ListRevisions.one_reading``: the revisions this thread reads inside are kept until
+    it leaves (a reading entered inside another starts afresh, and ends both)."""
+
+    def __init__(self, state: threading.local) -> None:
+        self._state = state
+
+    def __enter__(self) -> None:
+        self._state.seen = {}
+
+    def __exit__(self, *_exc: object) -> None:
+        self._state.seen = None

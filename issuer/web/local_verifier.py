@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy.exc import SQLAlchemyError
 
 from issuer.credentials.lifecycle import get_credential
+from issuer.credentials.list_revisions import ListRevisions
 from issuer.documents.share_link import resolve_share_link
 from issuer.errors import IssuerError
 from issuer.keys.jwks import compromised_keys_document, published_jwks
@@ -96,12 +97,18 @@ class _RoutingKeys:
 
 
 class _RoutingStatus:
-    """Own status lists in-process (current at once); others over HTTP, cached for ttl."""
+    """Own status lists in-process (current at once); others over HTTP, cached for ttl.
+    ``one_reading`` reads each own list's revision once per credential checked."""
 
     def __init__(
-        self, own_prefix: str, own: CallableStatusSource, others: HttpStatusSource | None
+        self,
+        own_prefix: str,
+        own: CallableStatusSource,
+        others: HttpStatusSource | None,
+        revisions: ListRevisions,
     ) -> None:
         self._own_prefix, self._own, self._others = own_prefix, own, others
+        self.one_reading = revisions.one_reading
 
     def fetch_status_list(self, url: str) -> StatusListDocument:
         if url.startswith(self._own_prefix):
@@ -200,6 +207,7 @@ def build_local_verifier(
             )
             if trust.client
             else None,
+            services.revisions,
         ),
         credential_locator=CallableCredentialLocator(token_for),
         status_detail_source=_StatusDetails(services),
@@ -239,6 +247,7 @@ def build_local_sd_jwt_vc_verifier(services: Services) -> SdJwtVcVerifier:
             )
             if trust.client
             else None,
+            services.revisions,
         ),
         clock=services.clock,
         clock_skew=settings.clock_skew,

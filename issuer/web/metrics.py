@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.store.audit import PENDING_ACTIONS_KEY
 from issuer.vocabulary import AuditAction
-from verifier.result import VerificationResult
+from verifier.result import CredentialStatus, VerificationResult
 
 MULTIPROCESS_ENV: Final = "PROMETHEUS_MULTIPROC_DIR"
 METRICS_MEDIA_TYPE: Final = CONTENT_TYPE_LATEST
@@ -80,6 +80,9 @@ class Metrics:
         )
         for name in ("issued", "revoked"):
             self.credentials.labels(name)
+        self._verification_counts = {
+            status: self.verifications.labels(status.value) for status in CredentialStatus
+        }
         self._publisher_lookups = {
             hit: self.status_list_cache.labels("publisher", "hit" if hit else "miss")
             for hit in (True, False)
@@ -90,7 +93,7 @@ class Metrics:
         self.latency.labels(method, route).observe(seconds)
 
     def observe_verification(self, result: VerificationResult) -> None:
-        self.verifications.labels(result.status.value).inc()
+        self._verification_counts[result.status].inc()
 
     def publisher_lookup(self, hit: bool) -> None:
         self._publisher_lookups[hit].inc()  # twice per verification: labels bound up front

@@ -64,7 +64,12 @@ class StatusListDocument:
 
 
 class StatusSource(Protocol):
-    """Fetches the status-list credential at ``url``."""
+    """Fetches the status-list credential at ``url``.
+
+    A source may also offer ``one_reading() -> ContextManager``: the lists fetched inside it
+    (one credential's entries) may be read as of one moment, the first fetch's, rather than
+    each at its own. The status check of one credential then costs one freshness check, not
+    one per list; a change committed while it runs shows on the next check."""
 
     def fetch_status_list(self, url: str) -> StatusListDocument:
         """Return the list, or raise ``StatusRetrievalError``."""
