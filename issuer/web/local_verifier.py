@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import orjson
@@ -43,7 +42,7 @@ from verifier.sources.breaker import IssuerBreaker
 from verifier.sources.compromised_keys import CallableCompromisedKeySource, parse_compromised_keys
 from verifier.sources.credential_locator import CallableCredentialLocator, looks_like_url
 from verifier.sources.fetch import build_http_client
-from verifier.sources.keys import CallableKeyResolver, HttpKeyResolver, VerificationKey
+from verifier.sources.keys import HttpKeyResolver, VerificationKey, keys_from_jwks
 from verifier.sources.status_lists import (
     CallableStatusSource,
     HttpStatusSource,
@@ -59,33 +58,40 @@ _JWKS_CACHE_SECONDS = 5.0  # key rotation and compromise show within this
 
 
 class _OwnKeys:
-    """This issuer's published JWKS, re-read from the database at most every few seconds."""
+    """This issuer's published keys, re-read from the database at most every few seconds
+    and indexed by ``kid`` once per reading (three look-ups per verification: the
+    credential's key and, for its two lists, that the key still vouches)."""
 
     def __init__(self, services: Services) -> None:
         self._services = services
         self._lock = threading.Lock()
-        self._cached: tuple[float, dict[str, Any]] | None = None
+        self._cached: tuple[float, dict[str, VerificationKey]] | None = None
 
-    def __call__(self, issuer_id: str) -> dict[str, Any]:
+    def resolve_key(self, issuer_id: str, kid: str) -> VerificationKey:
         if issuer_id != self._services.base_url:
             raise KeyNotFoundError("not this server's issuer")
+        key = self._keys().get(kid)
+        if key is None:
+            raise KeyNotFoundError("no key with this kid is published by the issuer")
+        return key
+
+    def _keys(self) -> dict[str, VerificationKey]:
         with self._lock:
             now = time.monotonic()
             if self._cached is None or now - self._cached[0] > _JWKS_CACHE_SECONDS:
                 try:
                     with self._services.read_sessions() as session:
-                        self._cached = (now, published_jwks(session))
+                        jwks = published_jwks(session)
                 except SQLAlchemyError:
                     raise KeySourceError("the key store is unavailable") from None
+                self._cached = (now, keys_from_jwks(jwks))
             return self._cached[1]
 
 
 class _RoutingKeys:
     """Own keys in-process; other trusted issuers' keys over HTTP."""
 
-    def __init__(
-        self, own_issuer: str, own: CallableKeyResolver, others: HttpKeyResolver | None
-    ) -> None:
+    def __init__(self, own_issuer: str, own: _OwnKeys, others: HttpKeyResolver | None) -> None:
         self._own_issuer, self._own, self._others = own_issuer, own, others
 
     def resolve_key(self, issuer_id: str, kid: str) -> VerificationKey:
@@ -143,7 +149,7 @@ def _trust(services: Services) -> _Trust:
     breaker = IssuerBreaker(settings.failure_policy)
     keys = _RoutingKeys(
         base,
-        CallableKeyResolver(_OwnKeys(services)),
+        _OwnKeys(services),
         HttpKeyResolver(others, client, max_age=settings.keys_max_age, breaker=breaker)
         if client
         else None,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import insert
+from sqlalchemy import event, insert, update
 from sqlalchemy.exc import OperationalError
 
 from issuer.credentials.list_revisions import ListRevisions
@@ -84,3 +84,46 @@ def test_a_broken_connection_is_an_operational_error_then_replaced(sqlite_file: 
     with sqlite3.connect(sqlite_file) as other:
         other.execute("UPDATE status_lists SET revision = 4 WHERE id = 1")
     assert revisions.current(1) == 4
+
+
+def test_one_reading_reads_each_list_once_and_the_next_reading_sees_a_commit(
+    services: Services,
+) -> None:
+    """One credential's two lists (revocation and its suspension twin) are one row: inside
+    a reading its revision is read once, as of that moment; a commit made meanwhile shows
+    on the next reading. On both databases, and with SQL statements counted."""
+    load_catalog(services)
+    with services.sessions() as session:
+        session.execute(
+            insert(StatusList).values(
+                id=41,
+                purpose="revocation",
+                size=131_072,
+                revision=5,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        session.commit()
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(services.engine, "before_cursor_execute", count)
+    revisions = services.revisions
+    try:
+        with revisions.one_reading():
+            assert revisions.current(41) == 5
+            with services.sessions() as session:
+                session.execute(update(StatusList).where(StatusList.id == 41).values(revision=6))
+                session.commit()
+            read_inside = [s for s in statements if "status_lists" in s and "UPDATE" not in s]
+            assert revisions.current(41) == 5  # as of the reading's first look
+            assert revisions.current(999) is None
+        assert revisions.current(41) == 6
+    finally:
+        event.remove(services.engine, "before_cursor_execute", count)
+    if services.engine.dialect.name != "sqlite":  # SQLite asks its raw connection
+        assert len(read_inside) == 1, read_inside
+        after = [s for s in statements if "status_lists" in s and "UPDATE" not in s]
+        assert len(after) == 3, after  # list 999 inside, then 41 again outside the reading

@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from issuer.app import create_app
+from issuer.app import _verify_in_thread, create_app
 from issuer.config import Settings
 from issuer.services import Services
 from issuer.store.models import Credential
@@ -198,3 +198,23 @@ def test_the_verify_route_keeps_its_documented_contract(client: TestClient) -> N
     assert garbage.status_code == 200
     assert garbage.json()["verified"] is False
     assert garbage.headers["x-content-type-options"] == "nosniff"
+
+
+def test_only_a_server_trusting_another_issuer_reads_submissions_to_route_them(
+    settings: Settings,
+) -> None:
+    """Trusting no one else, nothing a verification does can reach the network: on SQLite
+    it runs on the event loop without reading the submission first; trusting another
+    issuer, each submission is routed by its issuer; on PostgreSQL, always a thread."""
+    own = Verifier(trusted_issuers=[OWN], key_resolver=_NoKeys(), status_source=None)
+    both = _verifier(_NoKeys())
+    token_of_other = _token(_payload(issuer=OTHER))
+    if settings.is_sqlite:
+        assert _verify_in_thread(settings, own, OWN) is False
+        routed = _verify_in_thread(settings, both, OWN)
+        assert callable(routed)
+        assert routed(token_of_other) is True
+        assert routed(_token(_payload(issuer=OWN))) is False
+    else:
+        assert _verify_in_thread(settings, own, OWN) is True
+        assert _verify_in_thread(settings, both, OWN) is True
