@@ -33,7 +33,7 @@ from issuer.errors import (
     IssuerErrorCode,
     PermissionDeniedError,
 )
-from issuer.store.audit import Actor, lock_writes, record_event, record_events
+from issuer.store.audit import Actor, record_event, record_events
 from issuer.store.models import Credential, Holder
 from issuer.vocabulary import AuditAction, CredentialState, NoticeKind, ReasonCode
 
@@ -166,34 +166,25 @@ def _supersede(
         )
 
 
-def reissue_signed_by(
+def reissue_compromised(
     session: Session,
+    olds: list[Credential],
     kid: str,
     *,
     issuer: IssuerIdentity,
     actor: Actor,
     now: dt.datetime,
     rng: random.Random | None = None,
-) -> dict[str, str]:
-    """Re-issue every active or suspended credential signed by ``kid`` with the active key;
-    returns ``{old id: new id}``. Used after a key compromise (decision 0009)."""
+) -> list[str]:
+    """Re-issue ``olds`` (locked rows signed by the compromised ``kid``) with the active key
+    and supersede them; returns the new ids, in order. One chunk of a re-issue run
+    (``issuer/credentials/reissue_runs.py``, decisions 0009 and 0066)."""
     if issuer.signer.kid == kid:
         raise ConflictError(
             "the key is still the active key; rotate first", code=IssuerErrorCode.KEY_ACTIVE
         )
-    lock_writes(session)
-    olds = list(
-        session.scalars(
-            select(Credential)
-            .where(
-                Credential.kid == kid,
-                Credential.state.in_((CredentialState.ACTIVE, CredentialState.SUSPENDED)),
-            )
-            .order_by(Credential.issued_at, Credential.id)
-        )
-    )
     if not olds:
-        return {}
+        return []
     new_ids = issue_credentials(
         session,
         [request_from(row, Corrections()) for row in olds],
@@ -216,4 +207,4 @@ def reissue_signed_by(
     )
     session.flush()
     log.info("credentials re-issued after key compromise", extra={"kid": kid, "count": len(olds)})
-    return {old.id: new for old, new in zip(olds, new_ids, strict=True)}
+    return new_ids

@@ -22,6 +22,7 @@ from issuer.campaigns.bundle_chunks import (
     render_bundle_chunk,
 )
 from issuer.services import Services
+from issuer.tasks import reissue
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class JobName(StrEnum):
 
     RENDER_CHUNK = "tessera.bundle.render_chunk"
     ASSEMBLE = "tessera.bundle.assemble"
+    REISSUE_CHUNK = "tessera.reissue.chunk"
 
 
 def conninfo(database_url: str) -> str:
@@ -68,6 +70,10 @@ def create_task_app(
             log.exception("bundle assembly failed", extra={"run_id": run_id})
             fail_bundle(services, run_id)
             raise
+
+    @app.task(name=JobName.REISSUE_CHUNK, queue=reissue.QUEUE)
+    def reissue_chunk(run_id: str, chunk: int) -> None:
+        reissue.run_reissue_chunk(services, run_id, chunk)
 
     return app
 
