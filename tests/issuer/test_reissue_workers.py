@@ -192,13 +192,13 @@ def test_worker_killed_midway_and_a_new_one_reissue_every_credential_exactly_onc
         _stop_worker(second)
     assert _jobs(case.services, planned.run_id, "succeeded") == planned.chunks
 
-    done = outcome(case.services, case.ids)
-    assert set(done.states.values()) == {"superseded"}
-    replacements = [done.replaced_by[cid] for cid in case.ids]
+    after = outcome(case.services, case.ids)
+    assert set(after.states.values()) == {"superseded"}
+    replacements = [after.replaced_by[cid] for cid in case.ids]
     assert None not in replacements
     assert len(set(replacements)) == CREDENTIALS
-    assert set(done.replacement_kids.values()) == {case.new_kid}
-    assert dict(done.events) == dict.fromkeys(case.ids, 1)
+    assert set(after.replacement_kids.values()) == {case.new_kid}
+    assert dict(after.events) == dict.fromkeys(case.ids, 1)
     with case.services.read_sessions() as session:
         total = session.scalar(select(func.count()).select_from(Credential))
         reissued = session.scalar(
