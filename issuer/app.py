@@ -16,6 +16,7 @@ from issuer.config import Settings, load_settings
 from issuer.credentials.qr import use_encoder
 from issuer.runtime import prepare_process
 from issuer.services import Services
+from issuer.tasks.notices import notices_on_workers
 from issuer.tasks.queue import create_task_queue
 from issuer.web.batch_verifier import BatchVerifier
 from issuer.web.checkpoints import PeriodicCheckpoints
@@ -85,9 +86,12 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         if settings.audit_checkpoint_interval_seconds
         else None
     )
+    # Notices: this thread on SQLite (and in_process); on PostgreSQL `tessera worker` sends.
     notices = (
         PeriodicNotices(services, settings.notice_interval_seconds)
-        if settings.notices_on and settings.notice_interval_seconds
+        if settings.notices_on
+        and settings.notice_interval_seconds
+        and not notices_on_workers(settings)
         else None
     )
 
