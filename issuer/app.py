@@ -64,6 +64,7 @@ from issuer.web.routes import (
     verify_links,
     view_links,
 )
+from issuer.web.routes.notices import router as notices_router
 from verifier.web.api import VERIFY_PAGE_PATH, create_verify_router
 from verifier.web.api_docs import install_api_docs
 from verifier.web.upload import MAX_UPLOAD_BYTES
@@ -167,6 +168,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     for module in (imports, documents, share_pages, view_links, holder_wallet):
         app.include_router(module.router)
     app.include_router(holders.router)
+    app.include_router(notices_router)  # the outbox's counts (decision 0066)
     # issue 16: an employer asks a holder's wallet (OpenID4VP)
     app.state.presentation_checker = build_presentation_checker(
         app.state.sd_jwt_vc_verifier, services.base_url
