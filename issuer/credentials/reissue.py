@@ -25,7 +25,7 @@ from issuer.credentials.issuance import (
 )
 from issuer.credentials.lifecycle import check_reason, locked_credential
 from issuer.credentials.notices import queue_notice
-from issuer.credentials.status_list import set_status_bit, set_suspension_bit
+from issuer.credentials.status_list import set_status_bit, set_status_bits, set_suspension_bit
 from issuer.credentials.text import clean_optional_note
 from issuer.errors import (
     ConflictError,
@@ -143,14 +143,21 @@ def reissue_credential(
 
 
 def _supersede(
-    session: Session, old: Credential, new_id: str, *, reason: str, now: dt.datetime
+    session: Session,
+    old: Credential,
+    new_id: str,
+    *,
+    reason: str,
+    now: dt.datetime,
+    set_bit: bool = True,
 ) -> None:
     was_suspended, suspension_reason = old.state == CredentialState.SUSPENDED, old.state_reason
     old.state = CredentialState.SUPERSEDED
     old.state_changed_at = now
     old.state_reason = reason
     old.replaced_by_id = new_id
-    set_status_bit(session, old.id, now=now)
+    if set_bit:  # otherwise the caller sets the bits of a whole batch (set_status_bits)
+        set_status_bit(session, old.id, now=now)
     # About the old credential, with the new one's link; sent to the replacement's address.
     new_email = session.scalar(select(Credential.holder_email).where(Credential.id == new_id))
     address = new_email or old.holder_email
@@ -195,8 +202,9 @@ def reissue_compromised(
     )
     events: list[tuple[str | None, dict[str, Any]]] = []
     for old, new_id in zip(olds, new_ids, strict=True):
-        _supersede(session, old, new_id, reason=ReasonCode.SUPERSEDED, now=now)
+        _supersede(session, old, new_id, reason=ReasonCode.SUPERSEDED, now=now, set_bit=False)
         events.append((old.id, {"replaced_by": new_id, "key_compromised": kid}))
+    set_status_bits(session, [old.id for old in olds], now=now)
     record_events(
         session,
         actor,

@@ -14,7 +14,14 @@ from issuer.credentials.reissue_runs import cancel_reissue, reissue_progress
 from issuer.errors import ConflictError
 from issuer.services import Services
 from issuer.store.engine import session_scope
-from issuer.store.models import AuditEvent, Credential, ReissueChunk, ReissueRun
+from issuer.store.models import (
+    AuditEvent,
+    Credential,
+    ReissueChunk,
+    ReissueRun,
+    StatusAllocation,
+    StatusList,
+)
 from issuer.tasks.reissue import run_reissue, run_reissue_chunk
 from issuer.vocabulary import AuditAction
 from tests.helpers import make_token
@@ -39,6 +46,11 @@ def _run(services: Services, run_id: str) -> ReissueRun:
         return session.get_one(ReissueRun, run_id)
 
 
+def _revisions(services: Services) -> dict[int, int]:
+    with services.read_sessions() as session:
+        return {row.id: row.revision for row in session.scalars(select(StatusList))}
+
+
 def _credentials(services: Services) -> int:
     with services.read_sessions() as session:
         return session.scalar(select(func.count()).select_from(Credential)) or 0
@@ -57,6 +69,7 @@ def test_a_run_reissues_every_active_or_suspended_credential_once_chunk_by_chunk
             session, ids[5], reason="exam_misconduct", note=None, actor=ACTOR, now=now
         )
     old_kid, new_kid = compromise_active_key(services)
+    revisions = _revisions(services)
 
     planned = plan(services, old_kid, chunk_size=3)
     assert (planned.credentials, planned.chunks) == (7, 3)  # the revoked one is left alone
@@ -78,6 +91,19 @@ def test_a_run_reissues_every_active_or_suspended_credential_once_chunk_by_chunk
     assert run.started_at is not None
     assert run.finished_at is not None
     assert (progress.reissued, progress.skipped, progress.chunks_done) == (7, 0, 3)
+    with services.read_sessions() as session:
+        bits = dict(
+            session.execute(
+                select(StatusAllocation.credential_id, StatusAllocation.set_at).where(
+                    StatusAllocation.credential_id.in_(ids)
+                )
+            ).all()
+        )
+    # Every replaced credential's revocation bit is set (the revoked one's already was), and
+    # each list touched has a new revision for publishers to notice.
+    assert all(bits[cid] is not None for cid in ids)
+    after = _revisions(services)
+    assert all(after[list_id] > revision for list_id, revision in revisions.items())
     total = _credentials(services)
     assert total == 8 + 7
 
