@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from issuer.config import Settings
 from issuer.credentials.lifecycle import revoke_credential, suspend_credential
 from issuer.credentials.reissue_runs import cancel_reissue, reissue_progress
 from issuer.errors import ConflictError
@@ -25,7 +26,7 @@ from issuer.store.models import (
 from issuer.tasks.reissue import run_reissue, run_reissue_chunk
 from issuer.vocabulary import AuditAction
 from tests.helpers import make_token
-from tests.issuer.helpers import load_catalog
+from tests.issuer.helpers import load_catalog, run_cli
 from tests.issuer.lifecycle_helpers import bearer, post
 from tests.issuer.reissue_helpers import (
     ACTOR,
@@ -214,3 +215,22 @@ def test_the_api_follows_and_cancels_a_run(client: TestClient, services: Service
     assert (run["run_id"], run["state"], run["credentials_done"]) == (result["run_id"], "done", 3)
     assert run["approval_id"] == request.json()["id"]
     assert _credentials(services) == 6
+
+
+def test_the_cli_reissues_here_and_refuses_the_active_key(
+    services: Services, settings: Settings
+) -> None:
+    ids = issue_many(services, 4)
+    with services.read_sessions() as session:
+        active = session.get_one(Credential, ids[0]).kid
+    code, output = run_cli(settings, "keys", "reissue", active)
+    assert code == 1
+    assert "active key" in output
+    old_kid, _new = compromise_active_key(services)
+    code, output = run_cli(settings, "keys", "reissue", old_kid)
+    assert code == 0, output
+    assert f"re-issued 4 credentials signed by {old_kid}" in output
+    assert set(outcome(services, ids).states.values()) == {"superseded"}
+    with services.read_sessions() as session:
+        run = session.scalars(select(ReissueRun).where(ReissueRun.kid == old_kid)).one()
+    assert (run.state, run.credentials, run.approval_id) == ("done", 4, None)
