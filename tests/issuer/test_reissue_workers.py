@@ -1,8 +1,8 @@
 """Bulk re-issue run by real ``tessera worker`` processes on PostgreSQL (procrastinate).
 
 A worker killed with SIGKILL midway and a new one started: every credential the key signed
-is re-issued exactly once, none missed, with one audit event each. A cancellation stops the
-chunks not yet run.
+is re-issued exactly once, none missed, with one audit event each, as the in-process path
+does on an SQLite copy of the same register. A cancellation stops the chunks not yet run.
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ from sqlalchemy import func, select, text
 from issuer.config import Settings
 from issuer.credentials.reissue_runs import ReissuePlan, cancel_reissue
 from issuer.services import Services
-from issuer.store.engine import session_scope
-from issuer.store.models import Credential, ReissueChunk, ReissueRun
+from issuer.store import migration
+from issuer.store.engine import create_db_engine, session_scope
+from issuer.store.models import Base, Credential, ReissueChunk, ReissueRun
 from issuer.tasks.queue import WorkerQueue
+from issuer.tasks.reissue import run_reissue
 from tests.helpers import BASE_URL, PASSPHRASE, fresh_database_url
 from tests.issuer.reissue_helpers import ACTOR, compromise_active_key, issue_many, outcome, plan
 from tests.servers import TESSERA, prepare_database, server_env
@@ -159,10 +161,30 @@ def _wait_state(case: Register, run_id: str, wanted: str, *, seconds: float = 18
     raise AssertionError(f"the run did not become {wanted} in time")
 
 
+def _sqlite_copy(case: Register) -> Services:
+    """The same register copied into SQLite, for the in-process path."""
+    url = f"sqlite:///{case.work / 'copy.db'}"
+    target = create_db_engine(url)
+    migration.upgrade(target)
+    with case.services.engine.connect() as source, target.begin() as sink:
+        for table in reversed(Base.metadata.sorted_tables):
+            sink.execute(table.delete())
+        for table in Base.metadata.sorted_tables:
+            rows = [dict(r._mapping) for r in source.execute(select(table))]
+            if rows:
+                sink.execute(table.insert(), rows)
+    target.dispose()
+    settings = case.services.settings.model_copy(
+        update={"database_url": url, "task_runner": "in_process"}
+    )
+    return Services.from_settings(settings)
+
+
 def test_worker_killed_midway_and_a_new_one_reissue_every_credential_exactly_once(
     register: Register,
 ) -> None:
     case = register
+    copy = _sqlite_copy(case)  # before anything is re-issued
     planned = _queue(case)
     assert (planned.credentials, planned.chunks) == (CREDENTIALS, CREDENTIALS // CHUNK)
     first = _start_worker(case, "first")
@@ -206,6 +228,19 @@ def test_worker_killed_midway_and_a_new_one_reissue_every_credential_exactly_onc
         )
     assert total == 2 * CREDENTIALS  # no replacement twice, none missing
     assert reissued == CREDENTIALS
+
+    # The in-process path (SQLite) on the same register: the same outcome.
+    try:
+        run_reissue(copy, plan(copy, case.old_kid, chunk_size=CHUNK))
+        here = outcome(copy, case.ids)
+        with copy.read_sessions() as session:
+            copied_total = session.scalar(select(func.count()).select_from(Credential))
+    finally:
+        copy.engine.dispose()
+    assert here.states == after.states
+    assert dict(here.events) == dict(after.events)
+    assert set(here.replacement_kids.values()) == {case.new_kid}
+    assert copied_total == total
 
 
 def test_cancelling_stops_the_chunks_not_yet_run(register: Register) -> None:
