@@ -1,16 +1,21 @@
 """The outbox counted for admins and auditors: ``GET /api/v1/notices`` and the console's
-dashboard (decision 0066)."""
+dashboard; and a bulk re-issue's notices, one per credential with an address (decision
+0066)."""
 
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from issuer.documents.notice_delivery import deliver_due
 from issuer.services import Services
+from issuer.store.models import Notice
+from issuer.tasks.reissue import run_reissue
 from tests.console.helpers import make_user, signed_in
 from tests.helpers import make_token
 from tests.issuer.helpers import issue_body
 from tests.issuer.lifecycle_helpers import bearer
+from tests.issuer.reissue_helpers import compromise_active_key, plan
 from tests.notices.mail_server import MailServer
 
 
@@ -66,3 +71,30 @@ def test_the_dashboard_shows_the_outbox_to_admins_only_when_notices_are_on(
     # Without a mail server there is no outbox to show.
     signed_in(client, "a@example.com")
     assert 'id="notices-pending"' not in client.get("/console/").text
+
+
+def test_a_reissue_run_queues_one_notice_per_credential_with_an_address(
+    notice_client: TestClient,
+    notice_services: Services,
+    admin_headers: dict[str, str],
+    mail_server: MailServer,
+) -> None:
+    for n, email in enumerate(["a@example.org", "b@example.org", None]):
+        holder = {"name": f"考生{n}", "employee_number": f"E-{n}"}
+        if email:
+            holder["email"] = email
+        issued = notice_client.post(
+            "/api/v1/credentials", json=issue_body(holder=holder), headers=admin_headers
+        )
+        assert issued.status_code == 201, issued.text
+    old_kid, _new = compromise_active_key(notice_services)
+    run_reissue(notice_services, plan(notice_services, old_kid, chunk_size=2))
+    with notice_services.read_sessions() as session:
+        kinds = [row.kind for row in session.scalars(select(Notice))]
+    assert kinds == ["reissued", "reissued"]  # the holder without an address gets none
+    report = deliver_due(notice_services)
+    assert report.sent == 2
+    assert sorted(r for mail in mail_server.inbox for r in mail.recipients) == [
+        "a@example.org",
+        "b@example.org",
+    ]
