@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from issuer.config import Settings
 from issuer.credentials.lifecycle import revoke_credential, suspend_credential
 from issuer.credentials.reissue_runs import cancel_reissue, reissue_progress
-from issuer.errors import ConflictError
+from issuer.errors import ConfigurationError, ConflictError
+from issuer.keys.keystore import key_path
 from issuer.services import Services
 from issuer.store.engine import session_scope
 from issuer.store.models import (
@@ -234,3 +235,32 @@ def test_the_cli_reissues_here_and_refuses_the_active_key(
     with services.read_sessions() as session:
         run = session.scalars(select(ReissueRun).where(ReissueRun.kid == old_kid)).one()
     assert (run.state, run.credentials, run.approval_id) == ("done", 4, None)
+
+
+def test_a_chunk_that_fails_leaves_the_run_failed_and_nothing_of_it_written(
+    services: Services, settings: Settings
+) -> None:
+    ids = issue_many(services, 4)
+    old_kid, new_kid = compromise_active_key(services)
+    planned = plan(services, old_kid, chunk_size=2)
+    assert run_reissue_chunk(services, planned.run_id, 0) is True
+    # The active key's file is gone: a process that has not loaded it yet cannot sign.
+    moved = key_path(settings.keys_dir, new_kid).rename(settings.keys_dir / "aside.pem")
+    fresh = Services.from_settings(settings)
+    try:
+        with pytest.raises(ConfigurationError):
+            run_reissue(fresh, planned)
+    finally:
+        fresh.engine.dispose()
+        moved.rename(key_path(settings.keys_dir, new_kid))
+    run = _run(services, planned.run_id)
+    assert (run.state, run.finished_at is not None) == ("failed", True)
+    states = outcome(services, ids).states
+    assert sorted(states.values()) == ["active", "active", "superseded", "superseded"]
+    # A failed run is over: nothing to cancel.
+    with pytest.raises(ConflictError), session_scope(services.sessions) as session:
+        cancel_reissue(session, old_kid, actor=ACTOR, now=services.clock())
+    # A new request re-issues the rest.
+    rest = plan(services, old_kid, chunk_size=2)
+    run_reissue(services, rest)
+    assert set(outcome(services, ids).states.values()) == {"superseded"}
