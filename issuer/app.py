@@ -16,6 +16,7 @@ from issuer.config import Settings, load_settings
 from issuer.credentials.qr import use_encoder
 from issuer.runtime import prepare_process
 from issuer.services import Services
+from issuer.tasks.notices import notices_on_workers
 from issuer.tasks.queue import create_task_queue
 from issuer.web.batch_verifier import BatchVerifier
 from issuer.web.checkpoints import PeriodicCheckpoints
@@ -63,6 +64,7 @@ from issuer.web.routes import (
     verify_links,
     view_links,
 )
+from issuer.web.routes.notices import router as notices_router
 from verifier.verification import Verifier
 from verifier.web.api import VERIFY_PAGE_PATH, create_verify_router
 from verifier.web.api_docs import install_api_docs
@@ -86,9 +88,12 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         if settings.audit_checkpoint_interval_seconds
         else None
     )
+    # Notices: this thread on SQLite (and in_process); on PostgreSQL `tessera worker` sends.
     notices = (
         PeriodicNotices(services, settings.notice_interval_seconds)
-        if settings.notices_on and settings.notice_interval_seconds
+        if settings.notices_on
+        and settings.notice_interval_seconds
+        and not notices_on_workers(settings)
         else None
     )
 
@@ -157,6 +162,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     for module in (imports, documents, share_pages, view_links, holder_wallet):
         app.include_router(module.router)
     app.include_router(holders.router)
+    app.include_router(notices_router)  # the outbox's counts (decision 0066)
     # issue 16: an employer asks a holder's wallet (OpenID4VP)
     app.state.presentation_checker = build_presentation_checker(
         app.state.sd_jwt_vc_verifier, services.base_url

@@ -135,6 +135,8 @@ class Settings(VerificationPolicy):
     render_workers: int = Field(default=2, ge=1, le=64)
     # Holders per bundle job (one chunk); a worker renders about 30 ms a holder (decision 0060).
     bundle_chunk_size: int = Field(default=50, ge=1, le=1000)
+    # Credentials per re-issue job after a key compromise, each chunk one transaction (0066).
+    reissue_chunk_size: int = Field(default=200, ge=1, le=5000)
     # Where long jobs run: "auto" is `tessera worker` processes on PostgreSQL and the server's
     # own process on SQLite; "in_process" also on PostgreSQL (one server, no workers).
     task_runner: Literal["auto", "in_process", "workers"] = "auto"

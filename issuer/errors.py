@@ -71,6 +71,8 @@ class IssuerErrorCode(StrEnum):
     KEY_ALREADY_COMPROMISED = "key_already_compromised"
     KEY_NOT_COMPROMISED = "key_not_compromised"
     BAD_COMPROMISE_TIME = "bad_compromise_time"
+    REISSUE_RUNNING = "reissue_running"
+    REISSUE_NOT_RUNNING = "reissue_not_running"
     # tokens and maker-checker approvals
     BAD_ROLE = "bad_role"
     BAD_EXPIRY = "bad_expiry"

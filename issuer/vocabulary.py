@@ -92,6 +92,16 @@ class ApprovalAction(StrEnum):
     TOKEN_CREATE = "token.create"  # noqa: S105 - an action, not a secret
 
 
+class ReissueState(StrEnum):
+    """A bulk re-issue after a key compromise (``reissue_runs.state``, decision 0066)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"  # a chunk raised; what was re-issued stays, a new request does the rest
+    CANCELLED = "cancelled"  # stopped by an admin; chunks not yet run never are
+
+
 class ImportState(StrEnum):
     """An import job's state (``imports.state``)."""
 
@@ -157,6 +167,7 @@ class AuditAction(StrEnum):
     KEY_CREATE = "key.create"
     KEY_ROTATE = "key.rotate"
     KEY_COMPROMISE = "key.compromise"
+    KEY_REISSUE_CANCEL = "key.reissue_cancel"
     APPROVAL_REQUEST = "approval.request"
     APPROVAL_APPROVE = "approval.approve"
     APPROVAL_REJECT = "approval.reject"
@@ -203,6 +214,7 @@ __all__ = [
     "NoticeState",
     "PrincipalKind",
     "ReasonCode",
+    "ReissueState",
     "Role",
     "SessionStage",
     "TokenState",

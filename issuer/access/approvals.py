@@ -34,7 +34,7 @@ from issuer.credentials.lifecycle import (
     session_batch,
     suspend_credential,
 )
-from issuer.credentials.reissue import reissue_signed_by
+from issuer.credentials.reissue_runs import ReissuePlan, check_no_unfinished_run, plan_reissue
 from issuer.errors import (
     ConflictError,
     InvalidInputError,
@@ -56,15 +56,18 @@ class Operator:
     passphrase: Callable[[], bytes]
     key_algorithm: str
     issuer: Callable[[Session], IssuerIdentity]
+    reissue_chunk_size: int = 200  # credentials a re-issue job does at once (decision 0066)
 
 
 @dataclass(frozen=True)
 class Decision:
     """A decided request, and the API token an approved grant created: shown once, to the
-    decider, and never stored."""
+    decider, and never stored. An approved re-issue comes with its planned run, for the
+    caller to hand to the task queue once committed."""
 
     approval: Approval
     token: str | None = None
+    reissue: ReissuePlan | None = None
 
 
 # Kept with a pending request only, never shown nor audited: the Argon2id hash of the
@@ -140,6 +143,8 @@ def _check_params(session: Session, action: ApprovalAction, params: dict[str, An
             raise ConflictError(
                 "the key is not marked compromised", code=IssuerErrorCode.KEY_NOT_COMPROMISED
             )
+        if action == ApprovalAction.KEY_REISSUE_COMPROMISED:
+            check_no_unfinished_run(session, record.kid)
 
 
 def get_approval(session: Session, approval_id: str) -> Approval:
@@ -270,7 +275,12 @@ def approve(
         details=_decision_details(approval, note),
     )
     session.flush()
-    return Decision(approval, token)
+    reissue = (
+        ReissuePlan.from_result(approval.params["kid"], approval.result)
+        if approval.action == ApprovalAction.KEY_REISSUE_COMPROMISED and approval.result
+        else None
+    )
+    return Decision(approval, token, reissue)
 
 
 def reject(
@@ -418,7 +428,16 @@ def _execute_change(
             details={"compromised_at": params["compromised_at"]},
         )
         return {"compromised_kid": key.kid, "active_kid": replacement.kid if replacement else None}
-    replaced = reissue_signed_by(
-        session, params["kid"], issuer=operator.issuer(session), actor=actor, now=now
+    # Planned here, carried out by jobs once this commits (decision 0066): one transaction
+    # over a million credentials would hold the register's write lock for many minutes.
+    plan = plan_reissue(
+        session,
+        params["kid"],
+        active_kid=operator.issuer(session).signer.kid,
+        actor=actor,
+        requested_by=approval.requested_by,
+        approval_id=approval.id,
+        chunk_size=operator.reissue_chunk_size,
+        now=now,
     )
-    return {"reissued": len(replaced)}
+    return plan.result()

@@ -10,6 +10,7 @@ import typer
 from issuer.access.approvals import Operator, approve, list_approvals, public_params, reject
 from issuer.cli.context import actor, services_of
 from issuer.store.engine import session_scope
+from issuer.tasks.queue import create_task_queue
 from issuer.vocabulary import ApprovalState, either
 
 approvals_app = typer.Typer(help="Maker-checker requests (approve as the operator).")
@@ -41,7 +42,11 @@ def approvals_approve(ctx: typer.Context, approval_id: str) -> None:
     services = services_of(ctx)
     settings = services.settings
     operator = Operator(
-        settings.keys_dir, settings.read_passphrase, settings.key_algorithm, services.issuer
+        settings.keys_dir,
+        settings.read_passphrase,
+        settings.key_algorithm,
+        services.issuer,
+        settings.reissue_chunk_size,
     )
     with services.key_transaction() as session:
         decision = approve(
@@ -50,6 +55,12 @@ def approvals_approve(ctx: typer.Context, approval_id: str) -> None:
         row = decision.approval
         done = f"approved {row.id} ({row.action}): {orjson.dumps(row.result).decode()}"
     typer.echo(done)
+    if decision.reissue is not None:  # on workers (PostgreSQL), or here and now (SQLite)
+        queue = create_task_queue(services)
+        try:
+            queue.start_reissue(decision.reissue)
+        finally:
+            queue.close()
     if decision.token is not None:
         typer.echo("its API token is shown once:")
         typer.echo(decision.token)

@@ -9,12 +9,15 @@ import typer
 from sqlalchemy.orm import Session
 
 from issuer.cli.context import actor, services_of
-from issuer.credentials.reissue import reissue_signed_by
+from issuer.credentials.reissue_runs import plan_reissue, reissue_progress
 from issuer.errors import ConfigurationError
 from issuer.keys.keystore import active_key, compromise_key, create_signing_key, key_path, list_keys
 from issuer.services import Services
 from issuer.store.audit import record_event
 from issuer.store.engine import session_scope
+from issuer.store.models import ReissueRun
+from issuer.tasks.queue import WorkerQueue
+from issuer.tasks.reissue import run_reissue
 from issuer.vocabulary import AuditAction
 
 keys_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
@@ -110,15 +113,39 @@ def keys_compromise(
 
 
 def keys_reissue(
-    ctx: typer.Context, kid: Annotated[str, typer.Argument(help="the compromised key id")]
+    ctx: typer.Context,
+    kid: Annotated[str, typer.Argument(help="the compromised key id")],
+    on_workers: Annotated[
+        bool,
+        typer.Option("--on-workers", help="queue the jobs for `tessera worker` (PostgreSQL)"),
+    ] = False,
 ) -> None:
-    """Re-issue every active or suspended credential signed by a key, with the active key."""
+    """Re-issue every active or suspended credential signed by a key, with the active key,
+    chunk by chunk (TESSERA_REISSUE_CHUNK_SIZE), each chunk its own transaction."""
     services = services_of(ctx)
     with session_scope(services.sessions) as session:
-        replaced = reissue_signed_by(
-            session, kid, issuer=services.issuer(session), actor=actor(), now=services.clock()
+        plan = plan_reissue(
+            session,
+            kid,
+            active_kid=services.issuer(session).signer.kid,
+            actor=actor(),
+            requested_by=None,
+            approval_id=None,
+            chunk_size=services.settings.reissue_chunk_size,
+            now=services.clock(),
         )
-    typer.echo(f"re-issued {len(replaced)} credentials signed by {kid}")
+    if on_workers:
+        queue = WorkerQueue(services)  # refuses SQLite: procrastinate needs PostgreSQL
+        try:
+            queue.start_reissue(plan)
+        finally:
+            queue.close()
+        typer.echo(f"re-issue queued: {plan.chunks} jobs for `tessera worker` (run {plan.run_id})")
+        return
+    run_reissue(services, plan)
+    with services.read_sessions() as session:
+        progress = reissue_progress(session, session.get_one(ReissueRun, plan.run_id))
+    typer.echo(f"re-issued {progress.reissued} credentials signed by {kid}")
 
 
 keys_app.command("compromise")(keys_compromise)

@@ -25,7 +25,7 @@ from issuer.credentials.issuance import (
 )
 from issuer.credentials.lifecycle import check_reason, locked_credential
 from issuer.credentials.notices import queue_notice
-from issuer.credentials.status_list import set_status_bit, set_suspension_bit
+from issuer.credentials.status_list import set_status_bit, set_status_bits, set_suspension_bit
 from issuer.credentials.text import clean_optional_note
 from issuer.errors import (
     ConflictError,
@@ -33,7 +33,7 @@ from issuer.errors import (
     IssuerErrorCode,
     PermissionDeniedError,
 )
-from issuer.store.audit import Actor, lock_writes, record_event, record_events
+from issuer.store.audit import Actor, record_event, record_events
 from issuer.store.models import Credential, Holder
 from issuer.vocabulary import AuditAction, CredentialState, NoticeKind, ReasonCode
 
@@ -143,14 +143,21 @@ def reissue_credential(
 
 
 def _supersede(
-    session: Session, old: Credential, new_id: str, *, reason: str, now: dt.datetime
+    session: Session,
+    old: Credential,
+    new_id: str,
+    *,
+    reason: str,
+    now: dt.datetime,
+    set_bit: bool = True,
 ) -> None:
     was_suspended, suspension_reason = old.state == CredentialState.SUSPENDED, old.state_reason
     old.state = CredentialState.SUPERSEDED
     old.state_changed_at = now
     old.state_reason = reason
     old.replaced_by_id = new_id
-    set_status_bit(session, old.id, now=now)
+    if set_bit:  # otherwise the caller sets the bits of a whole batch (set_status_bits)
+        set_status_bit(session, old.id, now=now)
     # About the old credential, with the new one's link; sent to the replacement's address.
     new_email = session.scalar(select(Credential.holder_email).where(Credential.id == new_id))
     address = new_email or old.holder_email
@@ -166,34 +173,25 @@ def _supersede(
         )
 
 
-def reissue_signed_by(
+def reissue_compromised(
     session: Session,
+    olds: list[Credential],
     kid: str,
     *,
     issuer: IssuerIdentity,
     actor: Actor,
     now: dt.datetime,
     rng: random.Random | None = None,
-) -> dict[str, str]:
-    """Re-issue every active or suspended credential signed by ``kid`` with the active key;
-    returns ``{old id: new id}``. Used after a key compromise (decision 0009)."""
+) -> list[str]:
+    """Re-issue ``olds`` (locked rows signed by the compromised ``kid``) with the active key
+    and supersede them; returns the new ids, in order. One chunk of a re-issue run
+    (``issuer/credentials/reissue_runs.py``, decisions 0009 and 0066)."""
     if issuer.signer.kid == kid:
         raise ConflictError(
             "the key is still the active key; rotate first", code=IssuerErrorCode.KEY_ACTIVE
         )
-    lock_writes(session)
-    olds = list(
-        session.scalars(
-            select(Credential)
-            .where(
-                Credential.kid == kid,
-                Credential.state.in_((CredentialState.ACTIVE, CredentialState.SUSPENDED)),
-            )
-            .order_by(Credential.issued_at, Credential.id)
-        )
-    )
     if not olds:
-        return {}
+        return []
     new_ids = issue_credentials(
         session,
         [request_from(row, Corrections()) for row in olds],
@@ -204,8 +202,9 @@ def reissue_signed_by(
     )
     events: list[tuple[str | None, dict[str, Any]]] = []
     for old, new_id in zip(olds, new_ids, strict=True):
-        _supersede(session, old, new_id, reason=ReasonCode.SUPERSEDED, now=now)
+        _supersede(session, old, new_id, reason=ReasonCode.SUPERSEDED, now=now, set_bit=False)
         events.append((old.id, {"replaced_by": new_id, "key_compromised": kid}))
+    set_status_bits(session, [old.id for old in olds], now=now)
     record_events(
         session,
         actor,
@@ -216,4 +215,4 @@ def reissue_signed_by(
     )
     session.flush()
     log.info("credentials re-issued after key compromise", extra={"kid": kid, "count": len(olds)})
-    return {old.id: new for old, new in zip(olds, new_ids, strict=True)}
+    return new_ids

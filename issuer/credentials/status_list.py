@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from issuer.credentials.claims import xsd_datetime
 from issuer.errors import NotFoundError
 from issuer.keys.signer import Signer
-from issuer.store.models import StatusAllocation, StatusList
+from issuer.store.models import StatusAllocation, StatusList, core_table
 from verifier.encoding import b64url_encode
 from verifier.format import (
     MIN_STATUS_LIST_ENTRIES,
@@ -264,6 +264,24 @@ class StatusListPublisher:
 def set_status_bit(session: Session, credential_id: str, *, now: dt.datetime | None) -> None:
     """Set (``now``) or clear (``None``) the credential's bit and bump its list's revision."""
     _set_bit(session, credential_id, "set_at", now)
+
+
+def set_status_bits(session: Session, credential_ids: list[str], *, now: dt.datetime) -> None:
+    """Set the bits of many credentials at once: one UPDATE of their allocations, one
+    revision bump per list touched (a bulk re-issue's chunk, decision 0066)."""
+    if not credential_ids:
+        return
+    allocations = core_table(StatusAllocation)  # no ORM rows to synchronise
+    touched = session.execute(
+        update(allocations)
+        .where(allocations.c.credential_id.in_(credential_ids))
+        .values(set_at=now)
+        .returning(allocations.c.list_id)
+    ).scalars()
+    lists = sorted(set(touched))
+    session.execute(
+        update(StatusList).where(StatusList.id.in_(lists)).values(revision=StatusList.revision + 1)
+    )
 
 
 def set_suspension_bit(session: Session, credential_id: str, *, now: dt.datetime | None) -> None:

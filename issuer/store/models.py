@@ -35,6 +35,7 @@ from issuer.vocabulary import (
     NoticeKind,
     NoticeState,
     PrincipalKind,
+    ReissueState,
     Role,
     SessionStage,
     one_of,
@@ -431,6 +432,52 @@ class Approval(Base):
     decided_by_principal_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"))
     decided_at: Mapped[dt.datetime | None]
     result: Mapped[dict[str, Any] | None]
+
+
+class ReissueRun(Base):
+    """A bulk re-issue of the credentials a compromised key signed, run chunk by chunk.
+
+    Planned when ``key.reissue_compromised`` is approved; its chunks are jobs
+    (docs/decisions/0066-bulk-reissue-and-notices-as-jobs.md).
+    """
+
+    __tablename__ = "reissue_runs"
+    __table_args__ = (CheckConstraint(one_of("state", ReissueState), name="state"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kid: Mapped[str] = mapped_column(ForeignKey("signing_keys.kid"), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    approval_id: Mapped[str | None] = mapped_column(ForeignKey("approvals.id"))
+    requested_by: Mapped[str | None] = mapped_column(String(200))
+    approved_by: Mapped[str] = mapped_column(String(200))
+    # Who approved (``Actor`` fields): the re-issues' audit events name them. Kept here, not
+    # in the jobs' arguments, which the task engine logs.
+    actor: Mapped[dict[str, Any]] = mapped_column(JSON)
+    credentials: Mapped[int] = mapped_column(Integer)  # planned: active or suspended then
+    chunks: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime]
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    cancelled_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class ReissueChunk(Base):
+    """One chunk of a re-issue run: a keyset range over ``(issued_at, id)`` of the key's
+    credentials, both ends included, and what its job did. ``done_at`` is set in the
+    transaction that re-issues the chunk's credentials."""
+
+    __tablename__ = "reissue_chunks"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("reissue_runs.id"), primary_key=True)
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    first_issued_at: Mapped[dt.datetime]
+    first_id: Mapped[str] = mapped_column(String(36))
+    last_issued_at: Mapped[dt.datetime]
+    last_id: Mapped[str] = mapped_column(String(36))
+    planned: Mapped[int] = mapped_column(Integer)
+    reissued: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)  # revoked or replaced meanwhile
+    done_at: Mapped[dt.datetime | None]
 
 
 class ImportJob(Base):

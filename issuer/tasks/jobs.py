@@ -22,6 +22,7 @@ from issuer.campaigns.bundle_chunks import (
     render_bundle_chunk,
 )
 from issuer.services import Services
+from issuer.tasks import notices, reissue
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ class JobName(StrEnum):
 
     RENDER_CHUNK = "tessera.bundle.render_chunk"
     ASSEMBLE = "tessera.bundle.assemble"
+    REISSUE_CHUNK = "tessera.reissue.chunk"
+    SEND_NOTICES = "tessera.notices.send"
 
 
 def conninfo(database_url: str) -> str:
@@ -68,6 +71,22 @@ def create_task_app(
             log.exception("bundle assembly failed", extra={"run_id": run_id})
             fail_bundle(services, run_id)
             raise
+
+    @app.task(name=JobName.REISSUE_CHUNK, queue=reissue.QUEUE)
+    def reissue_chunk(run_id: str, chunk: int) -> None:
+        reissue.run_reissue_chunk(services, run_id, chunk)
+
+    if notices.notices_on_workers(services.settings):
+
+        @app.periodic(cron=notices.notice_cron(services.settings.notice_interval_seconds))
+        @app.task(
+            name=JobName.SEND_NOTICES,
+            queue=notices.QUEUE,
+            queueing_lock=notices.QUEUE,
+            priority=notices.PRIORITY,
+        )
+        def send_notices(timestamp: int) -> None:  # noqa: ARG001 (procrastinate's tick)
+            notices.send_notices(services)
 
     return app
 

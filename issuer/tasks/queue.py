@@ -17,8 +17,11 @@ from procrastinate.types import JSONDict
 from sqlalchemy.engine import make_url
 
 from issuer.campaigns.bundle_chunks import BundlePlan, fail_bundle, run_bundle
+from issuer.credentials.reissue_runs import ReissuePlan, fail_run
 from issuer.services import Services
+from issuer.store.engine import session_scope
 from issuer.tasks.jobs import JobName, conninfo, create_task_app, defer_assembly
+from issuer.tasks.reissue import run_reissue
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,10 @@ class TaskQueue(Protocol):
     def start_bundle(self, plan: BundlePlan) -> None: ...
 
     def cancel_bundle(self, run_id: str) -> None: ...
+
+    def start_reissue(self, plan: ReissuePlan) -> None: ...
+
+    def cancel_reissue(self, run_id: str) -> None: ...
 
     def close(self) -> None: ...
 
@@ -45,6 +52,13 @@ class InProcessQueue:
             run_bundle(self._services, plan, workers=self._services.settings.render_workers)
 
     def cancel_bundle(self, run_id: str) -> None:
+        """Nothing to dequeue: the chunks left see the cancellation and do nothing."""
+
+    def start_reissue(self, plan: ReissuePlan) -> None:
+        with contextlib.suppress(Exception):  # recorded as the run's state "failed"
+            run_reissue(self._services, plan)
+
+    def cancel_reissue(self, run_id: str) -> None:
         """Nothing to dequeue: the chunks left see the cancellation and do nothing."""
 
     def close(self) -> None:
@@ -85,6 +99,22 @@ class WorkerQueue:
     def cancel_bundle(self, run_id: str) -> None:
         app = self._opened()
         for job in app.job_manager.list_jobs(task=JobName.RENDER_CHUNK, status="todo"):
+            if job.task_kwargs.get("run_id") == run_id and job.id is not None:
+                app.job_manager.cancel_job_by_id(job.id)
+
+    def start_reissue(self, plan: ReissuePlan) -> None:
+        try:
+            jobs: list[JSONDict] = [{"run_id": plan.run_id, "chunk": n} for n in range(plan.chunks)]
+            if jobs:
+                self._opened().configure_task(JobName.REISSUE_CHUNK).batch_defer(*jobs)
+        except Exception:
+            log.exception("re-issue jobs could not be queued", extra={"run_id": plan.run_id})
+            with session_scope(self._services.sessions) as session:
+                fail_run(session, plan.run_id, now=self._services.clock())
+
+    def cancel_reissue(self, run_id: str) -> None:
+        app = self._opened()
+        for job in app.job_manager.list_jobs(task=JobName.REISSUE_CHUNK, status="todo"):
             if job.task_kwargs.get("run_id") == run_id and job.id is not None:
                 app.job_manager.cancel_job_by_id(job.id)
 

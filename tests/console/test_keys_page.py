@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from issuer.keys.keystore import active_key
 from issuer.services import Services
-from issuer.store.models import Approval
+from issuer.store.models import Approval, ReissueRun
 from tests.console.approval_helpers import as_user
 from tests.console.helpers import make_user, signed_in
 from tests.issuer.helpers import load_catalog
+from tests.issuer.reissue_helpers import compromise_active_key, issue_many, plan
 
 _FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 
@@ -150,3 +151,46 @@ def test_an_auditor_reads_the_keys_without_controls_and_a_registrar_not_at_all(
     assert requests(services) == []
     as_user(console, "li@example.com")
     assert console.get("/console/keys").status_code == 403
+
+
+def test_the_keys_page_shows_a_reissue_run_and_an_admin_stops_it(
+    console: TestClient, services: Services
+) -> None:
+    load_catalog(services)
+    issue_many(services, 3)
+    old_kid, _new = compromise_active_key(services)
+    planned = plan(services, old_kid, chunk_size=1)  # queued: no job has run yet
+    make_user(services, "a@example.com", "admin")
+    csrf = signed_in(console, "a@example.com")
+    listing = console.get("/console/keys").text
+    assert f'id="reissue-{old_kid}"' in listing
+    assert "排队中" in listing
+    assert '<span class="reissue-done">0</span> / <span class="reissue-total">3</span>' in listing
+    action = f"/console/keys/{old_kid}/reissue/cancel"
+    assert f'action="{action}"' in listing
+    stopped = console.post(action, data={"csrf_token": csrf}, follow_redirects=False)
+    assert stopped.status_code == 303
+    assert stopped.headers["location"] == "/console/keys?done=stopped"
+    after = console.get("/console/keys?done=stopped").text
+    assert "重新签发已停止" in after
+    assert f'action="{action}"' not in after  # nothing left to stop
+    with services.read_sessions() as session:
+        assert session.get_one(ReissueRun, planned.run_id).state == "cancelled"
+    assert console.post(action, data={"csrf_token": csrf}).status_code == 409
+    assert console.post(action, data={}).status_code == 403  # no CSRF token, no change
+
+
+def test_an_auditor_sees_the_reissue_progress_without_controls(
+    console: TestClient, services: Services
+) -> None:
+    load_catalog(services)
+    issue_many(services, 2)
+    old_kid, _new = compromise_active_key(services)
+    plan(services, old_kid, chunk_size=5)
+    make_user(services, "c@example.com", "auditor")
+    csrf = signed_in(console, "c@example.com")
+    listing = console.get("/console/keys").text
+    assert f'id="reissue-{old_kid}"' in listing
+    assert "/reissue/cancel" not in listing
+    refused = console.post(f"/console/keys/{old_kid}/reissue/cancel", data={"csrf_token": csrf})
+    assert refused.status_code == 403

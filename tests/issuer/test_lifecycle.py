@@ -182,7 +182,13 @@ def test_key_compromise_fails_every_credential_of_the_key_and_reissue_replaces_t
     assert request.status_code == 202
     done = post(client, f"/api/v1/approvals/{request.json()['id']}/approve", maker)
     assert done.status_code == 200
-    assert done.json()["result"] == {"reissued": 1}
+    result = done.json()["result"]
+    assert (result["credentials"], result["chunks"]) == (1, 1)
+    # Re-issued by jobs (in-process on SQLite, after the answer); the result points to them.
+    assert result["progress"] == f"/api/v1/keys/{kid}/reissue"
+    run = client.get(result["progress"], headers=checker).json()
+    assert (run["run_id"], run["state"]) == (result["run_id"], "done")
+    assert (run["credentials_done"], run["reissued"], run["credentials_total"]) == (1, 1, 1)
     with services.sessions() as session:
         old = session.get(Credential, issued["id"])
         assert old is not None

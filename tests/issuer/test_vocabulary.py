@@ -42,6 +42,7 @@ def test_check_constraints_are_the_migrations_text() -> None:
             "kind IN ('revoked', 'suspended', 'reinstated', 'reissued', 'expiring', 'link_opened')",
         ),
         ("notices", "state IN ('pending', 'sent', 'failed')"),
+        ("reissue_runs", "state IN ('queued', 'running', 'done', 'failed', 'cancelled')"),
         ("console_sessions", "stage IN ('second_factor', 'signed_in')"),
         ("api_credentials", "state IN ('active', 'revoked', 'suspended', 'superseded')"),
         ("status_allocations", "(credential_id IS NULL) <> (api_credential_id IS NULL)"),

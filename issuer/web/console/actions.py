@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from issuer.credentials.text import UnsafeTextError, clean_note
-from issuer.vocabulary import ApprovalAction, ApprovalState, AuditAction, KeyState
+from issuer.vocabulary import ApprovalAction, ApprovalState, AuditAction, KeyState, ReissueState
 from issuer.web.console.people_words import ROLES as ROLE_LABELS
 from verifier.i18n import both
 from verifier.web.page import REASONS
@@ -49,6 +49,7 @@ AUDIT_ACTIONS: Final[dict[str, Words]] = {
     AuditAction.KEY_CREATE: both("event.key.create"),
     AuditAction.KEY_ROTATE: both("event.key.rotate"),
     AuditAction.KEY_COMPROMISE: both("event.key.compromise"),
+    AuditAction.KEY_REISSUE_CANCEL: both("event.key.reissue_cancel"),
     AuditAction.APPROVAL_REQUEST: both("event.approval.request"),
     AuditAction.APPROVAL_APPROVE: both("event.approval.approve"),
     AuditAction.APPROVAL_REJECT: both("event.approval.reject"),
@@ -93,6 +94,14 @@ KEY_STATES: Final[dict[str, Words]] = {
     KeyState.ACTIVE: both("console.key_state.active"),
     KeyState.RETIRED: both("console.key_state.retired"),
     KeyState.COMPROMISED: both("console.key_state.compromised"),
+}
+
+REISSUE_STATES: Final[dict[str, Words]] = {
+    ReissueState.QUEUED: both("console.keys.reissue.state.queued"),
+    ReissueState.RUNNING: both("console.keys.reissue.state.running"),
+    ReissueState.DONE: both("console.keys.reissue.state.done"),
+    ReissueState.FAILED: both("console.keys.reissue.state.failed"),
+    ReissueState.CANCELLED: both("console.keys.reissue.state.cancelled"),
 }
 
 # The same words as the account and users pages (people_words.py), as (Chinese, English).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query
 
 from issuer.access.approvals import Operator, approve, get_approval, list_approvals, reject
 from issuer.services import Services
@@ -17,6 +17,7 @@ from issuer.web.deps import (
     ReadSessionDep,
     ServicesDep,
     SessionDep,
+    TaskQueueDep,
 )
 from issuer.web.schemas.approvals import ApprovalPage, ApprovalResponse
 
@@ -31,6 +32,7 @@ def operator_of(services: Services) -> Operator:
         passphrase=settings.read_passphrase,
         key_algorithm=settings.key_algorithm,
         issuer=services.issuer,
+        reissue_chunk_size=settings.reissue_chunk_size,
     )
 
 
@@ -54,14 +56,23 @@ def read(approval_id: str, _reader: OverseerDep, session: ReadSessionDep) -> App
 
 @router.post("/{approval_id}/approve", response_model=ApprovalResponse)
 def approve_request(
-    approval_id: str, _admin: AdminDep, actor: ActorDep, session: SessionDep, services: ServicesDep
+    approval_id: str,
+    _admin: AdminDep,
+    actor: ActorDep,
+    session: SessionDep,
+    services: ServicesDep,
+    queue: TaskQueueDep,
+    background: BackgroundTasks,
 ) -> ApprovalResponse:
     """Approve another principal's request and carry it out, in one transaction. An approved
-    admin principal or token comes with its API token (``token``), shown this once."""
+    admin principal or token comes with its API token (``token``), shown this once. An
+    approved re-issue is planned here and run by jobs (``result.progress`` follows it)."""
     decision = approve(
         session, approval_id, actor=actor, operator=operator_of(services), now=services.clock()
     )
     session.commit()
+    if decision.reissue is not None:
+        background.add_task(queue.start_reissue, decision.reissue)
     return ApprovalResponse.of(decision.approval, decision.token)
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -43,7 +43,7 @@ from issuer.web.console.actions import (
 )
 from issuer.web.console.identity import ConsoleAdminDep, ConsoleUser, ConsoleUserDep, UserFormDep
 from issuer.web.console.pages import page
-from issuer.web.deps import ServicesDep
+from issuer.web.deps import ServicesDep, TaskQueueDep
 from issuer.web.middleware.request_log import current_request_id
 from issuer.web.routes.approvals import operator_of
 from verifier.labels import Label
@@ -161,7 +161,12 @@ def approvals(
 
 @router.post("/approvals/{approval_id}/decide")
 def decide(
-    approval_id: str, user: ConsoleAdminDep, form: UserFormDep, services: ServicesDep
+    approval_id: str,
+    user: ConsoleAdminDep,
+    form: UserFormDep,
+    services: ServicesDep,
+    queue: TaskQueueDep,
+    background: BackgroundTasks,
 ) -> Response:
     """Approve or refuse one request, with an optional note, as the API's approve/reject
     (admins only: ``ConsoleAdminDep`` asks the policy's ``require_admin``)."""
@@ -197,11 +202,13 @@ def decide(
                 now=now,
                 note=note,
             )
-            token = decided.token
+            token, reissue = decided.token, decided.reissue
         else:
             reject(session, approval_id, actor=actor, now=now, note=note)
-            token = None
+            token, reissue = None, None
         session.commit()
+    if reissue is not None:  # jobs re-issue what the key signed; the keys page follows them
+        background.add_task(queue.start_reissue, reissue)
     if token is not None:  # an admin grant's API token: this answer only, never stored
         return page(services, "approvals/token.html", user=user, current=PAGE, token=token)
     done = "approved" if decision == "approve" else "rejected"

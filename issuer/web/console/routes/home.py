@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import HTMLResponse, RedirectResponse
 
+from issuer.access.policy import OVERSEER_ROLES
+from issuer.credentials.notices import outbox_counts
 from issuer.credentials.search import CredentialFilter
 from issuer.vocabulary import CredentialState
 from issuer.web.console.credential_words import action_words, reason_words, state_words
@@ -48,4 +50,10 @@ def dashboard(user: ConsoleUserDep, services: ServicesDep, session: ReadSessionD
         action_words=action_words,
         reason_words=reason_words,
         actor_name=actor_words,
+        # The notice outbox, for admins and auditors, when notices are on (decision 0066).
+        notices=(
+            outbox_counts(session)
+            if services.settings.notices_on and user.role in OVERSEER_ROLES
+            else None
+        ),
     )

@@ -18,15 +18,22 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from issuer.access.approvals import list_approvals, request_approval
 from issuer.access.form_tokens import consume_form_token, issue_form_token
+from issuer.credentials.reissue_runs import (
+    ReissueProgress,
+    cancel_reissue,
+    latest_run,
+    reissue_progress,
+)
 from issuer.errors import ConflictError, IssuerErrorCode
 from issuer.keys.keystore import active_key, get_key, list_keys
 from issuer.services import Services
-from issuer.store.models import SigningKey
+from issuer.store.models import ReissueRun, SigningKey
 from issuer.vocabulary import ApprovalAction, ApprovalState, KeyState
 from issuer.web.console.actions import (
     APPROVAL_ACTIONS,
     KEY_STATES,
     MAX_NOTE,
+    REISSUE_STATES,
     Words,
     form_note,
     words,
@@ -38,7 +45,7 @@ from issuer.web.console.identity import (
     UserFormDep,
 )
 from issuer.web.console.pages import page
-from issuer.web.deps import ReadSessionDep, ServicesDep
+from issuer.web.deps import ReadSessionDep, ServicesDep, TaskQueueDep
 from issuer.web.middleware.request_log import current_request_id
 from verifier.i18n import both
 
@@ -58,18 +65,48 @@ def keys(
     done: Annotated[str | None, Query(max_length=16)] = None,
 ) -> HTMLResponse:
     pending, _total = list_approvals(session, state=ApprovalState.PENDING, limit=100, offset=0)
+    keys = list(reversed(list_keys(session)))
     return page(
         services,
         "keys/index.html",
         user=user,
         current=PAGE,
-        keys=list(reversed(list_keys(session))),
+        keys=keys,
+        reissues=_reissues(session, keys),
+        reissue_states=REISSUE_STATES,
         pending=[row for row in pending if row.action in KEY_ACTIONS],
         sent=done == "sent",
+        reissue_cancelled=done == "stopped",
         states=KEY_STATES,
         actions=APPROVAL_ACTIONS,
         words=words,
     )
+
+
+def _reissues(session: Session, keys: list[SigningKey]) -> list[tuple[ReissueRun, ReissueProgress]]:
+    """Each compromised key's newest re-issue run and how far it got (decision 0066)."""
+    runs = [latest_run(session, key.kid) for key in keys if key.state == KeyState.COMPROMISED]
+    return [(run, reissue_progress(session, run)) for run in runs if run is not None]
+
+
+@router.post("/keys/{kid}/reissue/cancel")
+def cancel_reissue_run(
+    kid: str,
+    user: ConsoleAdminDep,
+    _form: UserFormDep,
+    services: ServicesDep,
+    queue: TaskQueueDep,
+) -> Response:
+    """Stop the key's re-issue run, as ``POST /api/v1/keys/{kid}/reissue/cancel``."""
+    with services.sessions() as session:
+        get_key(session, kid[:64])
+        run = cancel_reissue(
+            session, kid, actor=user.principal.actor(current_request_id()), now=services.clock()
+        )
+        session.commit()
+        run_id = run.id
+    queue.cancel_reissue(run_id)
+    return RedirectResponse(f"{PAGE}?done=stopped", status_code=303)
 
 
 def _form_token(services: Services, user: ConsoleUser, purpose: str) -> str:
