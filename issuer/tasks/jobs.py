@@ -22,10 +22,12 @@ from issuer.campaigns.bundle_chunks import (
     render_bundle_chunk,
 )
 from issuer.services import Services
+from issuer.tasks.exports import fail_export, write_export
 
 log = logging.getLogger(__name__)
 
 QUEUE = "bundles"
+EXPORTS_QUEUE = "exports"
 
 
 class JobName(StrEnum):
@@ -33,6 +35,7 @@ class JobName(StrEnum):
 
     RENDER_CHUNK = "tessera.bundle.render_chunk"
     ASSEMBLE = "tessera.bundle.assemble"
+    WRITE_EXPORT = "tessera.export.write"
 
 
 def conninfo(database_url: str) -> str:
@@ -67,6 +70,15 @@ def create_task_app(
         except Exception:
             log.exception("bundle assembly failed", extra={"run_id": run_id})
             fail_bundle(services, run_id)
+            raise
+
+    @app.task(name=JobName.WRITE_EXPORT, queue=EXPORTS_QUEUE)
+    def export(export_id: str) -> None:
+        try:
+            write_export(services, export_id)
+        except Exception:
+            log.exception("export failed", extra={"export_id": export_id})
+            fail_export(services, export_id)
             raise
 
     return app
