@@ -200,7 +200,10 @@ def write_export(services: Services, export_id: str, *, every: int = PROGRESS_RO
             kept: bool = done.rowcount == 1  # type: ignore[attr-defined]
         if not kept:  # cancelled at the last moment, or another run finished first
             target.unlink(missing_ok=True)
-        return kept
+            return False
+        for stale in folder.glob(f".export-{export_id}.*.partial"):  # of a killed run
+            stale.unlink(missing_ok=True)
+        return True
     finally:
         partial.unlink(missing_ok=True)
 
