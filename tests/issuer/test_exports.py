@@ -19,7 +19,7 @@ from issuer.store.models import AuditEvent, ExportJob
 from issuer.tasks.exports import purge_exports
 from tests.helpers import make_token
 from tests.issuer.campaign_files import campaign, request_row, write_csv
-from tests.issuer.helpers import load_catalog
+from tests.issuer.helpers import invoke_cli, load_catalog
 
 HOLDERS = 40  # U05: 7, U01: 2, ... (tests/issuer/campaign_files.py)
 
@@ -97,6 +97,11 @@ def test_an_audit_export_is_the_streamed_log_and_for_overseers_only(
     # The log as it stood when written: the request is in it, the download after it is not.
     assert file.content == streamed
     assert read["rows"] == streamed.count(b"\n")
+    # tessera audit export prints the same lines (the download since then aside)
+    printed = invoke_cli(services.settings, "audit", "export")
+    assert printed.exit_code == 0, printed.output
+    assert printed.stdout_bytes.startswith(file.content)
+    assert printed.stdout_bytes.count(b"\n") == read["rows"] + 1
     assert b'"action":"export.request"' in file.content.splitlines()[-1]
 
 
