@@ -292,9 +292,11 @@ def purge_exports(services: Services) -> int:
     if folder.is_dir():
         for path in folder.iterdir():
             name = path.name
+            if not name.startswith(("export-", ".export-")):
+                continue  # not an export's file
             owner = name.removeprefix(".").removeprefix("export-")[:36]
-            if name == owner or name in kept or owner in running:
-                continue  # not an export's file, a ready export's, or a run writing now
+            if name in kept or owner in running:
+                continue  # a ready export's file, or a run writing now
             path.unlink(missing_ok=True)
     if expired:
         log.info("expired exports deleted", extra={"count": len(expired)})

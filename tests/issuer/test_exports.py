@@ -158,8 +158,9 @@ def test_a_finished_export_cannot_be_cancelled_and_its_file_expires(
     old = services.clock() - services.settings.export_ttl - dt.timedelta(minutes=1)
     with session_scope(services.sessions) as session:
         session.execute(update(ExportJob).values(finished_at=old))
+    (folder / "notes.txt").write_bytes(b"not an export's")
     assert purge_exports(services) == 1
-    assert list(folder.iterdir()) == []
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
     read = client.get(f"/api/v1/exports/{export_id}", headers=admin_headers).json()
     assert read["state"] == "expired"
     assert read["download_url"] is None
