@@ -46,6 +46,7 @@ from issuer.web.routes import (
     credential_types,
     credentials,
     documents,
+    exports,
     health,
     holder_wallet,
     holders,
@@ -163,6 +164,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         app.include_router(module.router)
     app.include_router(holders.router)
     app.include_router(notices_router)  # the outbox's counts (decision 0066)
+    # issue 17: exports written by jobs (decision 0065)
+    app.include_router(exports.router)
     # issue 16: an employer asks a holder's wallet (OpenID4VP)
     app.state.presentation_checker = build_presentation_checker(
         app.state.sd_jwt_vc_verifier, services.base_url

@@ -140,6 +140,11 @@ class Settings(VerificationPolicy):
     # Where long jobs run: "auto" is `tessera worker` processes on PostgreSQL and the server's
     # own process on SQLite; "in_process" also on PostgreSQL (one server, no workers).
     task_runner: Literal["auto", "in_process", "workers"] = "auto"
+    # Export jobs' files (register CSV, audit log) and how long they are kept after written;
+    # finished task-engine jobs are deleted this long after they ended (decision 0065).
+    export_dir: Path = Path("var/exports")
+    export_ttl_hours: int = Field(default=168, ge=1, le=8760)
+    job_retention_hours: int = Field(default=168, ge=1, le=8760)
     # Operations (docs/operations.md): logs, the reverse proxy, shutdown.
     log_format: Literal["text", "json"] = "text"
     # The reverse proxies whose X-Forwarded-For/-Proto are believed; none by default.
@@ -343,6 +348,10 @@ class Settings(VerificationPolicy):
     @property
     def bundle_ttl(self) -> dt.timedelta:
         return dt.timedelta(hours=self.bundle_ttl_hours)
+
+    @property
+    def export_ttl(self) -> dt.timedelta:
+        return dt.timedelta(hours=self.export_ttl_hours)
 
     @property
     def sso_on(self) -> bool:

@@ -125,6 +125,10 @@ class IssuerErrorCode(StrEnum):
     BUNDLE_NOT_BUILDING = "bundle_not_building"
     IMPORT_FILE_GONE = "import_file_gone"
     BUNDLE_EXPIRED = "bundle_expired"
+    # exports written by jobs (docs/decisions/0065-exports-as-jobs.md)
+    EXPORT_NOT_READY = "export_not_ready"
+    EXPORT_NOT_RUNNING = "export_not_running"
+    EXPORT_EXPIRED = "export_expired"
     # organisation set-up: the catalog file and the issuer's profile
     INVALID_CATALOG = "invalid_catalog"
     INVALID_IMAGE = "invalid_image"

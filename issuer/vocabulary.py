@@ -120,6 +120,24 @@ class BundleState(StrEnum):
     CANCELLED = "cancelled"  # stopped by a registrar before it was ready; build it again
 
 
+class ExportKind(StrEnum):
+    """What an export job writes (``exports.kind``): the register's CSV or the audit log."""
+
+    REGISTER = "register"  # the search's CSV, as GET /api/v1/credentials.csv streams it
+    AUDIT = "audit"  # JSON lines, as GET /api/v1/audit/export streams them
+
+
+class ExportState(StrEnum):
+    """Where an export job is (``exports.state``, docs/decisions/0065-exports-as-jobs.md)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    READY = "ready"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # the file was deleted after TESSERA_EXPORT_TTL_HOURS
+
+
 class NoticeKind(StrEnum):
     """What a notice to a holder says happened (``notices.kind``, docs/decisions/0030)."""
 
@@ -174,6 +192,9 @@ class AuditAction(StrEnum):
     IMPORT_START = "import.start"
     IMPORT_FINISH = "import.finish"
     IMPORT_BUNDLE = "import.bundle"
+    EXPORT_REQUEST = "export.request"
+    EXPORT_CANCEL = "export.cancel"
+    EXPORT_DOWNLOAD = "export.download"
     SHARE_LINK_CREATE = "share_link.create"
     SHARE_LINK_REVOKE = "share_link.revoke"
     ISSUER_BASE_URL_SET = "issuer.base_url_set"
@@ -208,6 +229,8 @@ __all__ = [
     "AuditAction",
     "BundleState",
     "CredentialState",
+    "ExportKind",
+    "ExportState",
     "ImportState",
     "KeyState",
     "NoticeKind",

@@ -68,6 +68,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         # Bundles built within the request's background tasks, also on PostgreSQL; the
         # workers' path has its own tests (tests/issuer/test_bundle_workers.py).
         task_runner="in_process",
+        export_dir=tmp_path / "exports",
     )
 
 

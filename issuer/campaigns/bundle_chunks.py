@@ -365,3 +365,41 @@ def run_bundle(services: Services, plan: BundlePlan, *, workers: int) -> Path:
             "the bundle is not being built", code=IssuerErrorCode.BUNDLE_NOT_BUILDING
         )
     return path
+
+
+def chunks_to_render(services: Services, run_id: str) -> list[int]:
+    """The run's chunks not done yet, in order."""
+    with services.read_sessions() as session:
+        return list(
+            session.scalars(
+                select(BundleChunk.chunk)
+                .where(BundleChunk.run_id == run_id, BundleChunk.done_at.is_(None))
+                .order_by(BundleChunk.chunk)
+            )
+        )
+
+
+def discard_abandoned_parts(services: Services) -> int:
+    """Delete the parts folders of runs no longer building (an in-process build whose server
+    stopped, a replaced run); returns how many. The folders are listed before the runs are
+    read, so a run planned meanwhile keeps the folder its first chunk creates."""
+    bundle_dir = services.settings.bundle_dir
+    if not bundle_dir.is_dir():
+        return 0
+    folders = [p for p in bundle_dir.glob("run-*") if p.is_dir()]
+    if not folders:
+        return 0
+    with services.read_sessions() as session:
+        building = {
+            f"run-{run}"
+            for run in session.scalars(
+                select(ImportJob.bundle_run).where(
+                    ImportJob.bundle_state == BundleState.BUILDING,
+                    ImportJob.bundle_run.is_not(None),
+                )
+            )
+        }
+    abandoned = [folder for folder in folders if folder.name not in building]
+    for folder in abandoned:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(abandoned)

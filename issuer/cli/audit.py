@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
 
 from issuer.cli.context import services_of
@@ -17,8 +16,8 @@ from issuer.keys.audit_checkpoints import (
     read_checkpoint,
     stored_checkpoints,
 )
-from issuer.store.audit import event_record, iter_events
 from issuer.store.engine import session_scope
+from issuer.tasks.export_files import audit_parts
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 checkpoints_app = typer.Typer(help="Signed checkpoints of the audit chain.", no_args_is_help=True)
@@ -118,10 +117,11 @@ def checkpoints_export(
 
 @audit_app.command("export")
 def audit_export(ctx: typer.Context) -> None:
-    """Every event as JSON lines on stdout, hashes included."""
+    """Every event as JSON lines on stdout, hashes included (the bytes of ``GET
+    /api/v1/audit/export``; ``POST /api/v1/exports?kind=audit`` writes them as a job)."""
     services = services_of(ctx, read_only=True)
     out = sys.stdout.buffer
     with services.sessions() as session:
-        for event in iter_events(session):
-            out.write(orjson.dumps(event_record(event), option=orjson.OPT_SORT_KEYS) + b"\n")
+        for data, _rows in audit_parts(session):
+            out.write(data)
     out.flush()

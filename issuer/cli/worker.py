@@ -1,4 +1,4 @@
-"""``tessera worker``: run background jobs (bundle rendering) against the configured database.
+"""``tessera worker``: run background jobs (bundles, exports) against the configured database.
 
 docs/operations.md ("Workers") says where and how many.
 """
@@ -29,8 +29,17 @@ def worker(
             min=1, max=3600, help="seconds of silence after which a worker's job runs again"
         ),
     ] = 30.0,
+    housekeeping_every: Annotated[
+        float,
+        typer.Option(
+            min=0.5,
+            max=86_400,
+            help="seconds between rounds that queue again work left without a job and "
+            "delete old finished jobs and abandoned files",
+        ),
+    ] = 60.0,
 ) -> None:
-    """Run background jobs (bundles) until stopped; PostgreSQL only (SQLite runs them in
+    """Run background jobs (bundles, exports) until stopped; PostgreSQL only (SQLite runs them in
     the server's process)."""
     settings = settings_of(ctx)
     if make_url(settings.database_url).get_backend_name() != "postgresql":
@@ -39,7 +48,12 @@ def worker(
         )
     if stalled_after <= heartbeat:
         raise typer.BadParameter("--stalled-after must be longer than --heartbeat")
-    options = WorkerOptions(processes=concurrency, heartbeat=heartbeat, stalled_after=stalled_after)
+    options = WorkerOptions(
+        processes=concurrency,
+        heartbeat=heartbeat,
+        stalled_after=stalled_after,
+        housekeeping=housekeeping_every,
+    )
     run_workers(settings, options)
 
 

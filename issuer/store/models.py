@@ -30,6 +30,8 @@ from sqlalchemy.types import TypeDecorator
 from issuer.vocabulary import (
     ApprovalState,
     CredentialState,
+    ExportKind,
+    ExportState,
     ImportState,
     KeyState,
     NoticeKind,
@@ -528,6 +530,33 @@ class BundleChunk(Base):
     # Kept here, not in the job's arguments, which the task engine logs.
     actor: Mapped[dict[str, Any]] = mapped_column(JSON)
     done_at: Mapped[dt.datetime | None]
+
+
+class ExportJob(Base):
+    """A register CSV or the audit log written to a file by a job, for whoever asked.
+
+    ``units`` and ``criteria`` are the asker's unit scope and search at the time of asking
+    (docs/decisions/0065-exports-as-jobs.md); ``rows`` counts the lines written so far.
+    """
+
+    __tablename__ = "exports"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", ExportKind), name="kind"),
+        CheckConstraint(one_of("state", ExportState), name="state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    principal_id: Mapped[int] = mapped_column(Integer, index=True)
+    # The asker's units (a registrar); None: every unit (admins, auditors).
+    units: Mapped[list[str] | None] = mapped_column(JSON)
+    # The search's filters and order (register); None for the audit log.
+    criteria: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    rows: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    path: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]
 
 
 class ImportRow(Base):

@@ -23,10 +23,12 @@ from issuer.campaigns.bundle_chunks import (
 )
 from issuer.services import Services
 from issuer.tasks import notices, reissue
+from issuer.tasks.exports import fail_export, write_export
 
 log = logging.getLogger(__name__)
 
 QUEUE = "bundles"
+EXPORTS_QUEUE = "exports"
 
 
 class JobName(StrEnum):
@@ -36,6 +38,7 @@ class JobName(StrEnum):
     ASSEMBLE = "tessera.bundle.assemble"
     REISSUE_CHUNK = "tessera.reissue.chunk"
     SEND_NOTICES = "tessera.notices.send"
+    WRITE_EXPORT = "tessera.export.write"
 
 
 def conninfo(database_url: str) -> str:
@@ -87,6 +90,15 @@ def create_task_app(
         )
         def send_notices(timestamp: int) -> None:  # noqa: ARG001 (procrastinate's tick)
             notices.send_notices(services)
+
+    @app.task(name=JobName.WRITE_EXPORT, queue=EXPORTS_QUEUE)
+    def export(export_id: str) -> None:
+        try:
+            write_export(services, export_id)
+        except Exception:
+            log.exception("export failed", extra={"export_id": export_id})
+            fail_export(services, export_id)
+            raise
 
     return app
 

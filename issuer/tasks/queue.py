@@ -20,6 +20,7 @@ from issuer.campaigns.bundle_chunks import BundlePlan, fail_bundle, run_bundle
 from issuer.credentials.reissue_runs import ReissuePlan, fail_run
 from issuer.services import Services
 from issuer.store.engine import session_scope
+from issuer.tasks.exports import fail_export, write_export
 from issuer.tasks.jobs import JobName, conninfo, create_task_app, defer_assembly
 from issuer.tasks.reissue import run_reissue
 
@@ -36,6 +37,9 @@ class TaskQueue(Protocol):
     def start_reissue(self, plan: ReissuePlan) -> None: ...
 
     def cancel_reissue(self, run_id: str) -> None: ...
+    def start_export(self, export_id: str) -> None: ...
+
+    def cancel_export(self, export_id: str) -> None: ...
 
     def close(self) -> None: ...
 
@@ -60,6 +64,16 @@ class InProcessQueue:
 
     def cancel_reissue(self, run_id: str) -> None:
         """Nothing to dequeue: the chunks left see the cancellation and do nothing."""
+
+    def start_export(self, export_id: str) -> None:
+        try:
+            write_export(self._services, export_id)
+        except Exception:  # recorded as the export's state "failed"
+            log.exception("export failed", extra={"export_id": export_id})
+            fail_export(self._services, export_id)
+
+    def cancel_export(self, export_id: str) -> None:
+        """Nothing to dequeue: a running export sees the cancellation at its next report."""
 
     def close(self) -> None:
         """Nothing held."""
@@ -116,6 +130,19 @@ class WorkerQueue:
         app = self._opened()
         for job in app.job_manager.list_jobs(task=JobName.REISSUE_CHUNK, status="todo"):
             if job.task_kwargs.get("run_id") == run_id and job.id is not None:
+                app.job_manager.cancel_job_by_id(job.id)
+
+    def start_export(self, export_id: str) -> None:
+        try:
+            self._opened().configure_task(JobName.WRITE_EXPORT).defer(export_id=export_id)
+        except Exception:
+            log.exception("export job could not be queued", extra={"export_id": export_id})
+            fail_export(self._services, export_id)
+
+    def cancel_export(self, export_id: str) -> None:
+        app = self._opened()
+        for job in app.job_manager.list_jobs(task=JobName.WRITE_EXPORT, status="todo"):
+            if job.task_kwargs.get("export_id") == export_id and job.id is not None:
                 app.job_manager.cancel_job_by_id(job.id)
 
     def close(self) -> None:

@@ -5,7 +5,9 @@ Rendering is CPU-bound Python, so a worker runs one job at a time and ``processe
 that many (spawned) worker processes. Each process sends a heartbeat every ``heartbeat``
 seconds; a job left ``doing`` by a worker silent for ``stalled_after`` seconds (killed,
 machine lost) is put back in the queue by any live worker, and its chunk is rendered again
-from the start (docs/decisions/0060-bundle-rendering-on-a-task-engine.md).
+from the start (docs/decisions/0060-bundle-rendering-on-a-task-engine.md). Every
+``housekeeping`` seconds each worker also queues again work left without a job, deletes
+old finished jobs and abandoned files (docs/decisions/0065-exports-as-jobs.md).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import procrastinate
 from issuer.config import Settings
 from issuer.credentials.qr import use_encoder
 from issuer.services import Services
+from issuer.tasks.housekeeping import Orphans, keep_house
 from issuer.tasks.jobs import conninfo, create_task_app
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,8 @@ class WorkerOptions:
     processes: int = 1
     heartbeat: float = 10.0
     stalled_after: float = 30.0
+    # Seconds between housekeeping rounds (issuer/tasks/housekeeping.py).
+    housekeeping: float = 60.0
 
 
 def run_workers(settings: Settings, options: WorkerOptions) -> None:
@@ -68,14 +73,15 @@ def work(settings: Settings, options: WorkerOptions) -> None:
     try:
         connector = procrastinate.PsycopgConnector(conninfo=conninfo(settings.database_url))
         app = create_task_app(services, connector)
-        asyncio.run(_run(app, options))
+        asyncio.run(_run(app, services, options))
     finally:
         services.engine.dispose()
 
 
-async def _run(app: procrastinate.App, options: WorkerOptions) -> None:
+async def _run(app: procrastinate.App, services: Services, options: WorkerOptions) -> None:
     async with app.open_async():
         watcher = asyncio.create_task(_requeue_stalled(app, options))
+        tidier = asyncio.create_task(_keep_house(app, services, options))
         try:
             await app.run_worker_async(
                 concurrency=1,
@@ -85,6 +91,7 @@ async def _run(app: procrastinate.App, options: WorkerOptions) -> None:
             )
         finally:
             watcher.cancel()
+            tidier.cancel()
 
 
 async def _requeue_stalled(app: procrastinate.App, options: WorkerOptions) -> None:
@@ -100,3 +107,14 @@ async def _requeue_stalled(app: procrastinate.App, options: WorkerOptions) -> No
         except Exception:  # the database away for a moment: try again next beat
             log.exception("could not look for stalled jobs")
         await asyncio.sleep(options.heartbeat)
+
+
+async def _keep_house(app: procrastinate.App, services: Services, options: WorkerOptions) -> None:
+    """Housekeeping rounds (issuer/tasks/housekeeping.py), the first at start."""
+    seen = Orphans()
+    while True:
+        try:
+            seen = await keep_house(app, services, seen)
+        except Exception:  # the database away for a moment: try again next round
+            log.exception("housekeeping round failed")
+        await asyncio.sleep(options.housekeeping)

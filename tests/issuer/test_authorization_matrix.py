@@ -35,6 +35,9 @@ NOT_FOR_REGISTRARS = (
 # POST /api/v1/tokens is open to every principal for its own tokens, within its rights: the
 # body asks for an admin token, which a registrar may not have (403 rights_exceeded).
 ADMIN_ONLY = ("/api/v1/tokens", "/api/v1/principals", "/api/v1/keys", "/api/v1/approvals")
+# Reads that an auditor may ask for by POST: an export job of what it may read, and stopping
+# its own (decision 0065); they store only the export's record and its audit event.
+AUDITOR_POSTS = {("post", "/api/v1/exports"), ("post", "/api/v1/exports/{export_id}/cancel")}
 MY_ENDPOINTS = {
     ("post", "/api/v1/credentials/{credential_id}/suspend"),
     ("post", "/api/v1/credentials/{credential_id}/reinstate"),
@@ -179,7 +182,7 @@ def test_every_registrar_endpoint_refuses_every_bad_caller(
         cases: list[tuple[str, dict[str, str], int]] = [
             (name, headers, 401) for name, headers in unauthenticated.items()
         ]
-        if method != "get":
+        if method != "get" and (method, path) not in AUDITOR_POSTS:
             cases.append(("auditor writes", auditor, 403))
         if path.startswith(NOT_FOR_REGISTRARS if method == "get" else ADMIN_ONLY):
             cases.append(("registrar", registrar_u01, 403))

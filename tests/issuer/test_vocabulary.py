@@ -35,6 +35,8 @@ def test_check_constraints_are_the_migrations_text() -> None:
         ("signing_keys", "state IN ('active', 'retired', 'compromised')"),
         ("approvals", "state IN ('pending', 'approved', 'rejected')"),
         ("imports", "state IN ('running', 'done', 'failed')"),
+        ("exports", "kind IN ('register', 'audit')"),
+        ("exports", "state IN ('queued', 'running', 'ready', 'failed', 'cancelled', 'expired')"),
         ("issuer_identity", "id = 1"),
         ("issuer_profile", "id = 1"),
         (

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
-from issuer.store.audit import AuditQuery, event_record, iter_events, list_events
+from issuer.store.audit import AuditQuery, list_events
+from issuer.tasks.export_files import audit_parts
 from issuer.web.deps import MAX_ROW_ID, OverseerDep, ServicesDep
 from issuer.web.schemas.audit import AuditEventResponse, AuditPage
 from issuer.web.schemas.common import UtcDatetime
@@ -44,11 +44,12 @@ def list_all(
 @router.get("/export", response_class=StreamingResponse)
 def export(_reader: OverseerDep, services: ServicesDep) -> StreamingResponse:
     """Every event as JSON lines (``application/x-ndjson``), hashes included, for archiving
-    and independent re-verification."""
+    and independent re-verification. Streamed in this request: for a long log, ``POST
+    /api/v1/exports?kind=audit`` writes the same file as a job."""
 
     def lines() -> Iterator[bytes]:
         with services.read_sessions() as session:
-            for event in iter_events(session):
-                yield orjson.dumps(event_record(event), option=orjson.OPT_SORT_KEYS) + b"\n"
+            for data, _rows in audit_parts(session):
+                yield data
 
     return StreamingResponse(lines(), media_type="application/x-ndjson")

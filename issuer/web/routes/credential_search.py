@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Annotated, Final
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from issuer.access.policy import unit_scope
-from issuer.campaigns.csv_export import render_csv, render_rows
 from issuer.credentials.search import (
     MAX_OFFSET,
     MAX_PAGE,
@@ -24,46 +23,20 @@ from issuer.credentials.search import (
     SortOrder,
     check_scope,
     conditions,
-    iter_credentials,
     search_credentials,
 )
 from issuer.services import Services
-from issuer.store.models import Credential
+from issuer.tasks.export_files import register_parts
 from issuer.web.deps import PrincipalDep, ReadSessionDep, ServicesDep
 from issuer.web.query import known_query_only
 from issuer.web.schemas.credentials import CredentialPage, CredentialResponse
 from issuer.web.schemas.search import SortQuery, credential_filter
-from verifier.urls import IssuerUrls
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
 
 FilterDep = Annotated[CredentialFilter, Depends(credential_filter)]
-
-# What the list shows of each credential, without the signed token: no e-mail address, no
-# national id or birth date (they are never in the list either).
-CSV_HEADER: Final = (
-    "number",
-    "id",
-    "state",
-    "holder_name",
-    "employee_number",
-    "unit",
-    "unit_name",
-    "occupation",
-    "occupation_name",
-    "level",
-    "level_name",
-    "exam_session",
-    "exam_date",
-    "score",
-    "issued_at",
-    "valid_from",
-    "valid_until",
-    "verify_url",
-)
-_ROWS_PER_CHUNK: Final = 200
 
 
 @router.get("", response_model=CredentialPage)
@@ -104,47 +77,16 @@ def search(
     )
 
 
-def csv_row(row: Credential, urls: IssuerUrls) -> tuple[object, ...]:
-    """One credential as a line of the export (``CSV_HEADER``)."""
-    return (
-        row.number,
-        row.id,
-        row.state,
-        row.holder_name,
-        row.holder.employee_number,
-        row.unit.code,
-        row.unit.name_zh,
-        row.occupation.code,
-        row.occupation.name_zh,
-        row.level.code,
-        row.level.name_zh,
-        row.exam_session,
-        row.exam_date.isoformat(),
-        "" if row.score is None else row.score,
-        row.issued_at.isoformat(),
-        row.valid_from.isoformat(),
-        "" if row.valid_until is None else row.valid_until.isoformat(),
-        urls.verify_page(row.id),
-    )
-
-
 def _csv_chunks(
     services: Services, criteria: CredentialFilter, scope: tuple[str, ...] | None, order: SortOrder
 ) -> Iterator[bytes]:
-    """The export, a few hundred lines at a time, read in a session of its own (the
-    request's is closed once the response starts)."""
-    urls = services.urls
-    yield render_csv(CSV_HEADER, ())
+    """The export (``register_parts``), read in a session of its own (the request's is
+    closed once the response starts)."""
     session = services.read_sessions()
     try:
-        lines: list[tuple[object, ...]] = []
-        for row in iter_credentials(session, criteria, scope=scope, order=order):
-            lines.append(csv_row(row, urls))
-            if len(lines) == _ROWS_PER_CHUNK:
-                yield render_rows(lines)
-                lines = []
-        if lines:
-            yield render_rows(lines)
+        parts = register_parts(session, services.urls, criteria, scope=scope, order=order)
+        for data, _rows in parts:
+            yield data
     except SQLAlchemyError as exc:  # the status line is sent: the file stops short
         log.warning("the CSV export stopped: %s", type(exc).__name__)
     finally:
@@ -165,7 +107,8 @@ def search_csv(
 ) -> StreamingResponse:
     """Every credential matching the filters as CSV (UTF-8 with a BOM; cells that a
     spreadsheet would take for a formula are quoted), the columns of the list without the
-    signed token. Streamed: any number of rows."""
+    signed token. Streamed in this request: for a large register, ``POST /api/v1/exports``
+    writes the same file as a job."""
     return csv_export(services, criteria, unit_scope(principal), sort)
 
 

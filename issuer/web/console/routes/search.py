@@ -163,6 +163,7 @@ def _draw(
         ),
         first_url=search_url(form.criteria, sort=form.sort, limit=form.limit),
         export_url=search_url(form.criteria, sort=form.sort, path="/console/credentials.csv"),
+        export_job_url=search_url(form.criteria, sort=form.sort, path="/console/exports"),
         names={
             "unit": {u.id: (u.name_zh, u.name_en) for u in units},
             "occupation": {o.id: (o.name_zh, o.name_en) for o in occupations},

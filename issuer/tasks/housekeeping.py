@@ -1,0 +1,119 @@
+"""What ``tessera worker`` tidies between jobs (docs/decisions/0065-exports-as-jobs.md).
+
+Each round:
+
+- **Work without a job.** A bundle run ``building`` or an export ``queued``/``running`` that
+  no procrastinate job waits for or runs (the process that committed the plan died before
+  queueing its jobs, or the queueing failed) is queued again once it was seen so in two
+  rounds in a row: a plan committed a moment ago gets its jobs from its own process first.
+  The chunks not done are queued (a chunk's done mark keeps each file exactly once), or the
+  assembly when every chunk is done; an export's job writes its file from the start. A
+  queueing lock per chunk or export keeps two workers from queueing the same twice.
+- **Finished jobs** (succeeded, failed, cancelled, aborted) older than
+  ``TESSERA_JOB_RETENTION_HOURS`` are deleted (procrastinate's ``delete_old_jobs``).
+- **Files**: parts folders of runs no longer building, and export files past their
+  retention or kept by no export.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy import select, text
+
+from issuer.campaigns.bundle_chunks import chunks_to_render, discard_abandoned_parts
+from issuer.services import Services
+from issuer.store.models import ExportJob, ImportJob
+from issuer.tasks.exports import UNDER_WAY, purge_exports
+from issuer.tasks.jobs import JobName
+from issuer.vocabulary import BundleState
+
+log = logging.getLogger(__name__)
+
+_WAITING_OR_RUNNING = text(
+    "SELECT args->>'run_id', args->>'export_id' FROM procrastinate_jobs "
+    "WHERE status IN ('todo', 'doing') AND task_name IN (:render, :assemble, :export)"
+)
+
+
+@dataclass
+class Orphans:
+    """Work seen without a job in the last round: queued again if still so in the next."""
+
+    runs: set[str] = field(default_factory=set)
+    exports: set[str] = field(default_factory=set)
+
+
+def find_orphans(services: Services) -> Orphans:
+    """Bundle runs building and exports under way that no job waits for or runs."""
+    with services.read_sessions() as session:
+        runs = set(
+            session.scalars(
+                select(ImportJob.bundle_run).where(
+                    ImportJob.bundle_state == BundleState.BUILDING,
+                    ImportJob.bundle_run.is_not(None),
+                )
+            )
+        )
+        exports = set(session.scalars(select(ExportJob.id).where(ExportJob.state.in_(UNDER_WAY))))
+        if not runs and not exports:
+            return Orphans()
+        names = {
+            "render": JobName.RENDER_CHUNK.value,
+            "assemble": JobName.ASSEMBLE.value,
+            "export": JobName.WRITE_EXPORT.value,
+        }
+        for run_id, export_id in session.execute(_WAITING_OR_RUNNING, names):
+            runs.discard(run_id)
+            exports.discard(export_id)
+    return Orphans({r for r in runs if r is not None}, exports)
+
+
+async def requeue_run(app: procrastinate.App, services: Services, run_id: str) -> int:
+    """Queue the run's chunks not done, or its assembly; returns how many jobs."""
+    chunks = await asyncio.to_thread(chunks_to_render, services, run_id)
+    if not chunks:
+        with contextlib.suppress(AlreadyEnqueued):  # the same lock as ``defer_assembly``
+            await app.configure_task(
+                JobName.ASSEMBLE, queueing_lock=f"assemble:{run_id}"
+            ).defer_async(run_id=run_id)
+        return 1
+    for chunk in chunks:
+        with contextlib.suppress(AlreadyEnqueued):  # another worker queued it this round
+            await app.configure_task(
+                JobName.RENDER_CHUNK, queueing_lock=f"render:{run_id}:{chunk}"
+            ).defer_async(run_id=run_id, chunk=chunk)
+    return len(chunks)
+
+
+async def requeue_export(app: procrastinate.App, export_id: str) -> None:
+    """Queue the export's job again."""
+    with contextlib.suppress(AlreadyEnqueued):
+        await app.configure_task(
+            JobName.WRITE_EXPORT, queueing_lock=f"export:{export_id}"
+        ).defer_async(export_id=export_id)
+
+
+async def keep_house(app: procrastinate.App, services: Services, seen: Orphans) -> Orphans:
+    """One round (module docstring); returns the orphans seen, for the next round."""
+    found = await asyncio.to_thread(find_orphans, services)
+    for run_id in sorted(found.runs & seen.runs):
+        jobs = await requeue_run(app, services, run_id)
+        log.warning("bundle run without jobs queued again", extra={"run_id": run_id, "jobs": jobs})
+    for export_id in sorted(found.exports & seen.exports):
+        await requeue_export(app, export_id)
+        log.warning("export without a job queued again", extra={"export_id": export_id})
+    await app.job_manager.delete_old_jobs(
+        nb_hours=services.settings.job_retention_hours,
+        include_failed=True,
+        include_cancelled=True,
+        include_aborted=True,
+    )
+    await asyncio.to_thread(discard_abandoned_parts, services)
+    await asyncio.to_thread(purge_exports, services)
+    return found
