@@ -35,6 +35,7 @@ from issuer.credentials.issuance import (
     other_unit_conflicts,
 )
 from issuer.credentials.profile import issuer_today
+from issuer.credentials.register_counts import fold_counts
 from issuer.errors import InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.services import Services
 from issuer.store.audit import Actor, lock_writes, record_event
@@ -252,6 +253,7 @@ def _finish(services: Services, job_id: str, actor: Actor, *, error: str | None)
     now = services.clock()
     with session_scope(services.sessions) as session:
         job = _job(session, job_id)
+        fold_counts(session)  # the chunks' count deltas, one row per group again
         job.state = ImportState.FAILED if error else ImportState.DONE
         job.error = error
         job.finished_at = now
