@@ -446,7 +446,7 @@ def main() -> None:
 def reads(server: str, args: argparse.Namespace) -> None:
     """Verification at 1,391 and ``args.large`` credentials (two databases, two servers,
     measured in alternation), search p95 by kind of query at the large size."""
-    small_name, large_name = "tessera_scale_reads_small", "tessera_scale_reads"
+    small_name, large_name = f"{args.reads_prefix}_small", args.reads_prefix
     _create_database(server, small_name)
     rng = random.Random(7)
     servers: list[subprocess.Popen[bytes]] = []

@@ -19,31 +19,7 @@ from issuer.store.models import Credential, RegisterCount, Unit
 from issuer.vocabulary import CredentialState
 from tests.issuer.helpers import load_catalog, run_cli
 from tests.issuer.lifecycle_helpers import issue, post
-
-
-def counted(services: Services) -> dict[tuple[int, int, str], int]:
-    """The register's counts per (unit id, level id, state), groups of none left out."""
-    total = func.sum(RegisterCount.n)
-    query = (
-        select(RegisterCount.unit_id, RegisterCount.level_id, RegisterCount.state, total)
-        .group_by(RegisterCount.unit_id, RegisterCount.level_id, RegisterCount.state)
-        .having(total != 0)
-    )
-    with services.read_sessions() as session:
-        return {(u, lv, s): int(n) for u, lv, s, n in session.execute(query)}
-
-
-def grouped(services: Services) -> dict[tuple[int, int, str], int]:
-    """The same figures counted from the credentials themselves."""
-    query = select(
-        Credential.unit_id, Credential.level_id, Credential.state, func.count()
-    ).group_by(Credential.unit_id, Credential.level_id, Credential.state)
-    with services.read_sessions() as session:
-        return {(u, lv, s): int(n) for u, lv, s, n in session.execute(query)}
-
-
-def assert_counts_exact(services: Services) -> None:
-    assert counted(services) == grouped(services)
+from tests.issuer.register_count_helpers import assert_counts_exact, counted, grouped
 
 
 def _states(services: Services) -> dict[str, int]:
