@@ -15,7 +15,10 @@ no search reads the whole table into memory (decision 0034).
 
 Every read is bounded at any size (decision 0062): a page reads ``limit + 1`` rows (the
 extra one says whether a next page exists); the total is counted exactly up to
-``COUNT_CAP`` and estimated by the planner beyond it on PostgreSQL (``SearchPage.exact``);
+``COUNT_CAP`` and estimated by the planner beyond it on PostgreSQL (``SearchPage.exact``),
+read from the register's counts when only units and a state filter (exact at any size),
+and estimated for a name piece the planner expects in over ``COMMON_NAME_MATCHES`` rows
+(decision 0064); unit codes are resolved to ids before the query is built;
 pages follow each other by keyset (``SearchPage.next_cursor``: the last row's sort value
 and id), while ``offset`` stops at ``MAX_OFFSET``. On PostgreSQL the partial-name search
 goes through a GIN index of the key's one- and two-character pieces

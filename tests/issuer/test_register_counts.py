@@ -13,10 +13,12 @@ from sqlalchemy import delete, func, select, text, update
 
 from issuer.config import Settings
 from issuer.credentials.register_counts import count_in, fold_counts, recount, unit_counts
+from issuer.credentials.search import CredentialFilter, TallyBy, tally
 from issuer.services import Services
 from issuer.store.engine import session_scope
 from issuer.store.models import Credential, RegisterCount, Unit
 from issuer.vocabulary import CredentialState
+from tests.helpers import make_token
 from tests.issuer.helpers import load_catalog, run_cli
 from tests.issuer.lifecycle_helpers import issue, post
 from tests.issuer.register_count_helpers import assert_counts_exact, counted, grouped
@@ -215,3 +217,25 @@ def _unit(services: Services, code: str) -> int:
         unit_id = session.scalar(select(Unit.id).where(Unit.code == code))
     assert unit_id is not None
     return unit_id
+
+
+def test_a_registrars_totals_and_dashboard_count_their_units_only(
+    services: Services, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    load_catalog(services)
+    for n, unit in enumerate(("U01", "U02", "U02")):
+        holder = {"name": f"周{n}", "employee_number": f"R{n}"}
+        issue(client, admin_headers, unit=unit, holder=holder)
+    registrar = {"Authorization": f"Bearer {make_token(services, 'registrar', ['U01'])}"}
+    page = client.get("/api/v1/credentials", headers=registrar).json()
+    assert (page["total"], page["total_exact"]) == (1, True)
+    assert [item["unit"]["code"] for item in page["items"]] == ["U01"]
+    active = client.get("/api/v1/credentials", params={"state": "active"}, headers=registrar)
+    assert active.json()["total"] == 1
+    refused = client.get("/api/v1/credentials", params={"unit": "U02"}, headers=registrar)
+    assert refused.status_code == 403
+    with services.read_sessions() as session:
+        mine = tally(session, CredentialFilter(), scope=("U01",), by=TallyBy.UNIT)
+        everyone = tally(session, CredentialFilter(), scope=None, by=TallyBy.UNIT)
+    assert mine == [("U01", "active", 1)]
+    assert sorted(everyone) == [("U01", "active", 1), ("U02", "active", 2)]
