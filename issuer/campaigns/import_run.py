@@ -143,6 +143,9 @@ def run_import(
                 with session_scope(services.sessions) as session:
                     job = _job(session, job_id)
                     process_chunk(session, job, chunk, request=request, services=services)
+                    # PostgreSQL runs a bulk insert row by row (executemany): each row
+                    # left a count delta. Merged here, the counts stay one row a group.
+                    fold_counts(session)
                     processed, total = job.processed_rows, job.total_rows
                 statistics.grew(len(chunk))
                 if on_progress is not None:
@@ -253,7 +256,6 @@ def _finish(services: Services, job_id: str, actor: Actor, *, error: str | None)
     now = services.clock()
     with session_scope(services.sessions) as session:
         job = _job(session, job_id)
-        fold_counts(session)  # the chunks' count deltas, one row per group again
         job.state = ImportState.FAILED if error else ImportState.DONE
         job.error = error
         job.finished_at = now
