@@ -65,6 +65,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="reads: wrk rounds per size")
     parser.add_argument("--explain", action="store_true", help="reads: print query plans")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
+    parser.add_argument(
+        "--reads-prefix", default="tessera_scale_reads", help="reads: its databases' name"
+    )
     parser.add_argument("--render-holders", type=int, default=2000, help="render: holders")
     parser.add_argument(
         "--render-workers",

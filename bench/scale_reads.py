@@ -1,6 +1,9 @@
 """The ``reads`` section of bench/scale.py: verification and search at a large register.
 
-Run through bench/scale.py (``--sections reads``).
+Run through bench/scale.py (``--sections reads``), or, on a database already seeded (the
+search part alone, with the keys directory its signing key is in):
+
+    .venv/bin/python bench/scale_reads.py postgresql://postgres@127.0.0.1:5432/db KEYS_DIR
 
 The URL names a PostgreSQL server and a database to connect to while a scratch database
 (``tessera_scale_<section>``) is created; each section drops its scratch database at the
@@ -11,7 +14,8 @@ end (``--keep`` leaves it). Sections:
   every check) with the campaign alone, then again after ``--large`` credentials in all
   (bench/seed_credentials.py), and their ratio; then the register's search
   (``GET /api/v1/credentials``) by each kind of query, ``--tries`` requests each, one at a
-  time, p50 and p95, and each query's plan (EXPLAIN ANALYZE) at that size.
+  time, p50 and p95, the dashboard's counts (``tally`` by unit and by level, in-process),
+  and each query's plan (EXPLAIN ANALYZE) at that size.
 """
 
 from __future__ import annotations
@@ -40,8 +44,10 @@ from issuer.credentials.issuance import issue_credentials
 from issuer.credentials.search import (
     CredentialFilter,
     SortOrder,
+    TallyBy,
     page_query,
     search_credentials,
+    tally,
 )
 from issuer.keys.keystore import create_signing_key
 from issuer.services import Services
@@ -62,6 +68,11 @@ def _database_url(server: str, name: str, driver: str = "") -> str:
     if driver:
         url = url.set(drivername=f"postgresql+{driver}")
     return url.render_as_string(hide_password=False)
+
+
+def _plain(url: str) -> str:
+    """``url`` for psycopg itself (no SQLAlchemy driver name)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _create_database(server: str, name: str) -> None:
@@ -241,6 +252,23 @@ def _criteria(params: dict[str, str]) -> tuple[CredentialFilter, SortOrder]:
     return criteria, SortOrder(params.get("sort", SortOrder.NEWEST.value))
 
 
+def _dashboard_latencies(settings: Settings, tries: int) -> dict[str, float]:
+    """p50 and p95 of the dashboard's counts (``tally`` by unit, then by level, as
+    issuer/web/console/dashboard.py asks them), in this process."""
+    services = Services.from_settings(settings)
+    times: list[float] = []
+    try:
+        for _ in range(tries):
+            with services.read_sessions() as session:
+                start = time.perf_counter()
+                for by in (TallyBy.UNIT, TallyBy.LEVEL):
+                    tally(session, CredentialFilter(), scope=None, by=by)
+                times.append((time.perf_counter() - start) * 1000)
+    finally:
+        services.engine.dispose()
+    return {"p50": statistics.median(times), "p95": _quantile(times, 0.95)}
+
+
 def _service_latencies(
     settings: Settings, queries: dict[str, list[dict[str, str]]]
 ) -> dict[str, float]:
@@ -270,8 +298,8 @@ def _explain(settings: Settings, queries: dict[str, list[dict[str, str]]]) -> No
         for kind, all_params in queries.items():
             params = all_params[0]
             criteria, order = _criteria(params)
-            query = page_query(criteria, scope=None, order=order, dialect="postgresql").limit(51)
             with services.read_sessions() as session:
+                query = page_query(session, criteria, scope=None, order=order).limit(51)
                 connection = session.connection()
                 compiled = query.compile(
                     dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
@@ -283,14 +311,15 @@ def _explain(settings: Settings, queries: dict[str, list[dict[str, str]]]) -> No
             for (line,) in plan:
                 if "Scan" in line or "Execution Time" in line:
                     print(f"    {line.strip()}")
-        # The dashboard's counts (``tally`` by unit): the one aggregate over every row.
+        # The dashboard's counts (``tally`` by unit): a sum over the register's counts.
         with services.read_sessions() as session:
             plan = (
                 session.connection()
                 .exec_driver_sql(
-                    "EXPLAIN (ANALYZE, TIMING OFF) SELECT units.code, credentials.state, count(*) "
-                    "FROM credentials JOIN units ON units.id = credentials.unit_id "
-                    "GROUP BY units.code, credentials.state"
+                    "EXPLAIN (ANALYZE, TIMING OFF) SELECT units.code, register_counts.state, "
+                    "sum(register_counts.n) FROM register_counts "
+                    "JOIN units ON units.id = register_counts.unit_id "
+                    "GROUP BY units.code, register_counts.state"
                 )
                 .all()
             )
@@ -322,10 +351,102 @@ def _alternate(
     return results
 
 
+Searched = tuple[dict[str, list[dict[str, str]]], dict[str, dict[str, float]]]
+
+
+def _searches(
+    settings: Settings, base: str, token: str, rng: random.Random, tries: int
+) -> Searched:
+    """The queries drawn from the register and their HTTP latencies on the server at
+    ``base`` (stop it before ``_report_searches`` times the service alone)."""
+    queries = _queries(_plain(settings.database_url), rng, tries)
+    return queries, _search_latencies(base, token, queries)
+
+
+def _report_searches(settings: Settings, searched: Searched, args: argparse.Namespace) -> None:
+    queries, latencies = searched
+    in_process = _service_latencies(settings, queries)
+    dashboard = _dashboard_latencies(settings, args.tries)
+    with psycopg.connect(_plain(settings.database_url)) as db:
+        row = db.execute("SELECT count(*) FROM credentials").fetchone()
+    print(
+        f"reads: search at {row[0] if row else 0:,} credentials ({args.tries} requests each; "
+        "HTTP, and the service alone in-process):"
+    )
+    for kind, figures in latencies.items():
+        service = in_process.get(kind)
+        print(
+            f"  {kind:28} p50 {figures['p50']:6.1f} ms  p95 {figures['p95']:6.1f} ms"
+            + (f"  service p95 {service:6.1f} ms" if service is not None else "")
+            + f"  (median total {figures['median found']:,.0f})"
+        )
+    print(
+        f"  {'dashboard counts (in-process)':28} p50 {dashboard['p50']:6.1f} ms  "
+        f"p95 {dashboard['p95']:6.1f} ms  (by unit and by level)"
+    )
+    if args.explain:
+        _explain(settings, queries)
+
+
+def _admin_token(url: str) -> str:
+    """A new admin token in the database at ``url`` (for the search alone)."""
+    engine = create_db_engine(url)
+    try:
+        with session_scope(create_session_factory(engine)) as session:
+            now = dt.datetime.now(dt.UTC)
+            owner = PrincipalRecord(
+                name="bench admin", kind="service", role="admin", units=[], created_at=now
+            )
+            session.add(owner)
+            session.flush()
+            _record, token = create_token(
+                session, principal=owner, name="bench", role="admin", units=[], now=now
+            )
+    finally:
+        engine.dispose()
+    return token
+
+
+def searches_alone(url: str, keys: Path, args: argparse.Namespace) -> None:
+    """The search part of ``reads`` on a database already seeded (its signing key's
+    files in ``keys``): the server, the HTTP latencies, the service, the dashboard."""
+    settings = Settings(
+        database_url=_database_url(url, make_url(url).database or "", "psycopg"),
+        keys_dir=keys,
+        key_passphrase=PASSPHRASE,
+        base_url="http://127.0.0.1",
+    )
+    with psycopg.connect(url) as db:
+        stored = db.execute("SELECT base_url FROM issuer_identity").fetchone()
+    if stored:
+        settings = settings.model_copy(update={"base_url": stored[0]})
+    token = _admin_token(settings.database_url)
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="tessera-scale-") as tmp:
+        server = _serve(settings, port, Path(tmp) / "large")
+        try:
+            searched = _searches(
+                settings, f"http://127.0.0.1:{port}", token, random.Random(7), args.tries
+            )
+        finally:
+            _stop(server)
+    _report_searches(settings, searched, args)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="the register's search on a seeded database")
+    parser.add_argument("url", help="postgresql://... of a seeded Tessera database")
+    parser.add_argument("keys", type=Path, help="the keys directory of its signing key")
+    parser.add_argument("--tries", type=int, default=100, help="searches per kind")
+    parser.add_argument("--explain", action="store_true", help="print query plans")
+    args = parser.parse_args()
+    searches_alone(args.url, args.keys, args)
+
+
 def reads(server: str, args: argparse.Namespace) -> None:
     """Verification at 1,391 and ``args.large`` credentials (two databases, two servers,
     measured in alternation), search p95 by kind of query at the large size."""
-    small_name, large_name = "tessera_scale_reads_small", "tessera_scale_reads"
+    small_name, large_name = f"{args.reads_prefix}_small", args.reads_prefix
     _create_database(server, small_name)
     rng = random.Random(7)
     servers: list[subprocess.Popen[bytes]] = []
@@ -372,11 +493,9 @@ def reads(server: str, args: argparse.Namespace) -> None:
             rates = _alternate(bases, script, args.duration, args.rounds)
             for process in servers[:1]:
                 _stop(process)
-            queries = _queries(plain, rng, args.tries)
-            latencies = _search_latencies(bases["large"], token, queries)
+            searched = _searches(large, bases["large"], token, rng, args.tries)
             _stop(servers[1])
             servers.clear()
-            in_process = _service_latencies(large, queries)
             small_rps = statistics.median(r["rps"] for r in rates["small"])
             large_rps = statistics.median(r["rps"] for r in rates["large"])
             rounds = ", ".join(
@@ -390,22 +509,14 @@ def reads(server: str, args: argparse.Namespace) -> None:
             print(f"reads: verification at {len(tokens):,} credentials: {small_rps:.0f} req/s")
             print(f"reads: verification at {args.large:,} credentials: {large_rps:.0f} req/s")
             print(f"reads: verification ratio large/small: {large_rps / small_rps:.2f}")
-            print(
-                f"reads: search at {args.large:,} credentials ({args.tries} requests each; "
-                "HTTP, and the service alone in-process):"
-            )
-            for kind, figures in latencies.items():
-                service = in_process.get(kind)
-                print(
-                    f"  {kind:28} p50 {figures['p50']:6.1f} ms  p95 {figures['p95']:6.1f} ms"
-                    + (f"  service p95 {service:6.1f} ms" if service is not None else "")
-                    + f"  (median total {figures['median found']:,.0f})"
-                )
-            if args.explain:
-                _explain(large, queries)
+            _report_searches(large, searched, args)
     finally:
         for process in servers:
             _stop(process)
         if not args.keep:
             _drop_database(server, large_name)
             _drop_database(server, small_name)
+
+
+if __name__ == "__main__":
+    main()

@@ -38,7 +38,9 @@ def test_demo_credential_valid_then_revoked_via_api_and_page(
 ) -> None:
     with session_scope(services.sessions) as session:
         load_demo(session, issuer=services.issuer(session), now=services.clock())
-    item = client.get("/api/v1/credentials?limit=1", headers=admin_headers).json()["items"][0]
+    row = client.get("/api/v1/credentials?limit=1", headers=admin_headers).json()["items"][0]
+    assert "credential" not in row  # a list row has no token: the credential's own URL does
+    item = client.get(f"/api/v1/credentials/{row['id']}", headers=admin_headers).json()
 
     for submitted in (item["credential"], item["qr_text"]):
         result = _verify(client, submitted)

@@ -35,6 +35,7 @@ from issuer.credentials.issuance import (
     other_unit_conflicts,
 )
 from issuer.credentials.profile import issuer_today
+from issuer.credentials.register_counts import fold_counts
 from issuer.errors import InvalidInputError, IssuerErrorCode, NotFoundError
 from issuer.services import Services
 from issuer.store.audit import Actor, lock_writes, record_event
@@ -142,6 +143,9 @@ def run_import(
                 with session_scope(services.sessions) as session:
                     job = _job(session, job_id)
                     process_chunk(session, job, chunk, request=request, services=services)
+                    # PostgreSQL runs a bulk insert row by row (executemany): each row
+                    # left a count delta. Merged here, the counts stay one row a group.
+                    fold_counts(session)
                     processed, total = job.processed_rows, job.total_rows
                 statistics.grew(len(chunk))
                 if on_progress is not None:

@@ -1,4 +1,4 @@
-"""Operator commands: ``tessera serve``, ``tessera backup`` and ``tessera restore``.
+"""Operator commands: ``tessera serve``, ``backup``, ``restore`` and ``recount``.
 
 docs/operations.md describes replicas, logs, metrics and backups.
 """
@@ -15,9 +15,10 @@ import typer
 
 from issuer.cli.context import settings_of
 from issuer.config import Settings
+from issuer.credentials import register_counts
 from issuer.services import Services
 from issuer.store.backup import create_backup, restore_backup
-from issuer.store.engine import check_database, create_db_engine
+from issuer.store.engine import check_database, create_db_engine, session_scope
 from issuer.web.metrics import MULTIPROCESS_ENV
 from issuer.web.middleware.request_log import logging_config
 
@@ -100,8 +101,28 @@ def restore(
     typer.echo(f"restored {summary.credentials} credentials and {summary.keys} keys from {path}")
 
 
+def recount(
+    ctx: typer.Context,
+    fold_only: Annotated[
+        bool, typer.Option("--fold-only", help="merge the counts' rows, count nothing again")
+    ] = False,
+) -> None:
+    """Rebuild the register's counts (the dashboard's figures) from the credentials."""
+    services = Services.from_settings(settings_of(ctx))
+    with session_scope(services.sessions) as session:
+        if fold_only:
+            register_counts.fold_counts(session)
+        else:
+            register_counts.recount(session)
+    with services.read_sessions() as session:
+        total = register_counts.count_in(session, unit_ids=None, state=None)
+    services.engine.dispose()
+    typer.echo(f"the register's counts hold {total} credentials")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``serve``, ``backup`` and ``restore`` to the ``tessera`` app."""
+    """Add ``serve``, ``backup``, ``restore`` and ``recount`` to the ``tessera`` app."""
     app.command()(serve)
     app.command()(backup)
     app.command()(restore)
+    app.command()(recount)

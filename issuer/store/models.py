@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -244,6 +245,7 @@ class Credential(Base):
         Index("ix_credentials_holder_name_key_id", "holder_name_key", "id"),
         Index("ix_credentials_unit_id_issued_at_id", "unit_id", "issued_at", "id"),
         Index("ix_credentials_state_issued_at_id", "state", "issued_at", "id"),
+        Index("ix_credentials_unit_id_state_issued_at_id", "unit_id", "state", "issued_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -281,6 +283,23 @@ class Credential(Base):
     occupation: Mapped[Occupation] = relationship(lazy="joined", innerjoin=True)
     level: Mapped[Level] = relationship(lazy="joined", innerjoin=True)
     unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
+
+
+class RegisterCount(Base):
+    """A change in how many credentials one (unit, level, state) has: ``n`` more (or,
+    negative, fewer). Triggers on ``credentials`` add these rows in the transaction that
+    changes the credentials (migration 0019); a count is the sum of its group's rows, and
+    ``fold_counts`` merges them (issuer/credentials/register_counts.py)."""
+
+    __tablename__ = "register_counts"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    unit_id: Mapped[int]
+    level_id: Mapped[int]
+    state: Mapped[str] = mapped_column(String(16))
+    n: Mapped[int] = mapped_column(BigInteger)
 
 
 class ApiCredential(Base):

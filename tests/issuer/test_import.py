@@ -17,7 +17,7 @@ from issuer.errors import InvalidInputError
 from issuer.services import Services
 from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
-from issuer.store.models import AuditEvent, Credential, Holder, Level
+from issuer.store.models import AuditEvent, Credential, Holder, Level, RegisterCount
 from tests.helpers import coverage_paused
 from tests.issuer.campaign_files import (
     HEADER_EN,
@@ -28,6 +28,7 @@ from tests.issuer.campaign_files import (
     write_xlsx,
 )
 from tests.issuer.helpers import load_catalog
+from tests.issuer.register_count_helpers import assert_counts_exact, grouped
 
 LEVELS = {"junior": 761, "intermediate": 280, "senior": 350}
 
@@ -101,6 +102,11 @@ def test_campaign_xlsx_issues_1391_once(services: Services, tmp_path: Path) -> N
     second = _import(services, path)
     assert (second.issued, second.already_issued) == (0, 1391)
     assert sum(_level_counts(services).values()) == 1391
+    # The register's counts: exact, and folded by each chunk to one row a group.
+    assert_counts_exact(services)
+    with services.read_sessions() as session:
+        rows = session.scalar(select(func.count()).select_from(RegisterCount))
+    assert rows == len(grouped(services))
 
 
 def test_dry_run_reports_every_row_and_issues_nothing(services: Services, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from issuer.store.models import Credential, ImportJob
 from tests.helpers import BASE_URL, PASSPHRASE
 from tests.issuer.campaign_files import campaign, request_row, write_csv
 from tests.issuer.helpers import load_catalog
+from tests.issuer.register_count_helpers import assert_counts_exact
 
 TESSERA = str(Path(sys.executable).parent / "tessera")
 
@@ -78,3 +79,4 @@ def test_import_killed_midway_then_rerun_issues_each_row_exactly_once(
         total = session.scalar(select(func.count()).select_from(Credential))
         keys = session.scalar(select(func.count(func.distinct(Credential.issuance_key))))
     assert total == keys == 1391
+    assert_counts_exact(services)  # the killed run's committed chunks counted once

@@ -29,7 +29,7 @@ from issuer.services import Services
 from issuer.tasks.export_files import register_parts
 from issuer.web.deps import PrincipalDep, ReadSessionDep, ServicesDep
 from issuer.web.query import known_query_only
-from issuer.web.schemas.credentials import CredentialPage, CredentialResponse
+from issuer.web.schemas.credentials import CredentialPage, CredentialSummaryResponse
 from issuer.web.schemas.search import SortQuery, credential_filter
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,11 @@ def search(
 ) -> CredentialPage:
     """A page of the credentials matching every filter given, newest first unless ``sort``
     says otherwise, with the number that match in all (``total_exact`` false: an estimate,
-    above 10,000) and where the next page starts: ``next_cursor`` (send it back as
-    ``cursor`` with the same filters and ``sort``; any depth) or ``next_offset`` (up to
-    10,000), both null on the last page. Registrars see their units only."""
+    above 10,000; filtered by unit and state alone, always exact) and where the next page
+    starts: ``next_cursor`` (send it back as ``cursor`` with the same filters and ``sort``;
+    any depth) or ``next_offset`` (up to 10,000), both null on the last page. A row has no
+    signed token: ``links.self`` gives the credential with its token and QR text.
+    Registrars see their units only."""
     page = search_credentials(
         session,
         criteria,
@@ -67,7 +69,7 @@ def search(
     )
     base = services.base_url
     return CredentialPage(
-        items=[CredentialResponse.of(r, base) for r in page.items],
+        items=[CredentialSummaryResponse.of(r, base) for r in page.items],
         total=page.total,
         total_exact=page.exact,
         limit=page.limit,

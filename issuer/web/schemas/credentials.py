@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -78,8 +79,9 @@ class CredentialLinks(BaseModel):
     qr_svg: str
 
 
-class CredentialResponse(BaseModel):
-    """A credential as the registrar sees it, with the signed token and its QR text."""
+class CredentialSummaryResponse(BaseModel):
+    """A credential as a row of the register's list: everything but the signed token and
+    its QR text, which ``links.self`` gives (decision 0064)."""
 
     id: str
     number: str
@@ -96,52 +98,65 @@ class CredentialResponse(BaseModel):
     valid_until: dt.datetime | None
     issued_at: dt.datetime
     kid: str
+    links: CredentialLinks
+
+    @classmethod
+    def of(cls, row: Credential, base_url: str) -> CredentialSummaryResponse:
+        return cls(**_summary_fields(row, IssuerUrls(base_url)))
+
+
+class CredentialResponse(CredentialSummaryResponse):
+    """A credential as the registrar sees it, with the signed token and its QR text."""
+
     credential: str = Field(description="the compact JWS (vc+jwt)")
     qr_text: str = Field(description="what the QR code holds: <base>/c#<packed credential>")
-    links: CredentialLinks
 
     @classmethod
     def of(cls, row: Credential, base_url: str) -> CredentialResponse:
         urls = IssuerUrls(base_url)
-        api, verify = urls.registrar_credential(row.id), urls.verify_page(row.id)
         return cls(
-            id=row.id,
-            number=row.number,
-            state=row.state,
-            holder=HolderOut(
-                name=row.holder_name,
-                employee_number=row.holder.employee_number,
-                notices=row.holder_email is not None,
-            ),
-            occupation=NamedCode(
-                code=row.occupation.code,
-                name_zh=row.occupation.name_zh,
-                name_en=row.occupation.name_en,
-            ),
-            level=NamedCode(
-                code=row.level.code, name_zh=row.level.name_zh, name_en=row.level.name_en
-            ),
-            unit=NamedCode(code=row.unit.code, name_zh=row.unit.name_zh, name_en=row.unit.name_en),
-            achievement=achievement_code(row.occupation, row.level),
-            exam_date=row.exam_date,
-            exam_session=row.exam_session,
-            score=row.score,
-            valid_from=row.valid_from,
-            valid_until=row.valid_until,
-            issued_at=row.issued_at,
-            kid=row.kid,
-            credential=row.jws,
-            qr_text=urls.packed_link(row.jws),
-            links=CredentialLinks(
-                self=api, verify=verify, qr_png=f"{api}/qr.png", qr_svg=f"{api}/qr.svg"
-            ),
+            **_summary_fields(row, urls), credential=row.jws, qr_text=urls.packed_link(row.jws)
         )
 
 
-class CredentialPage(BaseModel):
-    """One page of a search of the register."""
+def _summary_fields(row: Credential, urls: IssuerUrls) -> dict[str, Any]:
+    api, verify = urls.registrar_credential(row.id), urls.verify_page(row.id)
+    return {
+        "id": row.id,
+        "number": row.number,
+        "state": row.state,
+        "holder": HolderOut(
+            name=row.holder_name,
+            employee_number=row.holder.employee_number,
+            notices=row.holder_email is not None,
+        ),
+        "occupation": NamedCode(
+            code=row.occupation.code,
+            name_zh=row.occupation.name_zh,
+            name_en=row.occupation.name_en,
+        ),
+        "level": NamedCode(
+            code=row.level.code, name_zh=row.level.name_zh, name_en=row.level.name_en
+        ),
+        "unit": NamedCode(code=row.unit.code, name_zh=row.unit.name_zh, name_en=row.unit.name_en),
+        "achievement": achievement_code(row.occupation, row.level),
+        "exam_date": row.exam_date,
+        "exam_session": row.exam_session,
+        "score": row.score,
+        "valid_from": row.valid_from,
+        "valid_until": row.valid_until,
+        "issued_at": row.issued_at,
+        "kid": row.kid,
+        "links": CredentialLinks(
+            self=api, verify=verify, qr_png=f"{api}/qr.png", qr_svg=f"{api}/qr.svg"
+        ),
+    }
 
-    items: list[CredentialResponse]
+
+class CredentialPage(BaseModel):
+    """One page of a search of the register: its rows without their signed tokens."""
+
+    items: list[CredentialSummaryResponse]
     total: int = Field(description="how many credentials match in all (see ``total_exact``)")
     total_exact: bool = Field(
         description="true: ``total`` was counted; false: more than 10,000 match and "
