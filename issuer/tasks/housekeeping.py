@@ -2,12 +2,15 @@
 
 Each round:
 
-- **Work without a job.** A bundle run ``building`` or an export ``queued``/``running`` that
-  no procrastinate job waits for or runs (the process that committed the plan died before
+- **Work without a job.** A bundle run ``building``, an export ``queued``/``running`` or a
+  re-issue run ``queued``/``running`` (decision 0066) that no procrastinate job waits for
+  or runs (the process that committed the plan died before
   queueing its jobs, or the queueing failed) is queued again once it was seen so in two
   rounds in a row: a plan committed a moment ago gets its jobs from its own process first.
   The chunks not done are queued (a chunk's done mark keeps each file exactly once), or the
-  assembly when every chunk is done; an export's job writes its file from the start. A
+  assembly when every chunk is done; an export's job writes its file from the start; a
+  re-issue run's chunks not done (each chunk's done mark keeps every credential re-issued
+  exactly once). A
   queueing lock per chunk or export keeps two workers from queueing the same twice.
 - **Finished jobs** (succeeded, failed, cancelled, aborted) older than
   ``TESSERA_JOB_RETENTION_HOURS`` are deleted (procrastinate's ``delete_old_jobs``).
@@ -27,8 +30,9 @@ from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import select, text
 
 from issuer.campaigns.bundle_chunks import chunks_to_render, discard_abandoned_parts
+from issuer.credentials.reissue_runs import UNFINISHED
 from issuer.services import Services
-from issuer.store.models import ExportJob, ImportJob
+from issuer.store.models import ExportJob, ImportJob, ReissueChunk, ReissueRun
 from issuer.tasks.exports import UNDER_WAY, purge_exports
 from issuer.tasks.jobs import JobName
 from issuer.vocabulary import BundleState
@@ -39,6 +43,10 @@ _WAITING_OR_RUNNING = text(
     "SELECT args->>'run_id', args->>'export_id' FROM procrastinate_jobs "
     "WHERE status IN ('todo', 'doing') AND task_name IN (:render, :assemble, :export)"
 )
+_REISSUE_WAITING_OR_RUNNING = text(
+    "SELECT args->>'run_id' FROM procrastinate_jobs "
+    "WHERE status IN ('todo', 'doing') AND task_name = :reissue"
+)
 
 
 @dataclass
@@ -47,6 +55,7 @@ class Orphans:
 
     runs: set[str] = field(default_factory=set)
     exports: set[str] = field(default_factory=set)
+    reissues: set[str] = field(default_factory=set)
 
 
 def find_orphans(services: Services) -> Orphans:
@@ -61,7 +70,10 @@ def find_orphans(services: Services) -> Orphans:
             )
         )
         exports = set(session.scalars(select(ExportJob.id).where(ExportJob.state.in_(UNDER_WAY))))
-        if not runs and not exports:
+        reissues = set(
+            session.scalars(select(ReissueRun.id).where(ReissueRun.state.in_(UNFINISHED)))
+        )
+        if not runs and not exports and not reissues:
             return Orphans()
         names = {
             "render": JobName.RENDER_CHUNK.value,
@@ -71,7 +83,10 @@ def find_orphans(services: Services) -> Orphans:
         for run_id, export_id in session.execute(_WAITING_OR_RUNNING, names):
             runs.discard(run_id)
             exports.discard(export_id)
-    return Orphans({r for r in runs if r is not None}, exports)
+        reissue = {"reissue": JobName.REISSUE_CHUNK.value}
+        for (run_id,) in session.execute(_REISSUE_WAITING_OR_RUNNING, reissue):
+            reissues.discard(run_id)
+    return Orphans({r for r in runs if r is not None}, exports, reissues)
 
 
 async def requeue_run(app: procrastinate.App, services: Services, run_id: str) -> int:
@@ -99,6 +114,28 @@ async def requeue_export(app: procrastinate.App, export_id: str) -> None:
         ).defer_async(export_id=export_id)
 
 
+async def requeue_reissue(app: procrastinate.App, services: Services, run_id: str) -> int:
+    """Queue the re-issue run's chunks not done; returns how many jobs."""
+    chunks = await asyncio.to_thread(reissue_chunks_left, services, run_id)
+    for chunk in chunks:
+        with contextlib.suppress(AlreadyEnqueued):  # another worker queued it this round
+            await app.configure_task(
+                JobName.REISSUE_CHUNK, queueing_lock=f"reissue:{run_id}:{chunk}"
+            ).defer_async(run_id=run_id, chunk=chunk)
+    return len(chunks)
+
+
+def reissue_chunks_left(services: Services, run_id: str) -> list[int]:
+    with services.read_sessions() as session:
+        return list(
+            session.scalars(
+                select(ReissueChunk.chunk)
+                .where(ReissueChunk.run_id == run_id, ReissueChunk.done_at.is_(None))
+                .order_by(ReissueChunk.chunk)
+            )
+        )
+
+
 async def keep_house(app: procrastinate.App, services: Services, seen: Orphans) -> Orphans:
     """One round (module docstring); returns the orphans seen, for the next round."""
     found = await asyncio.to_thread(find_orphans, services)
@@ -108,6 +145,11 @@ async def keep_house(app: procrastinate.App, services: Services, seen: Orphans) 
     for export_id in sorted(found.exports & seen.exports):
         await requeue_export(app, export_id)
         log.warning("export without a job queued again", extra={"export_id": export_id})
+    for run_id in sorted(found.reissues & seen.reissues):
+        jobs = await requeue_reissue(app, services, run_id)
+        log.warning(
+            "re-issue run without jobs queued again", extra={"run_id": run_id, "jobs": jobs}
+        )
     await app.job_manager.delete_old_jobs(
         nb_hours=services.settings.job_retention_hours,
         include_failed=True,

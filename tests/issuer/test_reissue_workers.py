@@ -270,3 +270,37 @@ def test_cancelling_stops_the_chunks_not_yet_run(register: Register) -> None:
     states = outcome(case.services, case.ids).states
     assert sum(state == "superseded" for state in states.values()) == done * CHUNK
     assert sum(state == "active" for state in states.values()) == CREDENTIALS - done * CHUNK
+
+
+def test_a_run_planned_without_its_jobs_is_queued_again_by_housekeeping(
+    register: Register,
+) -> None:
+    """The approval's commit planned the run, then its process died before queueing the
+    chunks: a worker's housekeeping finds the run without jobs and queues its chunks, and
+    every credential is re-issued exactly once."""
+    case = register
+    planned = plan(case.services, case.old_kid, chunk_size=CHUNK)  # committed, no job queued
+    assert _jobs(case.services, planned.run_id, "todo") == 0
+    log = (case.work / "worker-housekeeping.log").open("wb")
+    with log:
+        worker = subprocess.Popen(
+            [TESSERA, "worker", "--heartbeat", "0.5", "--housekeeping-every", "1"],
+            cwd=case.work,
+            env=server_env(case.url, case.work),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_state(case, planned.run_id, "done")
+    finally:
+        _stop_worker(worker)
+    assert "re-issue run without jobs queued again" in (
+        case.work / "worker-housekeeping.log"
+    ).read_text(errors="replace")
+    assert _jobs(case.services, planned.run_id, "succeeded") == planned.chunks
+    after = outcome(case.services, case.ids)
+    assert set(after.states.values()) == {"superseded"}
+    assert dict(after.events) == dict.fromkeys(case.ids, 1)
+    with case.services.read_sessions() as session:
+        total = session.scalar(select(func.count()).select_from(Credential))
+    assert total == 2 * CREDENTIALS
