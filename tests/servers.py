@@ -199,3 +199,30 @@ def verify_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
     )
+
+
+def start_worker(
+    database_url: str, work: Path, name: str, *options: str, **extra: str
+) -> subprocess.Popen[bytes]:
+    """``tessera worker *options`` on ``database_url``, its output in ``work/worker-NAME.log``
+    (``extra``: more environment, as for ``server_env``)."""
+    log = (work / f"worker-{name}.log").open("wb")
+    with log:
+        return subprocess.Popen(
+            [TESSERA, "worker", *options],
+            cwd=work,
+            env=server_env(database_url, work, **extra),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stop_worker(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (a worker finishes its job), then SIGKILL if it takes more than 30 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

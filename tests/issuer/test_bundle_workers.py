@@ -39,7 +39,14 @@ from issuer.tasks.queue import WorkerQueue
 from issuer.vocabulary import BundleState
 from tests.helpers import BASE_URL, PASSPHRASE, fresh_database_url
 from tests.issuer.campaign_files import campaign, request_row, write_csv
-from tests.servers import TESSERA, prepare_database, server_env, start_server, stop_server
+from tests.servers import (
+    prepare_database,
+    server_env,
+    start_server,
+    start_worker,
+    stop_server,
+    stop_worker,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -110,25 +117,7 @@ def _queue_bundle(services: Services, import_id: str) -> BundlePlan:
 
 
 def _start_worker(case: Campaign, name: str) -> subprocess.Popen[bytes]:
-    log = (case.work / f"worker-{name}.log").open("wb")
-    with log:
-        return subprocess.Popen(
-            [TESSERA, "worker", "--heartbeat", "0.5", "--stalled-after", "3"],
-            cwd=case.work,
-            env=server_env(case.url, case.work),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def _stop_worker(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    return start_worker(case.url, case.work, name, "--heartbeat", "0.5", "--stalled-after", "3")
 
 
 def _chunks_done(services: Services, run_id: str) -> int:
@@ -264,7 +253,7 @@ def test_worker_killed_mid_chunk_and_a_new_one_yield_every_file_exactly_once(
         first.wait(timeout=10)
         assert first.returncode == -signal.SIGKILL
     finally:
-        _stop_worker(first)
+        stop_worker(first)
     # Killed mid-chunk: its job is left "doing", the bundle not finished.
     log = (case.work / "worker-first.log").read_text(errors="replace")[-2000:]
     assert _rendering(case.services, plan.run_id) == 1, log
@@ -273,7 +262,7 @@ def test_worker_killed_mid_chunk_and_a_new_one_yield_every_file_exactly_once(
     try:
         path = _wait_ready(case)
     finally:
-        _stop_worker(second)
+        stop_worker(second)
     assert _jobs(case.services, plan.run_id, "succeeded") == plan.chunks + 1  # and assembly
     archive = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
     manifest = _manifest(archive)
@@ -321,7 +310,7 @@ def test_a_bundle_asked_through_a_server_is_finished_by_a_worker_after_the_serve
     try:
         path = _wait_ready(case)
     finally:
-        _stop_worker(worker)
+        stop_worker(worker)
     assert worker.returncode in (0, -signal.SIGTERM)
     archive = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
     assert len(_manifest(archive)) == HOLDERS
@@ -367,7 +356,7 @@ def test_cancelling_stops_the_chunks_not_yet_rendered(imported: Campaign) -> Non
                 == 409
             )
         finally:
-            _stop_worker(worker)
+            stop_worker(worker)
     with case.services.read_sessions() as session:
         links = session.scalar(select(func.count()).select_from(ShareLink))
     assert links == done * CHUNK  # only the chunks rendered before the cancellation

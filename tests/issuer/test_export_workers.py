@@ -36,7 +36,7 @@ from issuer.tasks.exports import request_export
 from issuer.vocabulary import BundleState, ExportKind, ExportState
 from tests.helpers import BASE_URL, PASSPHRASE, fresh_database_url, make_token
 from tests.issuer.campaign_files import campaign, request_row, write_csv
-from tests.servers import TESSERA, prepare_database, server_env
+from tests.servers import prepare_database, start_worker, stop_worker
 
 pytestmark = pytest.mark.postgres
 
@@ -110,26 +110,9 @@ def _seed_audit_log(case: Case, events: int) -> None:
 
 
 def _start_worker(case: Case, name: str) -> subprocess.Popen[bytes]:
-    log = (case.work / f"worker-{name}.log").open("wb")
-    env = server_env(case.url, case.work, TESSERA_EXPORT_DIR=str(case.work / "exports"))
-    with log:
-        return subprocess.Popen(
-            [TESSERA, "worker", *WORKER_OPTIONS],
-            cwd=case.work,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def _stop_worker(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    return start_worker(
+        case.url, case.work, name, *WORKER_OPTIONS, TESSERA_EXPORT_DIR=str(case.work / "exports")
+    )
 
 
 def _export(case: Case, export_id: str) -> ExportJob:
@@ -189,7 +172,7 @@ def test_a_worker_killed_mid_export_and_a_new_one_write_the_whole_file_once(case
         first.wait(timeout=10)
         assert first.returncode == -signal.SIGKILL
     finally:
-        _stop_worker(first)
+        stop_worker(first)
     killed = _export(case, export_id)
     assert killed.state == ExportState.RUNNING
     assert 5000 <= killed.rows < EVENTS
@@ -198,7 +181,7 @@ def test_a_worker_killed_mid_export_and_a_new_one_write_the_whole_file_once(case
     try:
         done = _wait(case, export_id, ExportState.READY)
     finally:
-        _stop_worker(second)
+        stop_worker(second)
     assert done.rows == streamed.count(b"\n") > EVENTS
     read = case.client.get(f"/api/v1/exports/{export_id}", headers=case.admin).json()
     assert read["state"] == "ready"
@@ -237,7 +220,7 @@ def test_cancelling_stops_a_queued_and_a_running_export_and_keeps_no_file(case: 
         assert _files(case) == []
         assert _jobs(case, "succeeded", "export_id", running) == 1
     finally:
-        _stop_worker(worker)
+        stop_worker(worker)
     again = case.client.post(f"/api/v1/exports/{running}/cancel", headers=case.admin)
     assert again.status_code == 409
     assert again.json()["code"] == "export_not_running"
@@ -260,7 +243,7 @@ def test_a_register_export_on_a_worker_is_the_streamed_csv_and_only_its_asker_se
     try:
         _wait(case, export_id, ExportState.READY)
     finally:
-        _stop_worker(worker)
+        stop_worker(worker)
     read = case.client.get(f"/api/v1/exports/{export_id}", headers=u05).json()
     assert read["rows"] == 7  # of the 36 imported, U05's
     file = case.client.get(read["download_url"], headers=u05)
@@ -310,7 +293,7 @@ def test_housekeeping_queues_work_left_without_jobs_and_deletes_old_jobs_and_par
             time.sleep(0.2)
         time.sleep(2.5)  # one more round after the bundle
     finally:
-        _stop_worker(worker)
+        stop_worker(worker)
     log = (case.work / "worker-housekeeping.log").read_text(errors="replace")
     assert "queued again" in log
     assert _jobs(case, "succeeded", "run_id", plan.run_id) == plan.chunks + 1  # and assembly

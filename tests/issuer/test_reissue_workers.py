@@ -27,7 +27,7 @@ from issuer.tasks.queue import WorkerQueue
 from issuer.tasks.reissue import run_reissue
 from tests.helpers import BASE_URL, PASSPHRASE, fresh_database_url
 from tests.issuer.reissue_helpers import ACTOR, compromise_active_key, issue_many, outcome, plan
-from tests.servers import TESSERA, prepare_database, server_env
+from tests.servers import prepare_database, start_worker, stop_worker
 
 pytestmark = pytest.mark.postgres
 
@@ -82,25 +82,7 @@ def _queue(case: Register) -> ReissuePlan:
 
 
 def _start_worker(case: Register, name: str) -> subprocess.Popen[bytes]:
-    log = (case.work / f"worker-{name}.log").open("wb")
-    with log:
-        return subprocess.Popen(
-            [TESSERA, "worker", "--heartbeat", "0.5", "--stalled-after", "3"],
-            cwd=case.work,
-            env=server_env(case.url, case.work),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def _stop_worker(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    return start_worker(case.url, case.work, name, "--heartbeat", "0.5", "--stalled-after", "3")
 
 
 def _chunks_done(services: Services, run_id: str) -> int:
@@ -200,7 +182,7 @@ def test_worker_killed_midway_and_a_new_one_reissue_every_credential_exactly_onc
         first.wait(timeout=10)
         assert first.returncode == -signal.SIGKILL
     finally:
-        _stop_worker(first)
+        stop_worker(first)
     log = (case.work / "worker-first.log").read_text(errors="replace")[-2000:]
     # Killed mid-chunk: its job is left "doing", its chunk's transaction rolled back.
     assert _running(case.services, planned.run_id) == 1, log
@@ -211,7 +193,7 @@ def test_worker_killed_midway_and_a_new_one_reissue_every_credential_exactly_onc
     try:
         _wait_state(case, planned.run_id, "done")
     finally:
-        _stop_worker(second)
+        stop_worker(second)
     assert _jobs(case.services, planned.run_id, "succeeded") == planned.chunks
 
     after = outcome(case.services, case.ids)
@@ -265,7 +247,7 @@ def test_cancelling_stops_the_chunks_not_yet_run(register: Register) -> None:
         assert _chunks_done(case.services, planned.run_id) == done
         assert _jobs(case.services, planned.run_id, "todo") == 0
     finally:
-        _stop_worker(worker)
+        stop_worker(worker)
     assert _state(case.services, planned.run_id) == "cancelled"
     states = outcome(case.services, case.ids).states
     assert sum(state == "superseded" for state in states.values()) == done * CHUNK
@@ -281,19 +263,13 @@ def test_a_run_planned_without_its_jobs_is_queued_again_by_housekeeping(
     case = register
     planned = plan(case.services, case.old_kid, chunk_size=CHUNK)  # committed, no job queued
     assert _jobs(case.services, planned.run_id, "todo") == 0
-    log = (case.work / "worker-housekeeping.log").open("wb")
-    with log:
-        worker = subprocess.Popen(
-            [TESSERA, "worker", "--heartbeat", "0.5", "--housekeeping-every", "1"],
-            cwd=case.work,
-            env=server_env(case.url, case.work),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    worker = start_worker(
+        case.url, case.work, "housekeeping", "--heartbeat", "0.5", "--housekeeping-every", "1"
+    )
     try:
         _wait_state(case, planned.run_id, "done")
     finally:
-        _stop_worker(worker)
+        stop_worker(worker)
     assert "re-issue run without jobs queued again" in (
         case.work / "worker-housekeeping.log"
     ).read_text(errors="replace")
