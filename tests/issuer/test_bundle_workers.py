@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from issuer.app import create_app
 from issuer.campaigns.bundle import request_bundle
@@ -34,9 +34,10 @@ from issuer.services import Services
 from issuer.store import migration
 from issuer.store.audit import Actor
 from issuer.store.engine import create_db_engine, session_scope
-from issuer.store.models import Base, BundleChunk, ImportJob, ShareLink
+from issuer.store.models import Base, ImportJob, ShareLink
 from issuer.tasks.queue import WorkerQueue
 from issuer.vocabulary import BundleState
+from tests.chunk_jobs import chunks_done, chunks_under_way, jobs
 from tests.helpers import BASE_URL, PASSPHRASE, fresh_database_url
 from tests.issuer.campaign_files import campaign, request_row, write_csv
 from tests.servers import (
@@ -118,48 +119,6 @@ def _queue_bundle(services: Services, import_id: str) -> BundlePlan:
 
 def _start_worker(case: Campaign, name: str) -> subprocess.Popen[bytes]:
     return start_worker(case.url, case.work, name, "--heartbeat", "0.5", "--stalled-after", "3")
-
-
-def _chunks_done(services: Services, run_id: str) -> int:
-    with services.read_sessions() as session:
-        return (
-            session.scalar(
-                select(func.count())
-                .select_from(BundleChunk)
-                .where(BundleChunk.run_id == run_id, BundleChunk.done_at.is_not(None))
-            )
-            or 0
-        )
-
-
-def _jobs(services: Services, run_id: str, status: str) -> int:
-    with services.read_sessions() as session:
-        return (
-            session.scalar(
-                text(
-                    "SELECT count(*) FROM procrastinate_jobs "
-                    "WHERE status = :status AND args->>'run_id' = :run"
-                ),
-                {"status": status, "run": run_id},
-            )
-            or 0
-        )
-
-
-def _rendering(services: Services, run_id: str) -> int:
-    """Jobs taken by a worker whose chunk is not done: a chunk being rendered."""
-    with services.read_sessions() as session:
-        return (
-            session.scalar(
-                text(
-                    "SELECT count(*) FROM procrastinate_jobs j JOIN bundle_chunks c "
-                    "ON c.run_id = j.args->>'run_id' AND c.chunk = (j.args->>'chunk')::int "
-                    "WHERE j.status = 'doing' AND c.run_id = :run AND c.done_at IS NULL"
-                ),
-                {"run": run_id},
-            )
-            or 0
-        )
 
 
 def _bundle_state(services: Services, import_id: str) -> tuple[str | None, str | None]:
@@ -244,8 +203,8 @@ def test_worker_killed_mid_chunk_and_a_new_one_yield_every_file_exactly_once(
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            done = _chunks_done(case.services, plan.run_id)
-            if done >= 2 and _rendering(case.services, plan.run_id):
+            done = chunks_done(case.services, "bundle_chunks", plan.run_id)
+            if done >= 2 and chunks_under_way(case.services, "bundle_chunks", plan.run_id):
                 first.send_signal(signal.SIGKILL)
                 break
             assert done < plan.chunks, "the worker finished before it could be killed"
@@ -256,14 +215,14 @@ def test_worker_killed_mid_chunk_and_a_new_one_yield_every_file_exactly_once(
         stop_worker(first)
     # Killed mid-chunk: its job is left "doing", the bundle not finished.
     log = (case.work / "worker-first.log").read_text(errors="replace")[-2000:]
-    assert _rendering(case.services, plan.run_id) == 1, log
-    assert _chunks_done(case.services, plan.run_id) < plan.chunks, log
+    assert chunks_under_way(case.services, "bundle_chunks", plan.run_id) == 1, log
+    assert chunks_done(case.services, "bundle_chunks", plan.run_id) < plan.chunks, log
     second = _start_worker(case, "second")
     try:
         path = _wait_ready(case)
     finally:
         stop_worker(second)
-    assert _jobs(case.services, plan.run_id, "succeeded") == plan.chunks + 1  # and assembly
+    assert jobs(case.services, plan.run_id, "succeeded") == plan.chunks + 1  # and assembly
     archive = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
     manifest = _manifest(archive)
     numbers = [row[2] for row in manifest]
@@ -305,7 +264,7 @@ def test_a_bundle_asked_through_a_server_is_finished_by_a_worker_after_the_serve
     with case.services.read_sessions() as session:
         run_id = session.get_one(ImportJob, case.import_id).bundle_run
     assert run_id is not None
-    assert _jobs(case.services, run_id, "todo") == HOLDERS // CHUNK
+    assert jobs(case.services, run_id, "todo") == HOLDERS // CHUNK
     worker = _start_worker(case, "alone")
     try:
         path = _wait_ready(case)
@@ -330,7 +289,7 @@ def test_cancelling_stops_the_chunks_not_yet_rendered(imported: Campaign) -> Non
         worker = _start_worker(case, "cancelled")
         try:
             deadline = time.monotonic() + 120
-            while _chunks_done(case.services, run_id) < 1:
+            while chunks_done(case.services, "bundle_chunks", run_id) < 1:
                 assert time.monotonic() < deadline, "no chunk was rendered"
                 time.sleep(0.01)
             cancelled = client.post(
@@ -342,8 +301,8 @@ def test_cancelling_stops_the_chunks_not_yet_rendered(imported: Campaign) -> Non
             done = body["bundle_progress"]["chunks_done"]
             assert 1 <= done < HOLDERS // CHUNK
             time.sleep(3)  # the worker keeps running: it renders nothing more
-            assert _chunks_done(case.services, run_id) == done
-            assert _jobs(case.services, run_id, "todo") == 0
+            assert chunks_done(case.services, "bundle_chunks", run_id) == done
+            assert jobs(case.services, run_id, "todo") == 0
             again = client.post(f"/api/v1/imports/{case.import_id}/bundle/cancel", headers=headers)
             assert again.status_code == 409
             assert again.json()["code"] == "bundle_not_building"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from issuer.config import Settings
 from issuer.credentials.reissue_runs import ReissuePlan, cancel_reissue
@@ -25,6 +25,7 @@ from issuer.store.engine import create_db_engine, session_scope
 from issuer.store.models import Base, Credential, ReissueChunk, ReissueRun
 from issuer.tasks.queue import WorkerQueue
 from issuer.tasks.reissue import run_reissue
+from tests.chunk_jobs import chunks_done, chunks_under_way, jobs
 from tests.helpers import BASE_URL, PASSPHRASE, fresh_database_url
 from tests.issuer.reissue_helpers import ACTOR, compromise_active_key, issue_many, outcome, plan
 from tests.servers import prepare_database, start_worker, stop_worker
@@ -85,48 +86,6 @@ def _start_worker(case: Register, name: str) -> subprocess.Popen[bytes]:
     return start_worker(case.url, case.work, name, "--heartbeat", "0.5", "--stalled-after", "3")
 
 
-def _chunks_done(services: Services, run_id: str) -> int:
-    with services.read_sessions() as session:
-        return (
-            session.scalar(
-                select(func.count())
-                .select_from(ReissueChunk)
-                .where(ReissueChunk.run_id == run_id, ReissueChunk.done_at.is_not(None))
-            )
-            or 0
-        )
-
-
-def _jobs(services: Services, run_id: str, status: str) -> int:
-    with services.read_sessions() as session:
-        return (
-            session.scalar(
-                text(
-                    "SELECT count(*) FROM procrastinate_jobs WHERE task_name = "
-                    "'tessera.reissue.chunk' AND status = :status AND args->>'run_id' = :run"
-                ),
-                {"status": status, "run": run_id},
-            )
-            or 0
-        )
-
-
-def _running(services: Services, run_id: str) -> int:
-    """Jobs taken by a worker whose chunk is not done: a chunk being re-issued."""
-    with services.read_sessions() as session:
-        return (
-            session.scalar(
-                text(
-                    "SELECT count(*) FROM procrastinate_jobs j JOIN reissue_chunks c "
-                    "ON c.run_id = j.args->>'run_id' AND c.chunk = (j.args->>'chunk')::int "
-                    "WHERE j.status = 'doing' AND c.run_id = :run AND c.done_at IS NULL"
-                ),
-                {"run": run_id},
-            )
-            or 0
-        )
-
-
 def _state(services: Services, run_id: str) -> str:
     with services.read_sessions() as session:
         return session.get_one(ReissueRun, run_id).state
@@ -173,8 +132,8 @@ def test_worker_killed_midway_and_a_new_one_reissue_every_credential_exactly_onc
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            done = _chunks_done(case.services, planned.run_id)
-            if done >= 2 and _running(case.services, planned.run_id):
+            done = chunks_done(case.services, "reissue_chunks", planned.run_id)
+            if done >= 2 and chunks_under_way(case.services, "reissue_chunks", planned.run_id):
                 first.send_signal(signal.SIGKILL)
                 break
             assert done < planned.chunks, "the worker finished before it could be killed"
@@ -185,8 +144,8 @@ def test_worker_killed_midway_and_a_new_one_reissue_every_credential_exactly_onc
         stop_worker(first)
     log = (case.work / "worker-first.log").read_text(errors="replace")[-2000:]
     # Killed mid-chunk: its job is left "doing", its chunk's transaction rolled back.
-    assert _running(case.services, planned.run_id) == 1, log
-    halfway = _chunks_done(case.services, planned.run_id)
+    assert chunks_under_way(case.services, "reissue_chunks", planned.run_id) == 1, log
+    halfway = chunks_done(case.services, "reissue_chunks", planned.run_id)
     assert 2 <= halfway < planned.chunks, log
     assert _state(case.services, planned.run_id) == "running"
     second = _start_worker(case, "second")
@@ -194,7 +153,7 @@ def test_worker_killed_midway_and_a_new_one_reissue_every_credential_exactly_onc
         _wait_state(case, planned.run_id, "done")
     finally:
         stop_worker(second)
-    assert _jobs(case.services, planned.run_id, "succeeded") == planned.chunks
+    assert jobs(case.services, planned.run_id, "succeeded") == planned.chunks
 
     after = outcome(case.services, case.ids)
     assert set(after.states.values()) == {"superseded"}
@@ -231,7 +190,7 @@ def test_cancelling_stops_the_chunks_not_yet_run(register: Register) -> None:
     worker = _start_worker(case, "cancelled")
     try:
         deadline = time.monotonic() + 120
-        while _chunks_done(case.services, planned.run_id) < 1:
+        while chunks_done(case.services, "reissue_chunks", planned.run_id) < 1:
             assert time.monotonic() < deadline, "no chunk was run"
             time.sleep(0.005)
         with session_scope(case.services.sessions) as session:
@@ -241,11 +200,11 @@ def test_cancelling_stops_the_chunks_not_yet_run(register: Register) -> None:
             queue.cancel_reissue(planned.run_id)
         finally:
             queue.close()
-        done = _chunks_done(case.services, planned.run_id)
+        done = chunks_done(case.services, "reissue_chunks", planned.run_id)
         assert 1 <= done < planned.chunks
         time.sleep(3)  # the worker keeps running: it re-issues nothing more
-        assert _chunks_done(case.services, planned.run_id) == done
-        assert _jobs(case.services, planned.run_id, "todo") == 0
+        assert chunks_done(case.services, "reissue_chunks", planned.run_id) == done
+        assert jobs(case.services, planned.run_id, "todo") == 0
     finally:
         stop_worker(worker)
     assert _state(case.services, planned.run_id) == "cancelled"
@@ -262,7 +221,7 @@ def test_a_run_planned_without_its_jobs_is_queued_again_by_housekeeping(
     every credential is re-issued exactly once."""
     case = register
     planned = plan(case.services, case.old_kid, chunk_size=CHUNK)  # committed, no job queued
-    assert _jobs(case.services, planned.run_id, "todo") == 0
+    assert jobs(case.services, planned.run_id, "todo") == 0
     worker = start_worker(
         case.url, case.work, "housekeeping", "--heartbeat", "0.5", "--housekeeping-every", "1"
     )
@@ -273,7 +232,7 @@ def test_a_run_planned_without_its_jobs_is_queued_again_by_housekeeping(
     assert "re-issue run without jobs queued again" in (
         case.work / "worker-housekeeping.log"
     ).read_text(errors="replace")
-    assert _jobs(case.services, planned.run_id, "succeeded") == planned.chunks
+    assert jobs(case.services, planned.run_id, "succeeded") == planned.chunks
     after = outcome(case.services, case.ids)
     assert set(after.states.values()) == {"superseded"}
     assert dict(after.events) == dict.fromkeys(case.ids, 1)
