@@ -16,48 +16,27 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as dt
 import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
+from scale_render import ready_services, scratch_database
 
-from issuer.campaigns.demo import campaign_requests, catalog_data, load_catalog_data
+from issuer.campaigns.demo import campaign_requests, catalog_data
 from issuer.config import Settings
 from issuer.credentials.issuance import issue_credentials
 from issuer.credentials.reissue_runs import plan_reissue
-from issuer.keys.keystore import active_key, compromise_key, create_signing_key
+from issuer.keys.keystore import active_key, compromise_key
 from issuer.services import Services
-from issuer.store import migration
 from issuer.store.audit import Actor
-from issuer.store.engine import create_db_engine, create_session_factory, session_scope
-from issuer.store.identity import store_base_url
+from issuer.store.engine import session_scope
 from issuer.tasks.reissue import run_reissue_chunk
 
 BASE_URL = "https://certs.example.org"
 PASSPHRASE = "bench passphrase"  # a scratch key, deleted with the run
 ACTOR = Actor("bench")
-
-
-@contextmanager
-def scratch_database(server_url: str) -> Iterator[str]:
-    name = f"reissue_bench_{uuid.uuid4().hex[:12]}"
-    admin = make_url(server_url).set(drivername="postgresql+psycopg")
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
 
 
 def prepare(database_url: str, work: Path, credentials: int, chunk: int) -> Services:
@@ -70,17 +49,7 @@ def prepare(database_url: str, work: Path, credentials: int, chunk: int) -> Serv
         reissue_chunk_size=chunk,
         rate_limit="off",
     )
-    engine = create_db_engine(database_url)
-    migration.upgrade(engine)
-    with session_scope(create_session_factory(engine)) as session:
-        store_base_url(session, BASE_URL, now=dt.datetime.now(dt.UTC))
-    engine.dispose()
-    services = Services.from_settings(settings)
-    with session_scope(services.sessions) as session:
-        load_catalog_data(session, catalog_data())
-        create_signing_key(
-            session, settings.keys_dir, PASSPHRASE.encode(), "ES256", now=services.clock()
-        )
+    services = ready_services(settings)
     demo = campaign_requests(catalog_data())
     requests = [
         dataclasses.replace(

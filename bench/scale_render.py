@@ -96,17 +96,24 @@ def prepare(database_url: str, work: Path, chunk_size: int) -> Services:
         task_runner="workers",
         rate_limit="off",
     )
-    engine = create_db_engine(database_url)
+    return ready_services(settings)
+
+
+def ready_services(settings: Settings) -> Services:
+    """Services on a new database: migrated, the issuer's identity stored, the demo
+    catalogue loaded and an ES256 signing key made (``settings.key_passphrase`` set)."""
+    assert settings.key_passphrase is not None
+    assert settings.base_url is not None
+    passphrase = settings.key_passphrase.get_secret_value().encode()
+    engine = create_db_engine(settings.database_url)
     migration.upgrade(engine)
     with session_scope(create_session_factory(engine)) as session:
-        store_base_url(session, BASE_URL, now=dt.datetime.now(dt.UTC))
+        store_base_url(session, settings.base_url, now=dt.datetime.now(dt.UTC))
     engine.dispose()
     services = Services.from_settings(settings)
     with session_scope(services.sessions) as session:
         load_catalog_data(session, catalog_data())
-        create_signing_key(
-            session, settings.keys_dir, PASSPHRASE.encode(), "ES256", now=services.clock()
-        )
+        create_signing_key(session, settings.keys_dir, passphrase, "ES256", now=services.clock())
     return services
 
 

@@ -4,6 +4,9 @@ on real ``tessera worker`` processes."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import time
 from typing import Literal
 
 from sqlalchemy import text
@@ -44,3 +47,24 @@ def chunks_under_way(services: Services, table: ChunkTable, run_id: str) -> int:
         "WHERE j.status = 'doing' AND c.run_id = :run AND c.done_at IS NULL",
         {"run": run_id},
     )
+
+
+def kill_mid_chunk(
+    services: Services,
+    table: ChunkTable,
+    run_id: str,
+    chunks: int,
+    worker: subprocess.Popen[bytes],
+) -> None:
+    """SIGKILL ``worker`` once two chunks are done and it is inside a third; fails if it
+    finishes the run first."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done = chunks_done(services, table, run_id)
+        if done >= 2 and chunks_under_way(services, table, run_id):
+            worker.send_signal(signal.SIGKILL)
+            break
+        assert done < chunks, "the worker finished before it could be killed"
+        time.sleep(0.005)
+    worker.wait(timeout=10)
+    assert worker.returncode == -signal.SIGKILL

@@ -37,7 +37,7 @@ from issuer.store.engine import create_db_engine, session_scope
 from issuer.store.models import Base, ImportJob, ShareLink
 from issuer.tasks.queue import WorkerQueue
 from issuer.vocabulary import BundleState
-from tests.chunk_jobs import chunks_done, chunks_under_way, jobs
+from tests.chunk_jobs import chunks_done, chunks_under_way, jobs, kill_mid_chunk
 from tests.helpers import BASE_URL, PASSPHRASE, fresh_database_url
 from tests.issuer.campaign_files import campaign, request_row, write_csv
 from tests.servers import (
@@ -201,16 +201,7 @@ def test_worker_killed_mid_chunk_and_a_new_one_yield_every_file_exactly_once(
     assert plan.chunks == HOLDERS // CHUNK
     first = _start_worker(case, "first")
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            done = chunks_done(case.services, "bundle_chunks", plan.run_id)
-            if done >= 2 and chunks_under_way(case.services, "bundle_chunks", plan.run_id):
-                first.send_signal(signal.SIGKILL)
-                break
-            assert done < plan.chunks, "the worker finished before it could be killed"
-            time.sleep(0.01)
-        first.wait(timeout=10)
-        assert first.returncode == -signal.SIGKILL
+        kill_mid_chunk(case.services, "bundle_chunks", plan.run_id, plan.chunks, first)
     finally:
         stop_worker(first)
     # Killed mid-chunk: its job is left "doing", the bundle not finished.

@@ -7,7 +7,6 @@ does on an SQLite copy of the same register. A cancellation stops the chunks not
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from issuer.store.engine import create_db_engine, session_scope
 from issuer.store.models import Base, Credential, ReissueChunk, ReissueRun
 from issuer.tasks.queue import WorkerQueue
 from issuer.tasks.reissue import run_reissue
-from tests.chunk_jobs import chunks_done, chunks_under_way, jobs
+from tests.chunk_jobs import chunks_done, chunks_under_way, jobs, kill_mid_chunk
 from tests.helpers import BASE_URL, PASSPHRASE, fresh_database_url
 from tests.issuer.reissue_helpers import ACTOR, compromise_active_key, issue_many, outcome, plan
 from tests.servers import prepare_database, start_worker, stop_worker
@@ -130,16 +129,7 @@ def test_worker_killed_midway_and_a_new_one_reissue_every_credential_exactly_onc
     assert (planned.credentials, planned.chunks) == (CREDENTIALS, CREDENTIALS // CHUNK)
     first = _start_worker(case, "first")
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            done = chunks_done(case.services, "reissue_chunks", planned.run_id)
-            if done >= 2 and chunks_under_way(case.services, "reissue_chunks", planned.run_id):
-                first.send_signal(signal.SIGKILL)
-                break
-            assert done < planned.chunks, "the worker finished before it could be killed"
-            time.sleep(0.005)
-        first.wait(timeout=10)
-        assert first.returncode == -signal.SIGKILL
+        kill_mid_chunk(case.services, "reissue_chunks", planned.run_id, planned.chunks, first)
     finally:
         stop_worker(first)
     log = (case.work / "worker-first.log").read_text(errors="replace")[-2000:]
