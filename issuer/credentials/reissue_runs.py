@@ -89,6 +89,13 @@ def check_no_unfinished_run(session: Session, kid: str) -> None:
         )
 
 
+def credentials_to_reissue(session: Session, kid: str) -> int:
+    """How many credentials a run planned now would re-issue: ``kid``'s active and
+    suspended ones."""
+    count = select(func.count()).where(Credential.kid == kid, Credential.state.in_(TO_REISSUE))
+    return session.scalar(count) or 0
+
+
 def latest_run(session: Session, kid: str) -> ReissueRun | None:
     """The key's newest run, whatever its state."""
     return session.scalars(

@@ -19,6 +19,7 @@ from issuer.services import Services
 from tests.accessibility import PageChecks
 from tests.console.helpers import browser_sign_in, make_user
 from tests.issuer.helpers import issue_body, load_catalog
+from tests.issuer.reissue_helpers import compromise_active_key
 
 pytestmark = pytest.mark.browser
 
@@ -85,6 +86,7 @@ def test_every_console_page_of_each_role_is_accessible(
     base, client = live_server
     load_catalog(services)
     _register(client, admin_headers)
+    compromise_active_key(services)  # so an admin's keys page links to a re-issue request
     email, role_name, units = USERS[role]
     make_user(services, email, role_name, units)
     messages: list[str] = []
@@ -108,6 +110,8 @@ def test_every_console_page_of_each_role_is_accessible(
         failures += checks.failures
         context.close()
     assert len(checked) >= 10, checked
+    if role == "admin":
+        assert any(c.endswith("/reissue at 390px") for c in checked), checked
     refused = [m for m in messages if "Content Security Policy" in m]
     assert refused == []
     assert failures == [], "\n".join(failures)

@@ -194,3 +194,77 @@ def test_an_auditor_sees_the_reissue_progress_without_controls(
     assert "/reissue/cancel" not in listing
     refused = console.post(f"/console/keys/{old_kid}/reissue/cancel", data={"csrf_token": csrf})
     assert refused.status_code == 403
+
+
+def test_an_admin_requests_a_reissue_of_a_compromised_key_and_another_approves_it(
+    console: TestClient, services: Services
+) -> None:
+    load_catalog(services)
+    issue_many(services, 3)
+    old_kid, new_kid = compromise_active_key(services)
+    make_user(services, "a@example.com", "admin")
+    make_user(services, "b@example.com", "admin")
+    csrf = signed_in(console, "a@example.com")
+    link = f'href="/console/keys/{old_kid}/reissue"'
+    listing = console.get("/console/keys").text
+    assert link in listing
+    assert f'href="/console/keys/{new_kid}/reissue"' not in listing  # only a compromised key
+    confirm = console.get(f"/console/keys/{old_kid}/reissue").text
+    assert old_kid in confirm
+    assert "签过 3 份仍有效或已暂停的证书" in confirm
+    assert "signed 3 credentials that are still active or suspended" in confirm
+    form = {"csrf_token": csrf, "form_token": form_token(confirm)}
+    sent = console.post(f"/console/keys/{old_kid}/reissue", data=form, follow_redirects=False)
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/console/keys?done=sent"
+    assert console.post(f"/console/keys/{old_kid}/reissue", data=form).status_code == 409
+    assert console.post(f"/console/keys/{old_kid}/reissue", data={}).status_code == 403  # CSRF
+    (filed,) = requests(services)
+    assert (filed.action, filed.params) == ("key.reissue_compromised", {"kid": old_kid})
+    with services.read_sessions() as session:
+        assert session.scalars(select(ReissueRun)).all() == []  # nothing before the approval
+    pending = console.get("/console/keys?done=sent").text.split("等待审批的密钥请求")[1]
+    assert old_kid in pending  # the request waits beside the others, named by its key
+
+    csrf = as_user(console, "b@example.com")
+    inbox = console.get("/console/approvals").text
+    token = _FORM_TOKEN.search(inbox, inbox.index(f"/console/approvals/{filed.id}/decide"))
+    assert token is not None
+    done = console.post(
+        f"/console/approvals/{filed.id}/decide",
+        data={"csrf_token": csrf, "form_token": token.group(1), "decision": "approve"},
+    )
+    assert done.status_code == 200
+    with services.read_sessions() as session:
+        (run,) = session.scalars(select(ReissueRun)).all()
+    assert (run.kid, run.credentials, run.approval_id) == (old_kid, 3, filed.id)
+    listing = console.get("/console/keys").text
+    assert f'id="reissue-{old_kid}"' in listing
+    if run.state in ("queued", "running"):  # a run under way takes no second request
+        assert link not in listing
+        assert console.get(f"/console/keys/{old_kid}/reissue").status_code == 409
+
+
+def test_a_reissue_is_refused_for_a_key_not_compromised_and_to_anyone_but_an_admin(
+    console: TestClient, services: Services
+) -> None:
+    load_catalog(services)
+    make_user(services, "a@example.com", "admin")
+    make_user(services, "audit@example.com", "auditor")
+    kid = active_kid(services)
+    csrf = signed_in(console, "a@example.com")
+    assert console.get(f"/console/keys/{kid}/reissue").status_code == 409
+    refused = console.post(f"/console/keys/{kid}/reissue", data={"csrf_token": csrf})
+    assert refused.status_code == 409
+    assert console.get("/console/keys/no-such-key/reissue").status_code == 404
+    issue_many(services, 1)
+    old_kid, _new = compromise_active_key(services)
+    csrf = as_user(console, "audit@example.com")
+    listing = console.get("/console/keys").text
+    assert f"/console/keys/{old_kid}/reissue" not in listing
+    assert console.get(f"/console/keys/{old_kid}/reissue").status_code == 403
+    assert (
+        console.post(f"/console/keys/{old_kid}/reissue", data={"csrf_token": csrf}).status_code
+        == 403
+    )
+    assert requests(services) == []

@@ -1,9 +1,11 @@
-"""``/console/keys``: the signing keys, and requests to rotate one or report it compromised.
+"""``/console/keys``: the signing keys, and requests to rotate one, report it compromised, or
+re-issue what a compromised one signed.
 
-Both actions only file a request (``request_approval``), exactly as ``POST
-/api/v1/keys/rotate`` and ``/keys/{kid}/compromise`` do: another admin approves it on the
-approvals page (decision 0011). Each is drawn as a confirmation naming what will happen,
-with a one-time form token. Auditors read the list (the API lets them), with no controls.
+Each action only files a request (``request_approval``), exactly as ``POST
+/api/v1/keys/rotate``, ``/keys/{kid}/compromise`` and ``/keys/{kid}/reissue`` do: another
+admin approves it on the approvals page (decision 0011). Each is drawn as a confirmation
+naming what will happen, with a one-time form token. Auditors read the list (the API lets
+them), with no controls.
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ from issuer.access.form_tokens import consume_form_token, issue_form_token
 from issuer.credentials.reissue_runs import (
     ReissueProgress,
     cancel_reissue,
+    check_no_unfinished_run,
+    credentials_to_reissue,
     latest_run,
     reissue_progress,
+    unfinished_run,
 )
 from issuer.errors import ConflictError, IssuerErrorCode
 from issuer.keys.keystore import active_key, get_key, list_keys
@@ -54,7 +59,12 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 PAGE = "/console/keys"
 ROTATE = "key.rotate"
 COMPROMISE = "key.compromise"
-KEY_ACTIONS = (ApprovalAction.KEY_ROTATE, ApprovalAction.KEY_COMPROMISE)
+REISSUE = "key.reissue"
+KEY_ACTIONS = (
+    ApprovalAction.KEY_ROTATE,
+    ApprovalAction.KEY_COMPROMISE,
+    ApprovalAction.KEY_REISSUE_COMPROMISED,
+)
 
 
 @router.get("/keys")
@@ -74,6 +84,7 @@ def keys(
         keys=keys,
         reissues=_reissues(session, keys),
         reissue_states=REISSUE_STATES,
+        can_reissue=_can_reissue(session, keys),
         pending=[row for row in pending if row.action in KEY_ACTIONS],
         sent=done == "sent",
         reissue_cancelled=done == "stopped",
@@ -87,6 +98,63 @@ def _reissues(session: Session, keys: list[SigningKey]) -> list[tuple[ReissueRun
     """Each compromised key's newest re-issue run and how far it got (decision 0066)."""
     runs = [latest_run(session, key.kid) for key in keys if key.state == KeyState.COMPROMISED]
     return [(run, reissue_progress(session, run)) for run in runs if run is not None]
+
+
+def _can_reissue(session: Session, keys: list[SigningKey]) -> set[str]:
+    """The compromised keys a re-issue may be requested for: none of them is under way."""
+    return {
+        key.kid
+        for key in keys
+        if key.state == KeyState.COMPROMISED and unfinished_run(session, key.kid) is None
+    }
+
+
+@router.get("/keys/{kid}/reissue")
+def reissue_form(
+    kid: str, user: ConsoleAdminDep, services: ServicesDep, session: ReadSessionDep
+) -> Response:
+    """The confirmation: which key, how many credentials, and that another admin approves."""
+    key = _reissuable_key(session, kid)
+    return page(
+        services,
+        "keys/reissue.html",
+        user=user,
+        current=PAGE,
+        key=key,
+        credentials=credentials_to_reissue(session, key.kid),
+        form_token=_form_token(services, user, REISSUE),
+    )
+
+
+@router.post("/keys/{kid}/reissue")
+def reissue(kid: str, user: ConsoleAdminDep, form: UserFormDep, services: ServicesDep) -> Response:
+    """File a re-issue request, as ``POST /api/v1/keys/{kid}/reissue`` does (202 there)."""
+    now = services.clock()
+    with services.sessions() as session:
+        key = _reissuable_key(session, kid)
+        _consume(session, form.get("form_token"), user, REISSUE, now)
+        request_approval(
+            session,
+            ApprovalAction.KEY_REISSUE_COMPROMISED,
+            {"kid": key.kid},
+            actor=user.principal.actor(current_request_id()),
+            now=now,
+        )
+        session.commit()
+    return RedirectResponse(f"{PAGE}?done=sent", status_code=303)
+
+
+def _reissuable_key(session: Session, kid: str) -> SigningKey:
+    """The compromised key to re-issue from (404 if unknown); 409 ``key_not_compromised``
+    for any other, and ``reissue_running`` while a run of it is unfinished, the conflicts
+    ``request_approval`` raises."""
+    key = get_key(session, kid[:64])
+    if key.state != KeyState.COMPROMISED:
+        raise ConflictError(
+            "the key is not marked compromised", code=IssuerErrorCode.KEY_NOT_COMPROMISED
+        )
+    check_no_unfinished_run(session, key.kid)
+    return key
 
 
 @router.post("/keys/{kid}/reissue/cancel")
