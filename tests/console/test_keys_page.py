@@ -38,6 +38,19 @@ def requests(services: Services) -> list[Approval]:
         return list(session.scalars(select(Approval).order_by(Approval.requested_at)))
 
 
+def approve_as(console: TestClient, email: str, approval_id: str) -> None:
+    """Sign in as ``email`` and approve the request on the approvals page."""
+    csrf = as_user(console, email)
+    inbox = console.get("/console/approvals").text
+    token = _FORM_TOKEN.search(inbox, inbox.index(f"/console/approvals/{approval_id}/decide"))
+    assert token is not None
+    done = console.post(
+        f"/console/approvals/{approval_id}/decide",
+        data={"csrf_token": csrf, "form_token": token.group(1), "decision": "approve"},
+    )
+    assert done.status_code == 200
+
+
 def test_a_rotation_requested_by_one_admin_is_approved_by_another(
     console: TestClient, services: Services
 ) -> None:
@@ -62,16 +75,7 @@ def test_a_rotation_requested_by_one_admin_is_approved_by_another(
     assert "another admin must approve" in after
     assert active_kid(services) == first  # nothing changes before the approval
 
-    csrf = as_user(console, "b@example.com")
-    inbox = console.get("/console/approvals").text
-    approval_id = requests(services)[0].id
-    token = _FORM_TOKEN.search(inbox, inbox.index(f"/console/approvals/{approval_id}/decide"))
-    assert token is not None
-    done = console.post(
-        f"/console/approvals/{approval_id}/decide",
-        data={"csrf_token": csrf, "form_token": token.group(1), "decision": "approve"},
-    )
-    assert done.status_code == 200
+    approve_as(console, "b@example.com", requests(services)[0].id)
     second = active_kid(services)
     assert second != first
     listing = console.get("/console/keys").text
@@ -226,15 +230,7 @@ def test_an_admin_requests_a_reissue_of_a_compromised_key_and_another_approves_i
     pending = console.get("/console/keys?done=sent").text.split("等待审批的密钥请求")[1]
     assert old_kid in pending  # the request waits beside the others, named by its key
 
-    csrf = as_user(console, "b@example.com")
-    inbox = console.get("/console/approvals").text
-    token = _FORM_TOKEN.search(inbox, inbox.index(f"/console/approvals/{filed.id}/decide"))
-    assert token is not None
-    done = console.post(
-        f"/console/approvals/{filed.id}/decide",
-        data={"csrf_token": csrf, "form_token": token.group(1), "decision": "approve"},
-    )
-    assert done.status_code == 200
+    approve_as(console, "b@example.com", filed.id)
     with services.read_sessions() as session:
         (run,) = session.scalars(select(ReissueRun)).all()
     assert (run.kid, run.credentials, run.approval_id) == (old_kid, 3, filed.id)
