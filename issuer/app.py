@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -17,7 +18,8 @@ from issuer.credentials.qr import use_encoder
 from issuer.runtime import prepare_process
 from issuer.services import Services
 from issuer.tasks.notices import notices_on_workers
-from issuer.tasks.queue import create_task_queue
+from issuer.tasks.queue import InProcessQueue, create_task_queue
+from issuer.tasks.resume import UnderWay
 from issuer.web.batch_verifier import BatchVerifier
 from issuer.web.checkpoints import PeriodicCheckpoints
 from issuer.web.console.install import install_console
@@ -106,6 +108,13 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         for worker in (checkpoints, notices):
             if worker is not None:
                 worker.start()
+        if isinstance(task_queue, InProcessQueue):
+            # SQLite: what a stopped server left under way (issuer/tasks/resume.py).
+            left = task_queue.left_under_way()
+            if left is not None:
+                threading.Thread(
+                    target=_resume, args=(task_queue, left), name="tessera-resume", daemon=True
+                ).start()
         try:
             yield
         finally:
@@ -226,6 +235,13 @@ def _verify_in_thread(
     if len(verifier.trusted_issuers) == 1 and base_url in verifier.trusted_issuers:
         return False
     return lambda text: not stays_in_process(base_url, text)
+
+
+def _resume(queue: InProcessQueue, left: UnderWay) -> None:
+    try:
+        queue.resume(left)
+    except Exception:  # the server serves on; the work waits for the next start
+        log.exception("work left under way could not be taken up again")
 
 
 def _limiter(rate_limit: str) -> RateLimiter | None:

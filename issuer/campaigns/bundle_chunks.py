@@ -43,6 +43,7 @@ from issuer.errors import ConflictError, IssuerErrorCode
 from issuer.services import Services
 from issuer.store.audit import Actor, record_event
 from issuer.store.engine import session_scope
+from issuer.store.job_locks import BUNDLE, job_lock
 from issuer.store.models import BundleChunk, Credential, ImportJob, ImportRow, Unit
 from issuer.store.private_files import create_private_file, private_dir
 from issuer.vocabulary import AuditAction, BundleState
@@ -350,16 +351,23 @@ def build_bundle(
 
 def run_bundle(services: Services, plan: BundlePlan, *, workers: int) -> Path:
     """Run a planned bundle's jobs one after the other in this process (rendering each chunk
-    in a pool of ``workers`` processes); a failure leaves the bundle ``failed``."""
-    try:
-        with render_pool(workers) as render:
-            for chunk in range(plan.chunks):
-                render_bundle_chunk(services, plan.run_id, chunk, render=render)
-        path = assemble_bundle(services, plan.run_id)
-    except Exception:
-        log.exception("bundle failed", extra={"import_id": plan.import_id})
-        fail_bundle(services, plan.run_id)
-        raise
+    in a pool of ``workers`` processes), holding the run's lock (decision 0067: 409
+    ``bundle_building`` while another process holds it); a failure leaves the bundle
+    ``failed``."""
+    with job_lock(services.engine, BUNDLE, plan.run_id) as mine:
+        if not mine:
+            raise ConflictError(
+                "another process is building this bundle", code=IssuerErrorCode.BUNDLE_BUILDING
+            )
+        try:
+            with render_pool(workers) as render:
+                for chunk in range(plan.chunks):
+                    render_bundle_chunk(services, plan.run_id, chunk, render=render)
+            path = assemble_bundle(services, plan.run_id)
+        except Exception:
+            log.exception("bundle failed", extra={"import_id": plan.import_id})
+            fail_bundle(services, plan.run_id)
+            raise
     if path is None:
         raise ConflictError(
             "the bundle is not being built", code=IssuerErrorCode.BUNDLE_NOT_BUILDING

@@ -142,7 +142,9 @@ def keys_reissue(
             queue.close()
         typer.echo(f"re-issue queued: {plan.chunks} jobs for `tessera worker` (run {plan.run_id})")
         return
-    run_reissue(services, plan)
+    if not run_reissue(services, plan):  # a server started meanwhile took it up
+        typer.echo(f"re-issue run {plan.run_id} is running in another process")
+        return
     with services.read_sessions() as session:
         progress = reissue_progress(session, session.get_one(ReissueRun, plan.run_id))
     typer.echo(f"re-issued {progress.reissued} credentials signed by {kid}")

@@ -30,6 +30,7 @@ from issuer.errors import ConflictError, IssuerErrorCode, NotFoundError
 from issuer.services import Services
 from issuer.store.audit import Actor, record_event
 from issuer.store.engine import session_scope
+from issuer.store.job_locks import EXPORT, job_lock
 from issuer.store.models import ExportJob
 from issuer.store.private_files import create_private_file, private_dir
 from issuer.tasks.export_files import audit_parts, register_parts
@@ -168,7 +169,13 @@ def _expired(job: ExportJob, services: Services) -> bool:
 
 def write_export(services: Services, export_id: str, *, every: int = PROGRESS_ROWS) -> bool:
     """The job: write the export's file; ``False`` when there was nothing to do (done,
-    cancelled) or it was cancelled midway. Reports ``rows`` every ``every`` rows."""
+    cancelled, or another process writing it: decision 0067) or it was cancelled midway.
+    Reports ``rows`` every ``every`` rows."""
+    with job_lock(services.engine, EXPORT, export_id) as mine:
+        return mine and _write_export(services, export_id, every)
+
+
+def _write_export(services: Services, export_id: str, every: int) -> bool:
     with session_scope(services.sessions) as session:
         job = session.scalars(
             select(ExportJob).where(ExportJob.id == export_id).with_for_update()

@@ -30,12 +30,11 @@ from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import select, text
 
 from issuer.campaigns.bundle_chunks import chunks_to_render, discard_abandoned_parts
-from issuer.credentials.reissue_runs import UNFINISHED
 from issuer.services import Services
-from issuer.store.models import ExportJob, ImportJob, ReissueChunk, ReissueRun
-from issuer.tasks.exports import UNDER_WAY, purge_exports
+from issuer.store.models import ReissueChunk
+from issuer.tasks.exports import purge_exports
 from issuer.tasks.jobs import JobName
-from issuer.vocabulary import BundleState
+from issuer.tasks.resume import under_way
 
 log = logging.getLogger(__name__)
 
@@ -60,21 +59,13 @@ class Orphans:
 
 def find_orphans(services: Services) -> Orphans:
     """Bundle runs building and exports under way that no job waits for or runs."""
+    left = under_way(services)
+    runs = {bundle.run_id for bundle in left.bundles}
+    exports = set(left.exports)
+    reissues = {run.run_id for run in left.reissues}
+    if not runs and not exports and not reissues:
+        return Orphans()
     with services.read_sessions() as session:
-        runs = set(
-            session.scalars(
-                select(ImportJob.bundle_run).where(
-                    ImportJob.bundle_state == BundleState.BUILDING,
-                    ImportJob.bundle_run.is_not(None),
-                )
-            )
-        )
-        exports = set(session.scalars(select(ExportJob.id).where(ExportJob.state.in_(UNDER_WAY))))
-        reissues = set(
-            session.scalars(select(ReissueRun.id).where(ReissueRun.state.in_(UNFINISHED)))
-        )
-        if not runs and not exports and not reissues:
-            return Orphans()
         names = {
             "render": JobName.RENDER_CHUNK.value,
             "assemble": JobName.ASSEMBLE.value,

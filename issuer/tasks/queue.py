@@ -20,9 +20,11 @@ from issuer.campaigns.bundle_chunks import BundlePlan, fail_bundle, run_bundle
 from issuer.credentials.reissue_runs import ReissuePlan, fail_run
 from issuer.services import Services
 from issuer.store.engine import session_scope
+from issuer.store.job_locks import forget_finished_locks, lock_folder
 from issuer.tasks.exports import fail_export, write_export
 from issuer.tasks.jobs import JobName, conninfo, create_task_app, defer_assembly
 from issuer.tasks.reissue import run_reissue
+from issuer.tasks.resume import UnderWay, under_way
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +48,33 @@ class TaskQueue(Protocol):
 
 class InProcessQueue:
     """SQLite (``make run``): the same job functions, one after the other, in this process
-    (chunks rendered in a pool of ``TESSERA_RENDER_WORKERS`` processes)."""
+    (chunks rendered in a pool of ``TESSERA_RENDER_WORKERS`` processes). Each job holds its
+    work's lock file while it runs, and ``resume`` takes up what a stopped server left under
+    way (decision 0067, ``issuer/tasks/resume.py``)."""
 
     def __init__(self, services: Services) -> None:
         self._services = services
+
+    def left_under_way(self) -> UnderWay | None:
+        """The work under way now, read when a server starts, before it serves a request
+        (so nothing it is asked for is in it); ``None`` unless on an SQLite file."""
+        if lock_folder(self._services.engine) is None:
+            return None
+        return under_way(self._services)
+
+    def resume(self, left: UnderWay) -> None:
+        """Do what ``left`` holds that no running job holds (in another process, or in this
+        one since ``left`` was read)."""
+        forget_finished_locks(self._services.engine, left.lock_names())
+        for export_id in left.exports:
+            log.warning("export left under way taken up again", extra={"export_id": export_id})
+            self.start_export(export_id)
+        for bundle in left.bundles:
+            log.warning("bundle left building taken up again", extra={"run_id": bundle.run_id})
+            self.start_bundle(bundle)
+        for run in left.reissues:
+            log.warning("re-issue run left under way taken up again", extra={"run_id": run.run_id})
+            self.start_reissue(run)
 
     def start_bundle(self, plan: BundlePlan) -> None:
         with contextlib.suppress(Exception):  # recorded as bundle_state "failed"

@@ -11,6 +11,7 @@ import logging
 from issuer.credentials.reissue_runs import ReissuePlan, fail_run, reissue_chunk
 from issuer.services import Services
 from issuer.store.engine import session_scope
+from issuer.store.job_locks import REISSUE, job_lock
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,15 @@ def run_reissue_chunk(services: Services, run_id: str, chunk: int) -> bool:
         raise
 
 
-def run_reissue(services: Services, plan: ReissuePlan) -> None:
+def run_reissue(services: Services, plan: ReissuePlan) -> bool:
     """Every chunk of a planned run, one after the other, in this process (SQLite, and
-    ``tessera keys reissue``); a cancellation stops the chunks after it."""
-    for chunk in range(plan.chunks):
-        run_reissue_chunk(services, plan.run_id, chunk)
+    ``tessera keys reissue``), holding the run's lock; a cancellation stops the chunks after
+    it. ``False`` when another process holds the lock and runs it (decision 0067)."""
+    with job_lock(services.engine, REISSUE, plan.run_id) as mine:
+        if not mine:
+            log.info("re-issue run left to the process running it", extra={"run_id": plan.run_id})
+            return False
+        for chunk in range(plan.chunks):
+            run_reissue_chunk(services, plan.run_id, chunk)
     log.info("re-issue run finished here", extra={"run_id": plan.run_id, "kid": plan.kid})
+    return True

@@ -12,12 +12,15 @@ from PIL import Image, ImageDraw
 from typer.testing import CliRunner, Result
 
 from issuer.campaigns.demo import catalog_data, load_catalog_data
+from issuer.campaigns.import_run import ImportRequest, run_import, start_import
 from issuer.cli.main import app as tessera
 from issuer.config import Settings
 from issuer.errors import IssuerError
 from issuer.services import Services
+from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
 from tests.helpers import BASE_URL, PASSPHRASE
+from tests.issuer.campaign_files import campaign, request_row, write_csv
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"  # vendored: tests/vectors/README.md
 
@@ -37,6 +40,19 @@ every other ``/api/v1/`` path needs a token."""
 def load_catalog(services: Services) -> None:
     with session_scope(services.sessions) as session:
         load_catalog_data(session, catalog_data())
+
+
+def import_campaign(services: Services, folder: Path, holders: int) -> str:
+    """The catalogue and the demo campaign's first ``holders`` rows imported (each issued);
+    the import's id."""
+    load_catalog(services)
+    rows = [request_row(r) for r in campaign()[:holders]]
+    path = write_csv(folder / "c.csv", rows)
+    request = ImportRequest(path=path, filename="c.csv", dry_run=False, actor=Actor("test"))
+    with session_scope(services.sessions) as session:
+        job = start_import(session, request, max_rows=1000, now=services.clock())
+    run_import(services, job.id, request)
+    return job.id
 
 
 def issue_body(**changes: Any) -> dict[str, Any]:

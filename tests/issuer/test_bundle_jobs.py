@@ -20,7 +20,6 @@ from issuer.campaigns.bundle_chunks import (
     render_bundle_chunk,
     render_serially,
 )
-from issuer.campaigns.import_run import ImportRequest, run_import, start_import
 from issuer.cli.main import app as tessera
 from issuer.config import Settings
 from issuer.documents.credential_document import CredentialDocument
@@ -28,27 +27,15 @@ from issuer.services import Services
 from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
 from issuer.store.models import BundleChunk, ImportJob, ShareLink
-from tests.issuer.campaign_files import campaign, request_row, write_csv
-from tests.issuer.helpers import cli_env, load_catalog, run_cli
+from tests.issuer.helpers import cli_env, import_campaign, run_cli
 
 HOLDERS = 7
-
-
-def _import(services: Services, tmp_path: Path) -> str:
-    load_catalog(services)
-    rows = [request_row(r) for r in campaign()[:HOLDERS]]
-    path = write_csv(tmp_path / "c.csv", rows)
-    request = ImportRequest(path=path, filename="c.csv", dry_run=False, actor=Actor("test"))
-    with session_scope(services.sessions) as session:
-        job = start_import(session, request, max_rows=100, now=services.clock())
-    run_import(services, job.id, request)
-    return job.id
 
 
 def test_bundle_progress_counts_chunks_and_a_finished_bundle_cannot_be_cancelled(
     client: TestClient, services: Services, admin_headers: dict[str, str], tmp_path: Path
 ) -> None:
-    import_id = _import(services, tmp_path)
+    import_id = import_campaign(services, tmp_path, HOLDERS)
     before = client.get(f"/api/v1/imports/{import_id}", headers=admin_headers).json()
     assert before["bundle_progress"] == {"chunks_done": 0, "chunks_total": 0}
     cancel = client.post(f"/api/v1/imports/{import_id}/bundle/cancel", headers=admin_headers)
@@ -75,7 +62,7 @@ def test_bundle_progress_counts_chunks_and_a_finished_bundle_cannot_be_cancelled
 def test_a_chunk_that_fails_midway_commits_no_share_link_and_its_retry_completes(
     services: Services, tmp_path: Path
 ) -> None:
-    import_id = _import(services, tmp_path)
+    import_id = import_campaign(services, tmp_path, HOLDERS)
     with session_scope(services.sessions) as session:
         request_bundle(session, import_id)
         plan = plan_bundle(
@@ -115,7 +102,7 @@ def test_tessera_bundle_renders_here_and_worker_or_queue_need_postgresql(
     """``tessera bundle`` renders in its own process on either database; ``tessera worker``
     and ``--on-workers`` refuse SQLite, and on PostgreSQL ``--on-workers`` queues a job per
     chunk (tests/issuer/test_bundle_workers.py runs them)."""
-    import_id = _import(services, tmp_path)
+    import_id = import_campaign(services, tmp_path, HOLDERS)
     bundle_dir = tmp_path / "cli-bundles"
     env = {**cli_env(settings), "TESSERA_BUNDLE_DIR": str(bundle_dir)}
     here = CliRunner().invoke(tessera, ["bundle", import_id, "--workers", "1"], env=env)

@@ -11,27 +11,14 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from issuer.campaigns.import_run import ImportRequest, run_import, start_import
 from issuer.services import Services
-from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
 from issuer.store.models import AuditEvent, ExportJob
 from issuer.tasks.exports import purge_exports
 from tests.helpers import make_token
-from tests.issuer.campaign_files import campaign, request_row, write_csv
-from tests.issuer.helpers import invoke_cli, load_catalog
+from tests.issuer.helpers import import_campaign, invoke_cli
 
 HOLDERS = 40  # U05: 7, U01: 2, ... (tests/issuer/campaign_files.py)
-
-
-def _import(services: Services, tmp_path: Path) -> None:
-    load_catalog(services)
-    rows = [request_row(r) for r in campaign()[:HOLDERS]]
-    path = write_csv(tmp_path / "c.csv", rows)
-    request = ImportRequest(path=path, filename="c.csv", dry_run=False, actor=Actor("test"))
-    with session_scope(services.sessions) as session:
-        job = start_import(session, request, max_rows=100, now=services.clock())
-    run_import(services, job.id, request)
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -52,7 +39,7 @@ def _actions(services: Services, target: str) -> list[str]:
 def test_a_register_export_is_the_streamed_csv_byte_for_byte(
     client: TestClient, services: Services, admin_headers: dict[str, str], tmp_path: Path
 ) -> None:
-    _import(services, tmp_path)
+    import_campaign(services, tmp_path, HOLDERS)
     query = "state=active&sort=number&unit=U05&unit=U02"
     started = client.post(f"/api/v1/exports?{query}", headers=admin_headers)
     assert started.status_code == 202, started.text
@@ -78,7 +65,7 @@ def test_a_register_export_is_the_streamed_csv_byte_for_byte(
 def test_an_audit_export_is_the_streamed_log_and_for_overseers_only(
     client: TestClient, services: Services, tmp_path: Path
 ) -> None:
-    _import(services, tmp_path)
+    import_campaign(services, tmp_path, HOLDERS)
     auditor = _bearer(make_token(services, "auditor"))
     registrar = _bearer(make_token(services, "registrar", ["U01"]))
     refused = client.post("/api/v1/exports?kind=audit", headers=registrar)
@@ -108,7 +95,7 @@ def test_an_audit_export_is_the_streamed_log_and_for_overseers_only(
 def test_only_the_asker_or_an_admin_sees_an_export_and_a_registrar_gets_its_units(
     client: TestClient, services: Services, admin_headers: dict[str, str], tmp_path: Path
 ) -> None:
-    _import(services, tmp_path)
+    import_campaign(services, tmp_path, HOLDERS)
     u05 = _bearer(make_token(services, "registrar", ["U05"]))
     other_u05 = _bearer(make_token(services, "registrar", ["U05"]))
     u01 = _bearer(make_token(services, "registrar", ["U01"]))
@@ -145,7 +132,7 @@ def test_only_the_asker_or_an_admin_sees_an_export_and_a_registrar_gets_its_unit
 def test_a_finished_export_cannot_be_cancelled_and_its_file_expires(
     client: TestClient, services: Services, admin_headers: dict[str, str], tmp_path: Path
 ) -> None:
-    _import(services, tmp_path)
+    import_campaign(services, tmp_path, HOLDERS)
     export_id = client.post("/api/v1/exports", headers=admin_headers).json()["id"]
     cancel = client.post(f"/api/v1/exports/{export_id}/cancel", headers=admin_headers)
     assert cancel.status_code == 409

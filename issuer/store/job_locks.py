@@ -1,0 +1,93 @@
+"""One lock file per piece of background work, for work that runs in a server's process
+(SQLite: decision 0067).
+
+``job_lock`` holds an exclusive ``flock`` on ``<database>.jobs/<kind>-<id>.lock`` for as
+long as the work runs. The system releases it when the process ends, even on ``kill -9``:
+a free lock means no live process runs that work. Only SQLite files have a folder.
+PostgreSQL has workers and their job table, and an in-memory database is one process's
+alone. Elsewhere the lock is always granted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy.engine import Engine
+
+from issuer.store.private_files import private_dir
+
+EXPORT, BUNDLE, REISSUE = "export", "bundle", "reissue"
+FRESH_LOCK_SECONDS: Final = 3600
+"""Lock files younger than this are kept: their work may have been asked for a moment ago."""
+
+
+def lock_folder(engine: Engine) -> Path | None:
+    """``<database>.jobs/`` for an SQLite file; ``None`` for any other database."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    database = Path(url.database)
+    return database.with_name(f"{database.name}.jobs")
+
+
+def lock_name(kind: str, item_id: str) -> str:
+    # Ids are the database's own uuids; anything else would not name a file of ours.
+    if not item_id or not item_id.replace("-", "").isalnum():
+        raise ValueError(f"not an id: {item_id!r}")
+    return f"{kind}-{item_id}.lock"
+
+
+@contextlib.contextmanager
+def job_lock(engine: Engine, kind: str, item_id: str) -> Iterator[bool]:
+    """Hold the work's lock for the block: ``True`` inside if this process holds it,
+    ``False`` if another process does (the caller then leaves the work alone)."""
+    folder = lock_folder(engine)
+    if folder is None:
+        yield True
+        return
+    path = private_dir(folder, narrow=True) / lock_name(kind, item_id)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
+def forget_finished_locks(engine: Engine, keep: set[str]) -> int:
+    """Delete the lock files not named in ``keep`` (work still under way) that are an hour
+    old and free (each taken first, so none a job holds); returns how many."""
+    folder = lock_folder(engine)
+    if folder is None or not folder.is_dir():
+        return 0
+    settled = time.time() - FRESH_LOCK_SECONDS
+    deleted = 0
+    for path in folder.glob("*.lock"):
+        if path.name in keep or _modified(path) > settled:
+            continue  # under way, or made for work asked for a moment ago
+        with contextlib.suppress(OSError):
+            descriptor = os.open(path, os.O_RDWR)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                path.unlink()
+                deleted += 1
+            finally:
+                os.close(descriptor)
+    return deleted
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return time.time()

@@ -1,0 +1,232 @@
+"""Work a stopped server left under way is taken up by the next one (SQLite, decision 0067).
+
+A process that dies midway (here a real process holding a job's lock, killed with SIGKILL)
+leaves an export, a bundle and a re-issue run under way; the next server takes each up,
+and their outputs come out exactly once. Work whose lock a live process holds is left
+alone. On PostgreSQL workers do this (tests/issuer/test_export_workers.py).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from issuer.access.tokens import Principal
+from issuer.app import create_app
+from issuer.campaigns.bundle import request_bundle
+from issuer.campaigns.bundle_chunks import plan_bundle, run_bundle
+from issuer.config import Settings
+from issuer.errors import ConflictError, IssuerErrorCode
+from issuer.services import Services
+from issuer.store.audit import Actor
+from issuer.store.engine import session_scope
+from issuer.store.job_locks import lock_folder
+from issuer.store.models import Credential, ExportJob, ImportJob, ReissueRun
+from issuer.tasks.exports import request_export
+from issuer.tasks.queue import InProcessQueue
+from issuer.tasks.reissue import run_reissue
+from issuer.vocabulary import BundleState, ExportKind, ExportState
+from tests.helpers import make_token
+from tests.issuer.helpers import import_campaign, load_catalog
+from tests.issuer.reissue_helpers import compromise_active_key, issue_many, outcome, plan
+
+ACTOR = Actor("test")
+HOLDERS = 6
+_HOLD = (
+    "import fcntl, os, sys, time\n"
+    "descriptor = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)\n"
+    "fcntl.flock(descriptor, fcntl.LOCK_EX)\n"
+    "print('held', flush=True)\n"
+    "time.sleep(600)\n"
+)
+
+
+def _export(services: Services, *, running: bool) -> str:
+    """A register export asked for; ``running``: a job had written part of it."""
+    with session_scope(services.sessions) as session:
+        principal = Principal(
+            token_id=None,
+            name="test",
+            role="admin",
+            units=(),
+            principal_id=1,
+            principal_name="test",
+        )
+        job = request_export(
+            session, ExportKind.REGISTER, principal=principal, actor=ACTOR, now=services.clock()
+        )
+        if running:
+            job.state, job.rows = ExportState.RUNNING, 3
+        return job.id
+
+
+def _hold(services: Services, name: str) -> subprocess.Popen[str]:
+    """Another process holding the lock file ``name``, as a running job does."""
+    folder = lock_folder(services.engine)
+    assert folder is not None
+    folder.mkdir(mode=0o700, exist_ok=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(folder / name)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def _kill(holder: subprocess.Popen[str]) -> None:
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    if holder.stdout is not None:
+        holder.stdout.close()
+
+
+def _served(settings: Settings, services: Services, done: Callable[[], bool]) -> None:
+    """Start the app (its start-up takes up work left under way) until ``done`` or the
+    start-up's thread has ended."""
+    with TestClient(create_app(settings, services=services)):
+        deadline = time.monotonic() + 180
+        while not done() and _resuming():
+            assert time.monotonic() < deadline, "the work left under way was not done"
+            time.sleep(0.1)
+
+
+def _resuming() -> bool:
+    return any(t.name == "tessera-resume" for t in threading.enumerate())
+
+
+def _export_state(services: Services, export_id: str) -> str:
+    with services.read_sessions() as session:
+        return session.get_one(ExportJob, export_id).state
+
+
+def test_a_server_takes_up_an_export_a_bundle_and_a_reissue_left_under_way(
+    settings: Settings, services: Services, admin_headers: dict[str, str], tmp_path: Path
+) -> None:
+    queue = InProcessQueue(services)
+    if services.engine.url.get_backend_name() != "sqlite":
+        assert queue.left_under_way() is None  # workers' housekeeping does it there
+        return
+    import_id = import_campaign(services, tmp_path, HOLDERS)
+    export_id = _export(services, running=True)
+    with session_scope(services.sessions) as session:
+        request_bundle(session, import_id)
+        bundle = plan_bundle(
+            session, import_id, actor=ACTOR, units=None, chunk_size=2, services=services
+        )
+        imported = list(session.scalars(select(Credential.id)))
+    old_kid, _new = compromise_active_key(services)
+    run = plan(services, old_kid, chunk_size=2)
+    # A server rendering the bundle's first chunk dies (SIGKILL) with its lock.
+    holder = _hold(services, f"bundle-{bundle.run_id}.lock")
+    _kill(holder)
+
+    def finished() -> bool:
+        with services.read_sessions() as session:
+            bundle_state = session.get_one(ImportJob, import_id).bundle_state
+            run_state = session.get_one(ReissueRun, run.run_id).state
+        return (
+            _export_state(services, export_id) == ExportState.READY
+            and bundle_state == BundleState.READY
+            and run_state == "done"
+        )
+
+    _served(settings, services, finished)
+    assert finished()
+    with TestClient(create_app(settings, services=services)) as client:
+        read = client.get(f"/api/v1/exports/{export_id}", headers=admin_headers).json()
+        assert read["rows"] == HOLDERS  # written from the start, before the re-issue
+        file = client.get(read["download_url"], headers=admin_headers).content
+        bundle_file = client.get(f"/api/v1/imports/{import_id}/bundle.zip", headers=admin_headers)
+    assert file.count(b"\r\n") == HOLDERS + 1
+    assert bundle_file.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(bundle_file.content)).namelist()
+    assert len(names) == len(set(names))  # every holder's files once
+    assert sum(name.endswith(".pdf") for name in names) == HOLDERS
+    after = outcome(services, imported)
+    assert len(imported) == HOLDERS
+    assert set(after.states.values()) == {"superseded"}
+    assert [after.events[i] for i in imported] == [1] * HOLDERS  # each re-issued once
+
+
+def test_work_a_live_process_holds_is_left_alone_until_that_process_dies(
+    settings: Settings, services: Services
+) -> None:
+    if services.engine.url.get_backend_name() != "sqlite":
+        assert InProcessQueue(services).left_under_way() is None
+        return
+    load_catalog(services)
+    issue_many(services, 2)
+    free = _export(services, running=True)
+    held = _export(services, running=True)
+    holder = _hold(services, f"export-{held}.lock")
+    try:
+        _served(settings, services, lambda: False)  # until the start-up's thread ends
+        assert _export_state(services, free) == ExportState.READY
+        assert _export_state(services, held) == ExportState.RUNNING
+        with TestClient(create_app(settings, services=services)) as client:
+            headers = {"Authorization": f"Bearer {make_token(services)}"}
+            read = client.get(f"/api/v1/exports/{free}", headers=headers).json()
+            file = client.get(read["download_url"], headers=headers).content
+            assert file == client.get("/api/v1/credentials.csv", headers=headers).content
+    finally:
+        _kill(holder)
+    _served(settings, services, lambda: _export_state(services, held) == ExportState.READY)
+    assert _export_state(services, held) == ExportState.READY
+    # A finished export's lock file goes at a later start, once it is an hour old.
+    folder = lock_folder(services.engine)
+    assert folder is not None
+    with services.engine.begin() as connection:
+        connection.execute(update(ExportJob).values(state=ExportState.READY))
+    old = time.time() - 7200
+    for path in folder.glob("export-*.lock"):
+        os.utime(path, (old, old))
+    _served(settings, services, lambda: not any(folder.glob("export-*.lock")))
+    assert not any(folder.glob("export-*.lock"))
+    with services.read_sessions() as session:
+        assert session.scalars(select(ExportJob.state)).all() == ["ready", "ready"]
+
+
+def test_the_commands_leave_work_a_live_process_holds_alone(
+    services: Services, tmp_path: Path
+) -> None:
+    if services.engine.url.get_backend_name() != "sqlite":
+        assert lock_folder(services.engine) is None
+        return
+    import_id = import_campaign(services, tmp_path, HOLDERS)
+    with session_scope(services.sessions) as session:
+        request_bundle(session, import_id)
+        bundle = plan_bundle(
+            session, import_id, actor=ACTOR, units=None, chunk_size=2, services=services
+        )
+    old_kid, _new = compromise_active_key(services)
+    run = plan(services, old_kid, chunk_size=2)
+    holders = [
+        _hold(services, f"bundle-{bundle.run_id}.lock"),
+        _hold(services, f"reissue-{run.run_id}.lock"),
+    ]
+    try:
+        with pytest.raises(ConflictError) as refused:
+            run_bundle(services, bundle, workers=1)
+        assert refused.value.code == IssuerErrorCode.BUNDLE_BUILDING
+        assert run_reissue(services, run) is False
+    finally:
+        for holder in holders:
+            _kill(holder)
+    with services.read_sessions() as session:
+        assert session.get_one(ImportJob, import_id).bundle_state == BundleState.BUILDING
+        assert session.get_one(ReissueRun, run.run_id).state == "queued"
+    assert run_reissue(services, run) is True  # the holder is gone: the command does it
+    with services.read_sessions() as session:
+        assert session.get_one(ReissueRun, run.run_id).state == "done"
