@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,3 +33,14 @@ def require_chromium() -> None:
 BOTH_LANGUAGES = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
 """A reader of both Chinese and English: the public pages show both together (decision 0047);
 Chromium alone asks for ``en-US`` only, which chooses English."""
+
+
+def decode_qr(png: bytes) -> str:
+    """The text of the one QR code in a screenshot, read by zxing-cpp (a decoder we did not
+    write). zxing-cpp may report one code twice (found at two scales); two texts fail."""
+    import zxingcpp
+
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    texts = {str(code.text) for code in found}
+    assert len(texts) == 1, [code.text for code in found]
+    return texts.pop()

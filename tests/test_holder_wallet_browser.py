@@ -11,30 +11,20 @@ tests/test_oid4vci_client.py.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
 
 from issuer.services import Services
 from tests.accessibility import PageChecks
-from tests.browser import BOTH_LANGUAGES, CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.browser import BOTH_LANGUAGES, CHROMIUM, CHROMIUM_ARGS, decode_qr, require_chromium
 from tests.issuer.helpers import issue_body, load_catalog
 from verifier.i18n import Lang, say, text
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = [390, 1280]  # a phone, a desktop screen
-
-
-def _decode_qr(png: bytes) -> str:
-    import zxingcpp
-
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    assert len(found) == 1, found
-    return str(found[0].text)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -80,7 +70,7 @@ def test_the_holder_presses_add_to_my_wallet_and_sees_the_qr_code_and_the_code(
             assert link.startswith("openid-credential-offer://?credential_offer_uri=")
             assert opener.inner_text().startswith(text("share.wallet.open", Lang.ZH))
             qr = page.locator("img.wallet-qr")
-            assert _decode_qr(qr.screenshot()) == link
+            assert decode_qr(qr.screenshot()) == link
             code = page.locator("p.tx-code").inner_text()
             assert len(code) == 6
             assert code.isdigit()

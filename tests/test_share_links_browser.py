@@ -21,7 +21,7 @@ from PIL import Image
 
 from issuer.services import Services
 from tests.accessibility import PageChecks
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, decode_qr, require_chromium
 from tests.issuer.helpers import issue_body, load_catalog
 from verifier.i18n import Lang, say
 
@@ -31,14 +31,6 @@ WIDTHS = [390, 1280]  # a phone, a desktop screen
 # A phone set to Chinese that also reads English: the page shows both languages.
 LANGUAGES = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
 NO_CLIPBOARD = "Object.defineProperty(navigator, 'clipboard', {value: undefined});"
-
-
-def _decode_qr(png: bytes) -> str:
-    import zxingcpp
-
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    assert len(found) == 1, found
-    return str(found[0].text)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -114,7 +106,7 @@ def test_holder_shares_through_a_view_link_with_preview_tags_qr_and_copy(
             assert address != holder
             qr = item.locator("figure.qr img")
             qr.wait_for()
-            assert _decode_qr(qr.screenshot()) == address
+            assert decode_qr(qr.screenshot()) == address
             item.get_by_role("button", name=say("share.copy.button", Lang.BOTH, sep=" ")).click()
             copied = item.locator("p.copied")
             copied.filter(has_text="Link copied.").wait_for()
@@ -147,7 +139,7 @@ def test_holder_shares_through_a_view_link_with_preview_tags_qr_and_copy(
             assert visit.locator("form").count() == 0
             assert visit.locator("a[href*='linkedin']").count() == 0
             assert "王小明" in visit.locator("dl").inner_text()
-            assert _decode_qr(visit.locator("figure.qr img").screenshot()) == address
+            assert decode_qr(visit.locator("figure.qr img").screenshot()) == address
             assert visit.evaluate("() => document.documentElement.scrollWidth") <= width
             view_checks = PageChecks(visit)
             view_checks.check("view link's page")
