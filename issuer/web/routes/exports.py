@@ -15,8 +15,11 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import FileResponse
 
 from issuer.access.policy import require_overseer, unit_scope
+from issuer.access.tokens import Principal
 from issuer.credentials.search import CredentialFilter, SortOrder, check_scope, conditions
 from issuer.errors import InvalidInputError, IssuerErrorCode
+from issuer.services import Services
+from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
 from issuer.tasks.exports import (
     MEDIA_TYPE,
@@ -126,6 +129,14 @@ def download(
 ) -> FileResponse:
     """The export's file once ``ready`` (409 ``export_not_ready`` before, ``export_expired``
     after ``TESSERA_EXPORT_TTL_HOURS``); each download is audited."""
+    return file_response(services, export_id, principal, actor)
+
+
+def file_response(
+    services: Services, export_id: str, principal: Principal, actor: Actor
+) -> FileResponse:
+    """The export's file for ``principal`` (its asker or an admin), its download audited:
+    the API's and the console's downloads alike."""
     with session_scope(services.sessions) as session:
         job = get_export(session, export_id, principal)
         path = ready_export(job, services)

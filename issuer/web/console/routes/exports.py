@@ -18,15 +18,11 @@ from issuer.errors import InvalidInputError, IssuerErrorCode
 from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
 from issuer.tasks.exports import (
-    MEDIA_TYPE,
-    SUFFIX,
     UNDER_WAY,
     cancel_export,
     criteria_record,
     get_export,
     purge_exports,
-    ready_export,
-    record_download,
     request_export,
 )
 from issuer.vocabulary import ExportKind
@@ -38,6 +34,7 @@ from issuer.web.console.routes.search import NOT_FOR_EXPORT
 from issuer.web.console.search_form import read_form
 from issuer.web.deps import ReadSessionDep, ServicesDep, TaskQueueDep
 from issuer.web.middleware.request_log import current_request_id
+from issuer.web.routes.exports import file_response
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -134,14 +131,4 @@ def cancel(
 @router.get("/exports/{export_id}/file")
 def download(export_id: str, user: ConsoleUserDep, services: ServicesDep) -> FileResponse:
     """The same file as ``GET /api/v1/exports/{id}/file``, audited the same way."""
-    with session_scope(services.sessions) as session:
-        job = get_export(session, export_id, user.principal)
-        path = ready_export(job, services)
-        kind = ExportKind(job.kind)
-        record_download(session, job, actor=_actor(user), now=services.clock())
-    return FileResponse(
-        path,
-        media_type=MEDIA_TYPE[kind],
-        filename=f"credentials-{export_id}.{SUFFIX[kind]}",
-        headers={"Cache-Control": "no-store"},
-    )
+    return file_response(services, export_id, user.principal, _actor(user))
