@@ -92,8 +92,11 @@ def check_no_unfinished_run(session: Session, kid: str) -> None:
 def credentials_to_reissue(session: Session, kid: str) -> int:
     """How many credentials a run planned now would re-issue: ``kid``'s active and
     suspended ones."""
-    count = select(func.count()).where(Credential.kid == kid, Credential.state.in_(TO_REISSUE))
-    return session.scalar(count) or 0
+    return session.scalar(select(func.count()).where(*_to_reissue(kid))) or 0
+
+
+def _to_reissue(kid: str) -> tuple[ColumnElement[bool], ...]:
+    return (Credential.kid == kid, Credential.state.in_(TO_REISSUE))
 
 
 def latest_run(session: Session, kid: str) -> ReissueRun | None:
@@ -132,7 +135,7 @@ def plan_reissue(
     bounds: list[dict[str, Any]] = []
     keys = session.execute(
         select(Credential.issued_at, Credential.id)
-        .where(Credential.kid == kid, Credential.state.in_(TO_REISSUE))
+        .where(*_to_reissue(kid))
         .order_by(Credential.issued_at, Credential.id)
         .execution_options(yield_per=10_000)
     )

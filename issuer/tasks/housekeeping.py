@@ -89,12 +89,7 @@ async def requeue_run(app: procrastinate.App, services: Services, run_id: str) -
                 JobName.ASSEMBLE, queueing_lock=f"assemble:{run_id}"
             ).defer_async(run_id=run_id)
         return 1
-    for chunk in chunks:
-        with contextlib.suppress(AlreadyEnqueued):  # another worker queued it this round
-            await app.configure_task(
-                JobName.RENDER_CHUNK, queueing_lock=f"render:{run_id}:{chunk}"
-            ).defer_async(run_id=run_id, chunk=chunk)
-    return len(chunks)
+    return await _queue_chunks(app, JobName.RENDER_CHUNK, "render", run_id, chunks)
 
 
 async def requeue_export(app: procrastinate.App, export_id: str) -> None:
@@ -108,11 +103,18 @@ async def requeue_export(app: procrastinate.App, export_id: str) -> None:
 async def requeue_reissue(app: procrastinate.App, services: Services, run_id: str) -> int:
     """Queue the re-issue run's chunks not done; returns how many jobs."""
     chunks = await asyncio.to_thread(reissue_chunks_left, services, run_id)
+    return await _queue_chunks(app, JobName.REISSUE_CHUNK, "reissue", run_id, chunks)
+
+
+async def _queue_chunks(
+    app: procrastinate.App, task: JobName, lock: str, run_id: str, chunks: list[int]
+) -> int:
+    """One ``task`` job per chunk, each under its queueing lock; returns how many."""
     for chunk in chunks:
         with contextlib.suppress(AlreadyEnqueued):  # another worker queued it this round
-            await app.configure_task(
-                JobName.REISSUE_CHUNK, queueing_lock=f"reissue:{run_id}:{chunk}"
-            ).defer_async(run_id=run_id, chunk=chunk)
+            await app.configure_task(task, queueing_lock=f"{lock}:{run_id}:{chunk}").defer_async(
+                run_id=run_id, chunk=chunk
+            )
     return len(chunks)
 
 
