@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from jwcrypto import jwk, jws
 
 from verifier.encoding import b64url_decode
-from verifier.errors import MalformedError, ParseError, SignatureError
-from verifier.jws import _is_compact, decode_unverified_jws, verify_jws_signature
+from verifier.errors import CredentialErrorCode, MalformedError, ParseError, SignatureError
+from verifier.jws import _compact_parts, decode_unverified_jws, verify_jws_signature
 from verifier.result import Check, CheckCode
 from verifier.verification import _PASSED_MAX, _passed_check
 
@@ -25,18 +25,21 @@ _OLD_COMPACT = re.compile(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
-@given(st.text(alphabet=_ALPHABET + ".+/= é\n", max_size=40))
+@given(st.text(alphabet=_ALPHABET + ".+/= é\n~", max_size=40))
 def test_the_shape_test_is_the_regular_expression(text: str) -> None:
-    if text.count(".") != 2:
-        return  # the caller counts the dots first
-    assert _is_compact(text) is bool(_OLD_COMPACT.fullmatch(text))
+    parts = _compact_parts(text)
+    assert (parts is not None) is bool(_OLD_COMPACT.fullmatch(text))
+    if parts is not None:
+        assert b".".join(parts) == text.encode("ascii")
+        assert [p.decode("ascii") for p in parts] == text.split(".")
 
 
 @pytest.mark.parametrize(
-    "token", ["a.b.c", "a.b.", ".b.c", "a..c", "a.b.c=", "a.b.c+", "a.b.é", "ab.cd.ef"]
+    "token",
+    ["a.b.c", "a.b.", ".b.c", "a..c", "a.b.c=", "a.b.c+", "a.b.é", "ab.cd.ef", "a.b.c.d", "abc"],
 )
 def test_the_shape_test_on_edges(token: str) -> None:
-    assert _is_compact(token) is bool(_OLD_COMPACT.fullmatch(token))
+    assert (_compact_parts(token) is not None) is bool(_OLD_COMPACT.fullmatch(token))
 
 
 def _reference_decode(text: str) -> bytes:
@@ -48,6 +51,41 @@ def _reference_decode(text: str) -> bytes:
     if base64.urlsafe_b64encode(decoded).rstrip(b"=") != raw:
         raise MalformedError("not canonical base64url")
     return decoded
+
+
+_SHAPE_CODES = {
+    CredentialErrorCode.ENCRYPTED_TOKEN_UNSUPPORTED,
+    CredentialErrorCode.MALFORMED_TOKEN,
+    CredentialErrorCode.INVALID_BASE64URL,
+}
+
+
+def _expected_shape_code(token: str) -> CredentialErrorCode | None:
+    """What the code before the one-pass split refused a token for, if for its shape."""
+    if token.count(".") == 4:
+        return CredentialErrorCode.ENCRYPTED_TOKEN_UNSUPPORTED
+    if not _OLD_COMPACT.fullmatch(token):
+        return CredentialErrorCode.MALFORMED_TOKEN
+    try:
+        for part in token.split("."):
+            _reference_decode(part)
+    except (MalformedError, binascii.Error):
+        return CredentialErrorCode.INVALID_BASE64URL
+    return None
+
+
+@given(st.text(alphabet=_ALPHABET[:8] + "-_.+/=é", min_size=1, max_size=40))
+def test_decoding_refuses_a_shape_as_before(token: str) -> None:
+    try:
+        decode_unverified_jws(token)
+        code = None
+    except ParseError as exc:
+        code = exc.code
+    expected = _expected_shape_code(token)
+    if expected is not None:
+        assert code == expected
+    else:
+        assert code not in _SHAPE_CODES  # the parts decoded; JSON may still fail
 
 
 @given(st.binary(max_size=200))
