@@ -109,7 +109,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
             if worker is not None:
                 worker.start()
         if isinstance(task_queue, InProcessQueue):
-            # SQLite: what a stopped server left under way (issuer/tasks/resume.py).
+            # Jobs run here: what a stopped server left under way (issuer/tasks/resume.py).
             left = task_queue.left_under_way()
             if left is not None:
                 threading.Thread(

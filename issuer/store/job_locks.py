@@ -1,24 +1,31 @@
-"""One lock file per piece of background work, for work that runs in a server's process
-(SQLite: decision 0067).
+"""One lock per piece of background work that runs in a server's or a command's process:
+an export, a bundle, a re-issue run (decision 0067).
 
-``job_lock`` holds an exclusive ``flock`` on ``<database>.jobs/<kind>-<id>.lock`` for as
-long as the work runs. The system releases it when the process ends, even on ``kill -9``:
-a free lock means no live process runs that work. Only SQLite files have a folder.
-PostgreSQL has workers and their job table, and an in-memory database is one process's
-alone. Elsewhere the lock is always granted.
+``job_lock`` holds the work's lock for as long as the work runs, and the lock goes with the
+process that holds it, even on ``kill -9``: a free lock means no live process runs that
+work, so the next server may take it up.
+
+- SQLite: an exclusive ``flock`` on ``<database>.jobs/<kind>-<id>.lock``.
+- PostgreSQL: a session advisory lock (``pg_try_advisory_lock``) on a connection of its
+  own, in autocommit (no transaction is held open). It spans every process and machine
+  that shares the database, and the server releases it when that connection ends.
+- An in-memory database is one process's alone: the lock is always granted.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from issuer.store.private_files import private_dir
 
@@ -36,6 +43,18 @@ def lock_folder(engine: Engine) -> Path | None:
     return database.with_name(f"{database.name}.jobs")
 
 
+def locks_span_processes(engine: Engine) -> bool:
+    """Whether ``job_lock`` tells this process's work from another's: on PostgreSQL and on
+    an SQLite file, not on an in-memory database."""
+    return engine.dialect.name == "postgresql" or lock_folder(engine) is not None
+
+
+def advisory_key(kind: str, item_id: str) -> int:
+    """The PostgreSQL advisory lock key (a signed 64-bit integer) of one piece of work."""
+    digest = hashlib.sha256(f"tessera:{lock_name(kind, item_id)}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 def lock_name(kind: str, item_id: str) -> str:
     # Ids are the database's own uuids; anything else would not name a file of ours.
     if not item_id or not item_id.replace("-", "").isalnum():
@@ -47,6 +66,10 @@ def lock_name(kind: str, item_id: str) -> str:
 def job_lock(engine: Engine, kind: str, item_id: str) -> Iterator[bool]:
     """Hold the work's lock for the block: ``True`` inside if this process holds it,
     ``False`` if another process does (the caller then leaves the work alone)."""
+    if engine.dialect.name == "postgresql":
+        with _advisory_lock(engine, advisory_key(kind, item_id)) as mine:
+            yield mine
+        return
     folder = lock_folder(engine)
     if folder is None:
         yield True
@@ -62,6 +85,21 @@ def job_lock(engine: Engine, kind: str, item_id: str) -> Iterator[bool]:
         yield True
     finally:
         os.close(descriptor)  # releases the lock
+
+
+@contextlib.contextmanager
+def _advisory_lock(engine: Engine, key: int) -> Iterator[bool]:
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        mine = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
+        try:
+            yield mine
+        finally:
+            if mine:
+                try:
+                    connection.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                except SQLAlchemyError:
+                    connection.invalidate()  # closed, so the server drops the lock too
 
 
 def forget_finished_locks(engine: Engine, keep: set[str]) -> int:

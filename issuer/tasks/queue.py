@@ -20,7 +20,7 @@ from issuer.campaigns.bundle_chunks import BundlePlan, fail_bundle, run_bundle
 from issuer.credentials.reissue_runs import ReissuePlan, fail_run
 from issuer.services import Services
 from issuer.store.engine import session_scope
-from issuer.store.job_locks import forget_finished_locks, lock_folder
+from issuer.store.job_locks import forget_finished_locks, locks_span_processes
 from issuer.tasks.exports import fail_export, write_export
 from issuer.tasks.jobs import JobName, conninfo, create_task_app, defer_assembly
 from issuer.tasks.reissue import run_reissue
@@ -47,18 +47,19 @@ class TaskQueue(Protocol):
 
 
 class InProcessQueue:
-    """SQLite (``make run``): the same job functions, one after the other, in this process
-    (chunks rendered in a pool of ``TESSERA_RENDER_WORKERS`` processes). Each job holds its
-    work's lock file while it runs, and ``resume`` takes up what a stopped server left under
-    way (decision 0067, ``issuer/tasks/resume.py``)."""
+    """SQLite (``make run``), or PostgreSQL with ``TESSERA_TASK_RUNNER=in_process``: the same
+    job functions, one after the other, in this process (chunks rendered in a pool of
+    ``TESSERA_RENDER_WORKERS`` processes). Each job holds its work's lock while it runs, and
+    ``resume`` takes up what a stopped server left under way (decision 0067,
+    ``issuer/tasks/resume.py``)."""
 
     def __init__(self, services: Services) -> None:
         self._services = services
 
     def left_under_way(self) -> UnderWay | None:
         """The work under way now, read when a server starts, before it serves a request
-        (so nothing it is asked for is in it); ``None`` unless on an SQLite file."""
-        if lock_folder(self._services.engine) is None:
+        (so nothing it is asked for is in it); ``None`` on an in-memory database."""
+        if not locks_span_processes(self._services.engine):
             return None
         return under_way(self._services)
 

@@ -1,12 +1,14 @@
-"""Work a stopped server left under way, taken up by the next one (SQLite, decision 0067).
+"""Work a stopped server left under way, taken up by the next one (decision 0067).
 
-With SQLite the jobs run in the process that asked for them (``InProcessQueue``). A server
-stopped midway (killed, crashed, restarted) leaves its export ``queued`` or ``running``, its
-bundle ``building`` or its re-issue run ``queued`` or ``running``. On PostgreSQL, worker
+Where jobs run in the process that asked for them (``InProcessQueue``: SQLite, or
+PostgreSQL with ``TESSERA_TASK_RUNNER=in_process``), a server stopped midway (killed,
+crashed, restarted) leaves its export ``queued`` or ``running``, its bundle ``building`` or
+its re-issue run ``queued`` or ``running``. With workers on PostgreSQL, worker
 housekeeping queues such work again (``issuer/tasks/housekeeping.py``). Here:
 
-- Each in-process job holds its work's lock file while it runs (``issuer.store.job_locks``).
-  A job whose lock is taken is running elsewhere, so it is not started twice.
+- Each in-process job holds its work's lock while it runs (``issuer.store.job_locks``: a
+  lock file on SQLite, an advisory lock on PostgreSQL). A job whose lock is taken is
+  running elsewhere, so it is not started twice.
 - When a server starts, it reads what is under way (``under_way``), before it serves a
   request. A thread then takes each item whose lock is free and does what is left, as its
   job would have: an export from the start, a bundle's chunks not done and then its

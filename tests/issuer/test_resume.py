@@ -1,9 +1,12 @@
-"""Work a stopped server left under way is taken up by the next one (SQLite, decision 0067).
+"""Work a stopped server left under way is taken up by the next one (decision 0067).
 
 A process that dies midway (here a real process holding a job's lock, killed with SIGKILL)
 leaves an export, a bundle and a re-issue run under way; the next server takes each up,
 and their outputs come out exactly once. Work whose lock a live process holds is left
-alone. On PostgreSQL workers do this (tests/issuer/test_export_workers.py).
+alone. On SQLite the lock is a file; on PostgreSQL with jobs in the server's process
+(``TESSERA_TASK_RUNNER=in_process``, as these tests run) an advisory lock, held here by a
+real connection of another process. With workers on PostgreSQL, housekeeping does this
+(tests/issuer/test_export_workers.py).
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from issuer.access.tokens import Principal
 from issuer.app import create_app
@@ -32,10 +36,17 @@ from issuer.errors import ConflictError, IssuerErrorCode
 from issuer.services import Services
 from issuer.store.audit import Actor
 from issuer.store.engine import session_scope
-from issuer.store.job_locks import lock_folder
+from issuer.store.job_locks import (
+    BUNDLE,
+    EXPORT,
+    REISSUE,
+    advisory_key,
+    job_lock,
+    lock_folder,
+    lock_name,
+)
 from issuer.store.models import Credential, ExportJob, ImportJob, ReissueRun
 from issuer.tasks.exports import request_export
-from issuer.tasks.queue import InProcessQueue
 from issuer.tasks.reissue import run_reissue
 from issuer.vocabulary import BundleState, ExportKind, ExportState
 from tests.helpers import make_token
@@ -44,12 +55,25 @@ from tests.issuer.reissue_helpers import compromise_active_key, issue_many, outc
 
 ACTOR = Actor("test")
 HOLDERS = 6
-_HOLD = (
+_HOLD_FILE = (
     "import fcntl, os, sys, time\n"
     "descriptor = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)\n"
     "fcntl.flock(descriptor, fcntl.LOCK_EX)\n"
     "print('held', flush=True)\n"
     "time.sleep(600)\n"
+)
+_HOLD_ADVISORY = (
+    "import sys, time, psycopg\n"
+    "connection = psycopg.connect(sys.argv[1], autocommit=True)\n"
+    "connection.execute('SELECT pg_advisory_lock(%s)', (int(sys.argv[2]),))\n"
+    "print('held', flush=True)\n"
+    "time.sleep(600)\n"
+)
+
+
+_ADVISORY_LOCKS_HERE = (
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
 
 
@@ -72,14 +96,18 @@ def _export(services: Services, *, running: bool) -> str:
         return job.id
 
 
-def _hold(services: Services, name: str) -> subprocess.Popen[str]:
-    """Another process holding the lock file ``name``, as a running job does."""
-    folder = lock_folder(services.engine)
-    assert folder is not None
-    folder.mkdir(mode=0o700, exist_ok=True)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLD, str(folder / name)], stdout=subprocess.PIPE, text=True
-    )
+def _hold(services: Services, kind: str, item_id: str) -> subprocess.Popen[str]:
+    """Another process holding the work's lock, as a running job does."""
+    if services.engine.dialect.name == "postgresql":
+        url = services.engine.url.set(drivername="postgresql")
+        arguments = [_HOLD_ADVISORY, url.render_as_string(hide_password=False)]
+        arguments.append(str(advisory_key(kind, item_id)))
+    else:
+        folder = lock_folder(services.engine)
+        assert folder is not None
+        folder.mkdir(mode=0o700, exist_ok=True)
+        arguments = [_HOLD_FILE, str(folder / lock_name(kind, item_id))]
+    holder = subprocess.Popen([sys.executable, "-c", *arguments], stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None
     assert holder.stdout.readline().strip() == "held"
     return holder
@@ -114,10 +142,6 @@ def _export_state(services: Services, export_id: str) -> str:
 def test_a_server_takes_up_an_export_a_bundle_and_a_reissue_left_under_way(
     settings: Settings, services: Services, admin_headers: dict[str, str], tmp_path: Path
 ) -> None:
-    queue = InProcessQueue(services)
-    if services.engine.url.get_backend_name() != "sqlite":
-        assert queue.left_under_way() is None  # workers' housekeeping does it there
-        return
     import_id = import_campaign(services, tmp_path, HOLDERS)
     export_id = _export(services, running=True)
     with session_scope(services.sessions) as session:
@@ -129,8 +153,7 @@ def test_a_server_takes_up_an_export_a_bundle_and_a_reissue_left_under_way(
     old_kid, _new = compromise_active_key(services)
     run = plan(services, old_kid, chunk_size=2)
     # A server rendering the bundle's first chunk dies (SIGKILL) with its lock.
-    holder = _hold(services, f"bundle-{bundle.run_id}.lock")
-    _kill(holder)
+    _kill(_hold(services, BUNDLE, bundle.run_id))
 
     def finished() -> bool:
         with services.read_sessions() as session:
@@ -163,14 +186,11 @@ def test_a_server_takes_up_an_export_a_bundle_and_a_reissue_left_under_way(
 def test_work_a_live_process_holds_is_left_alone_until_that_process_dies(
     settings: Settings, services: Services
 ) -> None:
-    if services.engine.url.get_backend_name() != "sqlite":
-        assert InProcessQueue(services).left_under_way() is None
-        return
     load_catalog(services)
     issue_many(services, 2)
     free = _export(services, running=True)
     held = _export(services, running=True)
-    holder = _hold(services, f"export-{held}.lock")
+    holder = _hold(services, EXPORT, held)
     try:
         _served(settings, services, lambda: False)  # until the start-up's thread ends
         assert _export_state(services, free) == ExportState.READY
@@ -184,9 +204,23 @@ def test_work_a_live_process_holds_is_left_alone_until_that_process_dies(
         _kill(holder)
     _served(settings, services, lambda: _export_state(services, held) == ExportState.READY)
     assert _export_state(services, held) == ExportState.READY
-    # A finished export's lock file goes at a later start, once it is an hour old.
+
+
+def test_finished_work_leaves_no_lock_behind(settings: Settings, services: Services) -> None:
+    load_catalog(services)
+    issue_many(services, 2)
+    exports = [_export(services, running=True) for _ in range(2)]
+    _served(settings, services, lambda: False)  # both written, each holding its lock
+    with services.read_sessions() as session:
+        assert session.scalars(select(ExportJob.state)).all() == ["ready", "ready"]
     folder = lock_folder(services.engine)
-    assert folder is not None
+    if folder is None:  # PostgreSQL: each advisory lock was given back when its job ended
+        with services.engine.connect() as connection:
+            held = connection.scalar(text(_ADVISORY_LOCKS_HERE))
+        assert held == 0
+        return
+    # SQLite: a finished export's lock file goes at a later start, once it is an hour old.
+    assert all((folder / lock_name(EXPORT, export_id)).exists() for export_id in exports)
     with services.engine.begin() as connection:
         connection.execute(update(ExportJob).values(state=ExportState.READY))
     old = time.time() - 7200
@@ -201,9 +235,6 @@ def test_work_a_live_process_holds_is_left_alone_until_that_process_dies(
 def test_the_commands_leave_work_a_live_process_holds_alone(
     services: Services, tmp_path: Path
 ) -> None:
-    if services.engine.url.get_backend_name() != "sqlite":
-        assert lock_folder(services.engine) is None
-        return
     import_id = import_campaign(services, tmp_path, HOLDERS)
     with session_scope(services.sessions) as session:
         request_bundle(session, import_id)
@@ -212,10 +243,7 @@ def test_the_commands_leave_work_a_live_process_holds_alone(
         )
     old_kid, _new = compromise_active_key(services)
     run = plan(services, old_kid, chunk_size=2)
-    holders = [
-        _hold(services, f"bundle-{bundle.run_id}.lock"),
-        _hold(services, f"reissue-{run.run_id}.lock"),
-    ]
+    holders = [_hold(services, BUNDLE, bundle.run_id), _hold(services, REISSUE, run.run_id)]
     try:
         with pytest.raises(ConflictError) as refused:
             run_bundle(services, bundle, workers=1)
@@ -230,3 +258,16 @@ def test_the_commands_leave_work_a_live_process_holds_alone(
     assert run_reissue(services, run) is True  # the holder is gone: the command does it
     with services.read_sessions() as session:
         assert session.get_one(ReissueRun, run.run_id).state == "done"
+
+
+def test_a_jobs_lock_is_its_own_until_the_job_ends(services: Services) -> None:
+    work, other = str(uuid.uuid4()), str(uuid.uuid4())
+    with job_lock(services.engine, EXPORT, work) as first:
+        with job_lock(services.engine, EXPORT, work) as second:
+            assert (first, second) == (True, False)
+        with job_lock(services.engine, REISSUE, work) as another_kind:
+            assert another_kind
+        with job_lock(services.engine, EXPORT, other) as another_export:
+            assert another_export
+    with job_lock(services.engine, EXPORT, work) as again:
+        assert again
