@@ -1,20 +1,24 @@
 """Benchmark: ``POST /api/v1/verify`` throughput against ``/healthz`` on the same server.
 
-Run: .venv/bin/python bench/verify.py [--duration 15] [--connections 32] [--workers 2]
+Run: .venv/bin/python bench/verify.py [--duration 15] [--rounds 3] [--connections 32]
+[--workers 2]
 
 Starts ``tessera serve --workers N`` on a loopback port over a fresh SQLite database with
-the demo campaign, then drives it with wrk from a second process: first ``/healthz`` (the
+the demo campaign, then drives it with wrk from a second process: ``/healthz`` (the
 baseline: the same server, no work), then ``/api/v1/verify`` posting the campaign's 1,391
-credentials in turn. The server remembers credentials it has verified
-(``TESSERA_VERIFY_MEMO_SIZE``), so after the first round every request is a repeat; the
-server is then restarted with the memo off and measured again, so every request runs every
-check ("first sight"). Also measures raw ES256 signature verification (``cryptography``) of
-the same tokens, the floor of any verifier. Reports requests/s, p50 and p99, and ratios.
+credentials in turn, for ``--rounds`` rounds, alternating. The server remembers credentials
+it has verified (``TESSERA_VERIFY_MEMO_SIZE``), so after the first pass every request is a
+repeat; the server is then restarted with the memo off and measured again, so every request
+runs every check ("first sight"). Also measures raw ES256 signature verification
+(``cryptography``) of the same tokens, the floor of any verifier. Reports requests/s, p50
+and p99 of the median round, and each round's ratios with their median.
 
 Besides requests per second it reports the server's CPU time per request (all its
 processes, read from ``/proc`` before and after each wrk run): on a machine shared with
 other work the wall-clock rates of two runs a few seconds apart can differ by 2x, while CPU
-time per request moves little. ``--workers 1 --duration 5`` is a short run.
+time per request moves less. Alternating rounds put such a change on both sides of a
+ratio, and the median drops a round it spoiled. ``--workers 1 --duration 5`` is a short
+run.
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
 import httpx
 from cryptography.hazmat.primitives import hashes
@@ -181,6 +187,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian package 'wrk')")
@@ -213,42 +220,58 @@ def main() -> None:
         f"server: tessera serve --workers {args.workers}; wrk -t2 -c{args.connections} "
         f"-d{args.duration}s on loopback; {len(tokens)} distinct demo credentials"
     )
-    rows = (
-        ("/healthz", results["health"]),
-        ("/api/v1/verify", results["verify"]),
-        ("memo off:", None),
-        ("/healthz", first_sight["health"]),
-        ("/api/v1/verify", first_sight["verify"]),
-    )
-    for name, r in rows:
-        if r is None:
-            print(name)
-            continue
-        print(
-            f"{name:16} {r['rps']:9.0f} req/s   p50 {r['p50']:7.2f} ms   p99 {r['p99']:7.2f} ms"
-            f"   non-2xx {r['non_2xx']:.0f}   server CPU {r['cpu_us']:6.0f} us/req"
-        )
-    repeat = results["verify"]["rps"] / results["health"]["rps"]
-    first = first_sight["verify"]["rps"] / first_sight["health"]["rps"]
-    print(f"verify/healthz   {repeat:9.2f}   repeats, memo on (target >= 0.50)")
-    print(f"verify/healthz   {first:9.2f}   first sight, memo off")
-    cpu_repeat = results["health"]["cpu_us"] / results["verify"]["cpu_us"]
-    cpu_first = first_sight["health"]["cpu_us"] / first_sight["verify"]["cpu_us"]
-    print(f"CPU ratio        {cpu_repeat:9.2f}   repeats: healthz / verify server CPU per request")
-    print(f"CPU ratio        {cpu_first:9.2f}   first sight, memo off")
+    passes = (("memo on (repeats):", results), ("memo off (first sight):", first_sight))
+    for label, measured in passes:
+        print(f"{label}  median round of {len(measured.rounds)}")
+        health, verify = measured.median_round()
+        for name, r in (("/healthz", health), ("/api/v1/verify", verify)):
+            print(
+                f"{name:16} {r['rps']:9.0f} req/s   p50 {r['p50']:7.2f} ms"
+                f"   p99 {r['p99']:7.2f} ms   non-2xx {r['non_2xx']:.0f}"
+                f"   server CPU {r['cpu_us']:6.0f} us/req"
+            )
+    for figure, name in (("rps", "verify/healthz"), ("cpu_us", "CPU ratio")):
+        for label, measured, note in (
+            ("repeats, memo on", results, " (target >= 0.50)"),
+            ("first sight, memo off", first_sight, ""),
+        ):
+            ratios = measured.ratios(figure)
+            rounds = " ".join(f"{r:.2f}" for r in ratios)
+            print(f"{name:16} {median(ratios):9.2f}   {label}{note}; rounds {rounds}")
     print(f"raw ES256 verify {raw:9.0f} /s on one core (the floor: one signature per credential)")
 
 
-def measure(
-    base: str, script: Path, args: argparse.Namespace, server_pid: int
-) -> dict[str, dict[str, float]]:
-    """Warm-up, then /healthz and /api/v1/verify, each for ``args.duration`` seconds."""
+def measure(base: str, script: Path, args: argparse.Namespace, server_pid: int) -> Measured:
+    """Warm-up, then ``args.rounds`` rounds of /healthz and /api/v1/verify, each for
+    ``args.duration`` seconds: alternating, so a change in what else the machine runs falls
+    on both sides of a round's ratio."""
     common: dict[str, int] = {"connections": args.connections, "server_pid": server_pid}
     run_wrk(f"{base}/healthz", duration=3, script=None, **common)
     run_wrk(f"{base}/api/v1/verify", duration=3, script=script, **common)
-    health = run_wrk(f"{base}/healthz", duration=args.duration, script=None, **common)
-    verify = run_wrk(f"{base}/api/v1/verify", duration=args.duration, script=script, **common)
-    return {"health": health, "verify": verify}
+    rounds = []
+    for _ in range(args.rounds):
+        health = run_wrk(f"{base}/healthz", duration=args.duration, script=None, **common)
+        verify = run_wrk(f"{base}/api/v1/verify", duration=args.duration, script=script, **common)
+        rounds.append((health, verify))
+    return Measured(rounds)
+
+
+@dataclass
+class Measured:
+    """Rounds of (healthz, verify) wrk results, and their median figures."""
+
+    rounds: list[tuple[dict[str, float], dict[str, float]]]
+
+    def ratios(self, figure: str) -> list[float]:
+        """verify/healthz of each round: ``rps``, or ``cpu_us`` (healthz/verify)."""
+        if figure == "rps":
+            return [v["rps"] / h["rps"] for h, v in self.rounds]
+        return [h["cpu_us"] / v["cpu_us"] for h, v in self.rounds]
+
+    def median_round(self) -> tuple[dict[str, float], dict[str, float]]:
+        """The round whose CPU ratio is the median."""
+        ordered = sorted(self.rounds, key=lambda r: r[0]["cpu_us"] / r[1]["cpu_us"])
+        return ordered[len(ordered) // 2]
 
 
 def stop(server: subprocess.Popen[bytes]) -> None:
