@@ -11,6 +11,8 @@ from jwcrypto import jwk, jws
 from PIL import Image, ImageDraw
 from typer.testing import CliRunner, Result
 
+from issuer.campaigns.bundle import request_bundle
+from issuer.campaigns.bundle_chunks import BundlePlan, plan_bundle
 from issuer.campaigns.demo import catalog_data, load_catalog_data
 from issuer.campaigns.import_run import ImportRequest, run_import, start_import
 from issuer.cli.main import app as tessera
@@ -53,6 +55,21 @@ def import_campaign(services: Services, folder: Path, holders: int) -> str:
         job = start_import(session, request, max_rows=1000, now=services.clock())
     run_import(services, job.id, request)
     return job.id
+
+
+def plan_campaign_bundle(services: Services, import_id: str, chunk_size: int) -> BundlePlan:
+    """What the bundle route does up to its commit: the bundle asked for and planned in
+    chunks of ``chunk_size`` holders, no job queued or run."""
+    with session_scope(services.sessions) as session:
+        request_bundle(session, import_id)
+        return plan_bundle(
+            session,
+            import_id,
+            actor=Actor("test"),
+            units=None,
+            chunk_size=chunk_size,
+            services=services,
+        )
 
 
 def issue_body(**changes: Any) -> dict[str, Any]:

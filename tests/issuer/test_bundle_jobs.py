@@ -13,10 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
-from issuer.campaigns.bundle import request_bundle
 from issuer.campaigns.bundle_chunks import (
     assemble_bundle,
-    plan_bundle,
     render_bundle_chunk,
     render_serially,
 )
@@ -24,10 +22,8 @@ from issuer.cli.main import app as tessera
 from issuer.config import Settings
 from issuer.documents.credential_document import CredentialDocument
 from issuer.services import Services
-from issuer.store.audit import Actor
-from issuer.store.engine import session_scope
 from issuer.store.models import BundleChunk, ImportJob, ShareLink
-from tests.issuer.helpers import cli_env, import_campaign, run_cli
+from tests.issuer.helpers import cli_env, import_campaign, plan_campaign_bundle, run_cli
 
 HOLDERS = 7
 
@@ -63,11 +59,7 @@ def test_a_chunk_that_fails_midway_commits_no_share_link_and_its_retry_completes
     services: Services, tmp_path: Path
 ) -> None:
     import_id = import_campaign(services, tmp_path, HOLDERS)
-    with session_scope(services.sessions) as session:
-        request_bundle(session, import_id)
-        plan = plan_bundle(
-            session, import_id, actor=Actor("test"), units=None, chunk_size=3, services=services
-        )
+    plan = plan_campaign_bundle(services, import_id, chunk_size=3)
     assert plan.chunks == 3
 
     def dies_after_two(documents: list[CredentialDocument]) -> Iterable[list[tuple[str, bytes]]]:

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from issuer.app import create_app
 from issuer.campaigns.bundle import request_bundle
-from issuer.campaigns.bundle_chunks import BundlePlan, build_bundle, plan_bundle
+from issuer.campaigns.bundle_chunks import BundlePlan, build_bundle
 from issuer.campaigns.import_run import ImportRequest, run_import, start_import
 from issuer.config import Settings
 from issuer.services import Services
@@ -40,6 +40,7 @@ from issuer.vocabulary import BundleState
 from tests.chunk_jobs import chunks_done, chunks_under_way, jobs, kill_mid_chunk
 from tests.helpers import BASE_URL, PASSPHRASE, fresh_database_url
 from tests.issuer.campaign_files import campaign, request_row, write_csv
+from tests.issuer.helpers import plan_campaign_bundle
 from tests.servers import (
     prepare_database,
     server_env,
@@ -104,11 +105,7 @@ def _settings(url: str, work: Path, **extra: object) -> Settings:
 
 
 def _queue_bundle(services: Services, import_id: str) -> BundlePlan:
-    with session_scope(services.sessions) as session:
-        request_bundle(session, import_id)
-        plan = plan_bundle(
-            session, import_id, actor=ACTOR, units=None, chunk_size=CHUNK, services=services
-        )
+    plan = plan_campaign_bundle(services, import_id, chunk_size=CHUNK)
     queue = WorkerQueue(services)
     try:
         queue.start_bundle(plan)

@@ -24,8 +24,6 @@ from sqlalchemy import select, text
 
 from issuer.access.tokens import Principal
 from issuer.app import create_app
-from issuer.campaigns.bundle import request_bundle
-from issuer.campaigns.bundle_chunks import plan_bundle
 from issuer.campaigns.import_run import ImportRequest, run_import, start_import
 from issuer.config import Settings
 from issuer.services import Services
@@ -36,6 +34,7 @@ from issuer.tasks.exports import request_export
 from issuer.vocabulary import BundleState, ExportKind, ExportState
 from tests.helpers import BASE_URL, PASSPHRASE, fresh_database_url, make_token
 from tests.issuer.campaign_files import campaign, request_row, write_csv
+from tests.issuer.helpers import plan_campaign_bundle
 from tests.servers import prepare_database, start_worker, stop_worker
 
 pytestmark = pytest.mark.postgres
@@ -261,11 +260,7 @@ def test_housekeeping_queues_work_left_without_jobs_and_deletes_old_jobs_and_par
     import_id = _import(case)
     # What the bundle route does up to its commit, and an export up to its commit: then the
     # process dies before queueing their jobs.
-    with session_scope(case.services.sessions) as session:
-        request_bundle(session, import_id)
-        plan = plan_bundle(
-            session, import_id, actor=ACTOR, units=None, chunk_size=CHUNK, services=case.services
-        )
+    plan = plan_campaign_bundle(case.services, import_id, chunk_size=CHUNK)
     with session_scope(case.services.sessions) as session:
         principal_id = session.scalar(text("SELECT min(id) FROM principals"))
         export = request_export(

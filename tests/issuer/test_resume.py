@@ -29,8 +29,7 @@ from sqlalchemy import select, text, update
 
 from issuer.access.tokens import Principal
 from issuer.app import create_app
-from issuer.campaigns.bundle import request_bundle
-from issuer.campaigns.bundle_chunks import plan_bundle, run_bundle
+from issuer.campaigns.bundle_chunks import run_bundle
 from issuer.config import Settings
 from issuer.errors import ConflictError, IssuerErrorCode
 from issuer.services import Services
@@ -50,7 +49,7 @@ from issuer.tasks.exports import request_export
 from issuer.tasks.reissue import run_reissue
 from issuer.vocabulary import BundleState, ExportKind, ExportState
 from tests.helpers import make_token
-from tests.issuer.helpers import import_campaign, load_catalog
+from tests.issuer.helpers import import_campaign, load_catalog, plan_campaign_bundle
 from tests.issuer.reissue_helpers import compromise_active_key, issue_many, outcome, plan
 
 ACTOR = Actor("test")
@@ -144,11 +143,8 @@ def test_a_server_takes_up_an_export_a_bundle_and_a_reissue_left_under_way(
 ) -> None:
     import_id = import_campaign(services, tmp_path, HOLDERS)
     export_id = _export(services, running=True)
-    with session_scope(services.sessions) as session:
-        request_bundle(session, import_id)
-        bundle = plan_bundle(
-            session, import_id, actor=ACTOR, units=None, chunk_size=2, services=services
-        )
+    bundle = plan_campaign_bundle(services, import_id, chunk_size=2)
+    with services.read_sessions() as session:
         imported = list(session.scalars(select(Credential.id)))
     old_kid, _new = compromise_active_key(services)
     run = plan(services, old_kid, chunk_size=2)
@@ -236,11 +232,7 @@ def test_the_commands_leave_work_a_live_process_holds_alone(
     services: Services, tmp_path: Path
 ) -> None:
     import_id = import_campaign(services, tmp_path, HOLDERS)
-    with session_scope(services.sessions) as session:
-        request_bundle(session, import_id)
-        bundle = plan_bundle(
-            session, import_id, actor=ACTOR, units=None, chunk_size=2, services=services
-        )
+    bundle = plan_campaign_bundle(services, import_id, chunk_size=2)
     old_kid, _new = compromise_active_key(services)
     run = plan(services, old_kid, chunk_size=2)
     holders = [_hold(services, BUNDLE, bundle.run_id), _hold(services, REISSUE, run.run_id)]
