@@ -470,7 +470,8 @@ def iter_credentials(
     units = unit_ids(session, criteria, scope)
     query = _scoped(select(Credential), criteria, units, _dialect(session))
     query = query.order_by(*_ordering(order))
-    yield from session.scalars(query.execution_options(yield_per=batch))
+    with session.scalars(query.execution_options(yield_per=batch)) as result:
+        yield from result  # a server-side cursor on PostgreSQL: closed even on early exit
 
 
 def tally(

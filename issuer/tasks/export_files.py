@@ -9,7 +9,7 @@ streaming endpoints send the bytes, an export job writes them and counts the row
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Final
 
 import orjson
@@ -78,7 +78,7 @@ def register_parts(
     *,
     scope: tuple[str, ...] | None,
     order: SortOrder,
-) -> Iterator[tuple[bytes, int]]:
+) -> Generator[tuple[bytes, int], None, None]:
     """The header (0 rows), then a few hundred lines at a time, from one query."""
     yield render_csv(CSV_HEADER, ()), 0
     lines: list[tuple[object, ...]] = []
@@ -96,7 +96,7 @@ def audit_line(event_record_: dict[str, object]) -> bytes:
     return orjson.dumps(event_record_, option=orjson.OPT_SORT_KEYS) + b"\n"
 
 
-def audit_parts(session: Session) -> Iterator[tuple[bytes, int]]:
+def audit_parts(session: Session) -> Generator[tuple[bytes, int], None, None]:
     """Every event in chain order, a few hundred lines at a time."""
     lines: list[bytes] = []
     for event in iter_events(session):
