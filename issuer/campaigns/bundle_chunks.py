@@ -43,7 +43,7 @@ from issuer.errors import ConflictError, IssuerErrorCode
 from issuer.services import Services
 from issuer.store.audit import Actor, record_event
 from issuer.store.engine import session_scope
-from issuer.store.job_locks import BUNDLE, job_lock
+from issuer.store.job_locks import BUNDLE, JobLock, job_lock
 from issuer.store.models import BundleChunk, Credential, ImportJob, ImportRow, Unit
 from issuer.store.private_files import create_private_file, private_dir
 from issuer.vocabulary import AuditAction, BundleState
@@ -352,18 +352,26 @@ def build_bundle(
 def run_bundle(services: Services, plan: BundlePlan, *, workers: int) -> Path:
     """Run a planned bundle's jobs one after the other in this process (rendering each chunk
     in a pool of ``workers`` processes), holding the run's lock (decision 0067: 409
-    ``bundle_building`` while another process holds it); a failure leaves the bundle
-    ``failed``."""
-    with job_lock(services.engine, BUNDLE, plan.run_id) as mine:
-        if not mine:
+    ``bundle_building`` while another process holds it, or once this process has lost it,
+    the bundle left ``building``); a failure leaves the bundle ``failed``."""
+    with job_lock(services.engine, BUNDLE, plan.run_id) as lock:
+        if not lock:
             raise ConflictError(
                 "another process is building this bundle", code=IssuerErrorCode.BUNDLE_BUILDING
             )
         try:
             with render_pool(workers) as render:
                 for chunk in range(plan.chunks):
+                    _confirm_held(lock, plan)
                     render_bundle_chunk(services, plan.run_id, chunk, render=render)
+            _confirm_held(lock, plan)
             path = assemble_bundle(services, plan.run_id)
+        except _LockLostError:
+            # The bundle stays building, for the process that holds the lock now.
+            raise ConflictError(
+                "this process lost the bundle's lock; another process may be building it",
+                code=IssuerErrorCode.BUNDLE_BUILDING,
+            ) from None
         except Exception:
             log.exception("bundle failed", extra={"import_id": plan.import_id})
             fail_bundle(services, plan.run_id)
@@ -373,6 +381,21 @@ def run_bundle(services: Services, plan: BundlePlan, *, workers: int) -> Path:
             "the bundle is not being built", code=IssuerErrorCode.BUNDLE_NOT_BUILDING
         )
     return path
+
+
+class _LockLostError(Exception):
+    """This process lost the bundle's lock while building it."""
+
+
+def _confirm_held(lock: JobLock, plan: BundlePlan) -> None:
+    """Stop (``_LockLostError``) once this process has lost the bundle's lock: another
+    process may be building it now (decision 0067)."""
+    if not lock.still_held():
+        log.warning(
+            "bundle stopped: its lock was lost, so another process may take it up",
+            extra={"run_id": plan.run_id},
+        )
+        raise _LockLostError
 
 
 def chunks_to_render(services: Services, run_id: str) -> list[int]:

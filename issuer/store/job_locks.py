@@ -10,6 +10,13 @@ work, so the next server may take it up.
   own, in autocommit (no transaction is held open). It spans every process and machine
   that shares the database, and the server releases it when that connection ends.
 - An in-memory database is one process's alone: the lock is always granted.
+
+A PostgreSQL lock can be lost while its job runs: its connection may end (a network break,
+a restarted server, ``idle_session_timeout``) and the lock with it, and then a replica that
+starts may take the same work up. So a job asks ``JobLock.still_held()`` before each part of
+its work it would commit (an export's progress report and its end, a chunk, an assembly)
+and stops when the answer is no, leaving the work under way for whoever holds the lock
+next. A file lock cannot be lost while its process lives.
 """
 
 from __future__ import annotations
@@ -19,12 +26,13 @@ import fcntl
 import hashlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from issuer.store.private_files import private_dir
@@ -55,6 +63,13 @@ def advisory_key(kind: str, item_id: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def advisory_key_parts(key: int) -> tuple[int, int]:
+    """How ``pg_locks`` shows a 64-bit advisory key: ``classid`` holds its high 32 bits,
+    ``objid`` its low 32 bits (both unsigned), ``objsubid`` is 1."""
+    unsigned = key & 0xFFFF_FFFF_FFFF_FFFF
+    return unsigned >> 32, unsigned & 0xFFFF_FFFF
+
+
 def lock_name(kind: str, item_id: str) -> str:
     # Ids are the database's own uuids; anything else would not name a file of ours.
     if not item_id or not item_id.replace("-", "").isalnum():
@@ -62,17 +77,33 @@ def lock_name(kind: str, item_id: str) -> str:
     return f"{kind}-{item_id}.lock"
 
 
+def _always() -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class JobLock:
+    """What ``job_lock`` gives the block: true if this process holds the work's lock (false:
+    another process does, and the caller leaves the work alone), and ``still_held``, which
+    asks whether it still does."""
+
+    mine: bool
+    still_held: Callable[[], bool] = _always
+
+    def __bool__(self) -> bool:
+        return self.mine
+
+
 @contextlib.contextmanager
-def job_lock(engine: Engine, kind: str, item_id: str) -> Iterator[bool]:
-    """Hold the work's lock for the block: ``True`` inside if this process holds it,
-    ``False`` if another process does (the caller then leaves the work alone)."""
+def job_lock(engine: Engine, kind: str, item_id: str) -> Iterator[JobLock]:
+    """Hold the work's lock for the block."""
     if engine.dialect.name == "postgresql":
-        with _advisory_lock(engine, advisory_key(kind, item_id)) as mine:
-            yield mine
+        with _advisory_lock(engine, advisory_key(kind, item_id)) as lock:
+            yield lock
         return
     folder = lock_folder(engine)
     if folder is None:
-        yield True
+        yield JobLock(mine=True)
         return
     path = private_dir(folder, narrow=True) / lock_name(kind, item_id)
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -80,26 +111,44 @@ def job_lock(engine: Engine, kind: str, item_id: str) -> Iterator[bool]:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            yield False
+            yield JobLock(mine=False)
             return
-        yield True
+        yield JobLock(mine=True)
     finally:
         os.close(descriptor)  # releases the lock
 
 
+# This session holds the lock: its row in pg_locks is granted and names this backend.
+_HELD_HERE = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND pid = pg_backend_pid() AND classid::bigint = :high AND objid::bigint = :low"
+    " AND objsubid = 1)"
+)
+
+
 @contextlib.contextmanager
-def _advisory_lock(engine: Engine, key: int) -> Iterator[bool]:
+def _advisory_lock(engine: Engine, key: int) -> Iterator[JobLock]:
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT")
         mine = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
         try:
-            yield mine
+            yield JobLock(mine, lambda: mine and _held_on(connection, key))
         finally:
             if mine:
                 try:
                     connection.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
                 except SQLAlchemyError:
                     connection.invalidate()  # closed, so the server drops the lock too
+
+
+def _held_on(connection: Connection, key: int) -> bool:
+    """Whether ``connection``'s session still holds the advisory lock ``key``; false once
+    the connection is gone (and the server has dropped the lock with it)."""
+    high, low = advisory_key_parts(key)
+    try:
+        return bool(connection.scalar(_HELD_HERE, {"high": high, "low": low}))
+    except SQLAlchemyError:
+        return False
 
 
 def forget_finished_locks(engine: Engine, keep: set[str]) -> int:

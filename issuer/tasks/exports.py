@@ -12,12 +12,13 @@ is a conditional update the writer notices at its next progress report. Files ar
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any, Final
 
@@ -30,7 +31,7 @@ from issuer.errors import ConflictError, IssuerErrorCode, NotFoundError
 from issuer.services import Services
 from issuer.store.audit import Actor, record_event
 from issuer.store.engine import session_scope
-from issuer.store.job_locks import EXPORT, job_lock
+from issuer.store.job_locks import EXPORT, JobLock, job_lock
 from issuer.store.models import ExportJob
 from issuer.store.private_files import create_private_file, private_dir
 from issuer.tasks.export_files import audit_parts, register_parts
@@ -169,13 +170,14 @@ def _expired(job: ExportJob, services: Services) -> bool:
 
 def write_export(services: Services, export_id: str, *, every: int = PROGRESS_ROWS) -> bool:
     """The job: write the export's file; ``False`` when there was nothing to do (done,
-    cancelled, or another process writing it: decision 0067) or it was cancelled midway.
-    Reports ``rows`` every ``every`` rows."""
-    with job_lock(services.engine, EXPORT, export_id) as mine:
-        return mine and _write_export(services, export_id, every)
+    cancelled, or another process writing it: decision 0067) or it stopped midway
+    (cancelled, or its lock lost: left ``running`` for the next taker). Reports ``rows``
+    every ``every`` rows."""
+    with job_lock(services.engine, EXPORT, export_id) as lock:
+        return bool(lock) and _write_export(services, export_id, every, lock)
 
 
-def _write_export(services: Services, export_id: str, every: int) -> bool:
+def _write_export(services: Services, export_id: str, every: int, lock: JobLock) -> bool:
     with session_scope(services.sessions) as session:
         job = session.scalars(
             select(ExportJob).where(ExportJob.id == export_id).with_for_update()
@@ -189,8 +191,8 @@ def _write_export(services: Services, export_id: str, every: int) -> bool:
     partial = folder / f".export-{export_id}.{attempt}.partial"
     target = folder / f"export-{export_id}-{attempt}.{SUFFIX[kind]}"
     try:
-        rows = _write(services, export_id, partial, kind, units, criteria, every)
-        if rows is None:
+        rows = _write(services, export_id, partial, kind, units, criteria, every, lock)
+        if rows is None or not _still_mine(lock, export_id):
             return False
         os.replace(partial, target)
         with session_scope(services.sessions) as session:
@@ -223,15 +225,23 @@ def _write(
     units: list[str] | None,
     criteria: dict[str, Any] | None,
     every: int,
+    lock: JobLock,
 ) -> int | None:
-    """Write every part to ``partial``; the rows written, or ``None`` once cancelled."""
+    """Write every part to ``partial``; the rows written, or ``None`` once cancelled or the
+    lock is lost."""
     rows = reported = 0
-    with create_private_file(partial) as handle, services.read_sessions() as session:
-        for data, count in _parts(services, session, kind, units, criteria):
+    with (
+        create_private_file(partial) as handle,
+        services.read_sessions() as session,
+        # Closed before the session, also when stopped midway: the query's server-side
+        # cursor is closed with it, not left for the garbage collector.
+        contextlib.closing(_parts(services, session, kind, units, criteria)) as parts,
+    ):
+        for data, count in parts:
             handle.write(data)
             rows += count
             if rows - reported >= every:
-                if not _report(services, export_id, rows):
+                if not _still_mine(lock, export_id) or not _report(services, export_id, rows):
                     return None
                 reported = rows
     return rows
@@ -243,12 +253,22 @@ def _parts(
     kind: ExportKind,
     units: list[str] | None,
     criteria: dict[str, Any] | None,
-) -> Iterator[tuple[bytes, int]]:
+) -> Generator[tuple[bytes, int], None, None]:
     if kind == ExportKind.AUDIT:
         return audit_parts(session)
     search, order = criteria_of(criteria or {"sort": SortOrder.NEWEST.value})
     scope = tuple(units) if units is not None else None
     return register_parts(session, services.urls, search, scope=scope, order=order)
+
+
+def _still_mine(lock: JobLock, export_id: str) -> bool:
+    if lock.still_held():
+        return True
+    log.warning(
+        "export stopped: its lock was lost, so another process may take it up",
+        extra={"export_id": export_id},
+    )
+    return False
 
 
 def _report(services: Services, export_id: str, rows: int) -> bool:

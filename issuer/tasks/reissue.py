@@ -36,12 +36,19 @@ def run_reissue_chunk(services: Services, run_id: str, chunk: int) -> bool:
 def run_reissue(services: Services, plan: ReissuePlan) -> bool:
     """Every chunk of a planned run, one after the other, in this process (SQLite, and
     ``tessera keys reissue``), holding the run's lock; a cancellation stops the chunks after
-    it. ``False`` when another process holds the lock and runs it (decision 0067)."""
-    with job_lock(services.engine, REISSUE, plan.run_id) as mine:
-        if not mine:
+    it. ``False`` when another process holds the lock and runs it, or when this process
+    lost the lock midway and left the chunks not done to the next taker (decision 0067)."""
+    with job_lock(services.engine, REISSUE, plan.run_id) as lock:
+        if not lock:
             log.info("re-issue run left to the process running it", extra={"run_id": plan.run_id})
             return False
         for chunk in range(plan.chunks):
+            if not lock.still_held():
+                log.warning(
+                    "re-issue run stopped: its lock was lost, so another process may take it up",
+                    extra={"run_id": plan.run_id},
+                )
+                return False
             run_reissue_chunk(services, plan.run_id, chunk)
     log.info("re-issue run finished here", extra={"run_id": plan.run_id, "kid": plan.kid})
     return True

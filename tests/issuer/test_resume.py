@@ -22,6 +22,7 @@ import uuid
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,6 +30,7 @@ from sqlalchemy import select, text, update
 
 from issuer.access.tokens import Principal
 from issuer.app import create_app
+from issuer.campaigns import bundle_chunks
 from issuer.campaigns.bundle_chunks import run_bundle
 from issuer.config import Settings
 from issuer.errors import ConflictError, IssuerErrorCode
@@ -40,12 +42,16 @@ from issuer.store.job_locks import (
     EXPORT,
     REISSUE,
     advisory_key,
+    advisory_key_parts,
     job_lock,
     lock_folder,
     lock_name,
 )
 from issuer.store.models import Credential, ExportJob, ImportJob, ReissueRun
-from issuer.tasks.exports import request_export
+from issuer.tasks import export_files
+from issuer.tasks import exports as export_jobs
+from issuer.tasks import reissue as reissue_jobs
+from issuer.tasks.exports import request_export, write_export
 from issuer.tasks.reissue import run_reissue
 from issuer.vocabulary import BundleState, ExportKind, ExportState
 from tests.helpers import make_token
@@ -256,10 +262,135 @@ def test_a_jobs_lock_is_its_own_until_the_job_ends(services: Services) -> None:
     work, other = str(uuid.uuid4()), str(uuid.uuid4())
     with job_lock(services.engine, EXPORT, work) as first:
         with job_lock(services.engine, EXPORT, work) as second:
-            assert (first, second) == (True, False)
+            assert (bool(first), bool(second)) == (True, False)
+            assert first.still_held()
         with job_lock(services.engine, REISSUE, work) as another_kind:
             assert another_kind
         with job_lock(services.engine, EXPORT, other) as another_export:
             assert another_export
     with job_lock(services.engine, EXPORT, work) as again:
         assert again
+
+
+# A PostgreSQL lock goes with its connection, which can end while its job runs (a network
+# break, a restarted server, idle_session_timeout). A file lock cannot be lost while its
+# process lives, so these run on PostgreSQL only.
+ON_POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+_LOCK_BACKEND = (
+    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND classid::bigint = :high AND objid::bigint = :low AND objsubid = 1"
+)
+
+
+def _end_lock_connection(services: Services, kind: str, item_id: str) -> None:
+    """End the database connection that holds the work's advisory lock, and wait until
+    PostgreSQL has dropped the lock with it."""
+    high, low = advisory_key_parts(advisory_key(kind, item_id))
+    with services.engine.connect() as connection:
+        pids = connection.scalars(text(_LOCK_BACKEND), {"high": high, "low": low}).all()
+        assert len(pids) == 1
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pids[0]})
+        connection.commit()
+        deadline = time.monotonic() + 10
+        while connection.scalars(text(_LOCK_BACKEND), {"high": high, "low": low}).all():
+            assert time.monotonic() < deadline, "the lock outlived its connection"
+            time.sleep(0.05)
+            connection.commit()
+
+
+@ON_POSTGRESQL
+def test_a_reissue_run_that_loses_its_lock_stops_and_the_next_taker_finishes_it(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_catalog(services)
+    imported = issue_many(services, HOLDERS)
+    old_kid, _new = compromise_active_key(services)
+    run = plan(services, old_kid, chunk_size=2)
+    chunk = reissue_jobs.run_reissue_chunk
+
+    def chunk_then_lose_the_lock(services: Services, run_id: str, number: int) -> bool:
+        done = chunk(services, run_id, number)
+        _end_lock_connection(services, REISSUE, run_id)
+        return done
+
+    monkeypatch.setattr(reissue_jobs, "run_reissue_chunk", chunk_then_lose_the_lock)
+    assert run_reissue(services, run) is False  # stopped after its first chunk
+    monkeypatch.undo()
+    with services.read_sessions() as session:
+        assert session.get_one(ReissueRun, run.run_id).state == "running"
+    assert list(outcome(services, imported).states.values()).count("superseded") == 2
+    assert run_reissue(services, run) is True  # the next taker does the chunks left
+    after = outcome(services, imported)
+    assert set(after.states.values()) == {"superseded"}
+    assert [after.events[i] for i in imported] == [1] * HOLDERS  # each re-issued once
+
+
+@ON_POSTGRESQL
+def test_a_bundle_that_loses_its_lock_stays_building_for_the_next_taker(
+    services: Services,
+    admin_headers: dict[str, str],
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import_id = import_campaign(services, tmp_path, HOLDERS)
+    bundle = plan_campaign_bundle(services, import_id, chunk_size=2)
+    render = bundle_chunks.render_bundle_chunk
+
+    def render_then_lose_the_lock(services: Services, run_id: str, chunk: int, **kw: Any) -> Any:
+        done = render(services, run_id, chunk, **kw)
+        _end_lock_connection(services, BUNDLE, run_id)
+        return done
+
+    monkeypatch.setattr(bundle_chunks, "render_bundle_chunk", render_then_lose_the_lock)
+    with pytest.raises(ConflictError) as stopped:
+        run_bundle(services, bundle, workers=1)
+    monkeypatch.undo()
+    assert stopped.value.code == IssuerErrorCode.BUNDLE_BUILDING
+    with services.read_sessions() as session:
+        assert session.get_one(ImportJob, import_id).bundle_state == BundleState.BUILDING
+    run_bundle(services, bundle, workers=1)  # the next taker renders the chunks left
+    with TestClient(create_app(settings, services=services)) as client:
+        file = client.get(f"/api/v1/imports/{import_id}/bundle.zip", headers=admin_headers)
+    assert file.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(file.content)).namelist()
+    assert len(names) == len(set(names))  # every holder's files once
+    assert sum(name.endswith(".pdf") for name in names) == HOLDERS
+
+
+@ON_POSTGRESQL
+@pytest.mark.parametrize(("rows_per_part", "stopped_at"), [(2, 2), (200, HOLDERS)])
+def test_an_export_that_loses_its_lock_stops_and_the_next_taker_writes_it_whole(
+    services: Services,
+    admin_headers: dict[str, str],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    rows_per_part: int,
+    stopped_at: int,
+) -> None:
+    """Parts of 2 rows: stopped at the report after the lock was lost. One part for all:
+    stopped after the last report, before the file is kept."""
+    load_catalog(services)
+    issue_many(services, HOLDERS)
+    export_id = _export(services, running=False)
+    report = export_jobs._report
+
+    def report_then_lose_the_lock(services: Services, export_id: str, rows: int) -> bool:
+        reported = report(services, export_id, rows)
+        _end_lock_connection(services, EXPORT, export_id)
+        return reported
+
+    monkeypatch.setattr(export_files, "ROWS_PER_PART", rows_per_part)
+    monkeypatch.setattr(export_jobs, "_report", report_then_lose_the_lock)
+    assert write_export(services, export_id, every=2) is False
+    monkeypatch.undo()
+    with services.read_sessions() as session:
+        job = session.get_one(ExportJob, export_id)
+        assert (job.state, job.rows, job.path) == (ExportState.RUNNING, stopped_at, None)
+    assert not list(settings.export_dir.iterdir())  # no file left behind
+    assert write_export(services, export_id, every=2) is True
+    with TestClient(create_app(settings, services=services)) as client:
+        read = client.get(f"/api/v1/exports/{export_id}", headers=admin_headers).json()
+        file = client.get(read["download_url"], headers=admin_headers).content
+        assert file == client.get("/api/v1/credentials.csv", headers=admin_headers).content
+    assert read["rows"] == HOLDERS
