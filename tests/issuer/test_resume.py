@@ -298,6 +298,21 @@ def _end_lock_connection(services: Services, kind: str, item_id: str) -> None:
             connection.commit()
 
 
+def _lose_the_lock_after(
+    monkeypatch: pytest.MonkeyPatch, owner: object, step: str, kind: str
+) -> None:
+    """``owner.step`` (called as ``step(services, item_id, ...)``) ends the connection that
+    holds the item's lock once it has done its part."""
+    original = getattr(owner, step)
+
+    def step_then_lose_the_lock(services: Services, item_id: str, *args: Any, **kwargs: Any) -> Any:
+        done = original(services, item_id, *args, **kwargs)
+        _end_lock_connection(services, kind, item_id)
+        return done
+
+    monkeypatch.setattr(owner, step, step_then_lose_the_lock)
+
+
 @ON_POSTGRESQL
 def test_a_reissue_run_that_loses_its_lock_stops_and_the_next_taker_finishes_it(
     services: Services, monkeypatch: pytest.MonkeyPatch
@@ -306,14 +321,7 @@ def test_a_reissue_run_that_loses_its_lock_stops_and_the_next_taker_finishes_it(
     imported = issue_many(services, HOLDERS)
     old_kid, _new = compromise_active_key(services)
     run = plan(services, old_kid, chunk_size=2)
-    chunk = reissue_jobs.run_reissue_chunk
-
-    def chunk_then_lose_the_lock(services: Services, run_id: str, number: int) -> bool:
-        done = chunk(services, run_id, number)
-        _end_lock_connection(services, REISSUE, run_id)
-        return done
-
-    monkeypatch.setattr(reissue_jobs, "run_reissue_chunk", chunk_then_lose_the_lock)
+    _lose_the_lock_after(monkeypatch, reissue_jobs, "run_reissue_chunk", REISSUE)
     assert run_reissue(services, run) is False  # stopped after its first chunk
     monkeypatch.undo()
     with services.read_sessions() as session:
@@ -335,14 +343,7 @@ def test_a_bundle_that_loses_its_lock_stays_building_for_the_next_taker(
 ) -> None:
     import_id = import_campaign(services, tmp_path, HOLDERS)
     bundle = plan_campaign_bundle(services, import_id, chunk_size=2)
-    render = bundle_chunks.render_bundle_chunk
-
-    def render_then_lose_the_lock(services: Services, run_id: str, chunk: int, **kw: Any) -> Any:
-        done = render(services, run_id, chunk, **kw)
-        _end_lock_connection(services, BUNDLE, run_id)
-        return done
-
-    monkeypatch.setattr(bundle_chunks, "render_bundle_chunk", render_then_lose_the_lock)
+    _lose_the_lock_after(monkeypatch, bundle_chunks, "render_bundle_chunk", BUNDLE)
     with pytest.raises(ConflictError) as stopped:
         run_bundle(services, bundle, workers=1)
     monkeypatch.undo()
@@ -373,15 +374,8 @@ def test_an_export_that_loses_its_lock_stops_and_the_next_taker_writes_it_whole(
     load_catalog(services)
     issue_many(services, HOLDERS)
     export_id = _export(services, running=False)
-    report = export_jobs._report
-
-    def report_then_lose_the_lock(services: Services, export_id: str, rows: int) -> bool:
-        reported = report(services, export_id, rows)
-        _end_lock_connection(services, EXPORT, export_id)
-        return reported
-
     monkeypatch.setattr(export_files, "ROWS_PER_PART", rows_per_part)
-    monkeypatch.setattr(export_jobs, "_report", report_then_lose_the_lock)
+    _lose_the_lock_after(monkeypatch, export_jobs, "_report", EXPORT)
     assert write_export(services, export_id, every=2) is False
     monkeypatch.undo()
     with services.read_sessions() as session:
