@@ -362,9 +362,9 @@ def run_bundle(services: Services, plan: BundlePlan, *, workers: int) -> Path:
         try:
             with render_pool(workers) as render:
                 for chunk in range(plan.chunks):
-                    _confirm_held(lock, plan)
+                    _confirm_held(lock)
                     render_bundle_chunk(services, plan.run_id, chunk, render=render)
-            _confirm_held(lock, plan)
+            _confirm_held(lock)
             path = assemble_bundle(services, plan.run_id)
         except _LockLostError:
             # The bundle stays building, for the process that holds the lock now.
@@ -387,14 +387,10 @@ class _LockLostError(Exception):
     """This process lost the bundle's lock while building it."""
 
 
-def _confirm_held(lock: JobLock, plan: BundlePlan) -> None:
+def _confirm_held(lock: JobLock) -> None:
     """Stop (``_LockLostError``) once this process has lost the bundle's lock: another
     process may be building it now (decision 0067)."""
     if not lock.still_held():
-        log.warning(
-            "bundle stopped: its lock was lost, so another process may take it up",
-            extra={"run_id": plan.run_id},
-        )
         raise _LockLostError
 
 

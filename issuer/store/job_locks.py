@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +37,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from issuer.store.private_files import private_dir
+
+log = logging.getLogger(__name__)
 
 EXPORT, BUNDLE, REISSUE = "export", "bundle", "reissue"
 FRESH_LOCK_SECONDS: Final = 3600
@@ -84,36 +87,47 @@ def _always() -> bool:
 @dataclass(frozen=True)
 class JobLock:
     """What ``job_lock`` gives the block: true if this process holds the work's lock (false:
-    another process does, and the caller leaves the work alone), and ``still_held``, which
-    asks whether it still does."""
+    another process does, and the caller leaves the work alone)."""
 
     mine: bool
-    still_held: Callable[[], bool] = _always
+    name: str
+    held_now: Callable[[], bool] = _always
 
     def __bool__(self) -> bool:
         return self.mine
+
+    def still_held(self) -> bool:
+        """Whether this process still holds the lock; logs a warning when it does not (the
+        job then stops, and another process may take its work up)."""
+        if self.held_now():
+            return True
+        log.warning(
+            "job lock lost: the job stops, for the lock's next holder", extra={"lock": self.name}
+        )
+        return False
 
 
 @contextlib.contextmanager
 def job_lock(engine: Engine, kind: str, item_id: str) -> Iterator[JobLock]:
     """Hold the work's lock for the block."""
+    name = lock_name(kind, item_id)
     if engine.dialect.name == "postgresql":
-        with _advisory_lock(engine, advisory_key(kind, item_id)) as lock:
+        with _advisory_lock(engine, advisory_key(kind, item_id), name) as lock:
             yield lock
         return
     folder = lock_folder(engine)
     if folder is None:
-        yield JobLock(mine=True)
+        yield JobLock(True, name)
         return
-    path = private_dir(folder, narrow=True) / lock_name(kind, item_id)
+    path = private_dir(folder, narrow=True) / name
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            yield JobLock(mine=False)
+            yield JobLock(False, name)
             return
-        yield JobLock(mine=True)
+        yield JobLock(True, name)
     finally:
         os.close(descriptor)  # releases the lock
 
@@ -127,12 +141,12 @@ _HELD_HERE = text(
 
 
 @contextlib.contextmanager
-def _advisory_lock(engine: Engine, key: int) -> Iterator[JobLock]:
+def _advisory_lock(engine: Engine, key: int, name: str) -> Iterator[JobLock]:
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT")
         mine = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
         try:
-            yield JobLock(mine, lambda: mine and _held_on(connection, key))
+            yield JobLock(mine, name, lambda: mine and _held_on(connection, key))
         finally:
             if mine:
                 try:

@@ -192,7 +192,7 @@ def _write_export(services: Services, export_id: str, every: int, lock: JobLock)
     target = folder / f"export-{export_id}-{attempt}.{SUFFIX[kind]}"
     try:
         rows = _write(services, export_id, partial, kind, units, criteria, every, lock)
-        if rows is None or not _still_mine(lock, export_id):
+        if rows is None or not lock.still_held():
             return False
         os.replace(partial, target)
         with session_scope(services.sessions) as session:
@@ -241,7 +241,7 @@ def _write(
             handle.write(data)
             rows += count
             if rows - reported >= every:
-                if not _still_mine(lock, export_id) or not _report(services, export_id, rows):
+                if not lock.still_held() or not _report(services, export_id, rows):
                     return None
                 reported = rows
     return rows
@@ -259,16 +259,6 @@ def _parts(
     search, order = criteria_of(criteria or {"sort": SortOrder.NEWEST.value})
     scope = tuple(units) if units is not None else None
     return register_parts(session, services.urls, search, scope=scope, order=order)
-
-
-def _still_mine(lock: JobLock, export_id: str) -> bool:
-    if lock.still_held():
-        return True
-    log.warning(
-        "export stopped: its lock was lost, so another process may take it up",
-        extra={"export_id": export_id},
-    )
-    return False
 
 
 def _report(services: Services, export_id: str, rows: int) -> bool:
